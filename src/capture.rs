@@ -1,0 +1,1 @@
+//! Reading captured router output from files and stdin for offline analysis.

@@ -1,0 +1,338 @@
+//! Findings: the engine's verdicts, and the stable contract other tools read.
+//!
+//! The codes and the JSON shape are promised in DESIGN.md ("Contracts"); renaming a variant
+//! here breaks monitoring systems downstream, so the serde names are spelled out.
+
+use serde::Serialize;
+use std::fmt;
+
+/// A stable finding code (JSON `findings[].code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Code {
+    #[serde(rename = "P1_NO_RESPONSE")]
+    P1NoResponse,
+    #[serde(rename = "P1_AUTH_METHOD_MISMATCH")]
+    P1AuthMethodMismatch,
+    #[serde(rename = "P1_ENCRYPTION_MISMATCH")]
+    P1EncryptionMismatch,
+    #[serde(rename = "P1_HASH_MISMATCH")]
+    P1HashMismatch,
+    #[serde(rename = "P1_DH_GROUP_MISMATCH")]
+    P1DhGroupMismatch,
+    #[serde(rename = "P1_LIFETIME_MISMATCH")]
+    P1LifetimeMismatch,
+    #[serde(rename = "P1_NO_PROPOSAL_CHOSEN")]
+    P1NoProposalChosen,
+    #[serde(rename = "P1_PSK_MISSING")]
+    P1PskMissing,
+    #[serde(rename = "P1_PSK_MISMATCH")]
+    P1PskMismatch,
+    #[serde(rename = "P2_TRANSFORM_MISMATCH")]
+    P2TransformMismatch,
+    #[serde(rename = "P2_PROXY_ID_MISMATCH")]
+    P2ProxyIdMismatch,
+    #[serde(rename = "P2_PFS_MISMATCH")]
+    P2PfsMismatch,
+    #[serde(rename = "P2_POLICY_REJECTED")]
+    P2PolicyRejected,
+    #[serde(rename = "PEER_SILENT")]
+    PeerSilent,
+    #[serde(rename = "NO_INTERESTING_TRAFFIC")]
+    NoInterestingTraffic,
+    #[serde(rename = "ONE_WAY_TRAFFIC")]
+    OneWayTraffic,
+    #[serde(rename = "TUNNEL_UP")]
+    TunnelUp,
+}
+
+impl Code {
+    pub const ALL: [Code; 17] = [
+        Code::P1NoResponse,
+        Code::P1AuthMethodMismatch,
+        Code::P1EncryptionMismatch,
+        Code::P1HashMismatch,
+        Code::P1DhGroupMismatch,
+        Code::P1LifetimeMismatch,
+        Code::P1NoProposalChosen,
+        Code::P1PskMissing,
+        Code::P1PskMismatch,
+        Code::P2TransformMismatch,
+        Code::P2ProxyIdMismatch,
+        Code::P2PfsMismatch,
+        Code::P2PolicyRejected,
+        Code::PeerSilent,
+        Code::NoInterestingTraffic,
+        Code::OneWayTraffic,
+        Code::TunnelUp,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::P1NoResponse => "P1_NO_RESPONSE",
+            Code::P1AuthMethodMismatch => "P1_AUTH_METHOD_MISMATCH",
+            Code::P1EncryptionMismatch => "P1_ENCRYPTION_MISMATCH",
+            Code::P1HashMismatch => "P1_HASH_MISMATCH",
+            Code::P1DhGroupMismatch => "P1_DH_GROUP_MISMATCH",
+            Code::P1LifetimeMismatch => "P1_LIFETIME_MISMATCH",
+            Code::P1NoProposalChosen => "P1_NO_PROPOSAL_CHOSEN",
+            Code::P1PskMissing => "P1_PSK_MISSING",
+            Code::P1PskMismatch => "P1_PSK_MISMATCH",
+            Code::P2TransformMismatch => "P2_TRANSFORM_MISMATCH",
+            Code::P2ProxyIdMismatch => "P2_PROXY_ID_MISMATCH",
+            Code::P2PfsMismatch => "P2_PFS_MISMATCH",
+            Code::P2PolicyRejected => "P2_POLICY_REJECTED",
+            Code::PeerSilent => "PEER_SILENT",
+            Code::NoInterestingTraffic => "NO_INTERESTING_TRAFFIC",
+            Code::OneWayTraffic => "ONE_WAY_TRAFFIC",
+            Code::TunnelUp => "TUNNEL_UP",
+        }
+    }
+
+    /// The severity a finding of this code carries unless a rule says otherwise.
+    pub fn default_severity(self) -> Severity {
+        match self {
+            Code::TunnelUp => Severity::Ok,
+            Code::P1LifetimeMismatch | Code::OneWayTraffic => Severity::Warning,
+            _ => Severity::Critical,
+        }
+    }
+
+    /// The IKE phase the code belongs to, for grouping in reports.
+    pub fn phase(self) -> Option<Phase> {
+        match self {
+            Code::P1NoResponse
+            | Code::P1AuthMethodMismatch
+            | Code::P1EncryptionMismatch
+            | Code::P1HashMismatch
+            | Code::P1DhGroupMismatch
+            | Code::P1LifetimeMismatch
+            | Code::P1NoProposalChosen
+            | Code::P1PskMissing
+            | Code::P1PskMismatch
+            | Code::PeerSilent => Some(Phase::One),
+            Code::P2TransformMismatch
+            | Code::P2ProxyIdMismatch
+            | Code::P2PfsMismatch
+            | Code::P2PolicyRejected => Some(Phase::Two),
+            Code::NoInterestingTraffic | Code::OneWayTraffic | Code::TunnelUp => None,
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Nagios-style severity; the order is the order of badness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Ok,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Ok => "ok",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Phase {
+    #[serde(rename = "1")]
+    One,
+    #[serde(rename = "2")]
+    Two,
+}
+
+/// How sure the engine is: `high` when the routers named the cause themselves or both
+/// configs prove it, `medium` when it is inferred from one side, `low` when the evidence is
+/// thin or disagrees (the summary then says so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+/// Why a peer is silent, as found by the reachability checks (DESIGN.md, `PEER_SILENT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SilenceCause {
+    NoRoute,
+    InterfaceDown,
+    PeerAddressMismatch,
+    CryptoMapNotApplied,
+    IsakmpDisabled,
+    IkeBlocked,
+    Unreachable,
+    Unknown,
+}
+
+impl SilenceCause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SilenceCause::NoRoute => "no_route",
+            SilenceCause::InterfaceDown => "interface_down",
+            SilenceCause::PeerAddressMismatch => "peer_address_mismatch",
+            SilenceCause::CryptoMapNotApplied => "crypto_map_not_applied",
+            SilenceCause::IsakmpDisabled => "isakmp_disabled",
+            SilenceCause::IkeBlocked => "ike_blocked",
+            SilenceCause::Unreachable => "unreachable",
+            SilenceCause::Unknown => "unknown",
+        }
+    }
+}
+
+/// One line a router printed, cited as proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub peer: String,
+    /// Where the line came from: a file name, a command (`show crypto isakmp sa`) or `debug`.
+    pub source: String,
+    /// 1-based line number within `source`.
+    pub line: usize,
+    pub text: String,
+}
+
+/// Configuration to apply on one router.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    pub peer: String,
+    /// IOS commands in the order they are typed from `configure terminal`.
+    pub commands: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    /// The router the finding is about (the one whose config needs the fix, or that logged it).
+    pub peer: String,
+    pub phase: Option<Phase>,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<SilenceCause>,
+    pub evidence: Vec<Evidence>,
+    pub fix: Vec<Fix>,
+    pub confidence: Confidence,
+}
+
+impl Finding {
+    pub fn new(code: Code, peer: impl Into<String>, summary: impl Into<String>) -> Finding {
+        Finding {
+            code,
+            severity: code.default_severity(),
+            peer: peer.into(),
+            phase: code.phase(),
+            summary: summary.into(),
+            cause: None,
+            evidence: Vec::new(),
+            fix: Vec::new(),
+            confidence: Confidence::High,
+        }
+    }
+
+    pub fn confidence(mut self, c: Confidence) -> Finding {
+        self.confidence = c;
+        self
+    }
+
+    pub fn evidence(mut self, e: impl IntoIterator<Item = Evidence>) -> Finding {
+        self.evidence.extend(e);
+        self
+    }
+
+    pub fn fix(mut self, peer: impl Into<String>, commands: Vec<String>) -> Finding {
+        if !commands.is_empty() {
+            self.fix.push(Fix {
+                peer: peer.into(),
+                commands,
+            });
+        }
+        self
+    }
+
+    pub fn cause(mut self, cause: SilenceCause) -> Finding {
+        self.cause = Some(cause);
+        self
+    }
+}
+
+/// The overall state of one analysed tunnel (or capture set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Healthy,
+    Degraded,
+    Down,
+    Unknown,
+}
+
+impl Verdict {
+    /// The Nagios exit code of the contract.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Verdict::Healthy => 0,
+            Verdict::Degraded => 1,
+            Verdict::Down => 2,
+            Verdict::Unknown => 3,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Healthy => "healthy",
+            Verdict::Degraded => "degraded",
+            Verdict::Down => "down",
+            Verdict::Unknown => "unknown",
+        }
+    }
+
+    /// The verdict a set of findings supports. No finding at all is `Unknown`, not healthy:
+    /// silence proves nothing about a tunnel.
+    pub fn from_findings(findings: &[Finding]) -> Verdict {
+        match findings.iter().map(|f| f.severity).max() {
+            None => Verdict::Unknown,
+            Some(Severity::Critical) => Verdict::Down,
+            Some(Severity::Warning) => Verdict::Degraded,
+            Some(Severity::Ok) => Verdict::Healthy,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialize_to_contract_names() {
+        for code in Code::ALL {
+            let json = serde_json::to_string(&code).expect("code serializes");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn verdict_follows_worst_severity() {
+        let up = Finding::new(Code::TunnelUp, "R1", "up");
+        let warn = Finding::new(Code::P1LifetimeMismatch, "R1", "life");
+        let down = Finding::new(Code::P1PskMismatch, "R1", "psk");
+        assert_eq!(Verdict::from_findings(&[]), Verdict::Unknown);
+        assert_eq!(Verdict::from_findings(&[up.clone()]), Verdict::Healthy);
+        assert_eq!(
+            Verdict::from_findings(&[up.clone(), warn.clone()]),
+            Verdict::Degraded
+        );
+        assert_eq!(Verdict::from_findings(&[up, warn, down]), Verdict::Down);
+        assert_eq!(Verdict::Down.exit_code(), 2);
+    }
+}

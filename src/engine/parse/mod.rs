@@ -1,0 +1,3 @@
+//! Text to typed facts: debug/syslog lines to events, show outputs to structs.
+
+pub mod show;

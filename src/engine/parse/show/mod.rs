@@ -1,0 +1,1 @@
+//! Show-command parsers: one file per command, text in, typed facts out.

@@ -1,0 +1,1 @@
+//! Simulated Cisco IOS routers reachable over SSH.

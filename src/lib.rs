@@ -1,0 +1,17 @@
+//! ipsec-doctor: diagnoses broken site-to-site IPsec VPNs between Cisco routers.
+//!
+//! Data flows one way: transport → device session → orchestrator → engine → report.
+//! - [`engine`]: pure diagnosis (lines and show outputs in, findings out), no I/O.
+//! - [`ios`]: the IOS model shared by the engine's config comparison and the lab.
+//! - [`capture`]: reads captured files for offline analysis (the I/O the engine must not do).
+//! - [`report`]: renders a diagnosis as text, JSON, Prometheus or Markdown.
+//! - [`lab`]: simulated IOS routers over SSH.
+//! - [`cli`]: one entry point per subcommand.
+
+pub mod capture;
+pub mod cli;
+pub mod engine;
+pub mod ios;
+pub mod lab;
+pub mod report;
+pub mod secret;

@@ -1,0 +1,1 @@
+//! Rendering a diagnosis: one module per output format.
