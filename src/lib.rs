@@ -15,3 +15,4 @@ pub mod ios;
 pub mod lab;
 pub mod report;
 pub mod secret;
+pub mod yaml;
