@@ -1,5 +1,113 @@
 //! The diagnosis engine: pure and deterministic. Lines and show outputs in, findings out.
-//! Nothing here opens a file, a socket or a terminal.
+//! Nothing here opens a file, a socket or a terminal; callers (analyze, triage, health, guide)
+//! feed it lines as they arrive and ask for the diagnosis at the end.
+//!
+//! ```
+//! use ipsec_doctor::engine::Engine;
+//! let mut engine = Engine::new();
+//! let r1 = engine.stream("R1", true);
+//! engine.feed(r1, "r1.log", 1, "*Mar  1 00:42:09.431: ISAKMP:(0): No pre-shared key with 203.0.113.2!");
+//! let diagnosis = engine.finish();
+//! assert_eq!(diagnosis.findings[0].code.as_str(), "P1_PSK_MISSING");
+//! ```
 
+pub mod correlate;
+pub mod event;
 pub mod finding;
 pub mod parse;
+pub mod peer;
+pub mod rules;
+
+use finding::{Finding, Verdict};
+use peer::PeerState;
+use serde::Serialize;
+
+/// Identifies one input stream (one device's capture or live session).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StreamId(usize);
+
+/// What the engine concluded.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosis {
+    pub verdict: Verdict,
+    pub findings: Vec<Finding>,
+    pub peers: Vec<PeerSummary>,
+    /// Things the engine noticed about its input that the user should know (not findings).
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerSummary {
+    pub name: String,
+    pub lines: u64,
+    pub ike_events: u64,
+    pub commands: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Engine {
+    peers: Vec<PeerState>,
+}
+
+impl Engine {
+    pub fn new() -> Engine {
+        Engine::default()
+    }
+
+    /// Opens a stream for one device. `explicit` names win over the hostname learned from
+    /// prompts; otherwise `label` (a file name) is only the fallback. Streams with the same
+    /// explicit name are the same device.
+    pub fn stream(&mut self, label: &str, explicit: bool) -> StreamId {
+        if explicit {
+            if let Some(i) = self
+                .peers
+                .iter()
+                .position(|p| p.explicit && p.label == label)
+            {
+                return StreamId(i);
+            }
+        }
+        self.peers.push(PeerState::new(label, explicit));
+        StreamId(self.peers.len() - 1)
+    }
+
+    /// Feeds one line of a device's output. `line_no` is 1-based within `source`.
+    pub fn feed(&mut self, id: StreamId, source: &str, line_no: usize, text: &str) {
+        if let Some(p) = self.peers.get_mut(id.0) {
+            p.feed(source, line_no, text);
+        }
+    }
+
+    /// Feeds the output of a command run on a device (live sessions know the boundaries).
+    pub fn feed_command(&mut self, id: StreamId, source: &str, command: &str, output: &str) {
+        if let Some(p) = self.peers.get_mut(id.0) {
+            p.command_output(source, 1, command, output);
+        }
+    }
+
+    pub fn finish(self) -> Diagnosis {
+        let mut peers: Vec<PeerState> = self.peers;
+        for p in &mut peers {
+            p.flush();
+        }
+        let (findings, notes) = correlate::correlate(&peers);
+        let summaries = peers
+            .iter()
+            .map(|p| PeerSummary {
+                name: p.name().to_string(),
+                lines: p.lines,
+                ike_events: p.debug.ike_events,
+                commands: p.commands.clone(),
+                address: p.own_address(),
+            })
+            .collect();
+        Diagnosis {
+            verdict: Verdict::from_findings(&findings),
+            findings,
+            peers: summaries,
+            notes,
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Typed events: what one debug or syslog line says happened.
+//!
+//! This is the vocabulary between the line parsers and the rules. An event carries what the
+//! router reported (values as IOS spelled them, so evidence and reports can quote them) and no
+//! interpretation: deciding that a retransmission means a silent peer is the rules' job.
+
+use serde::Serialize;
+
+/// Initiator or responder, as IOS marks packets `(I)` / `(R)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Role {
+    Initiator,
+    Responder,
+}
+
+/// A phase-1 attribute, as a router printed it while checking an offered transform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum P1Attr {
+    /// `encryption AES-CBC`
+    Encryption(String),
+    /// `keylength of 256`
+    KeyLength(u32),
+    /// `hash SHA`
+    Hash(String),
+    /// `default group 14`
+    Group(u32),
+    /// `auth pre-share`
+    Auth(String),
+    /// `life duration (basic) of 3600` or `(VPI) of 0x0 0x1 0x51 0x80`, in seconds.
+    Lifetime(u64),
+}
+
+/// Which attribute a router said did not match its policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum P1AttrKind {
+    Encryption,
+    Hash,
+    Group,
+    Auth,
+    Lifetime,
+}
+
+impl P1AttrKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            P1AttrKind::Encryption => "encryption",
+            P1AttrKind::Hash => "hash",
+            P1AttrKind::Group => "DH group",
+            P1AttrKind::Auth => "authentication method",
+            P1AttrKind::Lifetime => "lifetime",
+        }
+    }
+}
+
+/// A phase-2 (quick mode) attribute of an offered IPsec transform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum P2Attr {
+    /// `transform 1, ESP_AES`
+    Transform(String),
+    /// `encaps is 1 (Tunnel)`
+    Encapsulation(String),
+    /// `authenticator is HMAC-SHA`
+    Authenticator(String),
+    /// `key length is 256`
+    KeyLength(u32),
+    /// `group is 14`: the initiator asks for PFS with this DH group.
+    PfsGroup(u32),
+}
+
+/// What one line says happened. Unknown lines produce no event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum EventKind {
+    // --- phase 1 start and transport ---
+    /// `Created a peer struct for 203.0.113.1, peer port 500`
+    PeerCreated {
+        peer: String,
+    },
+    /// `beginning Main Mode exchange`
+    MainModeBegin,
+    /// `sending packet to 203.0.113.1 my_port 500 peer_port 500 (I) MM_NO_STATE`
+    PacketSent {
+        peer: String,
+        role: Option<Role>,
+        state: String,
+    },
+    /// `received packet from 203.0.113.1 dport 500 sport 500 Global (I) MM_NO_STATE`
+    PacketReceived {
+        peer: String,
+        role: Option<Role>,
+        state: String,
+    },
+    /// `retransmitting phase 1 MM_NO_STATE...`
+    Retransmit {
+        phase: u8,
+        state: String,
+    },
+    /// `incrementing error counter on sa, attempt 2 of 5: retransmit phase 1`
+    RetransmitAttempt {
+        attempt: u32,
+        of: u32,
+    },
+    /// `Old State = IKE_I_MM1  New State = IKE_I_MM2`
+    StateChange {
+        old: String,
+        new: String,
+    },
+    /// `deleting SA reason "Death by retransmission P1" state (I) MM_NO_STATE (peer 10.1.1.2)`
+    SaDeleted {
+        reason: String,
+        state: String,
+        peer: Option<String>,
+    },
+    /// `phase 1 packet is a duplicate of a previous packet.`
+    DuplicatePacket,
+
+    // --- phase 1 proposal checks ---
+    /// `Checking ISAKMP transform 1 against priority 10 policy`
+    PolicyCheck {
+        transform: u32,
+        priority: u32,
+    },
+    /// An attribute line of the offered transform (`encryption AES-CBC`, `hash SHA` …).
+    OfferedP1(P1Attr),
+    /// `Encryption algorithm offered does not match policy!` and its siblings.
+    P1Mismatch(P1AttrKind),
+    /// `Preshared authentication offered but does not match policy!`: the responder has no
+    /// key for the initiator, so it cannot accept pre-share.
+    PresharedOfferedNoKey,
+    /// `atts are acceptable. Next payload is 0` (phase 1 and quick mode share the wording).
+    AttsAcceptable,
+    /// `atts are not acceptable. Next payload is 0`
+    AttsNotAcceptable,
+    /// `No offers accepted!`
+    NoOffersAccepted,
+    /// `Returning Actual lifetime: 86400`
+    ActualLifetime(u64),
+    /// `found peer pre-shared key matching 203.0.113.1`
+    PskFound {
+        peer: String,
+    },
+    /// `No pre-shared key with 203.0.113.1!`
+    PskMissing {
+        peer: String,
+    },
+    /// `SA has been authenticated with 203.0.113.1`
+    Authenticated {
+        peer: String,
+    },
+    /// `%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 203.0.113.2 failed its sanity check or is malformed`
+    BadMessage {
+        peer: String,
+    },
+
+    // --- phase 2 ---
+    /// `beginning Quick Mode exchange, M-ID of 1327257875`
+    QuickModeBegin,
+    /// `Checking IPSec proposal 1`
+    IpsecProposalCheck {
+        proposal: u32,
+    },
+    OfferedP2(P2Attr),
+    /// `IPSec policy invalidated proposal with error 32`
+    PolicyInvalidated {
+        error: u32,
+    },
+    /// `phase 2 SA policy not acceptable! (local 203.0.113.1 remote 203.0.113.30)`
+    Phase2NotAcceptable {
+        local: Option<String>,
+        remote: Option<String>,
+    },
+    /// `IPSEC(validate_transform_proposal): proxy identities not supported`
+    ProxyIdsNotSupported,
+    /// `IPSEC(ipsec_process_proposal): transform proposal not supported for identity:`
+    TransformNotSupported,
+    /// `Sending NOTIFY PROPOSAL_NOT_CHOSEN protocol 3`
+    NotifySent {
+        kind: String,
+    },
+    /// `processing NOTIFY PROPOSAL_NOT_CHOSEN protocol 3`
+    NotifyReceived {
+        kind: String,
+    },
+    /// `Successfully installed IPSEC SA (SPI:0xDA9E8DCA) on Ethernet0/0`
+    SaInstalled {
+        spi: String,
+        interface: String,
+    },
+    /// `deleting node 570535495 error TRUE reason "QM rejected"`
+    NodeDeleted {
+        error: bool,
+        reason: String,
+    },
+
+    // --- syslog ---
+    /// `%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for destaddr=…`
+    InvalidSpi {
+        peer: Option<String>,
+    },
+    /// `%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is OFF`
+    IsakmpOnOff {
+        on: bool,
+    },
+
+    /// A line known to be harmless (`peer does not do paranoid keepalives`, CSDL warnings).
+    Benign(&'static str),
+}
+
+/// Where a line came from, for evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineRef {
+    pub source: String,
+    pub line: usize,
+    pub text: String,
+}

@@ -1,0 +1,103 @@
+//! One debug or syslog line → its prelude and, when the signature table knows it, an event.
+
+use super::prelude::{self, Facility, Prelude};
+use super::signatures;
+use crate::engine::event::EventKind;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DebugLine<'a> {
+    pub prelude: Prelude<'a>,
+    /// The matching signature's name and the event, or `None` for a line kept only as context.
+    pub event: Option<(&'static str, EventKind)>,
+}
+
+pub fn parse(line: &str) -> DebugLine<'_> {
+    let prelude = prelude::split(line);
+    let event = match prelude.facility {
+        // No IKEv2 signatures yet: IKEv2 lines stay context rather than being misread as IKEv1.
+        Facility::Ikev2 => None,
+        _ if prelude.body.is_empty() => None,
+        _ => signatures::classify(prelude.body),
+    };
+    DebugLine { prelude, event }
+}
+
+/// True when a line carries a router log decoration (timestamp or a known facility prefix):
+/// used to tell unsolicited log lines from show output in a session transcript.
+pub fn looks_like_log(line: &str) -> bool {
+    let p = prelude::split(line);
+    p.time_ms.is_some() || !matches!(p.facility, Facility::Other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::event::{P1Attr, P1AttrKind};
+
+    #[test]
+    fn field_guide_lines_become_events() {
+        let cases: &[(&str, EventKind)] = &[
+            (
+                "ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...",
+                EventKind::Retransmit {
+                    phase: 1,
+                    state: "MM_NO_STATE".into(),
+                },
+            ),
+            (
+                "ISAKMP:(0): incrementing error counter on sa, attempt 2 of 5",
+                EventKind::RetransmitAttempt { attempt: 2, of: 5 },
+            ),
+            (
+                "ISAKMP:(0): Authentication method offered does not match policy!",
+                EventKind::P1Mismatch(P1AttrKind::Auth),
+            ),
+            (
+                "ISAKMP:(0): No offers accepted!",
+                EventKind::NoOffersAccepted,
+            ),
+            (
+                "ISAKMP:(0): Diffie-Hellman group offered does not match policy!",
+                EventKind::P1Mismatch(P1AttrKind::Group),
+            ),
+            (
+                "ISAKMP:(0): No pre-shared key with 101.1.1.100!",
+                EventKind::PskMissing {
+                    peer: "101.1.1.100".into(),
+                },
+            ),
+            (
+                "ISAKMP:(0): IPSEC policy invalidated proposal with error 32",
+                EventKind::PolicyInvalidated { error: 32 },
+            ),
+            (
+                "ISAKMP:(0): Phase 2 SA policy not acceptable",
+                EventKind::Phase2NotAcceptable {
+                    local: None,
+                    remote: None,
+                },
+            ),
+            (
+                "encryption AES-CBC",
+                EventKind::OfferedP1(P1Attr::Encryption("AES-CBC".into())),
+            ),
+            ("default group 5", EventKind::OfferedP1(P1Attr::Group(5))),
+        ];
+        for (line, want) in cases {
+            let got = parse(line).event.map(|e| e.1);
+            assert_eq!(got.as_ref(), Some(want), "{line}");
+        }
+    }
+
+    #[test]
+    fn log_detection() {
+        assert!(looks_like_log(
+            "*Oct 25 18:53:16.485: ISAKMP: (0):Sending an IKE IPv4 Packet."
+        ));
+        assert!(looks_like_log("ISAKMP:(0): No offers accepted!"));
+        assert!(!looks_like_log(
+            "dst             src             state          conn-id status"
+        ));
+        assert!(!looks_like_log("*10:15:42.123 UTC Thu Nov 26 2026"));
+    }
+}

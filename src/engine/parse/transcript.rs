@@ -1,0 +1,199 @@
+//! Splits a session transcript into commands, their output, and unsolicited log lines.
+//!
+//! A capture may be a pure debug log, a terminal session (`R1#show crypto isakmp sa` followed by
+//! its output) or both interleaved, because `terminal monitor` prints debug lines in the middle
+//! of a command's output. The hostname is learned from the first prompt so that later lines
+//! only count as prompts when they carry that name.
+
+use super::debug::looks_like_log;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item<'a> {
+    /// A command typed at a prompt: `R1#show crypto isakmp sa`.
+    Command {
+        hostname: &'a str,
+        privileged: bool,
+        command: &'a str,
+    },
+    /// A prompt with nothing typed: ends the previous command's output.
+    Prompt { hostname: &'a str },
+    /// A line of the current command's output.
+    Output(&'a str),
+    /// A debug or syslog line.
+    Log(&'a str),
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Splitter {
+    hostname: Option<String>,
+    in_output: bool,
+    last_was_log: bool,
+}
+
+impl Splitter {
+    pub fn new() -> Splitter {
+        Splitter::default()
+    }
+
+    /// The hostname learned from the prompts so far.
+    pub fn hostname(&self) -> Option<&str> {
+        self.hostname.as_deref()
+    }
+
+    pub fn next<'a>(&mut self, line: &'a str) -> Item<'a> {
+        let item = self.classify(line);
+        self.last_was_log = matches!(item, Item::Log(_));
+        match item {
+            Item::Command { .. } => self.in_output = true,
+            Item::Prompt { .. } => self.in_output = false,
+            _ => {}
+        }
+        item
+    }
+
+    fn classify<'a>(&mut self, line: &'a str) -> Item<'a> {
+        if let Some((host, privileged, rest)) = self.prompt(line) {
+            if self.hostname.is_none() {
+                self.hostname = Some(host.to_string());
+            }
+            let rest = rest.trim();
+            if rest.is_empty() {
+                return Item::Prompt { hostname: host };
+            }
+            // Console echo: a debug line printed right after a prompt, its first characters
+            // lost (`R2#ar 1 00:55:02.123: ISAKMP…`). Recover the line as a log line.
+            if is_broken_log(rest) {
+                self.in_output = false;
+                return Item::Log(rest);
+            }
+            return Item::Command {
+                hostname: host,
+                privileged,
+                command: rest,
+            };
+        }
+        let indented = line.starts_with([' ', '\t']);
+        if self.last_was_log && indented && !line.trim().is_empty() && !self.in_output {
+            return Item::Log(line);
+        }
+        if looks_like_log(line) {
+            return Item::Log(line);
+        }
+        if self.last_was_log && indented && !line.trim().is_empty() && !looks_like_show_indent(line)
+        {
+            return Item::Log(line);
+        }
+        if self.in_output {
+            Item::Output(line)
+        } else {
+            Item::Log(line)
+        }
+    }
+
+    /// `R1#cmd`, `R1>cmd`, `R1(config)#cmd` → (hostname, privileged, rest).
+    fn prompt<'a>(&self, line: &'a str) -> Option<(&'a str, bool, &'a str)> {
+        let end = line.find(['#', '>'])?;
+        let head = &line[..end];
+        let host = match head.find('(') {
+            Some(p) if head.ends_with(')') => &head[..p],
+            Some(_) => return None,
+            None => head,
+        };
+        let valid = !host.is_empty()
+            && host.len() <= 63
+            && host.as_bytes()[0].is_ascii_alphabetic()
+            && host
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.');
+        if !valid {
+            return None;
+        }
+        if let Some(known) = &self.hostname {
+            if known != host {
+                return None;
+            }
+        }
+        let privileged = line.as_bytes()[end] == b'#';
+        Some((host, privileged, &line[end + 1..]))
+    }
+}
+
+/// `ar 1 00:55:02.123: ISAKMP…`: the tail of a timestamp and a facility.
+fn is_broken_log(rest: &str) -> bool {
+    let Some(colon) = rest.find(": ") else {
+        return false;
+    };
+    let head = &rest[..colon];
+    let has_clock = head
+        .as_bytes()
+        .windows(3)
+        .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit());
+    has_clock && looks_like_log(rest[colon + 2..].trim_start())
+}
+
+/// Indented lines inside `show crypto ipsec sa` and friends: they carry `key: value` pairs or
+/// counters; a debug continuation line never starts a session with these.
+fn looks_like_show_indent(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with("#pkts") || t.starts_with("local ") || t.starts_with("remote ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_with_interleaved_debug() {
+        let text = "R1#show crypto isakmp sa\n\
+IPv4 Crypto ISAKMP SA\n\
+dst             src             state          conn-id status\n\
+*Mar  1 00:42:09.431: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...\n\
+203.0.113.2     203.0.113.1     MM_NO_STATE       1001 ACTIVE\n\
+R1#\n\
+*Mar  1 00:42:19.431: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...\n\
+R1#ar  1 00:42:29.431: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...\n";
+        let mut s = Splitter::new();
+        let items: Vec<Item> = text.lines().map(|l| s.next(l)).collect();
+        assert_eq!(
+            items[0],
+            Item::Command {
+                hostname: "R1",
+                privileged: true,
+                command: "show crypto isakmp sa"
+            }
+        );
+        assert_eq!(items[1], Item::Output("IPv4 Crypto ISAKMP SA"));
+        assert!(matches!(items[3], Item::Log(_)));
+        assert!(matches!(items[4], Item::Output(_)));
+        assert_eq!(items[5], Item::Prompt { hostname: "R1" });
+        assert!(matches!(items[6], Item::Log(_)));
+        assert_eq!(
+            items[7],
+            Item::Log("ar  1 00:42:29.431: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...")
+        );
+        assert_eq!(s.hostname(), Some("R1"));
+    }
+
+    #[test]
+    fn pure_debug_capture_is_all_log() {
+        let mut s = Splitter::new();
+        for l in [
+            "*Oct 25 20:37:02.888: ISAKMP: (1003):Sending NOTIFY PROPOSAL_NOT_CHOSEN protocol 3",
+            "        spi 9223503292995197928, message ID = 1148084868",
+            "",
+        ] {
+            assert!(matches!(s.next(l), Item::Log(_)), "{l}");
+        }
+    }
+
+    #[test]
+    fn other_hostnames_are_not_prompts_once_learned() {
+        let mut s = Splitter::new();
+        s.next("hub#show crypto session");
+        assert_eq!(
+            s.next("Interface: Tunnel1"),
+            Item::Output("Interface: Tunnel1")
+        );
+        assert_eq!(s.next("R9#nonsense"), Item::Output("R9#nonsense"));
+    }
+}

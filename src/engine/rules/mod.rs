@@ -1,0 +1,3 @@
+//! Rules: facts of one router (debug state, show outputs, config) to findings.
+
+pub mod debug;

@@ -1,0 +1,112 @@
+//! The terminal report: verdict first, then each finding with its evidence and fix.
+
+use super::Report;
+use crate::engine::finding::{Finding, Severity, Verdict};
+use std::fmt::Write;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn severity(&self, sev: Severity, s: &str) -> String {
+        match sev {
+            Severity::Ok => self.wrap("32", s),
+            Severity::Warning => self.wrap("33", s),
+            Severity::Critical => self.wrap("1;31", s),
+        }
+    }
+    fn dim(&self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+}
+
+pub fn render(report: &Report, color: bool) -> String {
+    let p = Paint { on: color };
+    let d = &report.diagnosis;
+    let mut out = String::new();
+    let verdict = match d.verdict {
+        Verdict::Healthy => p.severity(Severity::Ok, "HEALTHY"),
+        Verdict::Degraded => p.severity(Severity::Warning, "DEGRADED"),
+        Verdict::Down => p.severity(Severity::Critical, "DOWN"),
+        Verdict::Unknown => p.bold("UNKNOWN"),
+    };
+    let _ = writeln!(
+        out,
+        "{} {}: {}",
+        p.bold("ipsec-doctor"),
+        report.subject,
+        verdict
+    );
+    let peers: Vec<String> = d
+        .peers
+        .iter()
+        .map(|x| {
+            format!(
+                "{} ({} lines, {} IKE events)",
+                x.name, x.lines, x.ike_events
+            )
+        })
+        .collect();
+    let _ = writeln!(out, "{}", p.dim(&format!("peers: {}", peers.join(", "))));
+    for w in &report.warnings {
+        let _ = writeln!(out, "{} {w}", p.severity(Severity::Warning, "warning:"));
+    }
+    if d.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNo finding: the input holds no IKE negotiation, no SA state and no crypto configuration the engine could judge."
+        );
+    }
+    for (i, f) in d.findings.iter().enumerate() {
+        finding(&mut out, &p, i + 1, f);
+    }
+    for n in &d.notes {
+        let _ = writeln!(out, "\n{} {n}", p.bold("note:"));
+    }
+    out
+}
+
+fn finding(out: &mut String, p: &Paint, n: usize, f: &Finding) {
+    let sev = p.severity(f.severity, &f.severity.as_str().to_uppercase());
+    let cause = f
+        .cause
+        .map(|c| format!(" cause={}", c.as_str()))
+        .unwrap_or_default();
+    let conf = format!("{:?}", f.confidence).to_lowercase();
+    let _ = writeln!(
+        out,
+        "\n{n}. [{sev}] {} on {}{cause} {}",
+        p.bold(f.code.as_str()),
+        f.peer,
+        p.dim(&format!("(confidence {conf})"))
+    );
+    let _ = writeln!(out, "   {}", f.summary);
+    if !f.evidence.is_empty() {
+        let _ = writeln!(out, "   evidence:");
+        for e in &f.evidence {
+            let _ = writeln!(
+                out,
+                "     {} {}",
+                p.dim(&format!("{} {}:{}", e.peer, e.source, e.line)),
+                e.text.trim()
+            );
+        }
+    }
+    for fix in &f.fix {
+        let _ = writeln!(out, "   fix on {} (configure terminal):", fix.peer);
+        for c in &fix.commands {
+            let _ = writeln!(out, "     {c}");
+        }
+    }
+}
