@@ -66,10 +66,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let text = report::render(args.format, std::slice::from_ref(&report), color);
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is a normal end, not an error.
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(e.into());
-        }
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e.into());
     }
     Ok(code)
 }

@@ -327,7 +327,10 @@ mod tests {
         let warn = Finding::new(Code::P1LifetimeMismatch, "R1", "life");
         let down = Finding::new(Code::P1PskMismatch, "R1", "psk");
         assert_eq!(Verdict::from_findings(&[]), Verdict::Unknown);
-        assert_eq!(Verdict::from_findings(&[up.clone()]), Verdict::Healthy);
+        assert_eq!(
+            Verdict::from_findings(std::slice::from_ref(&up)),
+            Verdict::Healthy
+        );
         assert_eq!(
             Verdict::from_findings(&[up.clone(), warn.clone()]),
             Verdict::Degraded

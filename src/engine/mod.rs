@@ -60,14 +60,13 @@ impl Engine {
     /// prompts; otherwise `label` (a file name) is only the fallback. Streams with the same
     /// explicit name are the same device.
     pub fn stream(&mut self, label: &str, explicit: bool) -> StreamId {
-        if explicit {
-            if let Some(i) = self
+        if explicit
+            && let Some(i) = self
                 .peers
                 .iter()
                 .position(|p| p.explicit && p.label == label)
-            {
-                return StreamId(i);
-            }
+        {
+            return StreamId(i);
         }
         self.peers.push(PeerState::new(label, explicit));
         StreamId(self.peers.len() - 1)

@@ -70,10 +70,10 @@ impl PeerState {
             }
             Item::Prompt { .. } => self.flush(),
             Item::Output(line) => {
-                if let Some(p) = &mut self.pending {
-                    if p.output.len() < MAX_OUTPUT_LINES {
-                        p.output.push(line.to_string());
-                    }
+                if let Some(p) = &mut self.pending
+                    && p.output.len() < MAX_OUTPUT_LINES
+                {
+                    p.output.push(line.to_string());
                 }
             }
             Item::Log(line) => self.log_line(source, line_no, line),

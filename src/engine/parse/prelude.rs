@@ -185,11 +185,11 @@ fn facility(s: &str) -> (Facility, Option<u32>, &str) {
     if s.starts_with("IKEv2") {
         return ikev2_prefix(s);
     }
-    if let Some(r) = s.strip_prefix("IPSEC") {
-        if r.starts_with('(') || r.starts_with(':') {
-            let body = r.strip_prefix(':').map(str::trim_start).unwrap_or(s);
-            return (Facility::Ipsec, None, body);
-        }
+    if let Some(r) = s.strip_prefix("IPSEC")
+        && (r.starts_with('(') || r.starts_with(':'))
+    {
+        let body = r.strip_prefix(':').map(str::trim_start).unwrap_or(s);
+        return (Facility::Ipsec, None, body);
     }
     if s.starts_with('%') {
         return (Facility::Syslog, None, s);
@@ -231,19 +231,19 @@ fn ikev2_prefix(s: &str) -> (Facility, Option<u32>, &str) {
         return (Facility::Other, None, s);
     };
     let r = s[colon + 1..].trim_start();
-    if let Some(inner) = r.strip_prefix('(') {
-        if let Some(close) = inner.find(')') {
-            let id = inner[..close]
-                .rsplit("SA ID =")
-                .next()
-                .and_then(|v| v.trim().parse().ok());
-            let after = &inner[close + 1..];
-            return (
-                Facility::Ikev2,
-                id,
-                after.strip_prefix(':').unwrap_or(after).trim_start(),
-            );
-        }
+    if let Some(inner) = r.strip_prefix('(')
+        && let Some(close) = inner.find(')')
+    {
+        let id = inner[..close]
+            .rsplit("SA ID =")
+            .next()
+            .and_then(|v| v.trim().parse().ok());
+        let after = &inner[close + 1..];
+        return (
+            Facility::Ikev2,
+            id,
+            after.strip_prefix(':').unwrap_or(after).trim_start(),
+        );
     }
     (Facility::Ikev2, None, r)
 }

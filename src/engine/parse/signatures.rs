@@ -225,7 +225,7 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "no_offers_accepted",
         sample: "No offers accepted!",
-        pattern: r"^No offers accepted",
+        pattern: r"^(?i:no offers accepted)",
         build: |_| Some(EventKind::NoOffersAccepted),
     },
     Signature {

@@ -62,9 +62,9 @@ impl Splitter {
             }
             // Console echo: a debug line printed right after a prompt, its first characters
             // lost (`R2#ar 1 00:55:02.123: ISAKMP…`). Recover the line as a log line.
-            if is_broken_log(rest) {
+            if let Some(log) = broken_log(rest) {
                 self.in_output = false;
-                return Item::Log(rest);
+                return Item::Log(log);
             }
             return Item::Command {
                 hostname: host,
@@ -108,27 +108,27 @@ impl Splitter {
         if !valid {
             return None;
         }
-        if let Some(known) = &self.hostname {
-            if known != host {
-                return None;
-            }
+        if let Some(known) = &self.hostname
+            && known != host
+        {
+            return None;
         }
         let privileged = line.as_bytes()[end] == b'#';
         Some((host, privileged, &line[end + 1..]))
     }
 }
 
-/// `ar 1 00:55:02.123: ISAKMP…`: the tail of a timestamp and a facility.
-fn is_broken_log(rest: &str) -> bool {
-    let Some(colon) = rest.find(": ") else {
-        return false;
-    };
+/// `ar 1 00:55:02.123: ISAKMP…`: the tail of a timestamp and a facility. Returns the line from
+/// the facility on, which is all that can be trusted.
+fn broken_log(rest: &str) -> Option<&str> {
+    let colon = rest.find(": ")?;
     let head = &rest[..colon];
     let has_clock = head
         .as_bytes()
         .windows(3)
         .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit());
-    has_clock && looks_like_log(rest[colon + 2..].trim_start())
+    let tail = rest[colon + 2..].trim_start();
+    (has_clock && looks_like_log(tail)).then_some(tail)
 }
 
 /// Indented lines inside `show crypto ipsec sa` and friends: they carry `key: value` pairs or
@@ -169,7 +169,7 @@ R1#ar  1 00:42:29.431: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...\n";
         assert!(matches!(items[6], Item::Log(_)));
         assert_eq!(
             items[7],
-            Item::Log("ar  1 00:42:29.431: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...")
+            Item::Log("ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...")
         );
         assert_eq!(s.hostname(), Some("R1"));
     }

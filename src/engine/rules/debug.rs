@@ -238,10 +238,11 @@ impl DebugState {
                 }
             }
             E::ActualLifetime(actual) => {
-                if let Some(offered) = self.last_offered_lifetime {
-                    if offered != *actual && self.lifetime_change.is_none() {
-                        self.lifetime_change = Some((offered, *actual, at.clone()));
-                    }
+                if let Some(offered) = self.last_offered_lifetime
+                    && offered != *actual
+                    && self.lifetime_change.is_none()
+                {
+                    self.lifetime_change = Some((offered, *actual, at.clone()));
                 }
             }
             E::PskMissing { peer } => {

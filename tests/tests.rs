@@ -1,0 +1,11 @@
+//! One integration binary; each module holds tests of one purpose.
+
+/// Shared helpers: feeding captures, locating the shared corpus, running the binary.
+mod util;
+
+/// The `analyze` command as a user runs it: formats, exit codes, bad input.
+mod analyze_cli;
+/// The four real debug captures in ../shared/corpus/debug give their documented diagnoses.
+mod corpus_debug;
+/// One test per finding code, from real-format debug lines.
+mod rules;
