@@ -5,6 +5,8 @@ mod util;
 
 /// The `analyze` command as a user runs it: formats, exit codes, bad input.
 mod analyze_cli;
+/// Property tests (the fuzz target) for the line parsers and the engine.
+mod fuzz_lines;
 /// The four real debug captures in ../shared/corpus/debug give their documented diagnoses.
 mod corpus_debug;
 /// One test per finding code, from real-format debug lines.

@@ -124,9 +124,10 @@ fn uptime(s: &str) -> Option<(u64, &str)> {
         return r.strip_prefix(':').map(|r| (clock, r));
     }
     let (a, r) = number(s)?;
-    let unit_a = *r.as_bytes().first()?;
+    // Units are ASCII letters, so slicing one byte past them stays on a char boundary.
+    let unit_a = *r.as_bytes().first().filter(|c| c.is_ascii_alphabetic())?;
     let (b, r2) = number(&r[1..])?;
-    let unit_b = *r2.as_bytes().first()?;
+    let unit_b = *r2.as_bytes().first().filter(|c| c.is_ascii_alphabetic())?;
     let r3 = r2[1..].strip_prefix(':')?;
     let ms = |n: u64, u: u8| match u {
         b'w' => Some(n * 7 * 86_400_000),
