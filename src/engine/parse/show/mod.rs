@@ -385,4 +385,45 @@ mod tests {
         assert!(matches!(out, Some(ShowOutput::Udp(_))));
         assert_eq!(out.map(|o| o.unparsed().len()), Some(1));
     }
+
+    const KINDS: [ShowKind; 10] = [
+        ShowKind::IsakmpSa,
+        ShowKind::IsakmpSaDetail,
+        ShowKind::IpsecSa,
+        ShowKind::CryptoSession,
+        ShowKind::CryptoMap,
+        ShowKind::IsakmpPolicy,
+        ShowKind::Udp,
+        ShowKind::IpRoute,
+        ShowKind::IpInterfaceBrief,
+        ShowKind::Debug,
+    ];
+
+    proptest::proptest! {
+        // Any text, including fragments of real lines glued together: no parser panics, and
+        // every unparsed entry points at a real, non-blank line.
+        #[test]
+        fn parsers_never_panic(
+            lines in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::string::string_regex("[ -~\\t]{0,60}").unwrap(),
+                    proptest::string::string_regex(
+                        "( {0,8})(spi: 0x[0-9A-F]{0,12}\\(\\d{0,12}\\)|#pkts [a-z]{1,8}: \\d{1,25}|\\d{1,6} [0-9.:]{1,15} [0-9.:]{1,15} [A-Z_]{1,12} \\d{1,25} \\d{0,3}|Interface: \\S{1,8}|Peer: \\S{1,10} port \\d{1,7}|Crypto Map \"[a-z]{1,4}\" \\d{1,12}|[SCLO*]{1,3} +\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}(/\\d{1,3})? .{0,20})"
+                    ).unwrap(),
+                ],
+                0..30,
+            )
+        ) {
+            let text = lines.join("\n");
+            let count = text.lines().count();
+            for kind in KINDS {
+                let out = parse(kind, &text);
+                let Some(out) = out else { continue };
+                for (n, line) in out.unparsed() {
+                    proptest::prop_assert!(*n < count);
+                    proptest::prop_assert!(!line.trim().is_empty());
+                }
+            }
+        }
+    }
 }
