@@ -1,1 +1,429 @@
 //! Show-command parsers: one file per command, text in, typed facts out.
+//!
+//! Each command file carries its command text (`COMMAND`), a result struct that is the schema,
+//! and a `parse(&str)` that never fails: lines it does not recognise land in the result's
+//! `unparsed` with their 0-based line number, so nothing is dropped without a trace.
+//! [`classify`] maps a command as typed on a router (abbreviated, piped) to a [`ShowKind`];
+//! [`parse`] dispatches to the right parser.
+
+pub mod crypto_map;
+pub mod crypto_session;
+pub mod debug;
+pub mod ip_interface_brief;
+pub mod ip_route;
+pub mod ipsec_sa;
+pub mod isakmp_policy;
+pub mod isakmp_sa;
+pub mod text;
+pub mod udp;
+
+use serde::Serialize;
+
+pub use text::Unparsed;
+
+/// The show commands the engine understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ShowKind {
+    IsakmpSa,
+    IsakmpSaDetail,
+    IpsecSa,
+    CryptoSession,
+    CryptoMap,
+    IsakmpPolicy,
+    Udp,
+    IpRoute,
+    IpInterfaceBrief,
+    Debug,
+    /// Classified here, parsed by `crate::ios`.
+    RunningConfig,
+}
+
+/// A parsed show output, one variant per parsed kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum ShowOutput {
+    IsakmpSa(isakmp_sa::IsakmpSa),
+    IsakmpSaDetail(isakmp_sa::IsakmpSaDetail),
+    IpsecSa(ipsec_sa::IpsecSa),
+    CryptoSession(crypto_session::CryptoSession),
+    CryptoMap(crypto_map::CryptoMap),
+    IsakmpPolicy(isakmp_policy::IsakmpPolicies),
+    Udp(udp::UdpTable),
+    IpRoute(ip_route::RouteTable),
+    IpInterfaceBrief(ip_interface_brief::InterfaceBrief),
+    Debug(debug::DebugState),
+}
+
+impl ShowOutput {
+    /// The lines the parser did not recognise.
+    pub fn unparsed(&self) -> &Unparsed {
+        match self {
+            ShowOutput::IsakmpSa(o) => &o.unparsed,
+            ShowOutput::IsakmpSaDetail(o) => &o.unparsed,
+            ShowOutput::IpsecSa(o) => &o.unparsed,
+            ShowOutput::CryptoSession(o) => &o.unparsed,
+            ShowOutput::CryptoMap(o) => &o.unparsed,
+            ShowOutput::IsakmpPolicy(o) => &o.unparsed,
+            ShowOutput::Udp(o) => &o.unparsed,
+            ShowOutput::IpRoute(o) => &o.unparsed,
+            ShowOutput::IpInterfaceBrief(o) => &o.unparsed,
+            ShowOutput::Debug(o) => &o.unparsed,
+        }
+    }
+}
+
+/// Parses `text` as the output of a `kind` command. `None` only for `RunningConfig`, which
+/// `crate::ios` owns.
+pub fn parse(kind: ShowKind, text: &str) -> Option<ShowOutput> {
+    Some(match kind {
+        ShowKind::IsakmpSa => ShowOutput::IsakmpSa(isakmp_sa::parse(text)),
+        ShowKind::IsakmpSaDetail => ShowOutput::IsakmpSaDetail(isakmp_sa::parse_detail(text)),
+        ShowKind::IpsecSa => ShowOutput::IpsecSa(ipsec_sa::parse(text)),
+        ShowKind::CryptoSession => ShowOutput::CryptoSession(crypto_session::parse(text)),
+        ShowKind::CryptoMap => ShowOutput::CryptoMap(crypto_map::parse(text)),
+        ShowKind::IsakmpPolicy => ShowOutput::IsakmpPolicy(isakmp_policy::parse(text)),
+        ShowKind::Udp => ShowOutput::Udp(udp::parse(text)),
+        ShowKind::IpRoute => ShowOutput::IpRoute(ip_route::parse(text)),
+        ShowKind::IpInterfaceBrief => ShowOutput::IpInterfaceBrief(ip_interface_brief::parse(text)),
+        ShowKind::Debug => ShowOutput::Debug(debug::parse(text)),
+        ShowKind::RunningConfig => return None,
+    })
+}
+
+/// What may follow a command's keywords without changing the output's format.
+#[derive(Clone, Copy)]
+enum Tail {
+    /// Nothing: `show crypto isakmp policy`.
+    Nothing,
+    /// These options, each keyword with or without one argument (`peer 10.1.1.2`, `detail`).
+    Options(&'static [(&'static str, bool)]),
+    /// Anything (`show running-config all`, `… crypto`).
+    Anything,
+}
+
+/// The command tree, as data: keywords in full, the kind, what may follow.
+/// `show ip route 10.0.0.0` and `show crypto session brief` print other formats, so their
+/// tails are listed rather than open.
+const COMMANDS: &[(&[&str], ShowKind, Tail)] = &[
+    (
+        &["show", "crypto", "isakmp", "sa"],
+        ShowKind::IsakmpSa,
+        Tail::Nothing,
+    ),
+    (
+        &["show", "crypto", "isakmp", "sa", "detail"],
+        ShowKind::IsakmpSaDetail,
+        Tail::Nothing,
+    ),
+    (
+        &["show", "crypto", "isakmp", "policy"],
+        ShowKind::IsakmpPolicy,
+        Tail::Nothing,
+    ),
+    (
+        &["show", "crypto", "isakmp", "default", "policy"],
+        ShowKind::IsakmpPolicy,
+        Tail::Nothing,
+    ),
+    (
+        &["show", "crypto", "ipsec", "sa"],
+        ShowKind::IpsecSa,
+        Tail::Options(&[
+            ("detail", false),
+            ("peer", true),
+            ("interface", true),
+            ("map", true),
+            ("vrf", true),
+        ]),
+    ),
+    (
+        &["show", "crypto", "session"],
+        ShowKind::CryptoSession,
+        Tail::Options(&[
+            ("detail", false),
+            ("remote", true),
+            ("local", true),
+            ("interface", true),
+            ("fvrf", true),
+            ("ivrf", true),
+        ]),
+    ),
+    (
+        &["show", "crypto", "map"],
+        ShowKind::CryptoMap,
+        Tail::Options(&[("tag", true), ("interface", true)]),
+    ),
+    (&["show", "udp"], ShowKind::Udp, Tail::Nothing),
+    (
+        &["show", "ip", "route"],
+        ShowKind::IpRoute,
+        Tail::Options(&[("vrf", true), ("static", false), ("connected", false)]),
+    ),
+    (
+        &["show", "ip", "interface", "brief"],
+        ShowKind::IpInterfaceBrief,
+        Tail::Nothing,
+    ),
+    (&["show", "debugging"], ShowKind::Debug, Tail::Nothing),
+    (
+        &["show", "running-config"],
+        ShowKind::RunningConfig,
+        Tail::Anything,
+    ),
+];
+
+/// Keywords IOS has beside ours at the same level, so an abbreviation that is ambiguous on a
+/// router (`show c`, `show crypto i`) is not taken as ours.
+const SIBLINGS: &[(&[&str], &[&str])] = &[
+    (
+        &["show"],
+        &[
+            "clock",
+            "controllers",
+            "cdp",
+            "interfaces",
+            "ipv6",
+            "users",
+            "running-config",
+            "run",
+            "debugging",
+            "dhcp",
+        ],
+    ),
+    (
+        &["show", "crypto"],
+        &[
+            "ikev2",
+            "ipsec",
+            "isakmp",
+            "ca",
+            "call",
+            "ctcp",
+            "debug-condition",
+            "dynamic-map",
+            "eli",
+            "engine",
+            "gdoi",
+            "key",
+            "mib",
+            "pki",
+            "route",
+            "socket",
+        ],
+    ),
+    (
+        &["show", "crypto", "isakmp"],
+        &["diagnose", "key", "peers", "profile", "stats"],
+    ),
+    (
+        &["show", "crypto", "ipsec"],
+        &[
+            "client",
+            "policy",
+            "profile",
+            "security-association",
+            "spi-lookup",
+            "transform-set",
+        ],
+    ),
+    (
+        &["show", "ip"],
+        &[
+            "interface",
+            "igmp",
+            "inspect",
+            "rip",
+            "ospf",
+            "bgp",
+            "eigrp",
+            "nat",
+            "access-lists",
+            "arp",
+            "cef",
+            "route",
+            "dhcp",
+        ],
+    ),
+];
+
+/// Expands `word` against the keywords valid after `path`: unique prefix wins.
+fn expand(path: &[&str], word: &str) -> Option<&'static str> {
+    let ours = COMMANDS
+        .iter()
+        .filter(|(kw, _, _)| kw.len() > path.len() && kw[..path.len()] == *path)
+        .map(|(kw, _, _)| kw[path.len()]);
+    let theirs = SIBLINGS
+        .iter()
+        .filter(|(p, _)| *p == path)
+        .flat_map(|(_, s)| s.iter().copied());
+    let mut hits: Vec<&'static str> = ours.chain(theirs).filter(|k| k.starts_with(word)).collect();
+    hits.sort_unstable();
+    hits.dedup();
+    match hits.as_slice() {
+        [one] => Some(one),
+        // A word typed in full is never ambiguous (`sa` beside `sa-xyz`).
+        many => many.iter().copied().find(|k| *k == word),
+    }
+}
+
+fn tail_ok(tail: Tail, rest: &[String]) -> bool {
+    match tail {
+        Tail::Anything => true,
+        Tail::Nothing => rest.is_empty(),
+        Tail::Options(opts) => {
+            let mut i = 0;
+            while i < rest.len() {
+                let word = rest[i].as_str();
+                let hits: Vec<_> = opts.iter().filter(|(k, _)| k.starts_with(word)).collect();
+                let Some((_, takes_arg)) = (match hits.as_slice() {
+                    [one] => Some(*one),
+                    _ => hits.iter().copied().find(|(k, _)| *k == word),
+                }) else {
+                    return false;
+                };
+                i += if *takes_arg { 2 } else { 1 };
+            }
+            i == rest.len()
+        }
+    }
+}
+
+/// Classifies a command as typed on a router: `sh cry isa sa`, `show ip int br`,
+/// `sh run | sec crypto`. The `|` filter is ignored; `None` for anything else.
+pub fn classify(command: &str) -> Option<ShowKind> {
+    let before_pipe = command.split('|').next().unwrap_or("");
+    let mut words: Vec<String> = before_pipe
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    // `do show …` from configuration mode.
+    if words.first().is_some_and(|w| w == "do") {
+        words.remove(0);
+    }
+    let mut path: Vec<&'static str> = Vec::new();
+    let mut consumed = 0;
+    let mut best: Option<(ShowKind, Tail, usize)> = None;
+    for word in &words {
+        let Some(kw) = expand(&path, word) else { break };
+        // `run` is IOS's own alias for `running-config`.
+        let kw = if kw == "run" { "running-config" } else { kw };
+        path.push(kw);
+        consumed += 1;
+        if let Some((_, kind, tail)) = COMMANDS.iter().find(|(k, _, _)| *k == path.as_slice()) {
+            best = Some((*kind, *tail, consumed));
+        }
+    }
+    let (kind, tail, used) = best?;
+    tail_ok(tail, &words[used..]).then_some(kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abbreviations() {
+        let cases: &[(&str, Option<ShowKind>)] = &[
+            ("sh cry isa sa", Some(ShowKind::IsakmpSa)),
+            ("show crypto isakmp sa", Some(ShowKind::IsakmpSa)),
+            ("sh cry isa sa det", Some(ShowKind::IsakmpSaDetail)),
+            ("sh crypto ipsec sa", Some(ShowKind::IpsecSa)),
+            ("sh cry ips sa detail", Some(ShowKind::IpsecSa)),
+            ("sh cry ipsec sa peer 10.1.1.2", Some(ShowKind::IpsecSa)),
+            ("show ip int br", Some(ShowKind::IpInterfaceBrief)),
+            (
+                "sh ip int brief | ex unass",
+                Some(ShowKind::IpInterfaceBrief),
+            ),
+            ("sh run | sec crypto", Some(ShowKind::RunningConfig)),
+            (
+                "show running-config | include crypto",
+                Some(ShowKind::RunningConfig),
+            ),
+            ("sh crypto isakmp pol", Some(ShowKind::IsakmpPolicy)),
+            (
+                "show crypto isakmp default policy",
+                Some(ShowKind::IsakmpPolicy),
+            ),
+            ("sh deb", Some(ShowKind::Debug)),
+            ("show debugging", Some(ShowKind::Debug)),
+            ("sh cry sess det", Some(ShowKind::CryptoSession)),
+            ("sh crypto map", Some(ShowKind::CryptoMap)),
+            ("sh udp", Some(ShowKind::Udp)),
+            ("sh ip ro", Some(ShowKind::IpRoute)),
+            ("SHOW IP ROUTE", Some(ShowKind::IpRoute)),
+            ("do sh ip route vrf RED", Some(ShowKind::IpRoute)),
+        ];
+        for (cmd, want) in cases {
+            assert_eq!(classify(cmd), *want, "{cmd}");
+        }
+    }
+
+    #[test]
+    fn other_commands_and_other_formats() {
+        for cmd in [
+            "",
+            "show",
+            "show ip interface",
+            "show ip route 10.1.1.0",
+            "show crypto session brief",
+            "show crypto isakmp",
+            "sh cry i sa",
+            "show c",
+            "show version",
+            "show crypto isakmp sa detail extra",
+            "ping 10.1.1.1",
+            "|",
+        ] {
+            assert_eq!(classify(cmd), None, "{cmd}");
+        }
+    }
+
+    #[test]
+    fn parse_dispatches() {
+        assert!(parse(ShowKind::RunningConfig, "crypto isakmp policy 10").is_none());
+        let out = parse(ShowKind::Udp, "junk\n");
+        assert!(matches!(out, Some(ShowOutput::Udp(_))));
+        assert_eq!(out.map(|o| o.unparsed().len()), Some(1));
+    }
+
+    const KINDS: [ShowKind; 10] = [
+        ShowKind::IsakmpSa,
+        ShowKind::IsakmpSaDetail,
+        ShowKind::IpsecSa,
+        ShowKind::CryptoSession,
+        ShowKind::CryptoMap,
+        ShowKind::IsakmpPolicy,
+        ShowKind::Udp,
+        ShowKind::IpRoute,
+        ShowKind::IpInterfaceBrief,
+        ShowKind::Debug,
+    ];
+
+    proptest::proptest! {
+        // Any text, including fragments of real lines glued together: no parser panics, and
+        // every unparsed entry points at a real, non-blank line.
+        #[test]
+        fn parsers_never_panic(
+            lines in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::string::string_regex("[ -~\\t]{0,60}").unwrap(),
+                    proptest::string::string_regex(
+                        "( {0,8})(spi: 0x[0-9A-F]{0,12}\\(\\d{0,12}\\)|#pkts [a-z]{1,8}: \\d{1,25}|\\d{1,6} [0-9.:]{1,15} [0-9.:]{1,15} [A-Z_]{1,12} \\d{1,25} \\d{0,3}|Interface: \\S{1,8}|Peer: \\S{1,10} port \\d{1,7}|Crypto Map \"[a-z]{1,4}\" \\d{1,12}|[SCLO*]{1,3} +\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}(/\\d{1,3})? .{0,20})"
+                    ).unwrap(),
+                ],
+                0..30,
+            )
+        ) {
+            let text = lines.join("\n");
+            let count = text.lines().count();
+            for kind in KINDS {
+                let out = parse(kind, &text);
+                let Some(out) = out else { continue };
+                for (n, line) in out.unparsed() {
+                    proptest::prop_assert!(*n < count);
+                    proptest::prop_assert!(!line.trim().is_empty());
+                }
+            }
+        }
+    }
+}
