@@ -82,7 +82,10 @@ impl fmt::Display for Protocol {
         match self {
             Protocol::Other(n) => write!(f, "{n}"),
             p => {
-                let word = PROTOCOLS.iter().find(|(_, _, q)| q == p).map_or("ip", |r| r.0);
+                let word = PROTOCOLS
+                    .iter()
+                    .find(|(_, _, q)| q == p)
+                    .map_or("ip", |r| r.0);
                 f.write_str(word)
             }
         }
@@ -145,12 +148,9 @@ const PORT_NAMES: &[(&str, u16)] = &[
 ];
 
 fn parse_port(word: &str) -> Option<u16> {
-    word.parse().ok().or_else(|| {
-        PORT_NAMES
-            .iter()
-            .find(|(k, _)| *k == word)
-            .map(|(_, n)| *n)
-    })
+    word.parse()
+        .ok()
+        .or_else(|| PORT_NAMES.iter().find(|(k, _)| *k == word).map(|(_, n)| *n))
 }
 
 /// Trailing words that change logging or QoS matching, not which addresses match.
@@ -211,9 +211,8 @@ impl AclEntry {
 
     /// Every flow `other` selects, `self` selects too.
     pub fn covers(&self, other: &AclEntry) -> bool {
-        let ports = |mine: &Option<PortMatch>, theirs: &Option<PortMatch>| {
-            mine.is_none() || mine == theirs
-        };
+        let ports =
+            |mine: &Option<PortMatch>, theirs: &Option<PortMatch>| mine.is_none() || mine == theirs;
         self.protocol.covers(other.protocol)
             && self.src.covers(&other.src)
             && self.dst.covers(&other.dst)
@@ -286,7 +285,8 @@ impl AccessList {
     }
 
     pub fn permits(&self, protocol: Protocol, src: Ipv4Addr, dst: Ipv4Addr) -> bool {
-        self.permitting_entry(&Packet::new(protocol, src, dst)).is_some()
+        self.permitting_entry(&Packet::new(protocol, src, dst))
+            .is_some()
     }
 
     pub fn permit_entries(&self) -> impl Iterator<Item = &AclEntry> {
@@ -332,9 +332,17 @@ pub(crate) fn parse_entry(toks: &[Tok<'_>], kind: AclKind, line: usize) -> Resul
         .ok_or_else(|| Bad::new(p.at, format!("unknown protocol `{}`", p.text)))?;
     let has_ports = matches!(protocol, Protocol::Tcp | Protocol::Udp);
     let src = parse_address(&mut it, false)?;
-    let src_port = if has_ports { parse_ports(&mut it)? } else { None };
+    let src_port = if has_ports {
+        parse_ports(&mut it)?
+    } else {
+        None
+    };
     let dst = parse_address(&mut it, false)?;
-    let dst_port = if has_ports { parse_ports(&mut it)? } else { None };
+    let dst_port = if has_ports {
+        parse_ports(&mut it)?
+    } else {
+        None
+    };
     let mut entry = AclEntry {
         action,
         protocol,
@@ -399,7 +407,12 @@ fn parse_address(it: &mut Cursor<'_, '_>, standard: bool) -> Result<Wildcard, Ba
                     ip(w)?
                 }
                 _ if standard => Ipv4Addr::UNSPECIFIED,
-                _ => return Err(Bad::new(it.end(), "expected a wildcard mask after the address")),
+                _ => {
+                    return Err(Bad::new(
+                        it.end(),
+                        "expected a wildcard mask after the address",
+                    ));
+                }
             };
             Ok(Wildcard {
                 addr,
@@ -463,7 +476,10 @@ fn parse_options(it: &mut Cursor<'_, '_>, entry: &mut AclEntry) -> Result<(), Ba
             entry.extra.push(t.text.to_string());
             continue;
         }
-        return Err(Bad::new(t.at, format!("unexpected `{}` in access-list entry", t.text)));
+        return Err(Bad::new(
+            t.at,
+            format!("unexpected `{}` in access-list entry", t.text),
+        ));
     }
     Ok(())
 }
@@ -545,12 +561,21 @@ mod tests {
             AclKind::Extended,
         )
         .unwrap();
-        assert_eq!(e.to_string(), "permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255");
-        let e = entry("permit udp host 203.0.113.2 host 203.0.113.1 eq isakmp", AclKind::Extended)
-            .unwrap();
+        assert_eq!(
+            e.to_string(),
+            "permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255"
+        );
+        let e = entry(
+            "permit udp host 203.0.113.2 host 203.0.113.1 eq isakmp",
+            AclKind::Extended,
+        )
+        .unwrap();
         assert_eq!(e.dst_port, Some(PortMatch::Eq(vec![500])));
-        let e = entry("deny   tcp any range 1000 2000 any eq www 443 log", AclKind::Extended)
-            .unwrap();
+        let e = entry(
+            "deny   tcp any range 1000 2000 any eq www 443 log",
+            AclKind::Extended,
+        )
+        .unwrap();
         assert_eq!(e.src_port, Some(PortMatch::Range(1000, 2000)));
         assert_eq!(e.dst_port, Some(PortMatch::Eq(vec![80, 443])));
         let e = entry("permit icmp any any echo-reply", AclKind::Extended).unwrap();
@@ -563,8 +588,11 @@ mod tests {
 
     #[test]
     fn errors_point_at_the_word() {
-        let err = entry("permit ip 192.168.101.0 0.0.0.255 192.168.102.x", AclKind::Extended)
-            .unwrap_err();
+        let err = entry(
+            "permit ip 192.168.101.0 0.0.0.255 192.168.102.x",
+            AclKind::Extended,
+        )
+        .unwrap_err();
         assert_eq!(err.at, "permit ip 192.168.101.0 0.0.0.255 ".len());
         let err = entry("permit ip any", AclKind::Extended).unwrap_err();
         assert!(err.message.contains("address"));

@@ -30,7 +30,10 @@ impl Ipv4Net {
         let m = u32::from(mask);
         let len = m.leading_ones();
         // A contiguous mask has no one bit after its first zero bit.
-        (m.checked_shl(len).unwrap_or(0) == 0).then_some(Ipv4Net { addr, len: len as u8 })
+        (m.checked_shl(len).unwrap_or(0) == 0).then_some(Ipv4Net {
+            addr,
+            len: len as u8,
+        })
     }
 
     pub fn mask_bits(&self) -> u32 {
@@ -151,7 +154,11 @@ mod tests {
             Ipv4Net::from_mask(ip("0.0.0.0"), ip("0.0.0.0")).map(|n| n.len),
             Some(0)
         );
-        assert!(Ipv4Net::from_mask(ip("0.0.0.0"), ip("0.0.0.0")).unwrap().contains(ip("8.8.8.8")));
+        assert!(
+            Ipv4Net::from_mask(ip("0.0.0.0"), ip("0.0.0.0"))
+                .unwrap()
+                .contains(ip("8.8.8.8"))
+        );
     }
 
     #[test]
@@ -173,7 +180,10 @@ mod tests {
         assert!(even.matches(ip("10.0.4.1")));
         assert!(!even.matches(ip("10.0.5.1")));
         assert!(even.to_net().is_none());
-        assert_eq!(lan.to_net().map(|n| n.to_string()), Some("192.168.101.0/24".into()));
+        assert_eq!(
+            lan.to_net().map(|n| n.to_string()),
+            Some("192.168.101.0/24".into())
+        );
         assert_eq!(lan.to_string(), "192.168.101.0 0.0.0.255");
         assert_eq!(Wildcard::ANY.to_string(), "any");
     }

@@ -7,7 +7,7 @@ use super::addr::Ipv4Net;
 use super::config::{Builder, KeyringDraft};
 use super::lex::{Bad, Line};
 use super::model::{
-    AUTH_METHODS, Attr, CryptoMapEntry, CryptoMapLocalAddress, Credential, DhGroup, ENCRYPTIONS,
+    AUTH_METHODS, Attr, Credential, CryptoMapEntry, CryptoMapLocalAddress, DhGroup, ENCRYPTIONS,
     EspCipher, HASHES, Identity, Interface, IpsecMode, IsakmpPolicy, Keepalive, MapKind, Peer,
     PresharedKey, StaticRoute, TRANSFORMS, Transform, TransformSet, User,
 };
@@ -88,7 +88,10 @@ impl Ctx<'_> {
         let word = self.get(name).unwrap_or_default();
         match word.parse::<T>() {
             Ok(v) if v >= min && v <= max => Ok(v),
-            _ => Err(self.bad(name, format!("`{word}` is not a number from {min} to {max}"))),
+            _ => Err(self.bad(
+                name,
+                format!("`{word}` is not a number from {min} to {max}"),
+            )),
         }
     }
 
@@ -100,7 +103,10 @@ impl Ctx<'_> {
             .map(|(_, v)| *v)
             .ok_or_else(|| {
                 let known: Vec<&str> = table.iter().map(|(w, _)| *w).collect();
-                self.bad(name, format!("unknown {what} `{word}` (IOS knows {})", known.join(", ")))
+                self.bad(
+                    name,
+                    format!("unknown {what} `{word}` (IOS knows {})", known.join(", ")),
+                )
             })
     }
 
@@ -163,15 +169,21 @@ static TOP: LazyLock<Rows<TopApply>> = LazyLock::new(|| {
                 Ok(Outcome::Done)
             }),
             // enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0
-            (r"^enable secret (?:(?P<kind>[0-9]) )?(?P<secret>\S+)$", |c, b| {
-                b.cfg.enable_secret = Some(c.credential("kind", "secret"));
-                Ok(Outcome::Done)
-            }),
+            (
+                r"^enable secret (?:(?P<kind>[0-9]) )?(?P<secret>\S+)$",
+                |c, b| {
+                    b.cfg.enable_secret = Some(c.credential("kind", "secret"));
+                    Ok(Outcome::Done)
+                },
+            ),
             // enable password 7 0822455D0A16
-            (r"^enable password (?:(?P<kind>[0-9]) )?(?P<secret>\S+)$", |c, b| {
-                b.cfg.enable_password = Some(c.credential("kind", "secret"));
-                Ok(Outcome::Done)
-            }),
+            (
+                r"^enable password (?:(?P<kind>[0-9]) )?(?P<secret>\S+)$",
+                |c, b| {
+                    b.cfg.enable_password = Some(c.credential("kind", "secret"));
+                    Ok(Outcome::Done)
+                },
+            ),
             // username admin privilege 15 secret 5 $1$vK7N$u1XvJ3dZqg0vZrYz1m9Gz.
             (
                 r"^username (?P<name>\S+)(?: privilege (?P<priv>\d+))?(?: algorithm-type \S+)? (?:secret|password) (?:(?P<kind>[0-9]) )?(?P<secret>\S+)$",
@@ -229,9 +241,10 @@ static TOP: LazyLock<Rows<TopApply>> = LazyLock::new(|| {
                 },
             ),
             // crypto isakmp key cisco123 hostname r2.example.net
-            (r"^crypto isakmp key \S+(?: \S+)? (?P<how>hostname) .*$", |c, _| {
-                Err(c.bad("how", "keys by hostname are not modelled (only by address)"))
-            }),
+            (
+                r"^crypto isakmp key \S+(?: \S+)? (?P<how>hostname) .*$",
+                |c, _| Err(c.bad("how", "keys by hostname are not modelled (only by address)")),
+            ),
             // crypto isakmp keepalive 10 3 periodic
             (
                 r"^crypto isakmp keepalive (?P<int>\S+)(?: (?P<retry>\d+))?(?: (?P<mode>periodic|on-demand))?$",
@@ -275,21 +288,24 @@ static TOP: LazyLock<Rows<TopApply>> = LazyLock::new(|| {
                 Ok(Outcome::Open(Block::Keyring(i)))
             }),
             // crypto ipsec transform-set TS esp-aes 256 esp-sha-hmac
-            (r"^crypto ipsec transform-set (?P<name>\S+)(?P<rest>(?: \S+)*)$", |c, b| {
-                let ts = transform_set(c)?;
-                let list = &mut b.cfg.transform_sets;
-                let i = match list.iter().position(|t| t.name == ts.name) {
-                    Some(i) => {
-                        list[i] = ts;
-                        i
-                    }
-                    None => {
-                        list.push(ts);
-                        list.len() - 1
-                    }
-                };
-                Ok(Outcome::Open(Block::TransformSet(i)))
-            }),
+            (
+                r"^crypto ipsec transform-set (?P<name>\S+)(?P<rest>(?: \S+)*)$",
+                |c, b| {
+                    let ts = transform_set(c)?;
+                    let list = &mut b.cfg.transform_sets;
+                    let i = match list.iter().position(|t| t.name == ts.name) {
+                        Some(i) => {
+                            list[i] = ts;
+                            i
+                        }
+                        None => {
+                            list.push(ts);
+                            list.len() - 1
+                        }
+                    };
+                    Ok(Outcome::Open(Block::TransformSet(i)))
+                },
+            ),
             // crypto ipsec security-association lifetime seconds 86400
             (
                 r"^crypto ipsec security-association lifetime (?P<unit>seconds|kilobytes) (?P<n>\S+)$",
@@ -299,14 +315,19 @@ static TOP: LazyLock<Rows<TopApply>> = LazyLock::new(|| {
                 },
             ),
             // crypto map CMAP local-address GigabitEthernet0/0
-            (r"^crypto map (?P<map>\S+) local-address (?P<ifname>\S+)$", |c, b| {
-                b.cfg.crypto_map_local_addresses.push(CryptoMapLocalAddress {
-                    map: c.text("map"),
-                    interface: c.text("ifname"),
-                    line: c.n,
-                });
-                Ok(Outcome::Done)
-            }),
+            (
+                r"^crypto map (?P<map>\S+) local-address (?P<ifname>\S+)$",
+                |c, b| {
+                    b.cfg
+                        .crypto_map_local_addresses
+                        .push(CryptoMapLocalAddress {
+                            map: c.text("map"),
+                            interface: c.text("ifname"),
+                            line: c.n,
+                        });
+                    Ok(Outcome::Done)
+                },
+            ),
             // crypto map CMAP 10 ipsec-isakmp
             // crypto map CMAP 65535 ipsec-isakmp dynamic DYN
             (
@@ -314,7 +335,9 @@ static TOP: LazyLock<Rows<TopApply>> = LazyLock::new(|| {
                 |c, b| {
                     // Typed without a keyword, IOS makes the entry ipsec-isakmp.
                     if c.get("how").is_some_and(|h| h != "ipsec-isakmp") {
-                        return Err(c.bad("how", "only ipsec-isakmp crypto map entries are modelled"));
+                        return Err(
+                            c.bad("how", "only ipsec-isakmp crypto map entries are modelled")
+                        );
                     }
                     let kind = match c.get("dyn") {
                         Some(d) => MapKind::DynamicRef(d.to_string()),
@@ -335,50 +358,62 @@ static TOP: LazyLock<Rows<TopApply>> = LazyLock::new(|| {
                 Ok(Outcome::Open(Block::DynamicMap(i)))
             }),
             // access-list 110 permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255
-            (r"^access-list (?P<num>\d+) (?P<rest>.+)$", numbered_acl_line),
+            (
+                r"^access-list (?P<num>\d+) (?P<rest>.+)$",
+                numbered_acl_line,
+            ),
             // ip access-list extended VPN-TRAFFIC
-            (r"^ip access-list (?P<kind>extended|standard) (?P<name>\S+)$", |c, b| {
-                let kind = if c.get("kind") == Some("standard") {
-                    AclKind::Standard
-                } else {
-                    AclKind::Extended
-                };
-                let i = b.acl_index(AccessList {
-                    name: c.text("name"),
-                    kind,
-                    entries: Vec::new(),
-                    line: c.n,
-                });
-                Ok(Outcome::Open(Block::Acl(i)))
-            }),
+            (
+                r"^ip access-list (?P<kind>extended|standard) (?P<name>\S+)$",
+                |c, b| {
+                    let kind = if c.get("kind") == Some("standard") {
+                        AclKind::Standard
+                    } else {
+                        AclKind::Extended
+                    };
+                    let i = b.acl_index(AccessList {
+                        name: c.text("name"),
+                        kind,
+                        entries: Vec::new(),
+                        line: c.n,
+                    });
+                    Ok(Outcome::Open(Block::Acl(i)))
+                },
+            ),
             // interface GigabitEthernet0/0
-            (r"^interface (?P<name>\S+)(?: point-to-point| multipoint)?$", |c, b| {
-                let name = c.text("name");
-                let list = &mut b.cfg.interfaces;
-                let i = match list.iter().position(|x| x.name == name) {
-                    Some(i) => i,
-                    None => {
-                        list.push(Interface {
-                            name,
-                            description: None,
-                            address: None,
-                            secondary: Vec::new(),
-                            shutdown: false,
-                            crypto_map: None,
-                            line: c.n,
-                        });
-                        list.len() - 1
-                    }
-                };
-                Ok(Outcome::Open(Block::Interface(i)))
-            }),
+            (
+                r"^interface (?P<name>\S+)(?: point-to-point| multipoint)?$",
+                |c, b| {
+                    let name = c.text("name");
+                    let list = &mut b.cfg.interfaces;
+                    let i = match list.iter().position(|x| x.name == name) {
+                        Some(i) => i,
+                        None => {
+                            list.push(Interface {
+                                name,
+                                description: None,
+                                address: None,
+                                secondary: Vec::new(),
+                                shutdown: false,
+                                crypto_map: None,
+                                line: c.n,
+                            });
+                            list.len() - 1
+                        }
+                    };
+                    Ok(Outcome::Open(Block::Interface(i)))
+                },
+            ),
             // ip route 0.0.0.0 0.0.0.0 203.0.113.254
             // ip route 192.168.102.0 255.255.255.0 GigabitEthernet0/0 203.0.113.2 5 name TO-R2
-            (r"^ip route (?P<net>\S+) (?P<mask>\S+)(?P<rest>(?: \S+)+)$", |c, b| {
-                let route = static_route(c)?;
-                b.cfg.routes.push(route);
-                Ok(Outcome::Done)
-            }),
+            (
+                r"^ip route (?P<net>\S+) (?P<mask>\S+)(?P<rest>(?: \S+)+)$",
+                |c, b| {
+                    let route = static_route(c)?;
+                    b.cfg.routes.push(route);
+                    Ok(Outcome::Done)
+                },
+            ),
         ],
         // Crypto features outside the IKEv1 crypto-map model: silent, and so are their blocks.
         &[],
@@ -451,13 +486,33 @@ pub(crate) fn top(line: &Line, n: usize, b: &mut Builder) -> Outcome {
 pub(crate) fn child(block: &Block, line: &Line, n: usize, b: &mut Builder) -> Outcome {
     let result = match *block {
         Block::None | Block::Skip => return Outcome::Unrelated,
-        Block::Policy(i) => b.cfg.isakmp_policies.get_mut(i).map(|t| run(&POLICY, line, n, t)),
+        Block::Policy(i) => b
+            .cfg
+            .isakmp_policies
+            .get_mut(i)
+            .map(|t| run(&POLICY, line, n, t)),
         Block::Keyring(i) => b.keyrings.get_mut(i).map(|t| run(&KEYRING, line, n, t)),
-        Block::TransformSet(i) => b.cfg.transform_sets.get_mut(i).map(|t| run(&TRANSFORM_SET, line, n, t)),
-        Block::Map(i) => b.cfg.crypto_maps.get_mut(i).map(|t| run(&MAP_ENTRY, line, n, t)),
-        Block::DynamicMap(i) => b.cfg.dynamic_maps.get_mut(i).map(|t| run(&MAP_ENTRY, line, n, t)),
+        Block::TransformSet(i) => b
+            .cfg
+            .transform_sets
+            .get_mut(i)
+            .map(|t| run(&TRANSFORM_SET, line, n, t)),
+        Block::Map(i) => b
+            .cfg
+            .crypto_maps
+            .get_mut(i)
+            .map(|t| run(&MAP_ENTRY, line, n, t)),
+        Block::DynamicMap(i) => b
+            .cfg
+            .dynamic_maps
+            .get_mut(i)
+            .map(|t| run(&MAP_ENTRY, line, n, t)),
         Block::Acl(i) => b.cfg.access_lists.get_mut(i).map(|t| run(&ACL, line, n, t)),
-        Block::Interface(i) => b.cfg.interfaces.get_mut(i).map(|t| run(&INTERFACE, line, n, t)),
+        Block::Interface(i) => b
+            .cfg
+            .interfaces
+            .get_mut(i)
+            .map(|t| run(&INTERFACE, line, n, t)),
     };
     match result {
         Some(Ok(())) => Outcome::Done,
@@ -501,8 +556,12 @@ static POLICY: LazyLock<Rows<Apply<IsakmpPolicy>>> = LazyLock::new(|| {
             }),
             // group 14
             (r"^group (?P<v>.+)$", |c, p| {
-                p.group = DhGroup::parse(c.get("v").unwrap_or_default())
-                    .ok_or_else(|| c.bad("v", "not a Diffie-Hellman group IOS offers (1 2 5 14 15 16 19 20 21 24)"))?;
+                p.group = DhGroup::parse(c.get("v").unwrap_or_default()).ok_or_else(|| {
+                    c.bad(
+                        "v",
+                        "not a Diffie-Hellman group IOS offers (1 2 5 14 15 16 19 20 21 24)",
+                    )
+                })?;
                 p.attr_lines.insert(Attr::Group, c.n);
                 Ok(())
             }),
@@ -545,8 +604,10 @@ static TRANSFORM_SET: LazyLock<Rows<Apply<TransformSet>>> = LazyLock::new(|| {
         &[
             // mode transport
             (r"^mode (?P<m>\S+)(?: require)?$", |c, t| {
-                const MODES: &[(&str, IpsecMode)] =
-                    &[("tunnel", IpsecMode::Tunnel), ("transport", IpsecMode::Transport)];
+                const MODES: &[(&str, IpsecMode)] = &[
+                    ("tunnel", IpsecMode::Tunnel),
+                    ("transport", IpsecMode::Transport),
+                ];
                 t.mode = c.lookup("m", MODES, "mode")?;
                 Ok(())
             }),
@@ -578,8 +639,9 @@ static MAP_ENTRY: LazyLock<Rows<Apply<CryptoMapEntry>>> = LazyLock::new(|| {
             (r"^set pfs(?: group(?P<g>\S+))?$", |c, e| {
                 e.pfs = Some(match c.get("g") {
                     None => DhGroup(1),
-                    Some(g) => DhGroup::parse(g)
-                        .ok_or_else(|| c.bad("g", "not a Diffie-Hellman group IOS offers for PFS"))?,
+                    Some(g) => DhGroup::parse(g).ok_or_else(|| {
+                        c.bad("g", "not a Diffie-Hellman group IOS offers for PFS")
+                    })?,
                 });
                 Ok(())
             }),
@@ -613,13 +675,21 @@ static ACL: LazyLock<Rows<Apply<AccessList>>> = LazyLock::new(|| {
         &[
             // permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255
             // 20 deny   ip any any log
-            (r"^(?:(?P<seq>\d+) )?(?P<entry>(?:permit|deny) .*)$", |c, a| {
-                let from = c.at("entry");
-                let toks: Vec<_> = c.line.tokens().into_iter().filter(|t| t.at >= from).collect();
-                let entry = acl::parse_entry(&toks, a.kind, c.n)?;
-                a.entries.push(entry);
-                Ok(())
-            }),
+            (
+                r"^(?:(?P<seq>\d+) )?(?P<entry>(?:permit|deny) .*)$",
+                |c, a| {
+                    let from = c.at("entry");
+                    let toks: Vec<_> = c
+                        .line
+                        .tokens()
+                        .into_iter()
+                        .filter(|t| t.at >= from)
+                        .collect();
+                    let entry = acl::parse_entry(&toks, a.kind, c.n)?;
+                    a.entries.push(entry);
+                    Ok(())
+                },
+            ),
         ],
         &["remark", "statistics"],
     )
@@ -630,17 +700,20 @@ static INTERFACE: LazyLock<Rows<Apply<Interface>>> = LazyLock::new(|| {
         &[
             // ip address 203.0.113.1 255.255.255.0
             // ip address 10.0.0.1 255.255.255.0 secondary
-            (r"^ip address (?P<addr>\S+) (?P<mask>\S+)(?P<sec> secondary)?$", |c, i| {
-                let addr = c.ip("addr")?;
-                let net = Ipv4Net::from_mask(addr, c.ip("mask")?)
-                    .ok_or_else(|| c.bad("mask", "the mask is not contiguous"))?;
-                if c.get("sec").is_some() {
-                    i.secondary.push(net);
-                } else {
-                    i.address = Some(net);
-                }
-                Ok(())
-            }),
+            (
+                r"^ip address (?P<addr>\S+) (?P<mask>\S+)(?P<sec> secondary)?$",
+                |c, i| {
+                    let addr = c.ip("addr")?;
+                    let net = Ipv4Net::from_mask(addr, c.ip("mask")?)
+                        .ok_or_else(|| c.bad("mask", "the mask is not contiguous"))?;
+                    if c.get("sec").is_some() {
+                        i.secondary.push(net);
+                    } else {
+                        i.address = Some(net);
+                    }
+                    Ok(())
+                },
+            ),
             // no ip address
             (r"^no ip address$", |_, i| {
                 i.address = None;
@@ -679,16 +752,67 @@ static INTERFACE: LazyLock<Rows<Apply<Interface>>> = LazyLock::new(|| {
             }),
         ],
         &[
-            "duplex", "speed", "negotiation", "media-type", "mtu", "ip mtu", "ip tcp", "ip nat",
-            "ip virtual-reassembly", "ip ospf", "ip pim", "ip helper-address", "ip access-group",
-            "ip redirects", "ip unreachables", "ip proxy-arp", "ip route-cache", "ip flow",
-            "ip policy", "ip verify", "ip directed-broadcast", "ip mroute-cache", "ip igmp",
-            "ip dhcp", "mop enabled", "mop sysid", "keepalive", "load-interval", "cdp", "bandwidth",
-            "delay", "encapsulation", "standby", "vrrp", "clock", "ipv6", "zone-member",
-            "service-policy", "tunnel", "ip vrf", "vrf", "logging", "snmp", "arp", "carrier-delay",
-            "auto", "switchport", "spanning-tree", "pppoe", "ppp", "dialer", "hold-queue",
-            "ip unnumbered", "ip summary-address", "ip authentication", "ip hello-interval",
-            "ip split-horizon", "platform", "serial", "fair-queue", "shape",
+            "duplex",
+            "speed",
+            "negotiation",
+            "media-type",
+            "mtu",
+            "ip mtu",
+            "ip tcp",
+            "ip nat",
+            "ip virtual-reassembly",
+            "ip ospf",
+            "ip pim",
+            "ip helper-address",
+            "ip access-group",
+            "ip redirects",
+            "ip unreachables",
+            "ip proxy-arp",
+            "ip route-cache",
+            "ip flow",
+            "ip policy",
+            "ip verify",
+            "ip directed-broadcast",
+            "ip mroute-cache",
+            "ip igmp",
+            "ip dhcp",
+            "mop enabled",
+            "mop sysid",
+            "keepalive",
+            "load-interval",
+            "cdp",
+            "bandwidth",
+            "delay",
+            "encapsulation",
+            "standby",
+            "vrrp",
+            "clock",
+            "ipv6",
+            "zone-member",
+            "service-policy",
+            "tunnel",
+            "ip vrf",
+            "vrf",
+            "logging",
+            "snmp",
+            "arp",
+            "carrier-delay",
+            "auto",
+            "switchport",
+            "spanning-tree",
+            "pppoe",
+            "ppp",
+            "dialer",
+            "hold-queue",
+            "ip unnumbered",
+            "ip summary-address",
+            "ip authentication",
+            "ip hello-interval",
+            "ip split-horizon",
+            "platform",
+            "serial",
+            "fair-queue",
+            "shape",
         ],
     )
 });
@@ -733,7 +857,12 @@ fn numbered_acl_line(c: &Ctx<'_>, b: &mut Builder) -> Result<Outcome, Bad> {
     let kind = acl::numbered_kind(number)
         .ok_or_else(|| c.bad("num", "not an IPv4 access-list number (1-199, 1300-2699)"))?;
     let from = c.at("rest");
-    let toks: Vec<_> = c.line.tokens().into_iter().filter(|t| t.at >= from).collect();
+    let toks: Vec<_> = c
+        .line
+        .tokens()
+        .into_iter()
+        .filter(|t| t.at >= from)
+        .collect();
     if toks.first().is_some_and(|t| t.text == "remark") {
         return Ok(Outcome::Done);
     }
@@ -762,7 +891,12 @@ fn transform_set(c: &Ctx<'_>) -> Result<TransformSet, Bad> {
         line: c.n,
     };
     let from = c.at("rest");
-    let toks: Vec<_> = c.line.tokens().into_iter().filter(|t| t.at >= from).collect();
+    let toks: Vec<_> = c
+        .line
+        .tokens()
+        .into_iter()
+        .filter(|t| t.at >= from)
+        .collect();
     let mut it = toks.iter().peekable();
     while let Some(t) = it.next() {
         let kind = TRANSFORMS
@@ -779,7 +913,11 @@ fn transform_set(c: &Ctx<'_>) -> Result<TransformSet, Bad> {
                 let bits = it
                     .peek()
                     .filter(|_| sized)
-                    .and_then(|n| ["128", "192", "256"].contains(&n.text).then(|| n.text.parse().ok()))
+                    .and_then(|n| {
+                        ["128", "192", "256"]
+                            .contains(&n.text)
+                            .then(|| n.text.parse().ok())
+                    })
                     .flatten();
                 if bits.is_some() {
                     it.next();
@@ -798,7 +936,10 @@ fn transform_set(c: &Ctx<'_>) -> Result<TransformSet, Bad> {
         }
     }
     if ts.esp_cipher.is_none() && ts.esp_auth.is_none() && ts.ah.is_none() {
-        return Err(Bad::new(c.line.text.len(), "a transform set needs at least one transform"));
+        return Err(Bad::new(
+            c.line.text.len(),
+            "a transform set needs at least one transform",
+        ));
     }
     Ok(ts)
 }
@@ -809,7 +950,12 @@ fn static_route(c: &Ctx<'_>) -> Result<StaticRoute, Bad> {
     let prefix = Ipv4Net::from_mask(net, c.ip("mask")?)
         .ok_or_else(|| c.bad("mask", "the mask is not contiguous"))?;
     let from = c.at("rest");
-    let toks: Vec<_> = c.line.tokens().into_iter().filter(|t| t.at >= from).collect();
+    let toks: Vec<_> = c
+        .line
+        .tokens()
+        .into_iter()
+        .filter(|t| t.at >= from)
+        .collect();
     let mut route = StaticRoute {
         prefix,
         next_hop: None,
@@ -840,11 +986,10 @@ fn static_route(c: &Ctx<'_>) -> Result<StaticRoute, Bad> {
                 }
             }
             word => {
-                route.distance = word
-                    .parse()
-                    .ok()
-                    .filter(|d| *d >= 1)
-                    .ok_or_else(|| Bad::new(t.at, format!("unexpected `{word}` in ip route")))?;
+                route.distance =
+                    word.parse().ok().filter(|d| *d >= 1).ok_or_else(|| {
+                        Bad::new(t.at, format!("unexpected `{word}` in ip route"))
+                    })?;
             }
         }
     }

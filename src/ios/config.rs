@@ -46,7 +46,12 @@ pub(crate) struct Builder {
 
 impl Builder {
     pub fn acl_index(&mut self, acl: AccessList) -> usize {
-        match self.cfg.access_lists.iter().position(|a| a.name == acl.name) {
+        match self
+            .cfg
+            .access_lists
+            .iter()
+            .position(|a| a.name == acl.name)
+        {
             Some(i) => i,
             None => {
                 self.cfg.access_lists.push(acl);
@@ -58,7 +63,8 @@ impl Builder {
     fn finish(mut self) -> RunningConfig {
         let cfg = &mut self.cfg;
         cfg.isakmp_policies.sort_by_key(|p| p.priority);
-        let order = |a: &CryptoMapEntry, b: &CryptoMapEntry| a.map.cmp(&b.map).then(a.seq.cmp(&b.seq));
+        let order =
+            |a: &CryptoMapEntry, b: &CryptoMapEntry| a.map.cmp(&b.map).then(a.seq.cmp(&b.seq));
         cfg.crypto_maps.sort_by(order);
         cfg.dynamic_maps.sort_by(order);
         for ring in self.keyrings {
@@ -168,8 +174,12 @@ pub fn redact(line: &str) -> String {
             continue;
         }
         // `key 6 XYZ address …`: a lone digit is the type when a secret still follows it.
-        let typed = words.get(i).is_some_and(|w| w.len() == 1 && w.chars().all(|c| c.is_ascii_digit()))
-            && words.get(i + 1).is_some_and(|w| !w.is_empty() && !["address", "hostname"].contains(w));
+        let typed = words
+            .get(i)
+            .is_some_and(|w| w.len() == 1 && w.chars().all(|c| c.is_ascii_digit()))
+            && words
+                .get(i + 1)
+                .is_some_and(|w| !w.is_empty() && !["address", "hostname"].contains(w));
         if typed {
             out.push(words[i].to_string());
             i += 1;
@@ -201,8 +211,22 @@ mod tests {
         assert!(c.isakmp_enabled);
         let p10 = &c.isakmp_policies[0];
         assert_eq!(
-            (p10.priority, p10.encryption, p10.hash, p10.auth, p10.group, p10.lifetime),
-            (10, Encryption::Aes256, Hash::Sha256, AuthMethod::PreShare, DhGroup(14), 28800)
+            (
+                p10.priority,
+                p10.encryption,
+                p10.hash,
+                p10.auth,
+                p10.group,
+                p10.lifetime
+            ),
+            (
+                10,
+                Encryption::Aes256,
+                Hash::Sha256,
+                AuthMethod::PreShare,
+                DhGroup(14),
+                28800
+            )
         );
         assert_eq!(p10.line, 24);
         assert_eq!(p10.attr_lines.get(&Attr::Hash), Some(&26));
@@ -223,7 +247,10 @@ mod tests {
         assert_eq!(e.description.as_deref(), Some("Tunnel to R2"));
         let g0 = c.interface("GigabitEthernet0/0").unwrap();
         assert_eq!(g0.crypto_map.as_deref(), Some("CMAP"));
-        assert_eq!(g0.address.map(|n| n.to_string()), Some("203.0.113.0/24".into()));
+        assert_eq!(
+            g0.address.map(|n| n.to_string()),
+            Some("203.0.113.0/24".into())
+        );
         assert_eq!(c.routes[0].next_hop, Some(ip("203.0.113.254")));
         let acl = c.access_list("110").unwrap();
         assert_eq!(acl.kind, AclKind::Extended);
@@ -254,7 +281,7 @@ mod tests {
         assert_eq!(p.hash, Hash::Sha);
         assert_eq!(p.group, DhGroup(1));
         assert_eq!(p.lifetime, 86_400);
-        assert!(p.attr_lines.get(&Attr::Hash).is_none());
+        assert!(!p.attr_lines.contains_key(&Attr::Hash));
         let c = parse("crypto isakmp policy 30\n").config;
         assert_eq!(c.isakmp_policies[0].auth, AuthMethod::RsaSig);
         let c = parse("crypto ipsec transform-set T esp-3des esp-md5-hmac\n").config;
@@ -298,7 +325,10 @@ R2#";
         assert_eq!(p.unknown, vec![]);
         let c = p.config;
         assert_eq!(
-            c.isakmp_policies.iter().map(|p| p.priority).collect::<Vec<_>>(),
+            c.isakmp_policies
+                .iter()
+                .map(|p| p.priority)
+                .collect::<Vec<_>>(),
             vec![1, 5],
             "sorted by priority"
         );
@@ -309,7 +339,10 @@ R2#";
         assert_eq!(c.isakmp_keys[0].key.kind, 6);
         assert!(c.isakmp_keys[0].no_xauth);
         assert_eq!(c.isakmp_keys[1].keyring.as_deref(), Some("KR"));
-        assert_eq!(c.isakmp_keepalive.as_ref().map(|k| (k.interval, k.retry)), Some((10, Some(3))));
+        assert_eq!(
+            c.isakmp_keepalive.as_ref().map(|k| (k.interval, k.retry)),
+            Some((10, Some(3)))
+        );
         assert_eq!(c.ipsec_lifetime.seconds, Some(1800));
         assert_eq!(c.transform_sets[0].esp_cipher, Some(EspCipher::Gcm(256)));
         assert_eq!(c.transform_sets[0].esp_auth, None);
@@ -326,14 +359,34 @@ R2#";
     #[test]
     fn unknown_lines_have_line_and_column() {
         let text = edit(R1, " hash sha256\n", " hash sha257\n");
-        let text = edit(&text, " set pfs group14\n", " set pfs group14\n set bogus thing\n");
-        let text = edit(&text, "access-list 110 permit ip", "access-list 110 permit ipx");
-        let text = edit(&text, "crypto isakmp key cisco123 address 203.0.113.2", "crypto isakmp key cisco123 address 203.0.113.256");
+        let text = edit(
+            &text,
+            " set pfs group14\n",
+            " set pfs group14\n set bogus thing\n",
+        );
+        let text = edit(
+            &text,
+            "access-list 110 permit ip",
+            "access-list 110 permit ipx",
+        );
+        let text = edit(
+            &text,
+            "crypto isakmp key cisco123 address 203.0.113.2",
+            "crypto isakmp key cisco123 address 203.0.113.256",
+        );
         let p = parse(&text);
         let got: Vec<(usize, usize)> = p.unknown.iter().map(|d| (d.line, d.column)).collect();
-        assert_eq!(got, vec![(26, 7), (30, 36), (43, 2), (69, 24)], "{:#?}", p.unknown);
+        assert_eq!(
+            got,
+            vec![(26, 7), (30, 36), (43, 2), (69, 24)],
+            "{:#?}",
+            p.unknown
+        );
         assert!(p.unknown[0].message.contains("sha257"));
-        assert_eq!(p.unknown[1].text, "crypto isakmp key ***** address 203.0.113.256");
+        assert_eq!(
+            p.unknown[1].text,
+            "crypto isakmp key ***** address 203.0.113.256"
+        );
         // What it could not read is left out, the rest is kept.
         assert_eq!(p.config.isakmp_policies[0].hash, Hash::Sha);
         assert!(p.config.isakmp_keys.is_empty());
@@ -411,7 +464,11 @@ crypto keyring KR
         let c = parse(text).config;
         let key = |a: &str| c.key_for(ip(a)).map(|k| k.key.line);
         assert_eq!(key("203.0.113.2"), Some(3));
-        assert_eq!(key("203.0.113.7"), Some(2), "same mask: the global key, configured first");
+        assert_eq!(
+            key("203.0.113.7"),
+            Some(2),
+            "same mask: the global key, configured first"
+        );
         assert_eq!(key("198.51.100.1"), Some(1));
         let none = parse("crypto isakmp key k address 203.0.113.2\n").config;
         assert!(none.key_for(ip("203.0.113.3")).is_none());
@@ -485,5 +542,104 @@ ip route 10.0.0.0 255.0.0.0 203.0.113.9 300
             redact("crypto isakmp key 5 address 203.0.113.2"),
             "crypto isakmp key ***** address 203.0.113.2"
         );
+    }
+
+    mod fuzz {
+        use super::super::super::fixtures::ip;
+        use super::super::super::negotiate::negotiate;
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Line starts that lead into every table, so random tails reach the value checks.
+        const STARTS: &[&str] = &[
+            "crypto isakmp policy ",
+            " encr ",
+            " encryption aes ",
+            " hash ",
+            " authentication ",
+            " group ",
+            " lifetime ",
+            "crypto isakmp key ",
+            "crypto isakmp key k address ",
+            "crypto keyring ",
+            " pre-shared-key address ",
+            "crypto ipsec transform-set T ",
+            " mode ",
+            "crypto map M ",
+            "crypto map M 10 ipsec-isakmp",
+            " set peer ",
+            " set transform-set ",
+            " match address ",
+            " set pfs",
+            " set security-association lifetime ",
+            "crypto dynamic-map D ",
+            "access-list ",
+            "access-list 110 permit ",
+            "access-list 110 deny tcp ",
+            "ip access-list extended ",
+            " permit ",
+            " 10 deny udp ",
+            "interface ",
+            " ip address ",
+            " crypto map ",
+            " shutdown",
+            "ip route ",
+            "banner motd ",
+            "no crypto isakmp",
+            "!",
+            "end",
+            "username u ",
+            "enable secret ",
+            "R1#",
+        ];
+
+        fn config_like() -> impl Strategy<Value = String> {
+            let line = (prop::sample::select(STARTS), "[ a-zA-Z0-9./^#-]{0,40}")
+                .prop_map(|(a, b)| format!("{a}{b}"));
+            prop::collection::vec(line, 0..60).prop_map(|v| v.join("\n"))
+        }
+
+        fn check(text: &str) {
+            let p = parse(text);
+            let lines = text.lines().count();
+            for d in &p.unknown {
+                assert!(d.line >= 1 && d.line <= lines, "{d:?}");
+                assert!(d.column >= 1, "{d:?}");
+            }
+            // Whatever was parsed, negotiating over it must not panic either.
+            let (a, b) = (ip("203.0.113.1"), ip("203.0.113.2"));
+            let _ = negotiate(
+                &p.config,
+                a,
+                ip("192.168.101.1"),
+                ip("192.168.102.1"),
+                &p.config,
+                b,
+            );
+        }
+
+        proptest! {
+            #[test]
+            fn parse_never_panics_on_any_text(text in any::<String>()) {
+                check(&text);
+            }
+
+            #[test]
+            fn parse_never_panics_on_config_like_text(text in config_like()) {
+                check(&text);
+            }
+
+            #[test]
+            fn a_bad_key_line_never_shows_the_key(
+                key in "[A-Za-z][A-Za-z0-9]{5,20}",
+                tail in "[ a-z0-9.]{0,30}",
+            ) {
+                let text = format!("crypto isakmp key {key} address {tail} x\n crypto keyring R\n pre-shared-key address {tail} key {key} y\n");
+                let p = parse(&text);
+                for d in &p.unknown {
+                    prop_assert!(!d.text.contains(&key), "{:?}", d);
+                }
+            }
+        }
     }
 }

@@ -88,7 +88,10 @@ impl Line {
             .iter()
             .enumerate()
             .filter_map(|(i, &(off, _))| {
-                let end = self.starts.get(i + 1).map_or(self.text.len(), |&(n, _)| n - 1);
+                let end = self
+                    .starts
+                    .get(i + 1)
+                    .map_or(self.text.len(), |&(n, _)| n - 1);
                 self.text.get(off..end).map(|text| Tok { text, at: off })
             })
             .collect()

@@ -16,13 +16,13 @@ pub mod acl;
 pub mod addr;
 mod commands;
 pub mod config;
+#[cfg(test)]
+mod fixtures;
 mod lex;
 pub mod model;
 pub mod negotiate;
 pub mod phase1;
 pub mod phase2;
-#[cfg(test)]
-mod fixtures;
 
 pub use acl::{AccessList, AclEntry, MirrorResult, Packet, Protocol, acl_mirror_check};
 pub use addr::{Ipv4Net, Wildcard};

@@ -699,15 +699,31 @@ mod tests {
             ..RunningConfig::default()
         };
         let d = cfg.route_to(ip("203.0.113.2")).unwrap();
-        assert_eq!((d.via.clone(), d.interface.as_str()), (RouteVia::Connected, "GigabitEthernet0/0"));
+        assert_eq!(
+            (d.via.clone(), d.interface.as_str()),
+            (RouteVia::Connected, "GigabitEthernet0/0")
+        );
         let d = cfg.route_to(ip("192.168.102.7")).unwrap();
         assert_eq!(d.via, RouteVia::Static { line: 12 });
         assert_eq!(d.next_hop, ip("203.0.113.2"));
-        // Its next hop sits behind a shut interface: the /24 is not installed, the default is.
+        // Its next hop sits behind a shut interface, but IOS resolves next hops through the
+        // default route too: the /24 stays, leaving by the default's interface.
         let d = cfg.route_to(ip("198.51.100.9")).unwrap();
-        assert_eq!(d.via, RouteVia::Static { line: 10 });
-        assert_eq!(d.prefix.len, 0);
-        assert_eq!(cfg.interface_for(ip("10.9.9.7")).map(|i| i.shutdown), Some(true));
+        assert_eq!(d.via, RouteVia::Static { line: 11 });
+        assert_eq!(
+            (d.interface.as_str(), d.next_hop),
+            ("GigabitEthernet0/0", ip("203.0.113.254"))
+        );
+        // Without the default the next hop is unreachable and the route is not installed.
+        let no_default = RunningConfig {
+            routes: cfg.routes[1..].to_vec(),
+            ..cfg.clone()
+        };
+        assert!(no_default.route_to(ip("198.51.100.9")).is_none());
+        assert_eq!(
+            cfg.interface_for(ip("10.9.9.7")).map(|i| i.shutdown),
+            Some(true)
+        );
         let bare = RunningConfig {
             interfaces: vec![iface("Gi0/0", "203.0.113.1", 24, false)],
             ..RunningConfig::default()

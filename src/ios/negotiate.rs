@@ -1,9 +1,9 @@
 //! Both phases in order for one direction, the way Batfish's session negotiation reads: phase
 //! 2 is only attempted once phase 1 is up, and the verdict is the first step that failed.
 
+use super::model::RunningConfig;
 use super::phase1::{Phase1Outcome, phase1};
 use super::phase2::{Phase2Outcome, phase2};
-use super::model::RunningConfig;
 use serde::Serialize;
 use std::net::Ipv4Addr;
 
@@ -30,8 +30,15 @@ pub fn negotiate(
     resp_addr: Ipv4Addr,
 ) -> Session {
     let phase1 = phase1(initiator, init_addr, responder, resp_addr);
-    let phase2 = phase1
-        .is_up()
-        .then(|| phase2(initiator, init_addr, traffic_src, traffic_dst, responder, resp_addr));
+    let phase2 = phase1.is_up().then(|| {
+        phase2(
+            initiator,
+            init_addr,
+            traffic_src,
+            traffic_dst,
+            responder,
+            resp_addr,
+        )
+    });
     Session { phase1, phase2 }
 }

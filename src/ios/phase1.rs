@@ -146,7 +146,10 @@ pub enum KeyCheck {
 #[serde(rename_all = "snake_case")]
 pub enum Phase1Outcome {
     /// `no crypto isakmp`: that router neither starts nor answers IKE.
-    IsakmpDisabled { side: Side, line: Option<usize> },
+    IsakmpDisabled {
+        side: Side,
+        line: Option<usize>,
+    },
     /// No key for the peer's address: the initiator cannot start main mode, or the responder
     /// rejects every pre-share offer.
     NoKey {
@@ -154,22 +157,26 @@ pub enum Phase1Outcome {
         for_addr: Ipv4Addr,
         checks: Vec<PolicyCheck>,
     },
-    NoProposalChosen { checks: Vec<PolicyCheck> },
+    NoProposalChosen {
+        checks: Vec<PolicyCheck>,
+    },
     /// Policies agree, keys differ: MM5/MM6 fail to authenticate and main mode retransmits.
     KeyMismatch {
         agreement: Agreement,
         initiator_key_line: usize,
         responder_key_line: usize,
     },
-    Agreed { agreement: Agreement, key: KeyCheck },
+    Agreed {
+        agreement: Agreement,
+        key: KeyCheck,
+    },
 }
 
 impl Phase1Outcome {
     pub fn agreement(&self) -> Option<&Agreement> {
         match self {
-            Phase1Outcome::Agreed { agreement, .. } | Phase1Outcome::KeyMismatch { agreement, .. } => {
-                Some(agreement)
-            }
+            Phase1Outcome::Agreed { agreement, .. }
+            | Phase1Outcome::KeyMismatch { agreement, .. } => Some(agreement),
             _ => None,
         }
     }
@@ -177,10 +184,11 @@ impl Phase1Outcome {
     pub fn checks(&self) -> &[PolicyCheck] {
         match self {
             Phase1Outcome::IsakmpDisabled { .. } => &[],
-            Phase1Outcome::NoKey { checks, .. } | Phase1Outcome::NoProposalChosen { checks } => checks,
-            Phase1Outcome::KeyMismatch { agreement, .. } | Phase1Outcome::Agreed { agreement, .. } => {
-                &agreement.checks
+            Phase1Outcome::NoKey { checks, .. } | Phase1Outcome::NoProposalChosen { checks } => {
+                checks
             }
+            Phase1Outcome::KeyMismatch { agreement, .. }
+            | Phase1Outcome::Agreed { agreement, .. } => &agreement.checks,
         }
     }
 
@@ -209,7 +217,10 @@ pub fn phase1(
     let responder_key = responder.key_for(init_addr);
     let (chosen, checks) = choose_policy(&offer, responder, responder_key.is_some());
     let Some((offered, local)) = chosen else {
-        if checks.iter().any(|c| c.result == CheckResult::NoPresharedKey) {
+        if checks
+            .iter()
+            .any(|c| c.result == CheckResult::NoPresharedKey)
+        {
             return Phase1Outcome::NoKey {
                 side: Side::Responder,
                 for_addr: init_addr,
@@ -290,7 +301,13 @@ pub fn check_transform(
     local: &IsakmpPolicy,
     responder_has_key: bool,
 ) -> PolicyCheck {
-    const ORDER: [Attr; 5] = [Attr::Encryption, Attr::Hash, Attr::Auth, Attr::Group, Attr::Lifetime];
+    const ORDER: [Attr; 5] = [
+        Attr::Encryption,
+        Attr::Hash,
+        Attr::Auth,
+        Attr::Group,
+        Attr::Lifetime,
+    ];
     let differences: Vec<AttrMismatch> = ORDER
         .iter()
         .map(|&attr| AttrMismatch {
@@ -300,7 +317,10 @@ pub fn check_transform(
         })
         .filter(|m| m.offered != m.local)
         .collect();
-    let first_blocking = differences.iter().find(|d| d.attr != Attr::Lifetime).copied();
+    let first_blocking = differences
+        .iter()
+        .find(|d| d.attr != Attr::Lifetime)
+        .copied();
     let result = match first_blocking {
         Some(m) => CheckResult::Mismatch(m),
         None if local.auth == AuthMethod::PreShare && !responder_has_key => {
@@ -408,26 +428,33 @@ pub fn closest_mismatch(checks: &[PolicyCheck]) -> Option<ClosestMismatch> {
         .filter(|c| c.blocking().next().is_some())
         .min_by_key(|c| c.blocking().count())?;
     let differences: Vec<AttrMismatch> = best.blocking().copied().collect();
-    let fix_on_initiator = policy_fix(
-        best.offered_priority,
-        differences.iter().map(|d| d.local),
-    );
+    let fix_on_initiator = policy_fix(best.offered_priority, differences.iter().map(|d| d.local));
     // The built-in default suite cannot be edited: the responder needs a policy of its own.
     let fix_on_responder = if best.responder_priority == DEFAULT_SUITE_PRIORITY {
         let used: Vec<u32> = checks.iter().map(|c| c.responder_priority).collect();
-        let free = (1..).map(|k| k * 10).find(|p| !used.contains(p)).unwrap_or(10);
+        let free = (1..)
+            .map(|k| k * 10)
+            .find(|p| !used.contains(p))
+            .unwrap_or(10);
         let all = [Attr::Encryption, Attr::Hash, Attr::Auth, Attr::Group]
             .into_iter()
             .map(|a| offered_value(best, a));
         policy_fix(free, all)
     } else {
-        policy_fix(best.responder_priority, differences.iter().map(|d| d.offered))
+        policy_fix(
+            best.responder_priority,
+            differences.iter().map(|d| d.offered),
+        )
     };
     Some(ClosestMismatch {
         initiator_priority: best.offered_priority,
         responder_priority: best.responder_priority,
         differences,
-        lifetime: best.differences.iter().find(|d| d.attr == Attr::Lifetime).copied(),
+        lifetime: best
+            .differences
+            .iter()
+            .find(|d| d.attr == Attr::Lifetime)
+            .copied(),
         fix_on_initiator,
         fix_on_responder,
     })
@@ -440,7 +467,10 @@ fn offered_value(check: &PolicyCheck, attr: Attr) -> AttrValue {
         .differences
         .iter()
         .find(|d| d.attr == attr)
-        .map_or_else(|| AttrValue::of(&IsakmpPolicy::default_suite(), attr), |d| d.offered)
+        .map_or_else(
+            || AttrValue::of(&IsakmpPolicy::default_suite(), attr),
+            |d| d.offered,
+        )
 }
 
 fn policy_fix(priority: u32, values: impl Iterator<Item = AttrValue>) -> Vec<String> {
@@ -476,7 +506,10 @@ mod tests {
         let Phase1Outcome::Agreed { agreement, key } = &out else {
             panic!("{out:?}");
         };
-        assert_eq!((agreement.initiator_priority, agreement.responder_priority), (10, 10));
+        assert_eq!(
+            (agreement.initiator_priority, agreement.responder_priority),
+            (10, 10)
+        );
         assert_eq!(agreement.lifetime, 28800);
         assert!(!agreement.lifetime_differs);
         assert_eq!(agreement.checks.len(), 1);
@@ -497,8 +530,14 @@ mod tests {
         assert_eq!(attr, Attr::Auth);
         assert_eq!((fix.initiator_priority, fix.responder_priority), (10, 10));
         assert_eq!(fix.differences.len(), 1);
-        assert_eq!(fix.fix_on_initiator, ["crypto isakmp policy 10", " authentication rsa-sig"]);
-        assert_eq!(fix.fix_on_responder, ["crypto isakmp policy 10", " authentication pre-share"]);
+        assert_eq!(
+            fix.fix_on_initiator,
+            ["crypto isakmp policy 10", " authentication rsa-sig"]
+        );
+        assert_eq!(
+            fix.fix_on_responder,
+            ["crypto isakmp policy 10", " authentication pre-share"]
+        );
     }
 
     #[test]
@@ -506,8 +545,14 @@ mod tests {
         let r2 = edit(R2, " encr aes 256", " encr 3des");
         let (attr, fix) = rejected_on(&r2);
         assert_eq!(attr, Attr::Encryption);
-        assert_eq!(fix.fix_on_responder, ["crypto isakmp policy 10", " encryption aes 256"]);
-        assert_eq!(fix.fix_on_initiator, ["crypto isakmp policy 10", " encryption 3des"]);
+        assert_eq!(
+            fix.fix_on_responder,
+            ["crypto isakmp policy 10", " encryption aes 256"]
+        );
+        assert_eq!(
+            fix.fix_on_initiator,
+            ["crypto isakmp policy 10", " encryption 3des"]
+        );
     }
 
     #[test]
@@ -515,7 +560,10 @@ mod tests {
         let r2 = edit(R2, " hash sha256", " hash md5");
         let (attr, fix) = rejected_on(&r2);
         assert_eq!(attr, Attr::Hash);
-        assert_eq!(fix.fix_on_initiator, ["crypto isakmp policy 10", " hash md5"]);
+        assert_eq!(
+            fix.fix_on_initiator,
+            ["crypto isakmp policy 10", " hash md5"]
+        );
     }
 
     #[test]
@@ -535,7 +583,10 @@ mod tests {
         assert_eq!(attr, Attr::Hash);
         let attrs: Vec<Attr> = fix.differences.iter().map(|d| d.attr).collect();
         assert_eq!(attrs, [Attr::Hash, Attr::Group]);
-        assert_eq!(fix.fix_on_initiator, ["crypto isakmp policy 10", " hash md5", " group 2"]);
+        assert_eq!(
+            fix.fix_on_initiator,
+            ["crypto isakmp policy 10", " hash md5", " group 2"]
+        );
     }
 
     #[test]
@@ -546,7 +597,10 @@ mod tests {
         let a = out.agreement().unwrap();
         assert!(out.is_up());
         assert!(a.lifetime_differs);
-        assert_eq!((a.offered_lifetime, a.responder_lifetime, a.lifetime), (28800, 86400, 28800));
+        assert_eq!(
+            (a.offered_lifetime, a.responder_lifetime, a.lifetime),
+            (28800, 86400, 28800)
+        );
         assert_eq!(a.checks[0].differences[0].attr, Attr::Lifetime);
     }
 
@@ -567,7 +621,12 @@ mod tests {
     fn psk_missing_on_responder() {
         let r2 = edit(R2, "crypto isakmp key cisco123 address 203.0.113.1\n", "");
         let out = run(R1, &r2);
-        let Phase1Outcome::NoKey { side, for_addr, checks } = &out else {
+        let Phase1Outcome::NoKey {
+            side,
+            for_addr,
+            checks,
+        } = &out
+        else {
             panic!("{out:?}");
         };
         assert_eq!((*side, *for_addr), (Side::Responder, ip(R1_ADDR)));
@@ -607,7 +666,11 @@ mod tests {
 
     #[test]
     fn encrypted_keys_cannot_be_compared() {
-        let r2 = edit(R2, "key cisco123 address", "key 6 FLgBaJHXdYY_AcHZZMgQ address");
+        let r2 = edit(
+            R2,
+            "key cisco123 address",
+            "key 6 FLgBaJHXdYY_AcHZZMgQ address",
+        );
         let out = run(R1, &r2);
         assert!(matches!(
             out,
@@ -676,14 +739,17 @@ mod tests {
         assert_eq!((a.initiator_priority, a.responder_priority), (20, 10));
         assert_eq!(a.checks.len(), 2);
         assert_eq!(a.checks[0].offered_transform, 1);
-        assert!(matches!(a.checks[0].result, CheckResult::Mismatch(m) if m.attr == Attr::Encryption));
+        assert!(
+            matches!(a.checks[0].result, CheckResult::Mismatch(m) if m.attr == Attr::Encryption)
+        );
         assert_eq!(a.checks[1].offered_transform, 2);
         assert_eq!(a.checks[1].result, CheckResult::Accepted);
     }
 
     #[test]
     fn responder_priority_decides_between_two_acceptable_pairs() {
-        let extra = "crypto isakmp policy 5\n encr 3des\n authentication pre-share\ncrypto isakmp key";
+        let extra =
+            "crypto isakmp policy 5\n encr 3des\n authentication pre-share\ncrypto isakmp key";
         let r1 = edit(R1, "crypto isakmp key", extra);
         let r2 = edit(R2, "crypto isakmp key", extra);
         let a = run(&r1, &r2).agreement().cloned().unwrap();

@@ -53,9 +53,8 @@ impl ProxyId {
 
     /// Does a permit entry written from this side cover these proxies?
     fn within(&self, e: &AclEntry) -> bool {
-        let ports = |mine: &Option<PortMatch>, theirs: &Option<PortMatch>| {
-            mine.is_none() || mine == theirs
-        };
+        let ports =
+            |mine: &Option<PortMatch>, theirs: &Option<PortMatch>| mine.is_none() || mine == theirs;
         e.protocol.covers(self.protocol)
             && e.src.covers(&self.local)
             && e.dst.covers(&self.remote)
@@ -107,15 +106,24 @@ pub enum NotInteresting {
     /// (no peer, no ACL, or no defined transform set).
     NoEntryPermits { map: String, incomplete: Vec<u32> },
     /// The entry that matches sends to other peers.
-    OtherPeer { map: String, seq: u32, peers: Vec<Ipv4Addr> },
+    OtherPeer {
+        map: String,
+        seq: u32,
+        peers: Vec<Ipv4Addr>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase2Outcome {
-    NoInterestingTraffic { reason: NotInteresting },
+    NoInterestingTraffic {
+        reason: NotInteresting,
+    },
     /// The responder has no crypto map where the initiator's packets arrive.
-    NoCryptoMap { side: Side, interface: Option<String> },
+    NoCryptoMap {
+        side: Side,
+        interface: Option<String>,
+    },
     /// No responder entry for this peer covers the mirrored proxies (`IPSEC policy
     /// invalidated proposal with error 32`). `candidates` are its entries for this peer.
     ProxyIdMismatch {
@@ -188,14 +196,19 @@ pub fn phase2_for(
         }
     };
     let their_view = offer.proxy.mirrored();
-    let Some(entry) = entries.iter().find(|e| accepts_proxy(e, &their_view)).cloned() else {
+    let Some(entry) = entries
+        .iter()
+        .find(|e| accepts_proxy(e, &their_view))
+        .cloned()
+    else {
         return Phase2Outcome::ProxyIdMismatch {
             offer,
             candidates: entries,
         };
     };
     let host_to_host = is_between_peers(&offer.proxy, init_addr, resp_addr);
-    let Some((mine, theirs)) = choose_transform(&offer.transform_sets, &entry.transform_sets, host_to_host)
+    let Some((mine, theirs)) =
+        choose_transform(&offer.transform_sets, &entry.transform_sets, host_to_host)
     else {
         return Phase2Outcome::TransformMismatch {
             offered: offer.transform_sets.clone(),
@@ -215,7 +228,11 @@ pub fn phase2_for(
             };
         }
     };
-    let mode = if host_to_host { mine.mode } else { IpsecMode::Tunnel };
+    let mode = if host_to_host {
+        mine.mode
+    } else {
+        IpsecMode::Tunnel
+    };
     Phase2Outcome::Agreed(Phase2Agreement {
         proxy: offer.proxy.clone(),
         lifetime_seconds: offer.lifetime_seconds.min(entry.lifetime_seconds),
@@ -232,7 +249,11 @@ pub fn phase2_for(
 /// The crypto map entry IOS applies to a packet from `src` to `dst`: on the interface the
 /// packet leaves by, the first complete entry whose ACL permits it (any protocol: an `ip`
 /// entry). See [`interesting_packet`] for a given protocol and ports.
-pub fn interesting(config: &RunningConfig, src: Ipv4Addr, dst: Ipv4Addr) -> Option<&CryptoMapEntry> {
+pub fn interesting(
+    config: &RunningConfig,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+) -> Option<&CryptoMapEntry> {
     interesting_packet(config, &Packet::new(Protocol::Ip, src, dst)).ok()
 }
 
@@ -270,7 +291,10 @@ pub fn interesting_packet<'c>(
 fn is_complete(config: &RunningConfig, e: &CryptoMapEntry) -> bool {
     e.kind == MapKind::IpsecIsakmp
         && !e.peers.is_empty()
-        && e.acl.as_deref().and_then(|a| config.access_list(a)).is_some()
+        && e.acl
+            .as_deref()
+            .and_then(|a| config.access_list(a))
+            .is_some()
         && !transform_sets(config, e).is_empty()
 }
 
@@ -347,7 +371,9 @@ pub fn responder_entries(
     resp_addr: Ipv4Addr,
 ) -> Result<Vec<ResponderEntry>, Option<String>> {
     let facing = responder.route_to(init_addr).map(|d| d.interface);
-    let owning = responder.interface_owning(resp_addr).map(|i| i.name.clone());
+    let owning = responder
+        .interface_owning(resp_addr)
+        .map(|i| i.name.clone());
     let map = [&facing, &owning]
         .into_iter()
         .flatten()
@@ -358,7 +384,9 @@ pub fn responder_entries(
     let mut out = Vec::new();
     for e in responder.crypto_map(&map) {
         match &e.kind {
-            MapKind::IpsecIsakmp if e.has_peer(init_addr) => out.push(responder_entry(responder, e, false)),
+            MapKind::IpsecIsakmp if e.has_peer(init_addr) => {
+                out.push(responder_entry(responder, e, false))
+            }
             MapKind::DynamicRef(d) => out.extend(
                 responder
                     .dynamic_map(d)
@@ -431,5 +459,379 @@ pub fn check_pfs(
         (i, None) => Ok(i),
         (Some(i), Some(r)) if i == r => Ok(Some(i)),
         (i, r) => Err((i, r)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::acl::acl_mirror_check;
+    use super::super::fixtures::{R1, R1_ADDR, R2, R2_ADDR, cfg, edit, ip};
+    use super::super::negotiate::negotiate;
+    use super::super::phase1::Phase1Outcome;
+    use super::*;
+
+    const LAN1_HOST: &str = "192.168.101.10";
+    const LAN2_HOST: &str = "192.168.102.20";
+
+    fn run(r1: &str, r2: &str) -> Phase2Outcome {
+        phase2(
+            &cfg(r1),
+            ip(R1_ADDR),
+            ip(LAN1_HOST),
+            ip(LAN2_HOST),
+            &cfg(r2),
+            ip(R2_ADDR),
+        )
+    }
+
+    #[test]
+    fn healthy_pair_agrees_both_ways() {
+        let out = run(R1, R2);
+        let Phase2Outcome::Agreed(a) = &out else {
+            panic!("{out:?}");
+        };
+        assert_eq!(a.transform.name, "TS");
+        assert_eq!(a.mode, IpsecMode::Tunnel);
+        assert_eq!(a.pfs, Some(DhGroup(14)));
+        assert_eq!(
+            a.proxy.local.to_net().map(|n| n.to_string()),
+            Some("192.168.101.0/24".into())
+        );
+        assert_eq!(
+            a.proxy.remote.to_net().map(|n| n.to_string()),
+            Some("192.168.102.0/24".into())
+        );
+        assert_eq!(
+            (a.lifetime_seconds, a.lifetime_kilobytes),
+            (3600, 4_608_000)
+        );
+        assert_eq!(
+            (a.offer.map.as_str(), a.offer.seq, a.offer.acl_entry.line),
+            ("CMAP", 10, 68)
+        );
+        let back = phase2(
+            &cfg(R2),
+            ip(R2_ADDR),
+            ip(LAN2_HOST),
+            ip(LAN1_HOST),
+            &cfg(R1),
+            ip(R1_ADDR),
+        );
+        assert!(matches!(back, Phase2Outcome::Agreed(_)), "{back:?}");
+    }
+
+    #[test]
+    fn transform_key_size_mismatch() {
+        let r2 = edit(R2, "esp-aes 256 esp-sha-hmac", "esp-aes esp-sha-hmac");
+        let out = run(R1, &r2);
+        let Phase2Outcome::TransformMismatch { offered, local, .. } = &out else {
+            panic!("{out:?}");
+        };
+        assert_eq!(offered[0].transforms_text(), "esp-aes 256 esp-sha-hmac");
+        assert_eq!(local[0].transforms_text(), "esp-aes esp-sha-hmac");
+    }
+
+    #[test]
+    fn second_offered_transform_set_matches() {
+        let r1 = edit(
+            R1,
+            " set transform-set TS \n",
+            " set transform-set OLD TS \n",
+        );
+        let r1 = edit(
+            &r1,
+            "crypto ipsec transform-set TS",
+            "crypto ipsec transform-set OLD esp-3des esp-md5-hmac\ncrypto ipsec transform-set TS",
+        );
+        let r2 = edit(
+            R2,
+            "crypto ipsec transform-set TS",
+            "crypto ipsec transform-set OTHERNAME",
+        );
+        let r2 = edit(
+            &r2,
+            " set transform-set TS \n",
+            " set transform-set OTHERNAME \n",
+        );
+        let Phase2Outcome::Agreed(a) = run(&r1, &r2) else {
+            panic!("not agreed");
+        };
+        assert_eq!(
+            (
+                a.transform.name.as_str(),
+                a.responder_transform.name.as_str()
+            ),
+            ("TS", "OTHERNAME")
+        );
+    }
+
+    #[test]
+    fn acl_not_mirrored() {
+        let r2 = edit(
+            R2,
+            "access-list 110 permit ip 192.168.102.0 0.0.0.255 192.168.101.0 0.0.0.255",
+            "access-list 110 permit ip 192.168.102.0 0.0.0.255 192.168.111.0 0.0.0.255",
+        );
+        let out = run(R1, &r2);
+        let Phase2Outcome::ProxyIdMismatch { offer, candidates } = &out else {
+            panic!("{out:?}");
+        };
+        assert_eq!(offer.acl.name, "110");
+        assert_eq!(candidates.len(), 1);
+        let theirs = candidates[0].acl.as_ref().unwrap();
+        let m = acl_mirror_check(&offer.acl, theirs);
+        assert!(!m.mirrored);
+        assert_eq!(m.a_without_mirror[0].entry.line, 68);
+        assert_eq!(m.b_without_mirror[0].entry.line, 47);
+        // And the healthy pair is a mirror image.
+        let (a, b) = (cfg(R1), cfg(R2));
+        assert!(
+            acl_mirror_check(a.access_list("110").unwrap(), b.access_list("110").unwrap()).mirrored
+        );
+    }
+
+    #[test]
+    fn narrower_proposal_is_accepted_wider_is_not() {
+        let narrow = edit(
+            R1,
+            "access-list 110 permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255",
+            "access-list 110 permit ip host 192.168.101.10 192.168.102.0 0.0.0.255",
+        );
+        assert!(matches!(run(&narrow, R2), Phase2Outcome::Agreed(_)));
+        let back = phase2(
+            &cfg(R2),
+            ip(R2_ADDR),
+            ip(LAN2_HOST),
+            ip(LAN1_HOST),
+            &cfg(&narrow),
+            ip(R1_ADDR),
+        );
+        assert!(
+            matches!(back, Phase2Outcome::ProxyIdMismatch { .. }),
+            "{back:?}"
+        );
+    }
+
+    #[test]
+    fn pfs_only_on_responder() {
+        let r1 = edit(R1, " set pfs group14\n", "");
+        let out = run(&r1, R2);
+        assert!(
+            matches!(
+                out,
+                Phase2Outcome::PfsMismatch {
+                    initiator: None,
+                    responder: Some(DhGroup(14)),
+                    ..
+                }
+            ),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn pfs_only_on_initiator_is_accepted() {
+        let r2 = edit(R2, " set pfs group14\n", "");
+        let Phase2Outcome::Agreed(a) = run(R1, &r2) else {
+            panic!("not agreed");
+        };
+        assert_eq!(a.pfs, Some(DhGroup(14)));
+    }
+
+    #[test]
+    fn different_pfs_groups() {
+        let r2 = edit(R2, " set pfs group14\n", " set pfs group5\n");
+        assert!(matches!(
+            run(R1, &r2),
+            Phase2Outcome::PfsMismatch {
+                initiator: Some(DhGroup(14)),
+                responder: Some(DhGroup(5)),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn traffic_outside_the_acl_is_not_interesting() {
+        let r1 = cfg(R1);
+        let out = phase2(
+            &r1,
+            ip(R1_ADDR),
+            ip(LAN1_HOST),
+            ip("8.8.8.8"),
+            &cfg(R2),
+            ip(R2_ADDR),
+        );
+        assert_eq!(
+            out,
+            Phase2Outcome::NoInterestingTraffic {
+                reason: NotInteresting::NoEntryPermits {
+                    map: "CMAP".into(),
+                    incomplete: vec![]
+                }
+            }
+        );
+        assert_eq!(
+            interesting(&r1, ip(LAN1_HOST), ip(LAN2_HOST)).map(|e| e.seq),
+            Some(10)
+        );
+        assert!(interesting(&r1, ip(LAN2_HOST), ip(LAN1_HOST)).is_none());
+    }
+
+    #[test]
+    fn crypto_map_missing_on_either_interface() {
+        let r1 = edit(
+            R1,
+            " media-type rj45\n crypto map CMAP\n",
+            " media-type rj45\n",
+        );
+        assert_eq!(
+            run(&r1, R2),
+            Phase2Outcome::NoInterestingTraffic {
+                reason: NotInteresting::NoCryptoMap {
+                    interface: "GigabitEthernet0/0".into()
+                }
+            }
+        );
+        let r2 = edit(R2, " speed auto\n crypto map CMAP\n", " speed auto\n");
+        assert_eq!(
+            run(R1, &r2),
+            Phase2Outcome::NoCryptoMap {
+                side: Side::Responder,
+                interface: Some("GigabitEthernet0/0".into())
+            }
+        );
+    }
+
+    #[test]
+    fn incomplete_entry_is_ignored() {
+        let r1 = edit(
+            R1,
+            " set transform-set TS \n",
+            " set transform-set MISSING \n",
+        );
+        let out = run(&r1, R2);
+        assert_eq!(
+            out,
+            Phase2Outcome::NoInterestingTraffic {
+                reason: NotInteresting::NoEntryPermits {
+                    map: "CMAP".into(),
+                    incomplete: vec![10]
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn entry_for_another_peer() {
+        let r1 = edit(R1, " set peer 203.0.113.2\n", " set peer 203.0.113.9\n");
+        assert!(matches!(
+            run(&r1, R2),
+            Phase2Outcome::NoInterestingTraffic {
+                reason: NotInteresting::OtherPeer { .. }
+            }
+        ));
+    }
+
+    #[test]
+    fn responder_has_no_entry_for_this_peer() {
+        let r2 = edit(R2, " set peer 203.0.113.1\n", " set peer 203.0.113.77\n");
+        let out = run(R1, &r2);
+        assert!(
+            matches!(&out, Phase2Outcome::ProxyIdMismatch { candidates, .. } if candidates.is_empty())
+        );
+    }
+
+    #[test]
+    fn dynamic_map_hub_answers_any_peer() {
+        let hub = edit(
+            R2,
+            "crypto map CMAP 10 ipsec-isakmp \n description Tunnel to R1\n set peer 203.0.113.1\n set transform-set TS \n set pfs group14\n match address 110\n",
+            "crypto dynamic-map DYN 10\n set transform-set TS \ncrypto map CMAP 65535 ipsec-isakmp dynamic DYN\n",
+        );
+        let Phase2Outcome::Agreed(a) = run(R1, &hub) else {
+            panic!("not agreed");
+        };
+        assert!(a.responder.dynamic);
+        assert_eq!(a.responder.seq, 10);
+        assert_eq!(
+            a.pfs,
+            Some(DhGroup(14)),
+            "no pfs on the hub: the offered group is used"
+        );
+    }
+
+    #[test]
+    fn transport_mode_counts_only_between_the_peers() {
+        let r2 = edit(R2, " mode tunnel", " mode transport");
+        assert!(matches!(run(R1, &r2), Phase2Outcome::Agreed(_)));
+        // GRE between the two routers themselves: the mode is negotiated.
+        let gre = |c: &str, from: &str, to: &str| {
+            edit(
+                c,
+                &format!("access-list 110 permit ip {from} 0.0.0.255 {to} 0.0.0.255"),
+                "access-list 110 permit gre host 203.0.113.1 host 203.0.113.2",
+            )
+        };
+        let r1 = gre(R1, "192.168.101.0", "192.168.102.0");
+        let r2t = edit(
+            &gre(R2, "192.168.102.0", "192.168.101.0"),
+            " mode tunnel",
+            " mode transport",
+        );
+        let r2t = edit(
+            &r2t,
+            "access-list 110 permit gre host 203.0.113.1 host 203.0.113.2",
+            "access-list 110 permit gre host 203.0.113.2 host 203.0.113.1",
+        );
+        let packet = Packet::new(Protocol::Gre, ip(R1_ADDR), ip(R2_ADDR));
+        let out = phase2_for(&cfg(&r1), ip(R1_ADDR), &packet, &cfg(&r2t), ip(R2_ADDR));
+        assert!(
+            matches!(out, Phase2Outcome::TransformMismatch { .. }),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn lifetimes_take_the_lower() {
+        let r2 = edit(
+            R2,
+            " set pfs group14\n",
+            " set pfs group14\n set security-association lifetime seconds 1800\n",
+        );
+        let r1 = edit(
+            R1,
+            "crypto map CMAP 10",
+            "crypto ipsec security-association lifetime kilobytes 100000\n!\ncrypto map CMAP 10",
+        );
+        let Phase2Outcome::Agreed(a) = run(&r1, &r2) else {
+            panic!("not agreed");
+        };
+        assert_eq!((a.lifetime_seconds, a.lifetime_kilobytes), (1800, 100_000));
+    }
+
+    #[test]
+    fn session_stops_after_a_failed_phase1() {
+        let r2 = edit(R2, "key cisco123 address", "key other address");
+        let s = negotiate(
+            &cfg(R1),
+            ip(R1_ADDR),
+            ip(LAN1_HOST),
+            ip(LAN2_HOST),
+            &cfg(&r2),
+            ip(R2_ADDR),
+        );
+        assert!(matches!(s.phase1, Phase1Outcome::KeyMismatch { .. }));
+        assert!(s.phase2.is_none());
+        assert!(!s.is_up());
+        let s = negotiate(
+            &cfg(R1),
+            ip(R1_ADDR),
+            ip(LAN1_HOST),
+            ip(LAN2_HOST),
+            &cfg(R2),
+            ip(R2_ADDR),
+        );
+        assert!(s.is_up());
     }
 }
