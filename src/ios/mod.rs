@@ -6,8 +6,8 @@
 //! - [`model`]: the typed config ([`RunningConfig`]) with IOS defaults, and the lookups IOS
 //!   makes over it (key for a peer, route to an address, crypto map on an interface).
 //! - [`config`]: text → [`RunningConfig`], with the lines it did not understand.
-//! - [`phase1`], [`phase2`]: IKEv1 main mode and quick mode between two configs, step by step;
-//!   [`negotiate`] runs both in order for one direction.
+//! - [`mod@phase1`], [`mod@phase2`]: IKEv1 main mode and quick mode between two configs, step by step;
+//!   [`mod@negotiate`] runs both in order for one direction.
 //!
 //! No secret leaves this module in clear: keys are [`crate::secret::Secret`]s and are only
 //! compared.
