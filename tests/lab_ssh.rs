@@ -20,10 +20,16 @@ struct NoSas;
 
 impl RouterModel for NoSas {
     fn show_crypto(&self, _query: &CryptoShow) -> Vec<String> {
-        ["IPv4 Crypto ISAKMP SA", "dst             src             state          conn-id status", "", "IPv6 Crypto ISAKMP SA", ""]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "IPv4 Crypto ISAKMP SA",
+            "dst             src             state          conn-id status",
+            "",
+            "IPv6 Crypto ISAKMP SA",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
     fn show_net(&self, _query: &NetShow) -> Vec<String> {
         Vec::new()
@@ -40,14 +46,22 @@ struct NoSasFactory;
 
 impl ModelFactory for NoSasFactory {
     fn build(&self, routers: &[Arc<Router>]) -> anyhow::Result<Vec<Arc<dyn RouterModel>>> {
-        Ok(routers.iter().map(|_| Arc::new(NoSas) as Arc<dyn RouterModel>).collect())
+        Ok(routers
+            .iter()
+            .map(|_| Arc::new(NoSas) as Arc<dyn RouterModel>)
+            .collect())
     }
 }
 
 async fn start_lab(shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> LabHandle {
     let scenario = Scenario::embedded("healthy").unwrap();
-    let options = LabOptions { speed: 50.0, ..LabOptions::default() };
-    Lab::start(&scenario, options, &NoSasFactory, shutdown).await.unwrap()
+    let options = LabOptions {
+        speed: 50.0,
+        ..LabOptions::default()
+    };
+    Lab::start(&scenario, options, &NoSasFactory, shutdown)
+        .await
+        .unwrap()
 }
 
 /// Accepts only the host key the lab says the router has.
@@ -62,12 +76,17 @@ impl client::Handler for Pinned {
 
 async fn connect(ep: &RouterEndpoint) -> client::Handle<Pinned> {
     let config = Arc::new(client::Config::default());
-    client::connect(config, (ep.address, ep.port), Pinned(ep.host_key.clone())).await.unwrap()
+    client::connect(config, (ep.address, ep.port), Pinned(ep.host_key.clone()))
+        .await
+        .unwrap()
 }
 
 async fn login_password(ep: &RouterEndpoint) -> client::Handle<Pinned> {
     let mut h = connect(ep).await;
-    let result = h.authenticate_password(&ep.username, ep.password.expose()).await.unwrap();
+    let result = h
+        .authenticate_password(&ep.username, ep.password.expose())
+        .await
+        .unwrap();
     assert!(result.success(), "password login refused");
     h
 }
@@ -81,16 +100,26 @@ struct Cli {
 impl Cli {
     async fn open(h: &client::Handle<Pinned>, router: &str) -> Cli {
         let channel = h.channel_open_session().await.unwrap();
-        channel.request_pty(false, "vt100", 80, 24, 0, 0, &[]).await.unwrap();
+        channel
+            .request_pty(false, "vt100", 80, 24, 0, 0, &[])
+            .await
+            .unwrap();
         channel.request_shell(false).await.unwrap();
-        let mut cli = Cli { channel, buf: String::new(), prompt: format!("{router}>") };
+        let mut cli = Cli {
+            channel,
+            buf: String::new(),
+            prompt: format!("{router}>"),
+        };
         let greeting = cli.until_prompt().await;
         assert!(greeting.ends_with(&format!("{router}>")), "{greeting:?}");
         cli
     }
 
     async fn send(&self, text: &str) {
-        self.channel.data_bytes(text.as_bytes().to_vec()).await.unwrap();
+        self.channel
+            .data_bytes(text.as_bytes().to_vec())
+            .await
+            .unwrap();
     }
 
     async fn read_more(&mut self) -> bool {
@@ -113,7 +142,11 @@ impl Cli {
                 let rest = self.buf.split_off(i + needle.len());
                 return std::mem::replace(&mut self.buf, rest);
             }
-            assert!(self.read_more().await, "session closed waiting for {needle:?}: {:?}", self.buf);
+            assert!(
+                self.read_more().await,
+                "session closed waiting for {needle:?}: {:?}",
+                self.buf
+            );
         }
     }
 
@@ -123,7 +156,11 @@ impl Cli {
             if self.buf.ends_with(&format!("{host}>")) || self.buf.ends_with(&format!("{host}#")) {
                 return std::mem::take(&mut self.buf);
             }
-            assert!(self.read_more().await, "session closed waiting for a prompt: {:?}", self.buf);
+            assert!(
+                self.read_more().await,
+                "session closed waiting for a prompt: {:?}",
+                self.buf
+            );
         }
     }
 
@@ -157,8 +194,15 @@ async fn password_login_enable_and_show_version() {
     assert_eq!(cli.cmd("terminal length 0").await, "R1>");
     cli.enable(ep.enable_secret.expose()).await;
     let version = cli.cmd("show version").await;
-    assert!(version.starts_with("Cisco IOS Software, 7200 Software"), "{version:?}");
-    assert!(version.contains("\r\nR1 uptime is 0 minutes\r\n") || version.contains("R1 uptime is 1 minute"), "{version:?}");
+    assert!(
+        version.starts_with("Cisco IOS Software, 7200 Software"),
+        "{version:?}"
+    );
+    assert!(
+        version.contains("\r\nR1 uptime is 0 minutes\r\n")
+            || version.contains("R1 uptime is 1 minute"),
+        "{version:?}"
+    );
     assert!(version.contains("Cisco 7206VXR (NPE400) processor"));
     assert!(version.ends_with("Configuration register is 0x2102\r\nR1#"));
 
@@ -168,10 +212,15 @@ async fn password_login_enable_and_show_version() {
     let mut cli2 = Cli::open(&h2, "R2").await;
     cli2.cmd("term len 0").await;
     let xe = cli2.cmd("sh ver | inc ^Cisco IOS|processor").await;
-    assert!(xe.starts_with("Cisco IOS XE Software, Version 16.09.04\r\n"), "{xe:?}");
+    assert!(
+        xe.starts_with("Cisco IOS XE Software, Version 16.09.04\r\n"),
+        "{xe:?}"
+    );
     assert!(xe.contains("cisco ISR4331/K9 (1RU) processor"), "{xe:?}");
 
-    h.disconnect(Disconnect::ByApplication, "", "en").await.unwrap();
+    h.disconnect(Disconnect::ByApplication, "", "en")
+        .await
+        .unwrap();
     lab.stop().await;
 }
 
@@ -181,7 +230,10 @@ async fn keyboard_interactive_login_and_bad_password() {
     let ep = r1(&lab);
 
     let mut h = connect(&ep).await;
-    let mut reply = h.authenticate_keyboard_interactive_start(&ep.username, None).await.unwrap();
+    let mut reply = h
+        .authenticate_keyboard_interactive_start(&ep.username, None)
+        .await
+        .unwrap();
     let ok = loop {
         match reply {
             KeyboardInteractiveAuthResponse::Success => break true,
@@ -191,7 +243,10 @@ async fn keyboard_interactive_login_and_bad_password() {
                 assert_eq!(prompts[0].prompt, "Password: ");
                 assert!(!prompts[0].echo);
                 let answer = vec![ep.password.expose().to_string()];
-                reply = h.authenticate_keyboard_interactive_respond(answer).await.unwrap();
+                reply = h
+                    .authenticate_keyboard_interactive_respond(answer)
+                    .await
+                    .unwrap();
             }
         }
     };
@@ -200,9 +255,15 @@ async fn keyboard_interactive_login_and_bad_password() {
     assert!(cli.cmd("show clock").await.starts_with('*'));
 
     let mut bad = connect(&ep).await;
-    let result = bad.authenticate_password(&ep.username, "not-the-password").await.unwrap();
+    let result = bad
+        .authenticate_password(&ep.username, "not-the-password")
+        .await
+        .unwrap();
     assert!(matches!(result, AuthResult::Failure { .. }));
-    let result = bad.authenticate_password("root", ep.password.expose()).await.unwrap();
+    let result = bad
+        .authenticate_password("root", ep.password.expose())
+        .await
+        .unwrap();
     assert!(!result.success());
     lab.stop().await;
 }
@@ -218,7 +279,10 @@ async fn pager_filters_and_invalid_input_over_ssh() {
     // Default length 24: 23 lines, then the marker; space shows the next screen; q stops.
     cli.send("show running-config\r").await;
     let first = cli.until(" --More-- ").await;
-    assert!(first.starts_with("show running-config\r\nBuilding configuration...\r\n"), "{first:?}");
+    assert!(
+        first.starts_with("show running-config\r\nBuilding configuration...\r\n"),
+        "{first:?}"
+    );
     assert_eq!(first.matches("\r\n").count(), 24);
     cli.send(" ").await;
     let second = cli.until(" --More-- ").await;
@@ -228,19 +292,41 @@ async fn pager_filters_and_invalid_input_over_ssh() {
 
     cli.cmd("terminal length 0").await;
     assert_eq!(
-        cli.cmd("show running-config | include ^crypto isakmp key").await,
+        cli.cmd("show running-config | include ^crypto isakmp key")
+            .await,
         "crypto isakmp key Vpn-Key-2026 address 203.0.113.2\r\nR1#"
     );
-    let section = cli.cmd("show run | sec ^interface GigabitEthernet0/0").await;
-    assert!(section.starts_with("interface GigabitEthernet0/0\r\n ip address 203.0.113.1"), "{section:?}");
+    let section = cli
+        .cmd("show run | sec ^interface GigabitEthernet0/0")
+        .await;
+    assert!(
+        section.starts_with("interface GigabitEthernet0/0\r\n ip address 203.0.113.1"),
+        "{section:?}"
+    );
     assert!(section.contains(" crypto map VPN\r\n"));
 
     // "R1#" is 3 wide; in "show verzion" the caret goes under the 'z' (column 8).
     let bad = cli.cmd("show verzion").await;
-    assert_eq!(bad, format!("{}^\r\n% Invalid input detected at '^' marker.\r\n\r\nR1#", " ".repeat(11)));
-    assert_eq!(cli.cmd("sh c").await, "% Ambiguous command:  \"sh c\"\r\nR1#");
-    assert_eq!(cli.cmd("show crypto").await, "% Incomplete command.\r\n\r\nR1#");
-    assert!(cli.cmd("show crypto isakmp sa").await.starts_with("IPv4 Crypto ISAKMP SA\r\n"));
+    assert_eq!(
+        bad,
+        format!(
+            "{}^\r\n% Invalid input detected at '^' marker.\r\n\r\nR1#",
+            " ".repeat(11)
+        )
+    );
+    assert_eq!(
+        cli.cmd("sh c").await,
+        "% Ambiguous command:  \"sh c\"\r\nR1#"
+    );
+    assert_eq!(
+        cli.cmd("show crypto").await,
+        "% Incomplete command.\r\n\r\nR1#"
+    );
+    assert!(
+        cli.cmd("show crypto isakmp sa")
+            .await
+            .starts_with("IPv4 Crypto ISAKMP SA\r\n")
+    );
     lab.stop().await;
 }
 
@@ -251,7 +337,10 @@ async fn debug_show_debug_undebug() {
     let h = login_password(&ep).await;
     let mut cli = Cli::open(&h, "R1").await;
     cli.enable(ep.enable_secret.expose()).await;
-    assert_eq!(cli.cmd("debug crypto isakmp").await, "Crypto ISAKMP debugging is on\r\nR1#");
+    assert_eq!(
+        cli.cmd("debug crypto isakmp").await,
+        "Crypto ISAKMP debugging is on\r\nR1#"
+    );
     assert_eq!(
         cli.cmd("show debug").await,
         "Cryptographic Subsystem:\r\n  Crypto ISAKMP debugging is on\r\nR1#"
@@ -259,7 +348,10 @@ async fn debug_show_debug_undebug() {
     // The flags are router state the IKE model reads.
     let state = lab.router_state("R1").unwrap();
     assert!(state.debug.get().is(DebugKind::CryptoIsakmp));
-    assert_eq!(cli.cmd("undebug all").await, "All possible debugging has been turned off\r\nR1#");
+    assert_eq!(
+        cli.cmd("undebug all").await,
+        "All possible debugging has been turned off\r\nR1#"
+    );
     assert_eq!(cli.cmd("show debug").await, "R1#");
     assert!(state.debug.get().is_quiet());
     lab.stop().await;
@@ -312,16 +404,26 @@ async fn host_keys_are_stable_and_files_describe_the_lab() {
     lab.write_known_hosts(&known).unwrap();
     let text = std::fs::read_to_string(&known).unwrap();
     for ep in lab.routers() {
-        assert!(text.contains(&format!("[127.0.0.1]:{} ssh-ed25519 AAAA", ep.port)), "{text}");
-        assert!(russh::keys::check_known_hosts_path("127.0.0.1", ep.port, &ep.host_key, &known).unwrap());
+        assert!(
+            text.contains(&format!("[127.0.0.1]:{} ssh-ed25519 AAAA", ep.port)),
+            "{text}"
+        );
+        assert!(
+            russh::keys::check_known_hosts_path("127.0.0.1", ep.port, &ep.host_key, &known)
+                .unwrap()
+        );
     }
 
     let inventory = dir.path().join("inventory.yaml");
     lab.write_inventory(&inventory).unwrap();
-    let yaml: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(&inventory).unwrap()).unwrap();
+    let yaml: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&inventory).unwrap()).unwrap();
     let r1 = &yaml["hosts"]["R1"];
     assert_eq!(r1["hostname"].as_str(), Some("127.0.0.1"));
-    assert_eq!(r1["port"].as_u64(), Some(u64::from(lab.router("R1").unwrap().port)));
+    assert_eq!(
+        r1["port"].as_u64(),
+        Some(u64::from(lab.router("R1").unwrap().port))
+    );
     assert_eq!(r1["username"].as_str(), Some("admin"));
     assert_eq!(r1["password"].as_str(), Some("labpass1"));
     assert_eq!(r1["platform"].as_str(), Some("cisco_ios"));
@@ -343,11 +445,17 @@ async fn shutdown_future_ends_sessions_and_wait_returns() {
     let h = login_password(&ep).await;
     let mut cli = Cli::open(&h, "R1").await;
     stop.send(()).unwrap();
-    tokio::time::timeout(WAIT, lab.wait()).await.expect("lab did not stop");
+    tokio::time::timeout(WAIT, lab.wait())
+        .await
+        .expect("lab did not stop");
     // The client sees its session go.
     while cli.read_more().await {}
     // Nothing listens any more.
-    assert!(tokio::net::TcpStream::connect((ep.address, ep.port)).await.is_err());
+    assert!(
+        tokio::net::TcpStream::connect((ep.address, ep.port))
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -366,7 +474,12 @@ async fn openssh_client_runs_show_clock() {
             .args(["-o", "StrictHostKeyChecking=yes"])
             .arg("-o")
             .arg(format!("UserKnownHostsFile={}", known.display()))
-            .args(["-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive"])
+            .args([
+                "-o",
+                "PubkeyAuthentication=no",
+                "-o",
+                "PreferredAuthentications=password,keyboard-interactive",
+            ])
             .args(["-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR"])
             .arg("-p")
             .arg(ep.port.to_string())

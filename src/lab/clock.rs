@@ -224,13 +224,22 @@ mod tests {
     #[test]
     fn debug_stamp_pads_single_digit_days_with_a_space() {
         let t = LabTime { unix_ms: NOV_26 };
-        assert_eq!(LogFormat::Ios15.debug_stamp(t, false), "*Nov 26 10:15:42.123:");
-        assert_eq!(LogFormat::IosXe.debug_stamp(t, true), "Nov 26 10:15:42.123:");
+        assert_eq!(
+            LogFormat::Ios15.debug_stamp(t, false),
+            "*Nov 26 10:15:42.123:"
+        );
+        assert_eq!(
+            LogFormat::IosXe.debug_stamp(t, true),
+            "Nov 26 10:15:42.123:"
+        );
         // 1 Mar 2026 00:42:09.431
         let march = LabTime {
             unix_ms: 1_772_325_729_431,
         };
-        assert_eq!(LogFormat::Ios15.debug_stamp(march, false), "*Mar  1 00:42:09.431:");
+        assert_eq!(
+            LogFormat::Ios15.debug_stamp(march, false),
+            "*Mar  1 00:42:09.431:"
+        );
     }
 
     #[test]
@@ -261,7 +270,10 @@ mod tests {
         let now = clock.now();
         assert!(now.unix_ms >= NOV_26 + 2_000, "{now:?}");
         assert!(now.unix_ms < NOV_26 + 50_000, "{now:?}");
-        assert_eq!(clock.real(Duration::from_secs(2)), Duration::from_millis(40));
+        assert_eq!(
+            clock.real(Duration::from_secs(2)),
+            Duration::from_millis(40)
+        );
     }
 
     #[test]

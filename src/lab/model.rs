@@ -23,7 +23,10 @@ pub enum CryptoShow {
     /// `show crypto isakmp policy`
     IsakmpPolicy,
     /// `show crypto ipsec sa [peer A.B.C.D] [detail]`
-    IpsecSa { peer: Option<Ipv4Addr>, detail: bool },
+    IpsecSa {
+        peer: Option<Ipv4Addr>,
+        detail: bool,
+    },
     /// `show crypto session [detail]`
     Session { detail: bool },
     /// `show crypto map`

@@ -141,7 +141,9 @@ impl DebugFlags {
 
     fn lock(&self) -> MutexGuard<'_, DebugState> {
         // The state is plain data that stays valid even if a holder panicked.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -190,7 +192,10 @@ mod tests {
         assert!(!r.debug_line(DebugKind::CryptoIsakmp, Some(other), "ISAKMP: other"));
         assert!(r.debug_line(DebugKind::CryptoIsakmp, None, "ISAKMP: global"));
         let first = rx.try_recv().unwrap();
-        assert!(first.starts_with('*') && first.ends_with(": ISAKMP:(0): on"), "{first}");
+        assert!(
+            first.starts_with('*') && first.ends_with(": ISAKMP:(0): on"),
+            "{first}"
+        );
         assert!(rx.try_recv().unwrap().ends_with("ISAKMP: global"));
         assert!(rx.try_recv().is_err());
         r.debug.all_off();

@@ -88,8 +88,14 @@ pub const EMBEDDED: &[EmbeddedScenario] = &[EmbeddedScenario {
             "lab.yaml",
             include_str!("../../docker/scenarios/healthy/lab.yaml"),
         ),
-        ("r1.cfg", include_str!("../../docker/scenarios/healthy/r1.cfg")),
-        ("r2.cfg", include_str!("../../docker/scenarios/healthy/r2.cfg")),
+        (
+            "r1.cfg",
+            include_str!("../../docker/scenarios/healthy/r1.cfg"),
+        ),
+        (
+            "r2.cfg",
+            include_str!("../../docker/scenarios/healthy/r2.cfg"),
+        ),
     ],
 }];
 
@@ -281,7 +287,11 @@ mod tests {
             let s = Scenario::embedded(name).unwrap();
             assert!(!s.routers.is_empty(), "{name}");
             for r in &s.routers {
-                assert!(r.config.contains(&format!("hostname {}", r.name)), "{name}/{}", r.name);
+                assert!(
+                    r.config.contains(&format!("hostname {}", r.name)),
+                    "{name}/{}",
+                    r.name
+                );
             }
         }
     }
@@ -293,14 +303,26 @@ mod tests {
         let r2 = s.router("R2").unwrap();
         assert!(r1.config.contains("ip address 203.0.113.1 255.255.255.0"));
         assert!(r2.config.contains("ip address 203.0.113.2 255.255.255.0"));
-        assert!(r1.config.contains("access-list 101 permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255"));
-        assert!(r2.config.contains("access-list 102 permit ip 192.168.102.0 0.0.0.255 192.168.101.0 0.0.0.255"));
+        assert!(
+            r1.config.contains(
+                "access-list 101 permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255"
+            )
+        );
+        assert!(
+            r2.config.contains(
+                "access-list 102 permit ip 192.168.102.0 0.0.0.255 192.168.101.0 0.0.0.255"
+            )
+        );
         assert_eq!(r1.log_format, LogFormat::Ios15);
         assert_eq!(r2.log_format, LogFormat::IosXe);
         assert_eq!(r1.enable_secret, Secret::new("labenable1"));
         assert_eq!(
             s.tunnels,
-            vec![TunnelSpec { name: "R1-R2".into(), a: "R1".into(), b: "R2".into() }]
+            vec![TunnelSpec {
+                name: "R1-R2".into(),
+                a: "R1".into(),
+                b: "R2".into()
+            }]
         );
     }
 
@@ -320,8 +342,10 @@ mod tests {
 
     #[test]
     fn faults_parse_as_data() {
-        let s = build_with(&format!("{ONE_ROUTER}    faults: [udp500_filtered, esp_filtered]\n"))
-            .unwrap();
+        let s = build_with(&format!(
+            "{ONE_ROUTER}    faults: [udp500_filtered, esp_filtered]\n"
+        ))
+        .unwrap();
         assert_eq!(
             s.routers[0].faults,
             vec![WireFault::Udp500Filtered, WireFault::EspFiltered]
@@ -332,15 +356,20 @@ mod tests {
 
     #[test]
     fn tunnels_must_name_known_routers() {
-        let err = build_with(&format!("{ONE_ROUTER}tunnels:\n  - {{name: x, a: R1, b: R9}}\n"))
-            .unwrap_err();
+        let err = build_with(&format!(
+            "{ONE_ROUTER}tunnels:\n  - {{name: x, a: R1, b: R9}}\n"
+        ))
+        .unwrap_err();
         assert!(err.to_string().contains("R9"), "{err}");
     }
 
     #[test]
     fn configs_cannot_escape_the_directory() {
         let lab = ONE_ROUTER.replace("r1.cfg", "../../etc/passwd");
-        assert!(matches!(build_with(&lab), Err(ScenarioError::Invalid { .. })));
+        assert!(matches!(
+            build_with(&lab),
+            Err(ScenarioError::Invalid { .. })
+        ));
     }
 
     #[test]

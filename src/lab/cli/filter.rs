@@ -41,7 +41,9 @@ impl Filter {
         }
         let pattern = Regex::new(pattern_text).map_err(|_| {
             let at = tokens.get(1).map_or(first.column, |t| t.column);
-            Reject::Invalid { column: at + column }
+            Reject::Invalid {
+                column: at + column,
+            }
         })?;
         Ok(match name {
             "begin" => Filter::Begin(pattern),
@@ -130,22 +132,41 @@ mod tests {
         // A match inside a block brings the block's header along.
         assert_eq!(
             run("section crypto map"),
-            vec!["interface GigabitEthernet0/0", " ip address 203.0.113.1 255.255.255.0", " crypto map VPN"]
+            vec![
+                "interface GigabitEthernet0/0",
+                " ip address 203.0.113.1 255.255.255.0",
+                " crypto map VPN"
+            ]
         );
     }
 
     #[test]
     fn begin_and_count() {
-        assert_eq!(run("begin interface").first().map(String::as_str), Some("interface GigabitEthernet0/0"));
-        assert_eq!(run("count address"), vec!["Number of lines which match regexp = 3"]);
+        assert_eq!(
+            run("begin interface").first().map(String::as_str),
+            Some("interface GigabitEthernet0/0")
+        );
+        assert_eq!(
+            run("count address"),
+            vec!["Number of lines which match regexp = 3"]
+        );
     }
 
     #[test]
     fn errors_point_into_the_line() {
-        assert_eq!(Filter::parse(" include", 9).unwrap_err(), Reject::Incomplete);
+        assert_eq!(
+            Filter::parse(" include", 9).unwrap_err(),
+            Reject::Incomplete
+        );
         assert_eq!(Filter::parse("", 9).unwrap_err(), Reject::Incomplete);
         // "| inx": "in" matches include, x is bad; text starts at column 9.
-        assert_eq!(Filter::parse(" inx foo", 9).unwrap_err(), Reject::Invalid { column: 12 });
-        assert!(matches!(Filter::parse(" include (", 0), Err(Reject::Invalid { column: 9 })));
+        assert_eq!(
+            Filter::parse(" inx foo", 9).unwrap_err(),
+            Reject::Invalid { column: 12 }
+        );
+        assert!(matches!(
+            Filter::parse(" include (", 0),
+            Err(Reject::Invalid { column: 9 })
+        ));
     }
 }

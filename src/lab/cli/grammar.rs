@@ -128,9 +128,7 @@ impl Elem {
         match self {
             Elem::Keyword(k) => k.starts_with(word),
             Elem::Ipv4 => word.parse::<Ipv4Addr>().is_ok(),
-            Elem::Range(lo, hi) => word
-                .parse::<u64>()
-                .is_ok_and(|n| (lo..=hi).contains(&n)),
+            Elem::Range(lo, hi) => word.parse::<u64>().is_ok_and(|n| (lo..=hi).contains(&n)),
             Elem::Word | Elem::Rest => true,
         }
     }
@@ -264,14 +262,26 @@ mod tests {
     }
 
     const TABLE: &[Syntax<T>] = &[
-        Syntax { pattern: "show clock", level: Level::User, build: |_| Ok(T::Clock) },
+        Syntax {
+            pattern: "show clock",
+            level: Level::User,
+            build: |_| Ok(T::Clock),
+        },
         Syntax {
             pattern: "show crypto isakmp sa",
             level: Level::Privileged,
             build: |_| Ok(T::Crypto),
         },
-        Syntax { pattern: "show ip route", level: Level::User, build: |_| Ok(T::IpRoute) },
-        Syntax { pattern: "show ipv6 route", level: Level::User, build: |_| Ok(T::Ipv6Route) },
+        Syntax {
+            pattern: "show ip route",
+            level: Level::User,
+            build: |_| Ok(T::IpRoute),
+        },
+        Syntax {
+            pattern: "show ipv6 route",
+            level: Level::User,
+            build: |_| Ok(T::Ipv6Route),
+        },
         Syntax {
             pattern: "terminal length <0-512>",
             level: Level::User,
@@ -282,7 +292,11 @@ mod tests {
             level: Level::Privileged,
             build: |a| a.ipv4(0).map(T::Peer),
         },
-        Syntax { pattern: "ping A.B.C.D ...", level: Level::User, build: |a| Ok(T::Ping(a.rest.len())) },
+        Syntax {
+            pattern: "ping A.B.C.D ...",
+            level: Level::User,
+            build: |a| Ok(T::Ping(a.rest.len())),
+        },
     ];
 
     fn run(line: &str, level: Level) -> Result<T, Reject> {
@@ -316,33 +330,64 @@ mod tests {
     #[test]
     fn caret_points_at_the_first_bad_character() {
         // "show verx": nothing under show starts with v → caret under v (column 5).
-        assert_eq!(run("show verx", Level::User), Err(Reject::Invalid { column: 5 }));
+        assert_eq!(
+            run("show verx", Level::User),
+            Err(Reject::Invalid { column: 5 })
+        );
         // "show clox": "clo" matches clock, x is the first bad character.
-        assert_eq!(run("show clox", Level::User), Err(Reject::Invalid { column: 8 }));
-        assert_eq!(run("show clock now", Level::User), Err(Reject::Invalid { column: 11 }));
-        assert_eq!(run("terminal length 900", Level::User), Err(Reject::Invalid { column: 16 }));
+        assert_eq!(
+            run("show clox", Level::User),
+            Err(Reject::Invalid { column: 8 })
+        );
+        assert_eq!(
+            run("show clock now", Level::User),
+            Err(Reject::Invalid { column: 11 })
+        );
+        assert_eq!(
+            run("terminal length 900", Level::User),
+            Err(Reject::Invalid { column: 16 })
+        );
         // Privileged-only commands do not exist in user mode.
-        assert_eq!(run("show crypto isakmp sa", Level::User), Err(Reject::Invalid { column: 6 }));
+        assert_eq!(
+            run("show crypto isakmp sa", Level::User),
+            Err(Reject::Invalid { column: 6 })
+        );
     }
 
     #[test]
     fn incomplete_and_unknown_words() {
         assert_eq!(run("show", Level::User), Err(Reject::Incomplete));
         assert_eq!(run("terminal length", Level::User), Err(Reject::Incomplete));
-        assert_eq!(run("frobnicate", Level::User), Err(Reject::UnknownWord("frobnicate".into())));
+        assert_eq!(
+            run("frobnicate", Level::User),
+            Err(Reject::UnknownWord("frobnicate".into()))
+        );
     }
 
     #[test]
     fn rest_goes_to_the_command() {
         assert_eq!(run("ping 203.0.113.2", Level::User), Ok(T::Ping(0)));
-        assert_eq!(run("ping 203.0.113.2 source gi0/1 rep 3", Level::User), Ok(T::Ping(4)));
-        assert_eq!(run("ping 203.0.113", Level::User), Err(Reject::Invalid { column: 5 }));
+        assert_eq!(
+            run("ping 203.0.113.2 source gi0/1 rep 3", Level::User),
+            Ok(T::Ping(4))
+        );
+        assert_eq!(
+            run("ping 203.0.113", Level::User),
+            Err(Reject::Invalid { column: 5 })
+        );
     }
 
     #[test]
     fn tokens_keep_columns_and_ends() {
         let t = tokenize(" sh  run | inc x");
-        assert_eq!(t[0], Token { text: "sh", column: 1, end: 3 });
+        assert_eq!(
+            t[0],
+            Token {
+                text: "sh",
+                column: 1,
+                end: 3
+            }
+        );
         assert_eq!(t[1].column, 5);
         assert_eq!(t.len(), 5);
     }

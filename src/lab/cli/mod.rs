@@ -26,7 +26,8 @@ const DEFAULT_WIDTH: u32 = 80;
 const MAX_LINE: usize = 1024;
 const MORE: &str = " --More-- ";
 /// Backspaces over ` --More-- `, blanks, and back again, so the next line starts clean.
-const ERASE_MORE: &str = "\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08";
+const ERASE_MORE: &str =
+    "\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08          \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08";
 
 /// This session's `terminal` settings.
 #[derive(Debug, Clone)]
@@ -205,7 +206,11 @@ impl<T: Terminal> Shell<T> {
                 0x15 => {
                     let n = line.chars().count();
                     line.clear();
-                    if echo { "\x08 \x08".repeat(n) } else { String::new() }
+                    if echo {
+                        "\x08 \x08".repeat(n)
+                    } else {
+                        String::new()
+                    }
                 }
                 // Cursor keys (ESC [ A …): history and editing are not simulated.
                 0x1b => {
@@ -217,7 +222,11 @@ impl<T: Terminal> Shell<T> {
                 }
                 0x20..=0x7e if line.len() < MAX_LINE => {
                     line.push(char::from(key));
-                    if echo { char::from(key).to_string() } else { String::new() }
+                    if echo {
+                        char::from(key).to_string()
+                    } else {
+                        String::new()
+                    }
                 }
                 _ => String::new(),
             };
@@ -240,7 +249,10 @@ impl<T: Terminal> Shell<T> {
         let tokens = tokenize(text);
         if tokens.is_empty() {
             return match pipe {
-                Some(i) => self.reject(&invalid_at_char(line, i), line, prompt_len).await,
+                Some(i) => {
+                    self.reject(&invalid_at_char(line, i), line, prompt_len)
+                        .await
+                }
                 None => Ok(Flow::Continue),
             };
         }
@@ -256,7 +268,9 @@ impl<T: Terminal> Shell<T> {
         let filter = match pipe {
             None => None,
             Some(i) if !command.accepts_filter() => {
-                return self.reject(&invalid_at_char(line, i), line, prompt_len).await;
+                return self
+                    .reject(&invalid_at_char(line, i), line, prompt_len)
+                    .await;
             }
             Some(i) => {
                 let column = line[..=i].chars().count();

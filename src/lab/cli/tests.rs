@@ -40,10 +40,16 @@ impl Recorder {
 impl RouterModel for Recorder {
     fn show_crypto(&self, query: &CryptoShow) -> Vec<String> {
         self.record(format!("{query:?}"));
-        ["IPv4 Crypto ISAKMP SA", "dst             src             state          conn-id status", "", "IPv6 Crypto ISAKMP SA", ""]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "IPv4 Crypto ISAKMP SA",
+            "dst             src             state          conn-id status",
+            "",
+            "IPv6 Crypto ISAKMP SA",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
     fn show_net(&self, query: &NetShow) -> Vec<String> {
         self.record(format!("{query:?}"));
@@ -98,7 +104,10 @@ impl Harness {
         let closed = Arc::new(AtomicBool::new(false));
         let model = Arc::new(Recorder::default());
         let router = r1();
-        let term = PipeTerminal { out: out_tx, closed: closed.clone() };
+        let term = PipeTerminal {
+            out: out_tx,
+            closed: closed.clone(),
+        };
         let shell = Shell::new(
             router.clone(),
             model.clone(),
@@ -106,7 +115,15 @@ impl Harness {
             Input::new(in_rx),
             Arc::new(AtomicBool::new(false)),
         );
-        let h = Harness { input: in_tx, output: out_rx, buf: String::new(), closed, model, router, task: None };
+        let h = Harness {
+            input: in_tx,
+            output: out_rx,
+            buf: String::new(),
+            closed,
+            model,
+            router,
+            task: None,
+        };
         (h, shell)
     }
 
@@ -156,7 +173,10 @@ impl Harness {
         self.send(&format!("{line}\r"));
         let all = self.until_prompt().await;
         let echo = format!("{line}\r\n");
-        assert!(all.starts_with(&echo), "echo of {line:?} missing in {all:?}");
+        assert!(
+            all.starts_with(&echo),
+            "echo of {line:?} missing in {all:?}"
+        );
         all[echo.len()..].to_string()
     }
 
@@ -208,10 +228,19 @@ async fn invalid_input_caret_sits_under_the_bad_character() {
     // "R1>" is 3 wide; "show verx": nothing under show starts with 'v'... in user mode
     // `version` does, so the caret goes under the 'x' (column 8).
     let out = h.cmd("show verx").await;
-    assert_eq!(out, format!("{}^\r\n% Invalid input detected at '^' marker.\r\n\r\nR1>", " ".repeat(3 + 8)));
+    assert_eq!(
+        out,
+        format!(
+            "{}^\r\n% Invalid input detected at '^' marker.\r\n\r\nR1>",
+            " ".repeat(3 + 8)
+        )
+    );
     // Privileged commands are not there in user mode.
     let out = h.cmd("show running-config").await;
-    assert!(out.starts_with(&format!("{}^\r\n", " ".repeat(3 + 5))), "{out:?}");
+    assert!(
+        out.starts_with(&format!("{}^\r\n", " ".repeat(3 + 5))),
+        "{out:?}"
+    );
 }
 
 #[tokio::test]
@@ -273,7 +302,10 @@ async fn filters_follow_ios_semantics() {
     let mut h = Harness::start().await;
     h.enable().await;
     h.cmd("term len 0").await;
-    assert_eq!(h.cmd("show run | include crypto map").await, "crypto map VPN 10 ipsec-isakmp\r\n crypto map VPN\r\nR1#");
+    assert_eq!(
+        h.cmd("show run | include crypto map").await,
+        "crypto map VPN 10 ipsec-isakmp\r\n crypto map VPN\r\nR1#"
+    );
     assert_eq!(
         h.cmd("sh run | sec isakmp policy").await,
         "crypto isakmp policy 10\r\n encr aes 256\r\n authentication pre-share\r\n group 14\r\nR1#"
@@ -284,8 +316,14 @@ async fn filters_follow_ios_semantics() {
     assert!(!excluded.contains("\r\n "), "{excluded:?}");
     // Filters belong to show commands: the caret goes under the bar.
     let out = h.cmd("terminal length 0 | inc x").await;
-    assert!(out.starts_with(&format!("{}^\r\n%", " ".repeat(3 + 18))), "{out:?}");
-    assert_eq!(h.cmd("sh clock |").await, "% Incomplete command.\r\n\r\nR1#");
+    assert!(
+        out.starts_with(&format!("{}^\r\n%", " ".repeat(3 + 18))),
+        "{out:?}"
+    );
+    assert_eq!(
+        h.cmd("sh clock |").await,
+        "% Incomplete command.\r\n\r\nR1#"
+    );
 }
 
 #[tokio::test]
@@ -293,17 +331,32 @@ async fn debug_flags_round_trip_through_show_debug() {
     let mut h = Harness::start().await;
     h.enable().await;
     assert_eq!(h.cmd("show debug").await, "R1#");
-    assert_eq!(h.cmd("debug crypto isakmp").await, "Crypto ISAKMP debugging is on\r\nR1#");
-    assert_eq!(h.cmd("deb cry ipsec").await, "Crypto IPSEC debugging is on\r\nR1#");
-    assert_eq!(h.cmd("debug crypto condition peer ipv4 203.0.113.2").await, "R1#");
+    assert_eq!(
+        h.cmd("debug crypto isakmp").await,
+        "Crypto ISAKMP debugging is on\r\nR1#"
+    );
+    assert_eq!(
+        h.cmd("deb cry ipsec").await,
+        "Crypto IPSEC debugging is on\r\nR1#"
+    );
+    assert_eq!(
+        h.cmd("debug crypto condition peer ipv4 203.0.113.2").await,
+        "R1#"
+    );
     assert_eq!(
         h.cmd("show debugging").await,
         "Cryptographic Subsystem:\r\n  Crypto ISAKMP debugging is on\r\n  Crypto IPSEC debugging is on\r\n\r\n\
          Crypto conditional debug is turned ON\r\nIKE peer IP address filter: 203.0.113.2\r\nR1#"
     );
     assert!(h.router.debug.get().crypto_isakmp);
-    assert_eq!(h.cmd("no debug crypto isakmp").await, "Crypto ISAKMP debugging is off\r\nR1#");
-    assert_eq!(h.cmd("undebug all").await, "All possible debugging has been turned off\r\nR1#");
+    assert_eq!(
+        h.cmd("no debug crypto isakmp").await,
+        "Crypto ISAKMP debugging is off\r\nR1#"
+    );
+    assert_eq!(
+        h.cmd("undebug all").await,
+        "All possible debugging has been turned off\r\nR1#"
+    );
     assert_eq!(h.cmd("show debug").await, "R1#");
     assert!(h.router.debug.get().is_quiet());
 }
@@ -364,7 +417,10 @@ async fn exit_closes_and_exec_runs_one_command() {
     let (mut h, shell) = Harness::new();
     shell.run_exec("show version | include uptime").await;
     let out = h.until("\r\n").await;
-    assert!(out.starts_with("R1 uptime is 0 minutes") || out.starts_with("R1 uptime is 1 minute"), "{out:?}");
+    assert!(
+        out.starts_with("R1 uptime is 0 minutes") || out.starts_with("R1 uptime is 1 minute"),
+        "{out:?}"
+    );
     assert!(h.closed.load(std::sync::atomic::Ordering::SeqCst));
 }
 
@@ -373,7 +429,10 @@ async fn a_vanished_client_ends_the_shell() {
     let (h, shell) = Harness::new();
     let task = tokio::spawn(shell.run());
     drop(h.input);
-    tokio::time::timeout(Duration::from_secs(2), task).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(2), task)
+        .await
+        .unwrap()
+        .unwrap();
 }
 
 proptest::proptest! {

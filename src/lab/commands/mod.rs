@@ -76,11 +76,15 @@ pub const SYNTAX: &[Syntax<Command>] = &[
     }),
     row("show clock", U, |_| Ok(Command::ShowClock)),
     row("show version", U, |_| Ok(Command::ShowVersion)),
-    row("show ip route", U, |_| Ok(Command::ShowNet(NetShow::IpRoute))),
+    row("show ip route", U, |_| {
+        Ok(Command::ShowNet(NetShow::IpRoute))
+    }),
     row("show ip interface brief", U, |_| {
         Ok(Command::ShowNet(NetShow::IpInterfaceBrief))
     }),
-    row("ping A.B.C.D ...", U, |a| Ok(Command::Ping(ping::build(a)?))),
+    row("ping A.B.C.D ...", U, |a| {
+        Ok(Command::Ping(ping::build(a)?))
+    }),
     row("show running-config", P, |_| Ok(Command::ShowRunningConfig)),
     row("show debugging", P, |_| Ok(Command::ShowDebug)),
     row("show udp", P, |_| Ok(Command::ShowNet(NetShow::Udp))),
@@ -114,7 +118,9 @@ pub const SYNTAX: &[Syntax<Command>] = &[
     row("show crypto session detail", P, |_| {
         Ok(Command::ShowCrypto(CryptoShow::Session { detail: true }))
     }),
-    row("show crypto map", P, |_| Ok(Command::ShowCrypto(CryptoShow::Map))),
+    row("show crypto map", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::Map))
+    }),
     row("clear crypto sa", P, |_| {
         Ok(Command::ClearCrypto(CryptoClear::Sa { peer: None }))
     }),
@@ -154,8 +160,12 @@ pub const SYNTAX: &[Syntax<Command>] = &[
     row("no debug crypto condition peer ipv4 A.B.C.D", P, |a| {
         Ok(Command::Debug(DebugChange::RemovePeer(a.ipv4(0)?)))
     }),
-    row("no debug all", P, |_| Ok(Command::Debug(DebugChange::AllOff))),
-    row("undebug all", P, |_| Ok(Command::Debug(DebugChange::AllOff))),
+    row("no debug all", P, |_| {
+        Ok(Command::Debug(DebugChange::AllOff))
+    }),
+    row("undebug all", P, |_| {
+        Ok(Command::Debug(DebugChange::AllOff))
+    }),
     row("undebug crypto isakmp", P, |_| {
         Ok(Command::Debug(DebugChange::Off(DebugKind::CryptoIsakmp)))
     }),
@@ -265,7 +275,9 @@ mod tests {
         );
         assert_eq!(
             p("clear cry isa 1001"),
-            Ok(Command::ClearCrypto(CryptoClear::Isakmp { conn_id: Some(1001) }))
+            Ok(Command::ClearCrypto(CryptoClear::Isakmp {
+                conn_id: Some(1001)
+            }))
         );
         assert_eq!(
             p("clea cry sess rem 203.0.113.1"),
@@ -274,7 +286,10 @@ mod tests {
             }))
         );
         assert_eq!(p("sh ud"), Ok(Command::ShowNet(NetShow::Udp)));
-        assert_eq!(p("sh ip int br"), Ok(Command::ShowNet(NetShow::IpInterfaceBrief)));
+        assert_eq!(
+            p("sh ip int br"),
+            Ok(Command::ShowNet(NetShow::IpInterfaceBrief))
+        );
         assert_eq!(p("u all"), Ok(Command::Debug(DebugChange::AllOff)));
         assert_eq!(p("no deb all"), Ok(Command::Debug(DebugChange::AllOff)));
     }
@@ -291,7 +306,10 @@ mod tests {
         let user = |l: &str| parse(&tokenize(l), Level::User);
         assert_eq!(user("show run"), Err(Reject::Invalid { column: 5 }));
         // "d" still matches `disable`; the caret goes under the "e".
-        assert_eq!(user("debug crypto isakmp"), Err(Reject::Invalid { column: 1 }));
+        assert_eq!(
+            user("debug crypto isakmp"),
+            Err(Reject::Invalid { column: 1 })
+        );
         assert_eq!(user("sh ver"), Ok(Command::ShowVersion));
         assert_eq!(user("en"), Ok(Command::Enable));
     }

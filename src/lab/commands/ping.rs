@@ -68,7 +68,10 @@ fn source(tok: &Token<'_>, unit: Option<&str>) -> Result<PingSource, Reject> {
         return Ok(PingSource::Address(addr));
     }
     let bad = Reject::Invalid { column: tok.column };
-    let split = tok.text.find(|c: char| c.is_ascii_digit()).unwrap_or(tok.text.len());
+    let split = tok
+        .text
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(tok.text.len());
     let (kind, number) = tok.text.split_at(split);
     let number = unit.unwrap_or(number);
     let well_formed = starts_with_digit(number)
@@ -99,14 +102,20 @@ mod tests {
     fn ping(options: &str) -> Result<PingRequest, Reject> {
         let line = format!("ping 192.168.102.1 {options}");
         let tokens = tokenize(&line);
-        build(&Args { values: vec![tokens[1].text], rest: &tokens[2..] })
+        build(&Args {
+            values: vec![tokens[1].text],
+            rest: &tokens[2..],
+        })
     }
 
     #[test]
     fn defaults_match_ios() {
         let r = ping("").unwrap();
         assert_eq!(r.target, Ipv4Addr::new(192, 168, 102, 1));
-        assert_eq!((r.repeat, r.size, r.timeout_secs, r.source), (5, 100, 2, None));
+        assert_eq!(
+            (r.repeat, r.size, r.timeout_secs, r.source),
+            (5, 100, 2, None)
+        );
     }
 
     #[test]
@@ -114,11 +123,20 @@ mod tests {
         let r = ping("rep 3 so gi1/0 time 1").unwrap();
         assert_eq!(r.repeat, 3);
         assert_eq!(r.timeout_secs, 1);
-        assert_eq!(r.source, Some(PingSource::Interface("GigabitEthernet1/0".into())));
+        assert_eq!(
+            r.source,
+            Some(PingSource::Interface("GigabitEthernet1/0".into()))
+        );
         let r = ping("source GigabitEthernet 0/0/1").unwrap();
-        assert_eq!(r.source, Some(PingSource::Interface("GigabitEthernet0/0/1".into())));
+        assert_eq!(
+            r.source,
+            Some(PingSource::Interface("GigabitEthernet0/0/1".into()))
+        );
         let r = ping("source 192.168.101.1 size 1400").unwrap();
-        assert_eq!(r.source, Some(PingSource::Address(Ipv4Addr::new(192, 168, 101, 1))));
+        assert_eq!(
+            r.source,
+            Some(PingSource::Address(Ipv4Addr::new(192, 168, 101, 1)))
+        );
         assert_eq!(r.size, 1400);
     }
 

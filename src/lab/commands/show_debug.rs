@@ -50,8 +50,17 @@ mod tests {
 
     #[test]
     fn flags_and_conditions() {
-        let mut s = DebugState { crypto_isakmp: true, ..DebugState::default() };
-        assert_eq!(lines(&s), vec!["Cryptographic Subsystem:", "  Crypto ISAKMP debugging is on"]);
+        let mut s = DebugState {
+            crypto_isakmp: true,
+            ..DebugState::default()
+        };
+        assert_eq!(
+            lines(&s),
+            vec![
+                "Cryptographic Subsystem:",
+                "  Crypto ISAKMP debugging is on"
+            ]
+        );
         s.crypto_ipsec = true;
         s.peer_conditions.insert(Ipv4Addr::new(203, 0, 113, 2));
         assert_eq!(

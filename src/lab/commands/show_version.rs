@@ -62,6 +62,9 @@ pub fn lines(router: &Router) -> Vec<String> {
     let uptime = uptime_phrase(router.clock.elapsed());
     template
         .lines()
-        .map(|l| l.replace("{host}", router.name()).replace("{uptime}", &uptime))
+        .map(|l| {
+            l.replace("{host}", router.name())
+                .replace("{uptime}", &uptime)
+        })
         .collect()
 }

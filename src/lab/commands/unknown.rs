@@ -35,6 +35,9 @@ mod tests {
 
     #[test]
     fn ambiguous_quotes_the_line() {
-        assert_eq!(lines(&Reject::Ambiguous, " sh c ", 3), vec!["% Ambiguous command:  \"sh c\""]);
+        assert_eq!(
+            lines(&Reject::Ambiguous, " sh c ", 3),
+            vec!["% Ambiguous command:  \"sh c\""]
+        );
     }
 }
