@@ -372,3 +372,93 @@ fn write_private(path: &Path, text: &str) -> Result<(), LabError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::cli::tests::Recorder;
+    use crate::lab::model::RouterModel;
+
+    struct Count(usize);
+
+    impl ModelFactory for Count {
+        fn build(&self, _routers: &[Arc<Router>]) -> anyhow::Result<Vec<Arc<dyn RouterModel>>> {
+            Ok((0..self.0)
+                .map(|_| Arc::new(Recorder::default()) as Arc<dyn RouterModel>)
+                .collect())
+        }
+    }
+
+    fn healthy() -> Scenario {
+        Scenario::embedded("healthy").unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_factory_must_build_one_model_per_router() {
+        let err = Lab::start(
+            &healthy(),
+            LabOptions::default(),
+            &Count(1),
+            std::future::pending(),
+        )
+        .await
+        .err()
+        .unwrap();
+        assert!(
+            matches!(
+                err,
+                LabError::ModelCount {
+                    expected: 2,
+                    got: 1
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_taken_port_names_the_router() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let options = LabOptions {
+            base_port: Some(port),
+            ..LabOptions::default()
+        };
+        let err = Lab::start(&healthy(), options, &Count(2), std::future::pending())
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string()
+                .starts_with("router R1: cannot listen on 127.0.0.1:"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn base_port_numbers_routers_in_order_and_stop_is_prompt() {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = probe.local_addr().unwrap().port();
+        drop(probe);
+        let options = LabOptions {
+            base_port: Some(base),
+            speed: 50.0,
+            ..LabOptions::default()
+        };
+        let Ok(lab) = Lab::start(&healthy(), options, &Count(2), std::future::pending()).await
+        else {
+            // Another process grabbed the freed port between probe and start; nothing to check.
+            return;
+        };
+        let ports: Vec<u16> = lab.routers().iter().map(|r| r.port).collect();
+        assert_eq!(ports, vec![base, base + 1]);
+        assert!(
+            lab.inventory_yaml()
+                .unwrap()
+                .contains("platform: cisco_ios")
+        );
+        tokio::time::timeout(std::time::Duration::from_secs(2), lab.stop())
+            .await
+            .unwrap();
+    }
+}

@@ -387,4 +387,4 @@ fn invalid_at_char(line: &str, byte: usize) -> Reject {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

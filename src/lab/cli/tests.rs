@@ -24,7 +24,7 @@ impl Terminal for PipeTerminal {
 
 /// Records what the CLI asked the model and answers as a router with no SAs.
 #[derive(Default)]
-struct Recorder {
+pub(crate) struct Recorder {
     calls: Mutex<Vec<String>>,
 }
 
