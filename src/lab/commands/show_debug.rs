@@ -1,0 +1,78 @@
+//! `show debugging`: which debugs are on. Empty output means none, which is how the agent
+//! confirms its cleanup.
+//!
+//! ```text
+//! Cryptographic Subsystem:
+//!   Crypto ISAKMP debugging is on
+//!   Crypto IPSEC debugging is on
+//!
+//! Crypto conditional debug is turned ON
+//! IKE peer IP address filter: 203.0.113.2
+//! ```
+
+use crate::lab::router::DebugState;
+
+pub fn lines(state: &DebugState) -> Vec<String> {
+    let mut out = Vec::new();
+    if state.crypto_isakmp || state.crypto_ipsec {
+        out.push("Cryptographic Subsystem:".to_string());
+        if state.crypto_isakmp {
+            out.push("  Crypto ISAKMP debugging is on".to_string());
+        }
+        if state.crypto_ipsec {
+            out.push("  Crypto IPSEC debugging is on".to_string());
+        }
+    }
+    if !state.peer_conditions.is_empty() {
+        if !out.is_empty() {
+            out.push(String::new());
+        }
+        out.push("Crypto conditional debug is turned ON".to_string());
+        out.extend(
+            state
+                .peer_conditions
+                .iter()
+                .map(|p| format!("IKE peer IP address filter: {p}")),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn nothing_on_prints_nothing() {
+        assert!(lines(&DebugState::default()).is_empty());
+    }
+
+    #[test]
+    fn flags_and_conditions() {
+        let mut s = DebugState {
+            crypto_isakmp: true,
+            ..DebugState::default()
+        };
+        assert_eq!(
+            lines(&s),
+            vec![
+                "Cryptographic Subsystem:",
+                "  Crypto ISAKMP debugging is on"
+            ]
+        );
+        s.crypto_ipsec = true;
+        s.peer_conditions.insert(Ipv4Addr::new(203, 0, 113, 2));
+        assert_eq!(
+            lines(&s),
+            vec![
+                "Cryptographic Subsystem:",
+                "  Crypto ISAKMP debugging is on",
+                "  Crypto IPSEC debugging is on",
+                "",
+                "Crypto conditional debug is turned ON",
+                "IKE peer IP address filter: 203.0.113.2",
+            ]
+        );
+    }
+}

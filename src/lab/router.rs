@@ -1,0 +1,204 @@
+//! One simulated router's shared state: its scenario entry, the lab clock, which debugs are on,
+//! and the log bus that carries unsolicited lines to every `terminal monitor` session.
+//!
+//! Debug flags live here, not in a session, because on IOS they are global to the box: a debug
+//! switched on from one vty prints to every monitoring vty and survives the session.
+
+use super::clock::{LabClock, LogFormat};
+use super::scenario::RouterSpec;
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+use std::sync::{Mutex, MutexGuard};
+use tokio::sync::broadcast;
+
+/// Lines queued per subscriber before a slow session starts losing the oldest ones; a burst of
+/// IKE debugs is a few hundred lines, and a stalled client must not grow memory without bound.
+const LOG_BUS_CAPACITY: usize = 4096;
+
+#[derive(Debug)]
+pub struct Router {
+    pub spec: RouterSpec,
+    /// The scenario's name; with the router name it seeds the SSH host key.
+    pub scenario: String,
+    pub clock: LabClock,
+    pub debug: DebugFlags,
+    pub log: LogBus,
+}
+
+impl Router {
+    pub fn new(scenario: &str, spec: RouterSpec, clock: LabClock) -> Router {
+        Router {
+            spec,
+            scenario: scenario.to_string(),
+            clock,
+            debug: DebugFlags::default(),
+            log: LogBus::new(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    pub fn log_format(&self) -> LogFormat {
+        self.spec.log_format
+    }
+
+    /// The timestamp this router puts before a debug or syslog line right now.
+    pub fn timestamp(&self) -> String {
+        self.spec
+            .log_format
+            .debug_stamp(self.clock.now(), self.spec.ntp)
+    }
+
+    /// Publishes `text` with the router's timestamp (`*Nov 26 10:15:42.123: text`).
+    pub fn log_stamped(&self, text: &str) {
+        self.log.publish(format!("{} {text}", self.timestamp()));
+    }
+
+    /// Publishes a debug line only if that debug is on and the conditions let `peer` through,
+    /// as IOS filters crypto debugs with `debug crypto condition peer`. Returns whether it was
+    /// published.
+    pub fn debug_line(&self, kind: DebugKind, peer: Option<Ipv4Addr>, text: &str) -> bool {
+        if !self.debug.get().shows(kind, peer) {
+            return false;
+        }
+        self.log_stamped(text);
+        true
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DebugKind {
+    CryptoIsakmp,
+    CryptoIpsec,
+}
+
+/// What `show debug` reports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DebugState {
+    pub crypto_isakmp: bool,
+    pub crypto_ipsec: bool,
+    /// `debug crypto condition peer ipv4 X` filters; empty means every peer.
+    pub peer_conditions: BTreeSet<Ipv4Addr>,
+}
+
+impl DebugState {
+    pub fn is(&self, kind: DebugKind) -> bool {
+        match kind {
+            DebugKind::CryptoIsakmp => self.crypto_isakmp,
+            DebugKind::CryptoIpsec => self.crypto_ipsec,
+        }
+    }
+
+    /// Whether a debug line about `peer` (None: not tied to a peer) would be printed.
+    pub fn shows(&self, kind: DebugKind, peer: Option<Ipv4Addr>) -> bool {
+        self.is(kind)
+            && match peer {
+                Some(p) if !self.peer_conditions.is_empty() => self.peer_conditions.contains(&p),
+                _ => true,
+            }
+    }
+
+    /// Nothing on: what a cleaned-up router looks like.
+    pub fn is_quiet(&self) -> bool {
+        *self == DebugState::default()
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct DebugFlags(Mutex<DebugState>);
+
+impl DebugFlags {
+    pub fn get(&self) -> DebugState {
+        self.lock().clone()
+    }
+
+    pub fn set(&self, kind: DebugKind, on: bool) {
+        let mut s = self.lock();
+        match kind {
+            DebugKind::CryptoIsakmp => s.crypto_isakmp = on,
+            DebugKind::CryptoIpsec => s.crypto_ipsec = on,
+        }
+    }
+
+    pub fn add_peer_condition(&self, peer: Ipv4Addr) {
+        self.lock().peer_conditions.insert(peer);
+    }
+
+    pub fn remove_peer_condition(&self, peer: Ipv4Addr) {
+        self.lock().peer_conditions.remove(&peer);
+    }
+
+    pub fn reset_conditions(&self) {
+        self.lock().peer_conditions.clear();
+    }
+
+    /// `undebug all`: flags and conditions, so `show debug` comes back empty.
+    pub fn all_off(&self) {
+        *self.lock() = DebugState::default();
+    }
+
+    fn lock(&self) -> MutexGuard<'_, DebugState> {
+        // The state is plain data that stays valid even if a holder panicked.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Broadcast of unsolicited lines (debugs, syslog) to this router's monitoring sessions.
+#[derive(Debug)]
+pub struct LogBus(broadcast::Sender<String>);
+
+impl LogBus {
+    fn new() -> LogBus {
+        LogBus(broadcast::channel(LOG_BUS_CAPACITY).0)
+    }
+
+    /// Sends one line (no line ending) to every subscribed session; none listening is fine.
+    pub fn publish(&self, line: String) {
+        let _ = self.0.send(line);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<String> {
+        self.0.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::scenario::Scenario;
+    use std::time::SystemTime;
+
+    fn r1() -> Router {
+        let s = Scenario::embedded("healthy").unwrap();
+        let clock = LabClock::new(1.0, SystemTime::now()).unwrap();
+        Router::new("healthy", s.routers[0].clone(), clock)
+    }
+
+    #[test]
+    fn debug_lines_respect_flags_and_peer_conditions() {
+        let r = r1();
+        let mut rx = r.log.subscribe();
+        let peer = Ipv4Addr::new(203, 0, 113, 2);
+        let other = Ipv4Addr::new(198, 51, 100, 9);
+        assert!(!r.debug_line(DebugKind::CryptoIsakmp, Some(peer), "ISAKMP:(0): off"));
+        r.debug.set(DebugKind::CryptoIsakmp, true);
+        assert!(r.debug_line(DebugKind::CryptoIsakmp, Some(peer), "ISAKMP:(0): on"));
+        assert!(!r.debug_line(DebugKind::CryptoIpsec, Some(peer), "IPSEC(x): off"));
+        r.debug.add_peer_condition(peer);
+        assert!(!r.debug_line(DebugKind::CryptoIsakmp, Some(other), "ISAKMP: other"));
+        assert!(r.debug_line(DebugKind::CryptoIsakmp, None, "ISAKMP: global"));
+        let first = rx.try_recv().unwrap();
+        assert!(
+            first.starts_with('*') && first.ends_with(": ISAKMP:(0): on"),
+            "{first}"
+        );
+        assert!(rx.try_recv().unwrap().ends_with("ISAKMP: global"));
+        assert!(rx.try_recv().is_err());
+        r.debug.all_off();
+        assert!(r.debug.get().is_quiet());
+    }
+}
