@@ -42,7 +42,7 @@ fn genie_expected(p: &Path) -> Value {
 /// The ntc `.expected.yml` rows beside a `.raw`.
 fn ntc_rows(p: &Path) -> Vec<Value> {
     let s = p.to_string_lossy().replace(".raw", ".expected.yml");
-    let v: Value = serde_yaml::from_str(&std::fs::read_to_string(&s).unwrap()).unwrap();
+    let v: Value = ipsec_doctor::yaml::from_str(&s, &std::fs::read_to_string(&s).unwrap()).unwrap();
     v["parsed_sample"].as_array().unwrap().clone()
 }
 

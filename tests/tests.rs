@@ -5,9 +5,13 @@ mod util;
 
 /// The `analyze` command as a user runs it: formats, exit codes, bad input.
 mod analyze_cli;
-/// Property tests (the fuzz target) for the line parsers and the engine.
-mod fuzz_lines;
 /// The four real debug captures in ../shared/corpus/debug give their documented diagnoses.
 mod corpus_debug;
+/// Show parsers agree with the genie and ntc golden parses in ../shared/corpus/show.
+mod corpus_show;
+/// Property tests (the fuzz target) for the line parsers and the engine.
+mod fuzz_lines;
+/// The lab's routers over real SSH, with russh and with the OpenSSH client.
+mod lab_ssh;
 /// One test per finding code, from real-format debug lines.
 mod rules;

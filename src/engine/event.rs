@@ -213,3 +213,22 @@ pub struct LineRef {
     pub line: usize,
     pub text: String,
 }
+
+/// A line being processed, borrowed: becomes a [`LineRef`] only when kept as evidence, so the
+/// common case (a line counted, not quoted) allocates nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct LineAt<'a> {
+    pub source: &'a str,
+    pub line: usize,
+    pub text: &'a str,
+}
+
+impl LineAt<'_> {
+    pub fn to_ref(&self) -> LineRef {
+        LineRef {
+            source: self.source.to_string(),
+            line: self.line,
+            text: self.text.trim_end().to_string(),
+        }
+    }
+}

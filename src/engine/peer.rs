@@ -1,6 +1,6 @@
 //! Everything the engine knows about one device, built up line by line.
 
-use super::event::LineRef;
+use super::event::LineAt;
 use super::parse::debug;
 use super::parse::transcript::{Item, Splitter};
 use super::rules::debug::DebugState;
@@ -127,10 +127,10 @@ impl PeerState {
     fn log_line(&mut self, source: &str, line_no: usize, line: &str) {
         let parsed = debug::parse(line);
         if let Some((_, kind)) = parsed.event {
-            let at = LineRef {
-                source: source.to_string(),
+            let at = LineAt {
+                source,
                 line: line_no,
-                text: line.trim_end().to_string(),
+                text: line,
             };
             self.debug.feed(&kind, &at);
         }

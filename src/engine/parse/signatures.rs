@@ -6,8 +6,25 @@
 //! combined matcher rejects most lines after a few bytes.
 
 use crate::engine::event::{EventKind, P1Attr, P1AttrKind, P2Attr, Role};
-use regex::{Captures, Regex, RegexSet};
+use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::LazyLock;
+
+/// The groups of one match, read from reused capture slots (no allocation per line).
+pub struct Caps<'a> {
+    body: &'a str,
+    locs: &'a CaptureLocations,
+    names: &'a HashMap<&'static str, usize>,
+}
+
+impl<'a> Caps<'a> {
+    pub fn name(&self, name: &str) -> Option<&'a str> {
+        let i = *self.names.get(name)?;
+        let (start, end) = self.locs.get(i)?;
+        self.body.get(start..end)
+    }
+}
 
 pub struct Signature {
     /// Short stable name, used in tests and `--explain` output.
@@ -15,19 +32,19 @@ pub struct Signature {
     /// A body exactly as a router prints it.
     pub sample: &'static str,
     pub pattern: &'static str,
-    build: fn(&Captures) -> Option<EventKind>,
+    build: fn(&Caps) -> Option<EventKind>,
 }
 
-fn text(c: &Captures, name: &str) -> Option<String> {
-    c.name(name).map(|m| m.as_str().trim().to_string())
+fn text(c: &Caps, name: &str) -> Option<String> {
+    c.name(name).map(|m| m.trim().to_string())
 }
 
-fn num<T: std::str::FromStr>(c: &Captures, name: &str) -> Option<T> {
-    c.name(name)?.as_str().trim().parse().ok()
+fn num<T: std::str::FromStr>(c: &Caps, name: &str) -> Option<T> {
+    c.name(name)?.trim().parse().ok()
 }
 
-fn role(c: &Captures) -> Option<Role> {
-    match c.name("role")?.as_str() {
+fn role(c: &Caps) -> Option<Role> {
+    match c.name("role")? {
         "I" => Some(Role::Initiator),
         _ => Some(Role::Responder),
     }
@@ -186,7 +203,7 @@ pub static SIGNATURES: &[Signature] = &[
         pattern: r"^life duration \(VPI\) of\s+(?P<v>(?:0x[0-9A-Fa-f]+\s*)+)",
         build: |c| {
             Some(EventKind::OfferedP1(P1Attr::Lifetime(vpi_bytes(
-                c.name("v")?.as_str(),
+                c.name("v")?,
             )?)))
         },
     },
@@ -195,7 +212,7 @@ pub static SIGNATURES: &[Signature] = &[
         sample: "Hash algorithm offered does not match policy!",
         pattern: r"^(?P<what>Encryption algorithm|Hash algorithm|Diffie-Hellman group|Authentication method) offered does not match policy",
         build: |c| {
-            let kind = match c.name("what")?.as_str() {
+            let kind = match c.name("what")? {
                 "Encryption algorithm" => P1AttrKind::Encryption,
                 "Hash algorithm" => P1AttrKind::Hash,
                 "Diffie-Hellman group" => P1AttrKind::Group,
@@ -390,7 +407,7 @@ pub static SIGNATURES: &[Signature] = &[
         pattern: r#"^deleting node \d+ error (?P<e>TRUE|FALSE) reason "(?P<r>[^"]*)""#,
         build: |c| {
             Some(EventKind::NodeDeleted {
-                error: c.name("e")?.as_str() == "TRUE",
+                error: c.name("e")? == "TRUE",
                 reason: text(c, "r")?,
             })
         },
@@ -411,7 +428,7 @@ pub static SIGNATURES: &[Signature] = &[
         pattern: r"^%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is (?P<s>ON|OFF)",
         build: |c| {
             Some(EventKind::IsakmpOnOff {
-                on: c.name("s")?.as_str() == "ON",
+                on: c.name("s")? == "ON",
             })
         },
     },
@@ -424,30 +441,160 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "csdl_warning",
         sample: "%CRYPTO-4-CSDL_COMPLIANCE_DISABLED: Cisco Secure Development Lifecycle compliance is disabled: algorithm des is not CSDL compliant",
-        pattern: r"^.{0,160}not CSDL compliant",
+        pattern: r"not CSDL compliant",
         build: |_| Some(EventKind::Benign("csdl_warning")),
     },
 ];
 
-static SET: LazyLock<RegexSet> = LazyLock::new(|| {
-    // The patterns are literals in this file and covered by `every_sample_matches_its_pattern`,
-    // so a failure here is a programming error caught by the test suite, not user input.
-    RegexSet::new(SIGNATURES.iter().map(|s| s.pattern)).expect("signature patterns compile")
+/// The compiled table with a prefilter: most debug lines are noise (`processing vendor id
+/// payload`), and looking up the first three letters of the body rejects them without running
+/// any regex. Only the rows whose pattern can start with those letters are tried, in table order.
+struct Compiled {
+    regexes: Vec<Regex>,
+    /// Group name → slot index, per row.
+    names: Vec<HashMap<&'static str, usize>>,
+    /// First three letters → (row, literal prefix the body must start with), in table order.
+    by_lead: HashMap<[u8; 3], Vec<(usize, String)>>,
+    /// Rows whose pattern is not anchored at the start: tried on every body.
+    anywhere: Vec<usize>,
+}
+
+static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
+    let mut by_lead: HashMap<[u8; 3], Vec<(usize, String)>> = HashMap::new();
+    let mut anywhere = Vec::new();
+    let regexes = SIGNATURES
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            match leads(s.pattern) {
+                Some(lits) => {
+                    for lit in lits {
+                        by_lead
+                            .entry(key(lit.as_bytes()))
+                            .or_default()
+                            .push((i, lit));
+                    }
+                }
+                None => anywhere.push(i),
+            }
+            // The patterns are literals in this file and covered by
+            // `every_sample_matches_its_pattern`: a failure is a programming error.
+            // ASCII classes: IOS messages are ASCII, and Unicode-aware `\w`/`\S` make the
+            // automata several times larger and slower.
+            RegexBuilder::new(s.pattern)
+                .unicode(false)
+                .build()
+                .expect("signature pattern compiles")
+        })
+        .collect();
+    let names = SIGNATURES
+        .iter()
+        .zip(&regexes)
+        .map(|(sig, re): (&Signature, &Regex)| {
+            re.capture_names()
+                .enumerate()
+                .filter_map(|(i, n)| {
+                    let n = n?;
+                    // Names must outlive the table: find the same name inside the static pattern.
+                    let start = sig.pattern.find(&format!("(?P<{n}>"))? + 4;
+                    Some((&sig.pattern[start..start + n.len()], i))
+                })
+                .collect()
+        })
+        .collect();
+    Compiled {
+        regexes,
+        names,
+        by_lead,
+        anywhere,
+    }
 });
 
-static REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    SIGNATURES
-        .iter()
-        .map(|s| Regex::new(s.pattern).expect("signature pattern compiles"))
+thread_local! {
+    /// Capture slots per row, reused line after line.
+    static SLOTS: RefCell<Vec<CaptureLocations>> =
+        RefCell::new(COMPILED.regexes.iter().map(Regex::capture_locations).collect());
+}
+
+/// The literal texts a body must start with for `pattern` to match (lower-cased, compared
+/// without case), or `None` when the pattern is not anchored. Understands the forms the table
+/// uses: a literal, `(?i:…)`, and a leading group of literal alternatives `(?:A|B)` / `(?P<n>A|B)`.
+fn leads(pattern: &str) -> Option<Vec<String>> {
+    let p = pattern.strip_prefix('^')?;
+    let p = p.strip_prefix("(?i:").unwrap_or(p);
+    let alts: Vec<&str> = if let Some(g) = p.strip_prefix("(?:").or_else(|| {
+        p.strip_prefix("(?P<")
+            .and_then(|r| r.find('>').map(|i| &r[i + 1..]))
+    }) {
+        g[..g.find(')')?].split('|').collect()
+    } else {
+        vec![p]
+    };
+    alts.iter()
+        .map(|a| {
+            let lit: String = a
+                .chars()
+                .take_while(|c| {
+                    c.is_ascii_alphanumeric() || matches!(c, ' ' | '%' | '-' | '_' | ':' | ',')
+                })
+                .collect::<String>()
+                .to_ascii_lowercase();
+            (lit.len() >= 3).then_some(lit)
+        })
         .collect()
-});
+}
+
+fn key(lit: &[u8]) -> [u8; 3] {
+    [
+        lit[0].to_ascii_lowercase(),
+        lit[1].to_ascii_lowercase(),
+        lit[2].to_ascii_lowercase(),
+    ]
+}
+
+fn lead_of(body: &str) -> Option<[u8; 3]> {
+    let b = body.as_bytes();
+    (b.len() >= 3).then(|| key(b))
+}
 
 /// The event a message body stands for, with the name of the signature that matched.
 pub fn classify(body: &str) -> Option<(&'static str, EventKind)> {
-    let first = SET.matches(body).into_iter().next()?;
-    let caps = REGEXES[first].captures(body)?;
-    let sig = &SIGNATURES[first];
-    (sig.build)(&caps).map(|e| (sig.name, e))
+    let c = &*COMPILED;
+    let anchored = lead_of(body)
+        .and_then(|k| c.by_lead.get(&k))
+        .map(|v| v.as_slice())
+        .unwrap_or(&[]);
+    // The whole literal prefix is compared before any regex runs: `Sending an IKE IPv4 Packet.`
+    // shares its first letters with `sending packet to`, not its prefix.
+    let b = body.as_bytes();
+    let candidates = anchored
+        .iter()
+        .filter(|(_, lit)| {
+            b.len() >= lit.len() && b[..lit.len()].eq_ignore_ascii_case(lit.as_bytes())
+        })
+        .map(|(i, _)| *i);
+    SLOTS.with(|slots| {
+        let mut slots = slots.borrow_mut();
+        for i in candidates.chain(c.anywhere.iter().copied()) {
+            let re = &c.regexes[i];
+            // Rows without groups only need a yes/no, which the DFA answers fastest.
+            let hit = if re.captures_len() == 1 {
+                re.is_match(body.as_bytes())
+            } else {
+                re.captures_read(&mut slots[i], body.as_bytes()).is_some()
+            };
+            if hit {
+                let sig = &SIGNATURES[i];
+                let caps = Caps {
+                    body,
+                    locs: &slots[i],
+                    names: &c.names[i],
+                };
+                return (sig.build)(&caps).map(|e| (sig.name, e));
+            }
+        }
+        None
+    })
 }
 
 #[cfg(test)]
@@ -466,6 +613,22 @@ mod tests {
                 sig.name
             );
         }
+    }
+
+    #[test]
+    fn anchored_rows_have_a_prefilter_key() {
+        // A row without a key would silently never match; one that is not anchored is
+        // tried on every line, which only the rare unanchored rows may afford.
+        for sig in SIGNATURES {
+            if sig.pattern.starts_with('^') {
+                assert!(
+                    leads(sig.pattern).is_some(),
+                    "{} has no literal lead",
+                    sig.name
+                );
+            }
+        }
+        assert!(COMPILED.anywhere.len() <= 2);
     }
 
     #[test]

@@ -92,7 +92,15 @@ impl Splitter {
 
     /// `R1#cmd`, `R1>cmd`, `R1(config)#cmd` → (hostname, privileged, rest).
     fn prompt<'a>(&self, line: &'a str) -> Option<(&'a str, bool, &'a str)> {
-        let end = line.find(['#', '>'])?;
+        if let Some(known) = &self.hostname {
+            // The cheap test first: almost every line of a long capture is a log line.
+            if !line.starts_with(known.as_str()) {
+                return None;
+            }
+        }
+        // A hostname is at most 63 characters (plus a mode such as `(config-if)`).
+        let head = &line.as_bytes()[..line.len().min(96)];
+        let end = head.iter().position(|&c| c == b'#' || c == b'>')?;
         let head = &line[..end];
         let host = match head.find('(') {
             Some(p) if head.ends_with(')') => &head[..p],

@@ -4,7 +4,7 @@
 //! so a capture of any length is analysed in constant memory. [`DebugState::findings`] then
 //! reads the facts in protocol order: phase 1 proposal → key → authentication → phase 2.
 
-use crate::engine::event::{EventKind, LineRef, P1Attr, P1AttrKind, P2Attr};
+use crate::engine::event::{EventKind, LineAt, LineRef, P1Attr, P1AttrKind, P2Attr};
 use crate::engine::finding::{Code, Confidence, Evidence, Finding};
 use std::collections::BTreeMap;
 
@@ -18,13 +18,13 @@ pub struct Lines {
 }
 
 impl Lines {
-    fn push(&mut self, at: &LineRef) {
+    fn push(&mut self, at: &LineAt) {
         self.count += 1;
         if self.kept.len() < KEEP {
-            self.kept.push(at.clone());
+            self.kept.push(at.to_ref());
         } else if let Some(last) = self.kept.last_mut() {
             // Keep the first lines and the latest one: the start and how far it got.
-            *last = at.clone();
+            *last = at.to_ref();
         }
     }
 
@@ -120,7 +120,7 @@ pub struct DebugState {
 }
 
 impl DebugState {
-    pub fn feed(&mut self, kind: &EventKind, at: &LineRef) {
+    pub fn feed(&mut self, kind: &EventKind, at: &LineAt) {
         use EventKind as E;
         if !matches!(
             kind,
@@ -157,7 +157,7 @@ impl DebugState {
                         .kept
                         .len()
                         .lt(&KEEP)
-                        .then(|| lines.kept.push(at.clone()));
+                        .then(|| lines.kept.push(at.to_ref()));
                 }
             }
             E::SaDeleted { reason, .. } if reason.contains("retransmission") => {
@@ -180,7 +180,7 @@ impl DebugState {
                     offered: Vec::new(),
                     mismatch: None,
                     no_key: false,
-                    lines: vec![at.clone()],
+                    lines: vec![at.to_ref()],
                 });
             }
             E::OfferedP1(attr) => {
@@ -189,13 +189,13 @@ impl DebugState {
                 }
                 if let Some(check) = self.open_round.last_mut() {
                     check.offered.push(attr.clone());
-                    check.lines.push(at.clone());
+                    check.lines.push(at.to_ref());
                 }
             }
             E::P1Mismatch(which) => {
                 if let Some(check) = self.open_round.last_mut() {
                     check.mismatch.get_or_insert(*which);
-                    check.lines.push(at.clone());
+                    check.lines.push(at.to_ref());
                 } else {
                     // A mismatch line with no `Checking ISAKMP transform` before it (a partial
                     // capture): it still proves the attribute.
@@ -205,7 +205,7 @@ impl DebugState {
                         offered: Vec::new(),
                         mismatch: Some(*which),
                         no_key: false,
-                        lines: vec![at.clone()],
+                        lines: vec![at.to_ref()],
                     });
                 }
             }
@@ -213,7 +213,7 @@ impl DebugState {
                 self.preshared_no_key.push(at);
                 if let Some(check) = self.open_round.last_mut() {
                     check.no_key = true;
-                    check.lines.push(at.clone());
+                    check.lines.push(at.to_ref());
                 }
             }
             E::AttsAcceptable => {
@@ -224,7 +224,7 @@ impl DebugState {
             }
             E::AttsNotAcceptable => {
                 if let Some(check) = self.open_round.last_mut() {
-                    check.lines.push(at.clone());
+                    check.lines.push(at.to_ref());
                 }
             }
             E::NoOffersAccepted => {
@@ -233,7 +233,7 @@ impl DebugState {
                 if self.rejected_rounds.len() < 2 {
                     self.rejected_rounds.push(RejectedRound {
                         checks,
-                        end: at.clone(),
+                        end: at.to_ref(),
                     });
                 }
             }
@@ -242,7 +242,7 @@ impl DebugState {
                     && offered != *actual
                     && self.lifetime_change.is_none()
                 {
-                    self.lifetime_change = Some((offered, *actual, at.clone()));
+                    self.lifetime_change = Some((offered, *actual, at.to_ref()));
                 }
             }
             E::PskMissing { peer } => {
@@ -260,7 +260,7 @@ impl DebugState {
             E::IpsecProposalCheck { .. } => {
                 self.context = Some(Context::Phase2);
                 self.current_p2 = P2Rejection {
-                    lines: vec![at.clone()],
+                    lines: vec![at.to_ref()],
                     ..P2Rejection::default()
                 };
             }
@@ -272,22 +272,22 @@ impl DebugState {
             }
             E::PolicyInvalidated { error } => {
                 self.current_p2.error = Some(*error);
-                self.current_p2.lines.push(at.clone());
+                self.current_p2.lines.push(at.to_ref());
             }
             E::ProxyIdsNotSupported => {
                 self.current_p2.proxy = true;
-                self.current_p2.lines.push(at.clone());
+                self.current_p2.lines.push(at.to_ref());
             }
             E::TransformNotSupported => {
                 self.current_p2.transform = true;
-                self.current_p2.lines.push(at.clone());
+                self.current_p2.lines.push(at.to_ref());
             }
             E::Phase2NotAcceptable { remote, .. } => {
                 if let Some(r) = remote {
                     self.remote(r);
                 }
                 let mut rej = std::mem::take(&mut self.current_p2);
-                rej.lines.push(at.clone());
+                rej.lines.push(at.to_ref());
                 rej.lines.retain(|l| !l.text.is_empty());
                 self.p2_rejection_count += 1;
                 if self.p2_rejections.len() < 2 {
@@ -322,8 +322,10 @@ impl DebugState {
     }
 
     fn remote(&mut self, peer: &str) {
-        if self.remotes.len() < 64 || self.remotes.contains_key(peer) {
-            *self.remotes.entry(peer.to_string()).or_default() += 1;
+        if let Some(n) = self.remotes.get_mut(peer) {
+            *n += 1;
+        } else if self.remotes.len() < 64 {
+            self.remotes.insert(peer.to_string(), 1);
         }
     }
 
