@@ -162,7 +162,7 @@ fn no_interesting_traffic(peers: &[PeerState], findings: &mut Vec<Finding>) {
     }
     let Some(sender) = peers
         .iter()
-        .find(|p| p.traffic_attempted && p.debug_enabled)
+        .find(|p| !p.pings.is_empty() && p.debug_enabled)
     else {
         return;
     };

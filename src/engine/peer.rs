@@ -1,14 +1,70 @@
-//! Everything the engine knows about one device, built up line by line.
+//! Everything the engine knows about one device, built up line by line: its debug state, the
+//! show outputs it printed, and its configuration.
 
 use super::event::LineAt;
+use super::finding::Evidence;
 use super::parse::debug;
+use super::parse::show::{self, ShowKind, ShowOutput};
 use super::parse::transcript::{Item, Splitter};
 use super::rules::debug::DebugState;
+use crate::ios::{self, RunningConfig};
+use crate::secret::redact;
 
 /// Commands kept for the report; a transcript can hold thousands.
 const KEEP_COMMANDS: usize = 64;
 /// Output kept per command: show outputs are small, a runaway one must not exhaust memory.
 const MAX_OUTPUT_LINES: usize = 20_000;
+/// Lines of running-config kept (several `show run | section …` outputs add up).
+const MAX_CONFIG_LINES: usize = 50_000;
+
+/// One parsed show output and where it was printed.
+#[derive(Debug, Clone)]
+pub struct ShowCapture {
+    pub command: String,
+    pub source: String,
+    /// File line of the output's first line (the line after the command).
+    pub first_line: usize,
+    pub lines: Vec<String>,
+    pub output: ShowOutput,
+}
+
+impl ShowCapture {
+    /// Evidence for the output's `offset`-th line (0-based, as the parsers number rows).
+    pub fn evidence(&self, peer: &str, offset: usize) -> Evidence {
+        Evidence {
+            peer: peer.to_string(),
+            source: self.source.clone(),
+            line: self.first_line + offset,
+            text: self.lines.get(offset).cloned().unwrap_or_default(),
+        }
+    }
+}
+
+/// The configuration lines seen, in order, with where each came from.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigText {
+    pub lines: Vec<(String, usize, String)>,
+}
+
+/// A parsed configuration and the way back from its line numbers to the capture's.
+#[derive(Debug, Clone)]
+pub struct ConfigFacts {
+    pub config: RunningConfig,
+    text: ConfigText,
+}
+
+impl ConfigFacts {
+    /// Evidence for line `n` (1-based) of the parsed text.
+    pub fn evidence(&self, peer: &str, n: usize) -> Option<Evidence> {
+        let (source, line, text) = self.text.lines.get(n.checked_sub(1)?)?;
+        Some(Evidence {
+            peer: peer.to_string(),
+            source: source.clone(),
+            line: *line,
+            text: text.clone(),
+        })
+    }
+}
 
 #[derive(Debug)]
 pub struct PeerState {
@@ -20,9 +76,38 @@ pub struct PeerState {
     pub commands: Vec<String>,
     /// `debug crypto isakmp` was typed, or `show debug` said it was on.
     pub debug_enabled: bool,
-    /// A `ping` was typed: traffic that should have started IKE.
-    pub traffic_attempted: bool,
+    pub pings: Vec<Ping>,
+    /// The latest output of each show command.
+    pub shows: Vec<ShowCapture>,
+    config_text: ConfigText,
+    pub config: Option<ConfigFacts>,
     pending: Option<Pending>,
+}
+
+/// A `ping` typed on the router: traffic that should start IKE, and whether it got through.
+#[derive(Debug, Clone)]
+pub struct Ping {
+    pub target: String,
+    /// The `source` interface or address, when given.
+    pub from: String,
+    pub file: String,
+    pub line: usize,
+    pub command: String,
+    pub success_percent: Option<u32>,
+}
+
+impl Ping {
+    pub fn evidence(&self, peer: &str) -> Evidence {
+        let result = self
+            .success_percent
+            .map_or("no result".to_string(), |p| format!("Success rate is {p} percent"));
+        Evidence {
+            peer: peer.to_string(),
+            source: self.file.clone(),
+            line: self.line,
+            text: format!("{} ({result})", self.command),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -43,21 +128,46 @@ impl PeerState {
             debug: DebugState::default(),
             commands: Vec::new(),
             debug_enabled: false,
-            traffic_attempted: false,
+            pings: Vec::new(),
+            shows: Vec::new(),
+            config_text: ConfigText::default(),
+            config: None,
             pending: None,
         }
     }
 
-    /// The name findings use: an explicit `--peer NAME`, else the prompt's hostname, else the label.
+    /// The name findings use: an explicit `--peer NAME`, else the prompt's hostname, else the
+    /// configuration's hostname, else the label.
     pub fn name(&self) -> &str {
         if self.explicit {
             return &self.label;
         }
-        self.splitter.hostname().unwrap_or(&self.label)
+        self.splitter
+            .hostname()
+            .or_else(|| self.config.as_ref()?.config.hostname.as_deref())
+            .unwrap_or(&self.label)
     }
 
+    /// The latest parsed output of a show command.
+    pub fn show(&self, kind: ShowKind) -> Option<&ShowCapture> {
+        self.shows
+            .iter()
+            .rev()
+            .find(|s| show::classify(&s.command) == Some(kind))
+    }
+
+    pub fn running_config(&self) -> Option<&RunningConfig> {
+        self.config.as_ref().map(|c| &c.config)
+    }
+
+    /// The router's own outside address, when its configuration tells: the address of the
+    /// interface carrying a crypto map.
     pub fn own_address(&self) -> Option<String> {
-        None
+        let cfg = self.running_config()?;
+        cfg.interfaces
+            .iter()
+            .find(|i| i.crypto_map.is_some())
+            .and_then(|i| i.address.map(|a| a.addr.to_string()))
     }
 
     pub fn feed(&mut self, source: &str, line_no: usize, raw: &str) {
@@ -70,10 +180,10 @@ impl PeerState {
             }
             Item::Prompt { .. } => self.flush(),
             Item::Output(line) => {
-                if let Some(p) = &mut self.pending
-                    && p.output.len() < MAX_OUTPUT_LINES
-                {
-                    p.output.push(line.to_string());
+                if let Some(p) = &mut self.pending {
+                    if p.output.len() < MAX_OUTPUT_LINES {
+                        p.output.push(redact(line).into_owned());
+                    }
                 }
             }
             Item::Log(line) => self.log_line(source, line_no, line),
@@ -81,47 +191,81 @@ impl PeerState {
     }
 
     fn start_command(&mut self, source: &str, line_no: usize, command: &str) {
+        let command = redact(command).into_owned();
         let lower = command.to_ascii_lowercase();
         if lower.starts_with("deb") && lower.contains("cry") {
             self.debug_enabled = true;
         }
-        if lower.starts_with("ping ") {
-            self.traffic_attempted = true;
-        }
         if self.commands.len() < KEEP_COMMANDS {
-            self.commands.push(command.to_string());
+            self.commands.push(command.clone());
         }
         self.pending = Some(Pending {
             source: source.to_string(),
             first_line: line_no + 1,
-            command: command.to_string(),
+            command,
             output: Vec::new(),
         });
     }
 
-    /// Ends the command in progress: its output is complete.
+    /// Ends the command in progress (its output is complete) and parses what was collected.
     pub fn flush(&mut self) {
         if let Some(p) = self.pending.take() {
-            let output = p.output.join("\n");
-            self.command_output(&p.source, p.first_line, &p.command, &output);
+            self.command_lines(&p.source, p.first_line, &p.command, p.output);
+        }
+        if (self.config.is_none() && !self.config_text.lines.is_empty()) || self.config_dirty() {
+            let text: Vec<&str> = self.config_text.lines.iter().map(|l| l.2.as_str()).collect();
+            let parsed = ios::parse(&text.join("\n"));
+            self.config = Some(ConfigFacts {
+                config: parsed.config,
+                text: self.config_text.clone(),
+            });
         }
     }
 
-    /// A finished command and its output.
-    pub fn command_output(
-        &mut self,
-        _source: &str,
-        _first_line: usize,
-        command: &str,
-        output: &str,
-    ) {
+    fn config_dirty(&self) -> bool {
+        self.config
+            .as_ref()
+            .is_some_and(|c| c.text.lines.len() != self.config_text.lines.len())
+    }
+
+    /// A finished command and its output (live sessions call this directly).
+    pub fn command_output(&mut self, source: &str, first_line: usize, command: &str, output: &str) {
+        let lines = output.lines().map(|l| redact(l).into_owned()).collect();
+        self.command_lines(source, first_line, &redact(command), lines);
+        self.flush();
+    }
+
+    fn command_lines(&mut self, source: &str, first_line: usize, command: &str, lines: Vec<String>) {
         let lower = command.to_ascii_lowercase();
-        if lower.starts_with("sh")
-            && lower.contains(" deb")
-            && output.contains("ISAKMP debugging is on")
-        {
-            self.debug_enabled = true;
+        if lower.starts_with("ping ") {
+            self.pings.push(ping(command, source, first_line - 1, &lines));
+            return;
         }
+        let Some(kind) = show::classify(command) else {
+            return;
+        };
+        if kind == ShowKind::RunningConfig {
+            for (i, l) in lines.into_iter().enumerate() {
+                if self.config_text.lines.len() < MAX_CONFIG_LINES {
+                    self.config_text.lines.push((source.to_string(), first_line + i, l));
+                }
+            }
+            return;
+        }
+        let Some(output) = show::parse(kind, &lines.join("\n")) else {
+            return;
+        };
+        if let ShowOutput::Debug(d) = &output {
+            self.debug_enabled |= d.crypto_debug_on();
+        }
+        self.shows.retain(|s| show::classify(&s.command) != Some(kind));
+        self.shows.push(ShowCapture {
+            command: command.to_string(),
+            source: source.to_string(),
+            first_line,
+            lines,
+            output,
+        });
     }
 
     fn log_line(&mut self, source: &str, line_no: usize, line: &str) {
@@ -134,5 +278,28 @@ impl PeerState {
             };
             self.debug.feed(&kind, &at);
         }
+    }
+}
+
+/// `ping 192.168.102.1 source Loopback1` and its `Success rate is 80 percent (4/5)`.
+fn ping(command: &str, file: &str, line: usize, output: &[String]) -> Ping {
+    let target = command.split_whitespace().nth(1).unwrap_or_default().to_string();
+    let from = command
+        .split_whitespace()
+        .skip_while(|w| !w.eq_ignore_ascii_case("source"))
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    let success_percent = output.iter().find_map(|l| {
+        let rest = l.trim().strip_prefix("Success rate is ")?;
+        rest.split_whitespace().next()?.parse().ok()
+    });
+    Ping {
+        target,
+        from,
+        file: file.to_string(),
+        line,
+        command: command.to_string(),
+        success_percent,
     }
 }
