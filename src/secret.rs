@@ -76,10 +76,14 @@ static SECRET_LINES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 /// The line with any secret it carries replaced by `*****`.
 pub fn redact(line: &str) -> Cow<'_, str> {
     for re in SECRET_LINES.iter() {
-        if let Some(c) = re.captures(line) {
-            if let (Some(head), Some(secret)) = (c.get(1), c.get(2)) {
-                return Cow::Owned(format!("{}{REDACTED}{}", head.as_str(), &line[secret.end()..]));
-            }
+        if let Some(c) = re.captures(line)
+            && let (Some(head), Some(secret)) = (c.get(1), c.get(2))
+        {
+            return Cow::Owned(format!(
+                "{}{REDACTED}{}",
+                head.as_str(),
+                &line[secret.end()..]
+            ));
         }
     }
     Cow::Borrowed(line)
@@ -92,15 +96,36 @@ mod tests {
     #[test]
     fn redacts_every_secret_form() {
         for (line, want) in [
-            ("crypto isakmp key cisco123 address 203.0.113.2", "crypto isakmp key ***** address 203.0.113.2"),
-            ("crypto isakmp key 0 cisco123 address 203.0.113.2", "crypto isakmp key 0 ***** address 203.0.113.2"),
-            (" pre-shared-key address 203.0.113.2 key s3cret", " pre-shared-key address 203.0.113.2 key *****"),
-            ("enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0", "enable secret 5 *****"),
+            (
+                "crypto isakmp key cisco123 address 203.0.113.2",
+                "crypto isakmp key ***** address 203.0.113.2",
+            ),
+            (
+                "crypto isakmp key 0 cisco123 address 203.0.113.2",
+                "crypto isakmp key 0 ***** address 203.0.113.2",
+            ),
+            (
+                " pre-shared-key address 203.0.113.2 key s3cret",
+                " pre-shared-key address 203.0.113.2 key *****",
+            ),
+            (
+                "enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0",
+                "enable secret 5 *****",
+            ),
             ("enable password cisco", "enable password *****"),
-            ("username admin privilege 15 secret 0 labpass1", "username admin privilege 15 secret 0 *****"),
+            (
+                "username admin privilege 15 secret 0 labpass1",
+                "username admin privilege 15 secret 0 *****",
+            ),
             (" password 7 0822455D0A16", " password 7 *****"),
-            ("snmp-server community public RO", "snmp-server community ***** RO"),
-            ("R1#crypto isakmp key x address 1.1.1.1", "R1#crypto isakmp key x address 1.1.1.1"),
+            (
+                "snmp-server community public RO",
+                "snmp-server community ***** RO",
+            ),
+            (
+                "R1#crypto isakmp key x address 1.1.1.1",
+                "R1#crypto isakmp key x address 1.1.1.1",
+            ),
         ] {
             // The last case: a prompt-prefixed command is redacted by the caller after the
             // prompt is stripped; here it must at least not be mangled.

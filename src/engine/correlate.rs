@@ -1,9 +1,11 @@
 //! Comparing the peers: one side's symptom explained by the other side's cause, silence, and
 //! two captures that tell the same story merged into one finding.
 
-use super::finding::{Code, Confidence, Finding, SilenceCause};
+use super::finding::{Code, Confidence, Evidence, Finding, Fix, SilenceCause};
+use super::parse::show::{ShowKind, ShowOutput};
 use super::peer::PeerState;
-use super::rules::debug::to_evidence;
+use super::rules::{config, debug::to_evidence, show};
+use crate::ios::model::Attr;
 
 /// Codes that only say "something went wrong in this phase"; the other side's log usually names
 /// the cause, and then the generic finding becomes evidence for the specific one.
@@ -16,13 +18,19 @@ fn is_generic(code: Code) -> bool {
 
 pub fn correlate(peers: &[PeerState]) -> (Vec<Finding>, Vec<String>) {
     let mut notes = Vec::new();
-    let mut findings: Vec<Finding> = peers
-        .iter()
-        .flat_map(|p| p.debug.findings(p.name()))
-        .collect();
+    let mut findings: Vec<Finding> = Vec::new();
+    for p in peers {
+        let mut own = p.debug.findings(p.name());
+        name_from_own_config(p, &mut own);
+        own.extend(show::findings(p));
+        merge_within_peer(&mut own);
+        findings.extend(own);
+    }
 
     if peers.len() == 2 {
         silence(peers, &mut findings, &mut notes);
+        let from_config = config::compare(&peers[0], &peers[1]);
+        adopt_config_findings(from_config, &mut findings, &mut notes);
     }
     absorb_generic(&mut findings);
     merge_same_code(&mut findings);
@@ -80,17 +88,19 @@ fn silence(peers: &[PeerState], findings: &mut Vec<Finding>, notes: &mut Vec<Str
         } else {
             Confidence::Medium
         };
+        let (cause, why, more) = silence_cause(talker, quiet, &remote);
+        ev.extend(more);
         findings.push(
             Finding::new(
                 Code::PeerSilent,
                 quiet.name(),
                 format!(
-                    "{} keeps trying to negotiate with {remote}, but {} logged nothing about IKE: the packets never reach it, or it ignores them. Check the route to {remote}, the outside interface, the peer address, the crypto map on the interface, ISAKMP being enabled and UDP 500 on the path.",
+                    "{} keeps trying to negotiate with {remote}, but {} logged nothing about IKE: {why}",
                     talker.name(),
                     quiet.name()
                 ),
             )
-            .cause(SilenceCause::Unknown)
+            .cause(cause)
             .evidence(ev)
             .confidence(confidence),
         );
@@ -178,4 +188,295 @@ fn no_interesting_traffic(peers: &[PeerState], findings: &mut Vec<Finding>) {
         )
         .confidence(if others_listening { Confidence::High } else { Confidence::Medium }),
     );
+}
+
+/// Why the quiet router hears nothing, from whatever facts the captures hold about both.
+fn silence_cause(
+    talker: &PeerState,
+    quiet: &PeerState,
+    remote: &str,
+) -> (SilenceCause, String, Vec<Evidence>) {
+    let q = quiet.name();
+    let t = talker.name();
+    let remote_ip: Option<std::net::Ipv4Addr> = remote.parse().ok();
+    if let Some(cfg) = quiet.running_config() {
+        if !cfg.isakmp_enabled {
+            let ev = cfg
+                .isakmp_disabled_line
+                .and_then(|l| quiet.config.as_ref()?.evidence(q, l));
+            return (
+                SilenceCause::IsakmpDisabled,
+                format!("ISAKMP is switched off on {q}."),
+                ev.into_iter().collect(),
+            );
+        }
+        if let Some(ip) = remote_ip {
+            match cfg.interface_owning(ip) {
+                None => {
+                    return (
+                        SilenceCause::PeerAddressMismatch,
+                        format!("{t} sends to {remote}, which is not an address of {q}."),
+                        Vec::new(),
+                    );
+                }
+                Some(i) if i.shutdown => {
+                    let ev = quiet.config.as_ref().and_then(|c| c.evidence(q, i.line));
+                    return (
+                        SilenceCause::InterfaceDown,
+                        format!("{q}'s interface {} with {remote} is shut down.", i.name),
+                        ev.into_iter().collect(),
+                    );
+                }
+                Some(i)
+                    if i.crypto_map.is_none()
+                        && cfg.interfaces.iter().all(|i| i.crypto_map.is_none()) =>
+                {
+                    let ev = quiet.config.as_ref().and_then(|c| c.evidence(q, i.line));
+                    return (
+                        SilenceCause::CryptoMapNotApplied,
+                        format!(
+                            "{q} has no crypto map applied to any interface, so it does not listen for IKE."
+                        ),
+                        ev.into_iter().collect(),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    if let Some(cap) = quiet.show(ShowKind::IpInterfaceBrief)
+        && let ShowOutput::IpInterfaceBrief(b) = &cap.output
+        && let Some(row) = b.with_address(remote).filter(|r| !r.is_up())
+    {
+        return (
+            SilenceCause::InterfaceDown,
+            format!(
+                "{q}'s interface {} with {remote} is {}.",
+                row.interface, row.status
+            ),
+            vec![cap.evidence(q, row.line)],
+        );
+    }
+    if let Some(cap) = quiet.show(ShowKind::Udp)
+        && let ShowOutput::Udp(u) = &cap.output
+        && !u.ike_listening()
+    {
+        return (
+            SilenceCause::IsakmpDisabled,
+            format!("{q} does not listen on UDP 500 (`show udp`)."),
+            Vec::new(),
+        );
+    }
+    if let Some(ip) = remote_ip {
+        if let Some(cfg) = talker.running_config()
+            && cfg.route_to(ip).is_none()
+        {
+            return (
+                SilenceCause::NoRoute,
+                format!("{t} has no route to {remote}."),
+                Vec::new(),
+            );
+        }
+        if let Some(cap) = talker.show(ShowKind::IpRoute)
+            && let ShowOutput::IpRoute(r) = &cap.output
+            && r.lookup(ip).is_none()
+        {
+            return (
+                SilenceCause::NoRoute,
+                format!("{t}'s routing table has no route to {remote}."),
+                Vec::new(),
+            );
+        }
+    }
+    if let Some(ping) = talker.pings.iter().rev().find(|p| p.target == remote) {
+        match ping.success_percent {
+            Some(n) if n > 0 => {
+                return (
+                    SilenceCause::IkeBlocked,
+                    format!(
+                        "{t} reaches {remote} with ping, so the path carries ICMP but drops IKE (UDP 500)."
+                    ),
+                    vec![ping.evidence(t)],
+                );
+            }
+            Some(_) => {
+                return (
+                    SilenceCause::Unreachable,
+                    format!("{t} cannot even ping {remote}."),
+                    vec![ping.evidence(t)],
+                );
+            }
+            None => {}
+        }
+    }
+    (
+        SilenceCause::Unknown,
+        "the packets never reach it, or it ignores them. Check the route to the peer, the outside interface, the peer address, the crypto map on the interface, ISAKMP being enabled and UDP 500 on the path.".to_string(),
+        Vec::new(),
+    )
+}
+
+/// A router whose debug refused an offer without naming the attribute, or rejected quick mode
+/// without saying why, is judged again against its own configuration.
+fn name_from_own_config(p: &PeerState, findings: &mut [Finding]) {
+    let Some(cfg) = p.running_config() else {
+        return;
+    };
+    let peer = p.name().to_string();
+    for f in findings.iter_mut() {
+        if f.code == Code::P1EncryptionMismatch && f.confidence == Confidence::Low {
+            let Some(round) = p.debug.rejected_rounds.first() else {
+                continue;
+            };
+            let Some(offered) = round
+                .checks
+                .iter()
+                .find(|c| !c.offered.is_empty())
+                .map(|c| &c.offered)
+            else {
+                continue;
+            };
+            if let Some((attr, lines)) = config::unnamed_attribute(offered, cfg) {
+                f.code = match attr {
+                    Attr::Encryption => Code::P1EncryptionMismatch,
+                    Attr::Hash => Code::P1HashMismatch,
+                    Attr::Auth => Code::P1AuthMethodMismatch,
+                    Attr::Group => Code::P1DhGroupMismatch,
+                    Attr::Lifetime => Code::P1LifetimeMismatch,
+                };
+                f.confidence = Confidence::High;
+                f.summary = format!(
+                    "{peer} refused the offer: compared with its own ISAKMP policies, the {} differs in every one of them.",
+                    match attr {
+                        Attr::Encryption => "encryption",
+                        Attr::Hash => "hash",
+                        Attr::Auth => "authentication method",
+                        Attr::Group => "DH group",
+                        Attr::Lifetime => "lifetime",
+                    }
+                );
+                if let Some(c) = &p.config {
+                    f.evidence
+                        .extend(lines.into_iter().filter_map(|l| c.evidence(&peer, l)));
+                }
+            }
+        }
+        if f.code == Code::P2PolicyRejected {
+            let Some(rej) = p.debug.p2_rejections.first() else {
+                continue;
+            };
+            let remote = p.debug.main_remote();
+            if let Some((group, line)) = config::pfs_explains(cfg, remote, rej.offered_pfs) {
+                f.code = Code::P2PfsMismatch;
+                f.confidence = Confidence::High;
+                f.summary = format!(
+                    "{peer} rejected quick mode: its crypto map requires PFS group {group}, and the offer carried {}.",
+                    rej.offered_pfs
+                        .map_or("no PFS group".to_string(), |g| format!("group {g}"))
+                );
+                if let Some(ev) = p.config.as_ref().and_then(|c| c.evidence(&peer, line)) {
+                    f.evidence.push(ev);
+                }
+            }
+        }
+    }
+}
+
+/// One router, one code: a state seen in a show output and in the debug is one finding.
+fn merge_within_peer(findings: &mut Vec<Finding>) {
+    let mut i = 0;
+    while i < findings.len() {
+        if let Some(j) = (i + 1..findings.len()).find(|&j| findings[j].code == findings[i].code) {
+            let other = findings.remove(j);
+            let f = &mut findings[i];
+            f.evidence.extend(other.evidence);
+            f.confidence = f.confidence.max(other.confidence);
+            add_fixes(&mut f.fix, other.fix);
+        } else {
+            i += 1;
+        }
+    }
+    // A show output that hints at a stuck state says less than the debug: drop the hint when
+    // the same phase has a firmer finding on this router.
+    let firm: Vec<_> = findings
+        .iter()
+        .filter(|f| f.confidence > Confidence::Low)
+        .map(|f| f.phase)
+        .collect();
+    findings.retain(|f| {
+        f.confidence > Confidence::Low || !is_generic_or_hint(f) || !firm.contains(&f.phase)
+    });
+}
+
+fn is_generic_or_hint(f: &Finding) -> bool {
+    is_generic(f.code) || f.code == Code::P1PskMismatch
+}
+
+fn add_fixes(into: &mut Vec<Fix>, more: Vec<Fix>) {
+    for fix in more {
+        if !into.contains(&fix) {
+            into.push(fix);
+        }
+    }
+}
+
+/// Config comparison results join the debug's: the same code is one finding with both kinds of
+/// evidence and the fix the configs give; a silence cause fills in the silent finding; a
+/// different code in the same phase is a disagreement the notes mention.
+fn adopt_config_findings(
+    from_config: Vec<Finding>,
+    findings: &mut Vec<Finding>,
+    notes: &mut Vec<String>,
+) {
+    for c in from_config {
+        if c.code == Code::PeerSilent
+            && let Some(f) = findings
+                .iter_mut()
+                .find(|f| f.code == Code::PeerSilent && f.peer == c.peer)
+        {
+            if f.cause == Some(SilenceCause::Unknown) || f.cause.is_none() {
+                f.cause = c.cause;
+                f.summary = format!("{} {}", f.summary, c.summary);
+            }
+            f.evidence.extend(c.evidence);
+            add_fixes(&mut f.fix, c.fix);
+            continue;
+        }
+        if let Some(f) = findings.iter_mut().find(|f| f.code == c.code) {
+            f.evidence.extend(c.evidence);
+            add_fixes(&mut f.fix, c.fix);
+            f.confidence = Confidence::High;
+            if f.fix.len() > 1 && c.code != Code::P1PskMismatch {
+                // The configs name the exact change: it supersedes the debug's placeholder.
+                f.fix.retain(|x| {
+                    !x.commands.iter().any(|cmd| cmd.contains('<')) || x.peer == c.peer
+                });
+            }
+            continue;
+        }
+        let clash = findings.iter().find(|f| {
+            f.phase.is_some()
+                && f.phase == c.phase
+                && !is_generic(f.code)
+                && f.code != Code::P1LifetimeMismatch
+                && c.code != Code::P1LifetimeMismatch
+                && f.severity == c.severity
+        });
+        if let Some(f) = clash {
+            notes.push(format!(
+                "The evidence disagrees: the debug points to {} on {}, the two configurations to {} on {}. The configurations may have changed since the capture.",
+                f.code, f.peer, c.code, c.peer
+            ));
+            findings.push(Finding {
+                confidence: Confidence::Medium,
+                ..c
+            });
+            continue;
+        }
+        // Absorb generic symptoms of the cause the configs prove.
+        findings.retain(|f| !(is_generic(f.code) && f.phase == c.phase && c.phase.is_some()));
+        let mut c = c;
+        c.confidence = Confidence::High;
+        findings.push(c);
+    }
 }

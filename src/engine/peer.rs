@@ -12,7 +12,8 @@ use crate::secret::redact;
 
 /// Commands kept for the report; a transcript can hold thousands.
 const KEEP_COMMANDS: usize = 64;
-/// Output kept per command: show outputs are small, a runaway one must not exhaust memory.
+/// Output kept per command (raw until the command ends, then parsed and redacted): show
+/// outputs are small, a runaway one must not exhaust memory.
 const MAX_OUTPUT_LINES: usize = 20_000;
 /// Lines of running-config kept (several `show run | section …` outputs add up).
 const MAX_CONFIG_LINES: usize = 50_000;
@@ -40,10 +41,21 @@ impl ShowCapture {
     }
 }
 
-/// The configuration lines seen, in order, with where each came from.
-#[derive(Debug, Clone, Default)]
+/// The configuration lines seen, in order, with where each came from. `lines` hold the text
+/// with secrets redacted (for evidence); `raw` the text as printed, which only the config
+/// parser reads, so that keys can be compared. Debug never prints `raw`.
+#[derive(Clone, Default)]
 pub struct ConfigText {
     pub lines: Vec<(String, usize, String)>,
+    raw: Vec<String>,
+}
+
+impl std::fmt::Debug for ConfigText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigText")
+            .field("lines", &self.lines)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A parsed configuration and the way back from its line numbers to the capture's.
@@ -98,9 +110,9 @@ pub struct Ping {
 
 impl Ping {
     pub fn evidence(&self, peer: &str) -> Evidence {
-        let result = self
-            .success_percent
-            .map_or("no result".to_string(), |p| format!("Success rate is {p} percent"));
+        let result = self.success_percent.map_or("no result".to_string(), |p| {
+            format!("Success rate is {p} percent")
+        });
         Evidence {
             peer: peer.to_string(),
             source: self.file.clone(),
@@ -110,12 +122,22 @@ impl Ping {
     }
 }
 
-#[derive(Debug)]
+/// A command whose output is still arriving. Its output is raw (secrets not yet redacted), so
+/// Debug shows only its size.
 struct Pending {
     source: String,
     first_line: usize,
     command: String,
     output: Vec<String>,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("command", &self.command)
+            .field("output_lines", &self.output.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl PeerState {
@@ -180,10 +202,10 @@ impl PeerState {
             }
             Item::Prompt { .. } => self.flush(),
             Item::Output(line) => {
-                if let Some(p) = &mut self.pending {
-                    if p.output.len() < MAX_OUTPUT_LINES {
-                        p.output.push(redact(line).into_owned());
-                    }
+                if let Some(p) = &mut self.pending
+                    && p.output.len() < MAX_OUTPUT_LINES
+                {
+                    p.output.push(line.to_string());
                 }
             }
             Item::Log(line) => self.log_line(source, line_no, line),
@@ -213,7 +235,7 @@ impl PeerState {
             self.command_lines(&p.source, p.first_line, &p.command, p.output);
         }
         if (self.config.is_none() && !self.config_text.lines.is_empty()) || self.config_dirty() {
-            let text: Vec<&str> = self.config_text.lines.iter().map(|l| l.2.as_str()).collect();
+            let text: Vec<&str> = self.config_text.raw.iter().map(String::as_str).collect();
             let parsed = ios::parse(&text.join("\n"));
             self.config = Some(ConfigFacts {
                 config: parsed.config,
@@ -230,15 +252,22 @@ impl PeerState {
 
     /// A finished command and its output (live sessions call this directly).
     pub fn command_output(&mut self, source: &str, first_line: usize, command: &str, output: &str) {
-        let lines = output.lines().map(|l| redact(l).into_owned()).collect();
+        let lines = output.lines().map(str::to_string).collect();
         self.command_lines(source, first_line, &redact(command), lines);
         self.flush();
     }
 
-    fn command_lines(&mut self, source: &str, first_line: usize, command: &str, lines: Vec<String>) {
+    fn command_lines(
+        &mut self,
+        source: &str,
+        first_line: usize,
+        command: &str,
+        lines: Vec<String>,
+    ) {
         let lower = command.to_ascii_lowercase();
         if lower.starts_with("ping ") {
-            self.pings.push(ping(command, source, first_line - 1, &lines));
+            self.pings
+                .push(ping(command, source, first_line - 1, &lines));
             return;
         }
         let Some(kind) = show::classify(command) else {
@@ -247,7 +276,11 @@ impl PeerState {
         if kind == ShowKind::RunningConfig {
             for (i, l) in lines.into_iter().enumerate() {
                 if self.config_text.lines.len() < MAX_CONFIG_LINES {
-                    self.config_text.lines.push((source.to_string(), first_line + i, l));
+                    let shown = redact(&l).into_owned();
+                    self.config_text
+                        .lines
+                        .push((source.to_string(), first_line + i, shown));
+                    self.config_text.raw.push(l);
                 }
             }
             return;
@@ -255,10 +288,12 @@ impl PeerState {
         let Some(output) = show::parse(kind, &lines.join("\n")) else {
             return;
         };
+        let lines = lines.iter().map(|l| redact(l).into_owned()).collect();
         if let ShowOutput::Debug(d) = &output {
             self.debug_enabled |= d.crypto_debug_on();
         }
-        self.shows.retain(|s| show::classify(&s.command) != Some(kind));
+        self.shows
+            .retain(|s| show::classify(&s.command) != Some(kind));
         self.shows.push(ShowCapture {
             command: command.to_string(),
             source: source.to_string(),
@@ -283,7 +318,11 @@ impl PeerState {
 
 /// `ping 192.168.102.1 source Loopback1` and its `Success rate is 80 percent (4/5)`.
 fn ping(command: &str, file: &str, line: usize, output: &[String]) -> Ping {
-    let target = command.split_whitespace().nth(1).unwrap_or_default().to_string();
+    let target = command
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
     let from = command
         .split_whitespace()
         .skip_while(|w| !w.eq_ignore_ascii_case("source"))

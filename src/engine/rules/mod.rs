@@ -1,3 +1,6 @@
-//! Rules: facts of one router (debug state, show outputs, config) to findings.
+//! Rules: the facts of one router (debug state, show outputs, configuration) to findings, and
+//! the two routers' configurations compared.
 
+pub mod config;
 pub mod debug;
+pub mod show;

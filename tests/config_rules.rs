@@ -1,0 +1,362 @@
+//! Findings from configurations and show outputs: both routers' configs compared the way IKE
+//! negotiates, SA counters, and the causes of silence. The configs are the healthy lab
+//! scenario's, each test breaking one thing as an engineer would.
+
+use crate::util::{analyze, assert_evidence, finding};
+use ipsec_doctor::engine::finding::{Code, Confidence, Severity, SilenceCause, Verdict};
+
+const R1: &str = include_str!("../docker/scenarios/healthy/r1.cfg");
+const R2: &str = include_str!("../docker/scenarios/healthy/r2.cfg");
+
+fn session(host: &str, cfg: &str) -> String {
+    format!(
+        "{host}#show running-config\nBuilding configuration...\n\nCurrent configuration : 1766 bytes\n{cfg}\n{host}#\n"
+    )
+}
+
+fn pair(r1: &str, r2: &str) -> ipsec_doctor::engine::Diagnosis {
+    analyze(&[("R1", &session("R1", r1)), ("R2", &session("R2", r2))])
+}
+
+#[test]
+fn healthy_configs_raise_nothing() {
+    let d = pair(R1, R2);
+    assert!(d.findings.is_empty(), "{:#?}", d.findings);
+}
+
+#[test]
+fn phase1_attribute_mismatches_name_policy_attribute_and_fix() {
+    for (from, to, code, fix) in [
+        (
+            " encr aes 256\n",
+            " encr 3des\n",
+            Code::P1EncryptionMismatch,
+            " encryption 3des",
+        ),
+        (
+            " group 14\n",
+            " group 14\n hash md5\n",
+            Code::P1HashMismatch,
+            " hash md5",
+        ),
+        (
+            " group 14\n",
+            " group 5\n",
+            Code::P1DhGroupMismatch,
+            " group 5",
+        ),
+        (
+            " authentication pre-share\n",
+            " authentication rsa-sig\n",
+            Code::P1AuthMethodMismatch,
+            " authentication rsa-sig",
+        ),
+    ] {
+        let r1 = R1.replacen(from, to, 1);
+        let d = pair(&r1, R2);
+        let f = finding(&d, code);
+        assert_eq!(f.peer, "R2", "{code}");
+        assert_eq!(f.confidence, Confidence::High);
+        assert!(
+            f.summary.contains("R1 policy 10") && f.summary.contains("R2 policy 10"),
+            "{}",
+            f.summary
+        );
+        assert_evidence(f, "R1", "crypto isakmp policy 10");
+        assert_evidence(f, "R2", "crypto isakmp policy 10");
+        assert_eq!(f.fix[0].peer, "R2");
+        assert_eq!(f.fix[0].commands[0], "crypto isakmp policy 10");
+        assert!(
+            f.fix[0].commands.iter().any(|c| c == fix),
+            "{code}: {:?}",
+            f.fix
+        );
+    }
+}
+
+#[test]
+fn lifetime_mismatch_is_a_warning_with_the_lower_value() {
+    let r1 = R1.replacen(" group 14\n", " group 14\n lifetime 3600\n", 1);
+    let d = pair(&r1, R2);
+    let f = finding(&d, Code::P1LifetimeMismatch);
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(d.verdict, Verdict::Degraded);
+    assert!(
+        f.summary.contains("3600") && f.summary.contains("86400"),
+        "{}",
+        f.summary
+    );
+    assert_evidence(f, "R1", "lifetime 3600");
+    assert_eq!(
+        f.fix[0].commands,
+        ["crypto isakmp policy 10", " lifetime 3600"]
+    );
+}
+
+#[test]
+fn psk_missing_on_the_responder() {
+    let r2 = R2.replacen(
+        "crypto isakmp key Vpn-Key-2026 address 203.0.113.1\n",
+        "",
+        1,
+    );
+    let d = pair(R1, &r2);
+    let f = finding(&d, Code::P1PskMissing);
+    assert_eq!(f.peer, "R2");
+    assert_evidence(f, "R1", "crypto isakmp key ***** address 203.0.113.2");
+    assert_eq!(
+        f.fix[0].commands,
+        ["crypto isakmp key <the key R1 uses> address 203.0.113.1"]
+    );
+}
+
+#[test]
+fn psk_mismatch_is_found_without_printing_either_key() {
+    let r2 = R2.replacen("Vpn-Key-2026", "Vpn-Key-2025", 1);
+    let d = pair(R1, &r2);
+    let f = finding(&d, Code::P1PskMismatch);
+    assert_evidence(f, "R1", "crypto isakmp key *****");
+    assert_evidence(f, "R2", "crypto isakmp key *****");
+    let json = serde_json::to_string(&d).unwrap();
+    assert!(!json.contains("Vpn-Key-202"), "a key leaked: {json}");
+    assert!(!json.contains("$1$"), "a secret hash leaked");
+}
+
+#[test]
+fn transform_sets_without_a_common_one() {
+    let r2 = R2.replacen("esp-aes 256 esp-sha-hmac", "esp-3des esp-md5-hmac", 1);
+    let d = pair(R1, &r2);
+    let f = finding(&d, Code::P2TransformMismatch);
+    assert_eq!(f.peer, "R2");
+    assert_evidence(
+        f,
+        "R1",
+        "crypto ipsec transform-set TS esp-aes 256 esp-sha-hmac",
+    );
+    assert_evidence(
+        f,
+        "R2",
+        "crypto ipsec transform-set TS esp-3des esp-md5-hmac",
+    );
+    assert!(
+        f.fix[0].commands[0].starts_with("crypto ipsec transform-set TS esp-aes 256"),
+        "{:?}",
+        f.fix
+    );
+}
+
+#[test]
+fn crypto_acls_that_are_not_mirror_images() {
+    let r2 = R2.replacen(
+        "access-list 102 permit ip 192.168.102.0 0.0.0.255 192.168.101.0 0.0.0.255",
+        "access-list 102 permit ip 192.168.102.0 0.0.0.255 192.168.111.0 0.0.0.255",
+        1,
+    );
+    let d = pair(R1, &r2);
+    let f = finding(&d, Code::P2ProxyIdMismatch);
+    assert_eq!(f.peer, "R2");
+    assert_evidence(
+        f,
+        "R1",
+        "access-list 101 permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255",
+    );
+    assert_evidence(f, "R2", "192.168.111.0");
+    assert_eq!(
+        f.fix[0].commands,
+        ["access-list 102 permit ip 192.168.102.0 0.0.0.255 192.168.101.0 0.0.0.255"]
+    );
+}
+
+#[test]
+fn pfs_required_by_the_responder_only() {
+    let r2 = R2.replacen(
+        " set transform-set TS\n",
+        " set transform-set TS\n set pfs group14\n",
+        1,
+    );
+    let d = pair(R1, &r2);
+    let f = finding(&d, Code::P2PfsMismatch);
+    assert_eq!(f.peer, "R2");
+    assert!(
+        f.summary.contains("no PFS") && f.summary.contains("PFS group 14"),
+        "{}",
+        f.summary
+    );
+    assert_evidence(f, "R2", "crypto map VPN 10 ipsec-isakmp");
+    assert_eq!(f.fix[0].peer, "R1");
+    assert_eq!(
+        f.fix[0].commands,
+        ["crypto map VPN 10 ipsec-isakmp", " set pfs group14"]
+    );
+}
+
+#[test]
+fn peer_address_that_is_not_the_peer() {
+    let r1 = R1.replacen(" set peer 203.0.113.2", " set peer 203.0.113.20", 1);
+    let d = pair(&r1, R2);
+    let f = finding(&d, Code::PeerSilent);
+    assert_eq!(f.peer, "R2");
+    assert_eq!(f.cause, Some(SilenceCause::PeerAddressMismatch));
+    assert_evidence(f, "R1", "set peer 203.0.113.20");
+    assert_eq!(
+        f.fix[0].commands.last().map(String::as_str),
+        Some(" set peer 203.0.113.2")
+    );
+}
+
+#[test]
+fn isakmp_disabled_on_one_router() {
+    let r2 = R2.replacen(
+        "crypto isakmp policy 10",
+        "no crypto isakmp\ncrypto isakmp policy 10",
+        1,
+    );
+    let d = pair(R1, &r2);
+    let f = finding(&d, Code::PeerSilent);
+    assert_eq!(
+        (f.peer.as_str(), f.cause),
+        ("R2", Some(SilenceCause::IsakmpDisabled))
+    );
+    assert_evidence(f, "R2", "no crypto isakmp");
+}
+
+const R1_RETRANSMITS: &str = "R1#ping 192.168.102.1 source GigabitEthernet1/0
+Type escape sequence to abort.
+Sending 5, 100-byte ICMP Echos to 192.168.102.1, timeout is 2 seconds:
+Packet sent with a source address of 192.168.101.1
+*Nov 26 10:15:40.100: ISAKMP:(0): beginning Main Mode exchange
+*Nov 26 10:15:40.100: ISAKMP:(0): sending packet to 203.0.113.2 my_port 500 peer_port 500 (I) MM_NO_STATE
+.....
+Success rate is 0 percent (0/5)
+R1#
+*Nov 26 10:15:50.100: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...
+*Nov 26 10:15:50.100: ISAKMP (0): incrementing error counter on sa, attempt 1 of 5: retransmit phase 1
+R1#ping 203.0.113.2
+Type escape sequence to abort.
+Sending 5, 100-byte ICMP Echos to 203.0.113.2, timeout is 2 seconds:
+!!!!!
+Success rate is 100 percent (5/5), round-trip min/avg/max = 1/1/2 ms
+R1#
+";
+
+#[test]
+fn silent_peer_whose_interface_is_down() {
+    let r2 = "R2#show ip interface brief\nInterface              IP-Address      OK? Method Status                Protocol\nGigabitEthernet0/0/0   203.0.113.2     YES NVRAM  administratively down down    \nGigabitEthernet0/0/1   192.168.102.1   YES NVRAM  up                    up      \nR2#\n";
+    let d = analyze(&[("R1", R1_RETRANSMITS), ("R2", r2)]);
+    let f = finding(&d, Code::PeerSilent);
+    assert_eq!(
+        (f.peer.as_str(), f.cause),
+        ("R2", Some(SilenceCause::InterfaceDown))
+    );
+    assert_evidence(f, "R2", "administratively down");
+    assert_evidence(f, "R1", "retransmitting phase 1 MM_NO_STATE");
+}
+
+#[test]
+fn silent_peer_reachable_by_ping_means_ike_is_blocked() {
+    let r2 = "R2#show debug\nCryptographic Subsystem:\n  Crypto ISAKMP debugging is on\nR2#\n";
+    let d = analyze(&[("R1", R1_RETRANSMITS), ("R2", r2)]);
+    let f = finding(&d, Code::PeerSilent);
+    assert_eq!(f.cause, Some(SilenceCause::IkeBlocked));
+    assert_evidence(f, "R1", "ping 203.0.113.2 (Success rate is 100 percent)");
+}
+
+const IPSEC_SA: &str = "R1#show crypto ipsec sa
+
+interface: GigabitEthernet0/0
+    Crypto map tag: VPN, local addr 203.0.113.1
+
+   protected vrf: (none)
+   local  ident (addr/mask/prot/port): (192.168.101.0/255.255.255.0/0/0)
+   remote ident (addr/mask/prot/port): (192.168.102.0/255.255.255.0/0/0)
+   current_peer 203.0.113.2 port 500
+     PERMIT, flags={origin_is_acl,}
+    #pkts encaps: 45, #pkts encrypt: 45, #pkts digest: 45
+    #pkts decaps: DECAPS, #pkts decrypt: DECAPS, #pkts verify: DECAPS
+    #pkts compressed: 0, #pkts decompressed: 0
+    #pkts not compressed: 0, #pkts compr. failed: 0
+    #pkts not decompressed: 0, #pkts decompress failed: 0
+    #send errors 0, #recv errors 0
+
+     local crypto endpt.: 203.0.113.1, remote crypto endpt.: 203.0.113.2
+     plaintext mtu 1438, path mtu 1500, ip mtu 1500, ip mtu idb GigabitEthernet0/0
+     current outbound spi: 0x8A2B1C3D(2317032509)
+     PFS (Y/N): N, DH group: none
+
+     inbound esp sas:
+      spi: 0x5F1E2D3C(1595813180)
+        transform: esp-256-aes esp-sha-hmac ,
+        in use settings ={Tunnel, }
+        conn id: 2001, flow_id: SW:1, sibling_flags 80000040, crypto map: VPN
+        sa timing: remaining key lifetime (k/sec): (4607994/3540)
+        IV size: 16 bytes
+        replay detection support: Y
+        Status: ACTIVE(ACTIVE)
+
+     inbound ah sas:
+
+     inbound pcp sas:
+
+     outbound esp sas:
+      spi: 0x8A2B1C3D(2317032509)
+        transform: esp-256-aes esp-sha-hmac ,
+        in use settings ={Tunnel, }
+        conn id: 2002, flow_id: SW:2, sibling_flags 80000040, crypto map: VPN
+        sa timing: remaining key lifetime (k/sec): (4607994/3540)
+        IV size: 16 bytes
+        replay detection support: Y
+        Status: ACTIVE(ACTIVE)
+
+     outbound ah sas:
+
+     outbound pcp sas:
+R1#show crypto isakmp sa
+IPv4 Crypto ISAKMP SA
+dst             src             state          conn-id status
+203.0.113.2     203.0.113.1     QM_IDLE           1001 ACTIVE
+
+IPv6 Crypto ISAKMP SA
+
+R1#
+";
+
+#[test]
+fn one_way_traffic_from_sa_counters() {
+    let d = analyze(&[("R1", &IPSEC_SA.replace("DECAPS", "0"))]);
+    let f = finding(&d, Code::OneWayTraffic);
+    assert_eq!(f.peer, "R1");
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(d.verdict, Verdict::Degraded);
+    assert_evidence(f, "R1", "#pkts encaps: 45");
+    assert_evidence(f, "R1", "#pkts decaps: 0");
+    assert_evidence(f, "R1", "current_peer 203.0.113.2");
+    assert!(d.findings.iter().all(|f| f.code != Code::TunnelUp));
+}
+
+#[test]
+fn tunnel_up_from_sa_state_and_counters() {
+    let d = analyze(&[("R1", &IPSEC_SA.replace("DECAPS", "45"))]);
+    assert_eq!(d.verdict, Verdict::Healthy, "{:#?}", d.findings);
+    let f = finding(&d, Code::TunnelUp);
+    assert_evidence(f, "R1", "#pkts decaps: 45");
+    assert_evidence(f, "R1", "QM_IDLE");
+}
+
+#[test]
+fn own_config_names_the_attribute_the_debug_left_unnamed() {
+    let debug =
+        "*Nov 26 10:15:40.102: ISAKMP:(0):Checking ISAKMP transform 1 against priority 10 policy
+*Nov 26 10:15:40.102: ISAKMP:      encryption AES-CBC
+*Nov 26 10:15:40.102: ISAKMP:      keylength of 256
+*Nov 26 10:15:40.102: ISAKMP:      hash SHA
+*Nov 26 10:15:40.102: ISAKMP:      default group 5
+*Nov 26 10:15:40.102: ISAKMP:      auth pre-share
+*Nov 26 10:15:40.102: ISAKMP:(0):no offers accepted!
+";
+    let text = format!("{}{debug}", session("R2", R2));
+    let d = analyze(&[("R2", &text)]);
+    let f = finding(&d, Code::P1DhGroupMismatch);
+    assert_eq!(f.confidence, Confidence::High);
+    assert_evidence(f, "R2", "default group 5");
+    assert_evidence(f, "R2", " group 14");
+}
