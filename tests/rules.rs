@@ -370,3 +370,37 @@ fn console_echo_breaking_a_line_is_still_read() {
         "Hash algorithm offered",
     );
 }
+
+#[test]
+fn benign_ios_xe_lines_raise_nothing() {
+    let lines = "*Nov 26 10:15:40.001: %CRYPTO-4-CSDL_COMPLIANCE_DISABLED: Cisco Secure Development Lifecycle compliance is disabled: algorithm des is not CSDL compliant
+*Nov 26 10:15:40.101: ISAKMP-PAK: (1001):received packet from 203.0.113.1 dport 500 sport 500 Global (I) QM_IDLE
+*Nov 26 10:15:40.102: ISAKMP: (1001):processing NOTIFY RESPONDER_LIFETIME protocol 3
+        spi 3664366026, message ID = 1327257875, sa = 0x8000730939974E40
+*Nov 26 10:15:40.102: ISAKMP: (1001):peer does not do paranoid keepalives.
+*Nov 26 10:15:40.103: ISAKMP: (1001):Successfully installed IPSEC SA (SPI:0xDA9E8DCA) on GigabitEthernet0/0/0
+*Nov 26 10:15:40.103: ISAKMP: (1001):Old State = IKE_QM_IPSEC_INSTALL_AWAIT  New State = IKE_QM_PHASE2_COMPLETE
+";
+    let d = analyze(&[("R2", lines)]);
+    assert_eq!(d.verdict, Verdict::Healthy, "{:#?}", d.findings);
+    assert_eq!(d.findings.len(), 1);
+    assert_evidence(finding(&d, Code::TunnelUp), "R2", "IKE_QM_PHASE2_COMPLETE");
+}
+
+#[test]
+fn p2_pfs_mismatch_from_debug_and_the_responders_config() {
+    let cfg = include_str!("../docker/scenarios/healthy/r2.cfg")
+        .replacen(" set transform-set TS\n", " set transform-set TS\n set pfs group14\n", 1);
+    let text = format!(
+        "R2#show running-config\n{cfg}\nR2#\n{QM_OFFER}*Nov 26 10:15:41.002: ISAKMP:(1001): IPSec policy invalidated proposal with error 256
+*Nov 26 10:15:41.002: ISAKMP:(1001): phase 2 SA policy not acceptable! (local 203.0.113.2 remote 203.0.113.1)
+"
+    );
+    let d = analyze(&[("R2", &text)]);
+    let f = finding(&d, Code::P2PfsMismatch);
+    assert_eq!(f.peer, "R2");
+    assert_eq!(f.confidence, Confidence::High);
+    assert!(f.summary.contains("group 14") && f.summary.contains("no PFS group"), "{}", f.summary);
+    assert_evidence(f, "R2", "error 256");
+    assert_evidence(f, "R2", "crypto map VPN 10 ipsec-isakmp");
+}
