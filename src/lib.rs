@@ -13,6 +13,7 @@ pub mod cli;
 pub mod engine;
 pub mod ios;
 pub mod lab;
+pub mod playbook;
 pub mod report;
 pub mod secret;
 pub mod yaml;

@@ -34,9 +34,52 @@ pub fn from_str<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, YamlEr
             file: file.to_string(),
             line: loc.as_ref().map(|l| l.line()),
             column: loc.as_ref().map(|l| l.column()),
-            message: strip_location(&e.to_string()),
+            message: did_you_mean(&strip_location(&e.to_string())),
         }
     })
+}
+
+/// serde says "unknown field `comand`, expected one of `id`, `command`, …": add the closest
+/// expected name, as a person would.
+fn did_you_mean(msg: &str) -> String {
+    // The message may start with a path (`steps[0]: unknown field …`).
+    let Some(at) = msg
+        .find("unknown field `")
+        .or_else(|| msg.find("unknown variant `"))
+    else {
+        return msg.to_string();
+    };
+    let Some(rest) = msg[at..].split_once('`').map(|x| x.1) else {
+        return msg.to_string();
+    };
+    let Some((typed, expected)) = rest.split_once('`') else {
+        return msg.to_string();
+    };
+    let best = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|cand| (edit_distance(typed, cand), cand))
+        .filter(|(d, cand)| *d <= 2.max(cand.len() / 3))
+        .min_by_key(|(d, _)| *d);
+    match best {
+        Some((_, cand)) => format!("{msg}; did you mean `{cand}`?"),
+        None => msg.to_string(),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 /// Serializes a value as YAML (inventories the lab writes).
@@ -78,6 +121,13 @@ mod tests {
         assert!(err.column.is_some());
         assert!(err.to_string().starts_with("lab.yaml:2:"), "{err}");
         assert!(!err.message.contains(" at line "));
+    }
+
+    #[test]
+    fn unknown_keys_get_a_suggestion() {
+        let err = from_str::<Doc>("x.yaml", "name: r1\nprot: 22\n").unwrap_err();
+        assert!(err.message.contains("did you mean `port`?"), "{err}");
+        assert_eq!(err.line, Some(2));
     }
 
     #[test]

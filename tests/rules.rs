@@ -389,8 +389,11 @@ fn benign_ios_xe_lines_raise_nothing() {
 
 #[test]
 fn p2_pfs_mismatch_from_debug_and_the_responders_config() {
-    let cfg = include_str!("../docker/scenarios/healthy/r2.cfg")
-        .replacen(" set transform-set TS\n", " set transform-set TS\n set pfs group14\n", 1);
+    let cfg = include_str!("../docker/scenarios/healthy/r2.cfg").replacen(
+        " set transform-set TS\n",
+        " set transform-set TS\n set pfs group14\n",
+        1,
+    );
     let text = format!(
         "R2#show running-config\n{cfg}\nR2#\n{QM_OFFER}*Nov 26 10:15:41.002: ISAKMP:(1001): IPSec policy invalidated proposal with error 256
 *Nov 26 10:15:41.002: ISAKMP:(1001): phase 2 SA policy not acceptable! (local 203.0.113.2 remote 203.0.113.1)
@@ -400,7 +403,11 @@ fn p2_pfs_mismatch_from_debug_and_the_responders_config() {
     let f = finding(&d, Code::P2PfsMismatch);
     assert_eq!(f.peer, "R2");
     assert_eq!(f.confidence, Confidence::High);
-    assert!(f.summary.contains("group 14") && f.summary.contains("no PFS group"), "{}", f.summary);
+    assert!(
+        f.summary.contains("group 14") && f.summary.contains("no PFS group"),
+        "{}",
+        f.summary
+    );
     assert_evidence(f, "R2", "error 256");
     assert_evidence(f, "R2", "crypto map VPN 10 ipsec-isakmp");
 }

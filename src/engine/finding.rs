@@ -3,11 +3,11 @@
 //! The codes and the JSON shape are promised in DESIGN.md ("Contracts"); renaming a variant
 //! here breaks monitoring systems downstream, so the serde names are spelled out.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A stable finding code (JSON `findings[].code`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// A stable finding code (JSON `findings[].code`; playbooks' `when:` name them too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Code {
     #[serde(rename = "P1_NO_RESPONSE")]
     P1NoResponse,

@@ -72,10 +72,12 @@ impl Splitter {
                 command: rest,
             };
         }
-        let indented = line.starts_with([' ', '\t']);
-        if self.last_was_log && indented && !line.trim().is_empty() && !self.in_output {
+        // Outside a command's output every line is a log line: no need to look closer (this is
+        // the whole of a pure debug capture, so it matters for speed).
+        if !self.in_output {
             return Item::Log(line);
         }
+        let indented = line.starts_with([' ', '\t']);
         if looks_like_log(line) {
             return Item::Log(line);
         }
@@ -83,11 +85,7 @@ impl Splitter {
         {
             return Item::Log(line);
         }
-        if self.in_output {
-            Item::Output(line)
-        } else {
-            Item::Log(line)
-        }
+        Item::Output(line)
     }
 
     /// `R1#cmd`, `R1>cmd`, `R1(config)#cmd` → (hostname, privileged, rest).

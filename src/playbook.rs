@@ -1,0 +1,546 @@
+//! Playbooks: the ordered show / debug / check / clear steps a run performs on the two routers
+//! of a tunnel, as data (`playbooks/*.yaml`, embedded in the binary, overridable by path).
+//!
+//! A playbook is checked completely before any device is touched: unknown keys (with a
+//! suggestion), a step kind that does not fit its commands or its safety class, an unknown
+//! placeholder or finding code, a duration out of bounds — each is an error naming the file and
+//! the line of the offending step.
+
+use crate::engine::finding::Code;
+use crate::yaml::{self, YamlError};
+use serde::Deserialize;
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+/// Playbooks shipped with the binary: (name, file text).
+pub const SHIPPED: &[(&str, &str)] = &[
+    ("triage", include_str!("../playbooks/triage.yaml")),
+    ("health", include_str!("../playbooks/health.yaml")),
+];
+
+/// Values a command may refer to; the runner fills them per router.
+pub const PLACEHOLDERS: &[&str] = &[
+    "peer_address",
+    "local_address",
+    "local_protected_host",
+    "remote_protected_host",
+    "local_protected_interface",
+];
+
+/// The longest debug window a playbook may ask for: debugs on production routers stay short.
+pub const MAX_DEBUG_WINDOW: Duration = Duration::from_secs(600);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Playbook {
+    pub name: String,
+    pub description: String,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub id: String,
+    pub peer: PeerSel,
+    pub safety: Safety,
+    pub when: When,
+    pub explain: String,
+    pub action: Action,
+    /// Line of the step in its file, for messages.
+    pub line: usize,
+}
+
+/// What a step does. Closed: the runner has one handler per variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// A read-only command whose output the engine parses.
+    Show { command: String },
+    /// Debugs switched on for a bounded window, optionally scoped to the peer, while a trigger
+    /// command sends traffic.
+    Debug {
+        commands: Vec<String>,
+        condition_peer: bool,
+        duration: Duration,
+        trigger: Option<Trigger>,
+    },
+    /// Read-only reachability commands, typically conditional on a finding.
+    Check { commands: Vec<String> },
+    /// A disruptive `clear` command: runs only when the user allowed it.
+    Clear { command: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trigger {
+    pub peer: PeerSel,
+    pub command: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PeerSel {
+    Both,
+    A,
+    B,
+}
+
+impl PeerSel {
+    pub fn includes(self, side: PeerSel) -> bool {
+        self == PeerSel::Both || self == side
+    }
+}
+
+/// How intrusive a step is. `read` runs always, `debug` unless the run is read-only,
+/// `disruptive` only with an explicit permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Safety {
+    Read,
+    Debug,
+    Disruptive,
+}
+
+impl fmt::Display for Safety {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Safety::Read => "read",
+            Safety::Debug => "debug",
+            Safety::Disruptive => "disruptive",
+        })
+    }
+}
+
+/// Runs the step when any of `any` has been found (or `any` is empty) and none of `none` has.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    #[serde(default)]
+    pub any: Vec<Code>,
+    #[serde(default)]
+    pub none: Vec<Code>,
+}
+
+impl When {
+    pub fn holds(&self, found: &[Code]) -> bool {
+        (self.any.is_empty() || self.any.iter().any(|c| found.contains(c)))
+            && !self.none.iter().any(|c| found.contains(c))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaybookError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for PlaybookError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{}:{l}:{c}: {}", self.file, self.message),
+            (Some(l), None) => write!(f, "{}:{l}: {}", self.file, self.message),
+            _ => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for PlaybookError {}
+
+impl From<YamlError> for PlaybookError {
+    fn from(e: YamlError) -> PlaybookError {
+        PlaybookError {
+            file: e.file,
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlaybook {
+    name: String,
+    #[serde(default)]
+    description: String,
+    steps: Vec<RawStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    Show,
+    Debug,
+    Check,
+    Clear,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrigger {
+    peer: PeerSel,
+    command: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    id: String,
+    kind: Kind,
+    peer: PeerSel,
+    safety: Safety,
+    #[serde(default)]
+    when: When,
+    #[serde(default)]
+    explain: String,
+    command: Option<String>,
+    commands: Option<Vec<String>>,
+    #[serde(default)]
+    condition_peer: bool,
+    duration: Option<String>,
+    trigger: Option<RawTrigger>,
+}
+
+/// A shipped playbook by name.
+pub fn shipped(name: &str) -> Option<Result<Playbook, PlaybookError>> {
+    SHIPPED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, text)| parse(&format!("playbooks/{n}.yaml"), text))
+}
+
+/// Loads a playbook from a file.
+pub fn load(path: &Path) -> Result<Playbook, PlaybookError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| PlaybookError {
+        file: file.clone(),
+        line: None,
+        column: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse(&file, &text)
+}
+
+/// Parses and checks a playbook's text; `file` names it in errors.
+pub fn parse(file: &str, text: &str) -> Result<Playbook, PlaybookError> {
+    let raw: RawPlaybook = yaml::from_str(file, text)?;
+    if raw.steps.is_empty() {
+        return Err(err(file, None, "the playbook has no steps".into()));
+    }
+    let mut steps = Vec::new();
+    for r in raw.steps {
+        let line = step_line(text, &r.id);
+        if steps.iter().any(|s: &Step| s.id == r.id) {
+            return Err(err(file, line, format!("step `{}` appears twice", r.id)));
+        }
+        steps.push(step(r, line).map_err(|m| err(file, line, m))?);
+    }
+    Ok(Playbook {
+        name: raw.name,
+        description: raw.description,
+        steps,
+    })
+}
+
+fn err(file: &str, line: Option<usize>, message: String) -> PlaybookError {
+    PlaybookError {
+        file: file.to_string(),
+        line,
+        column: None,
+        message,
+    }
+}
+
+/// The line of `id: <id>` in the text: serde has no positions after deserializing.
+fn step_line(text: &str, id: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start().trim_start_matches("- ").trim_start();
+            t.strip_prefix("id:")
+                .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == id)
+        })
+        .map(|i| i + 1)
+}
+
+fn step(r: RawStep, line: Option<usize>) -> Result<Step, String> {
+    let id = r.id.clone();
+    let ctx = |m: String| format!("step `{id}`: {m}");
+    let single = |verb: &str| -> Result<String, String> {
+        match (&r.command, &r.commands) {
+            (Some(c), None) => Ok(c.clone()),
+            _ => Err(ctx(format!("a {verb} step takes exactly one `command`"))),
+        }
+    };
+    let (action, needs) = match r.kind {
+        Kind::Show => {
+            let command = single("show")?;
+            check_prefix(&command, &["show "]).map_err(ctx)?;
+            (Action::Show { command }, Safety::Read)
+        }
+        Kind::Check => {
+            let commands = r
+                .commands
+                .clone()
+                .ok_or_else(|| ctx("a check step takes a `commands` list".into()))?;
+            for c in &commands {
+                check_prefix(c, &["show ", "ping "]).map_err(ctx)?;
+            }
+            (Action::Check { commands }, Safety::Read)
+        }
+        Kind::Clear => {
+            let command = single("clear")?;
+            check_prefix(&command, &["clear "]).map_err(ctx)?;
+            (Action::Clear { command }, Safety::Disruptive)
+        }
+        Kind::Debug => {
+            let commands = r
+                .commands
+                .clone()
+                .ok_or_else(|| ctx("a debug step takes a `commands` list".into()))?;
+            for c in &commands {
+                check_prefix(c, &["debug "]).map_err(ctx)?;
+            }
+            let duration = r
+                .duration
+                .as_deref()
+                .ok_or_else(|| ctx("a debug step needs a `duration` (e.g. 30s)".into()))
+                .and_then(|d| parse_duration(d).map_err(ctx))?;
+            if duration > MAX_DEBUG_WINDOW {
+                return Err(ctx(format!(
+                    "duration {}s is longer than the {}s a debug may stay on",
+                    duration.as_secs(),
+                    MAX_DEBUG_WINDOW.as_secs()
+                )));
+            }
+            let trigger = match r.trigger {
+                Some(t) if t.peer == PeerSel::Both => {
+                    return Err(ctx(
+                        "a trigger runs on one router: `peer: a` or `peer: b`".into()
+                    ));
+                }
+                Some(t) => {
+                    check_prefix(&t.command, &["ping "]).map_err(ctx)?;
+                    placeholders(&t.command).map_err(ctx)?;
+                    Some(Trigger {
+                        peer: t.peer,
+                        command: t.command,
+                    })
+                }
+                None => None,
+            };
+            (
+                Action::Debug {
+                    commands,
+                    condition_peer: r.condition_peer,
+                    duration,
+                    trigger,
+                },
+                Safety::Debug,
+            )
+        }
+    };
+    if r.safety != needs {
+        return Err(ctx(format!(
+            "safety `{}` does not fit this kind of step: it must be `{needs}`",
+            r.safety
+        )));
+    }
+    for c in commands_of(&action) {
+        placeholders(c).map_err(ctx)?;
+    }
+    Ok(Step {
+        id: r.id,
+        peer: r.peer,
+        safety: r.safety,
+        when: r.when,
+        explain: r.explain,
+        action,
+        line: line.unwrap_or(0),
+    })
+}
+
+pub fn commands_of(action: &Action) -> Vec<&String> {
+    match action {
+        Action::Show { command } | Action::Clear { command } => vec![command],
+        Action::Check { commands } => commands.iter().collect(),
+        Action::Debug {
+            commands, trigger, ..
+        } => commands
+            .iter()
+            .chain(trigger.iter().map(|t| &t.command))
+            .collect(),
+    }
+}
+
+fn check_prefix(command: &str, allowed: &[&str]) -> Result<(), String> {
+    let lower = command.trim_start().to_ascii_lowercase();
+    if allowed.iter().any(|p| lower.starts_with(p)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{command}` is not allowed here (expected a command starting with {})",
+            allowed
+                .iter()
+                .map(|p| format!("`{}`", p.trim()))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ))
+    }
+}
+
+fn placeholders(command: &str) -> Result<(), String> {
+    let mut rest = command;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| format!("`{command}`: unclosed `{{`"))?;
+        let name = &after[..close];
+        if !PLACEHOLDERS.contains(&name) {
+            return Err(format!(
+                "`{command}`: unknown placeholder `{{{name}}}` (known: {})",
+                PLACEHOLDERS.join(", ")
+            ));
+        }
+        rest = &after[close + 1..];
+    }
+    Ok(())
+}
+
+/// `30s`, `2m`, `500ms`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (e.g. 30s, 2m, 500ms)"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" | "" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!("`{s}`: unknown unit `{unit}` (use ms, s or m)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_playbooks_load() {
+        for (name, _) in SHIPPED {
+            let p = shipped(name)
+                .expect("listed")
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(&p.name, name);
+            assert!(!p.steps.is_empty());
+            assert!(
+                p.steps.iter().all(|s| !s.explain.is_empty()),
+                "{name}: every step explains itself"
+            );
+        }
+    }
+
+    #[test]
+    fn triage_runs_the_seed_commands_then_a_debug_window() {
+        let p = shipped("triage").unwrap().unwrap();
+        let shows: Vec<&str> = p
+            .steps
+            .iter()
+            .filter_map(|s| match &s.action {
+                Action::Show { command } => Some(command.as_str()),
+                _ => None,
+            })
+            .collect();
+        for want in [
+            "show crypto isakmp sa",
+            "show crypto isakmp sa detail",
+            "show crypto ipsec sa",
+            "show crypto session",
+            "show crypto map",
+            "show crypto isakmp policy",
+            "show udp",
+            "show debug",
+        ] {
+            assert!(shows.contains(&want), "{want}");
+        }
+        assert!(
+            shows
+                .iter()
+                .any(|c| c.starts_with("show running-config | section crypto"))
+        );
+        let dbg = p
+            .steps
+            .iter()
+            .find(|s| matches!(s.action, Action::Debug { .. }))
+            .unwrap();
+        assert_eq!(dbg.safety, Safety::Debug);
+        let clear = p
+            .steps
+            .iter()
+            .find(|s| matches!(s.action, Action::Clear { .. }))
+            .unwrap();
+        assert_eq!(clear.safety, Safety::Disruptive);
+    }
+
+    fn bad(text: &str) -> PlaybookError {
+        parse("bad.yaml", text).unwrap_err()
+    }
+
+    #[test]
+    fn malformed_playbooks_are_rejected_with_file_and_line() {
+        let head = "name: x\nsteps:\n";
+        let e = bad(&format!(
+            "{head}  - id: a\n    kind: show\n    peer: both\n    safety: read\n    comand: show udp\n"
+        ));
+        assert_eq!(e.line, Some(7));
+        assert!(e.message.contains("did you mean `command`"), "{e}");
+
+        let e = bad(&format!(
+            "{head}  - id: a\n    kind: show\n    peer: both\n    safety: read\n    command: clear crypto sa\n"
+        ));
+        assert_eq!(e.line, Some(3));
+        assert!(e.to_string().starts_with("bad.yaml:3: step `a`:"), "{e}");
+
+        let e = bad(&format!(
+            "{head}  - id: c\n    kind: clear\n    peer: a\n    safety: read\n    command: clear crypto sa\n"
+        ));
+        assert!(e.message.contains("must be `disruptive`"), "{e}");
+
+        let e = bad(&format!(
+            "{head}  - id: d\n    kind: debug\n    peer: both\n    safety: debug\n    commands: [debug crypto isakmp]\n    duration: 2h\n"
+        ));
+        assert!(e.message.contains("unknown unit"), "{e}");
+
+        let e = bad(&format!(
+            "{head}  - id: d\n    kind: debug\n    peer: both\n    safety: debug\n    commands: [debug crypto isakmp]\n    duration: 20m\n"
+        ));
+        assert!(e.message.contains("longer than"), "{e}");
+
+        let e = bad(&format!(
+            "{head}  - id: p\n    kind: check\n    peer: both\n    safety: read\n    commands: [\"ping {{peer_adress}}\"]\n"
+        ));
+        assert!(
+            e.message.contains("unknown placeholder `{peer_adress}`"),
+            "{e}"
+        );
+
+        let e = bad(&format!(
+            "{head}  - id: w\n    kind: show\n    peer: both\n    safety: read\n    command: show udp\n    when: {{any: [PEER_SILNT]}}\n"
+        ));
+        assert!(e.line.is_some() && e.message.contains("PEER_SILENT"), "{e}");
+    }
+
+    #[test]
+    fn when_conditions() {
+        let w = When {
+            any: vec![Code::PeerSilent],
+            none: vec![Code::TunnelUp],
+        };
+        assert!(w.holds(&[Code::PeerSilent]));
+        assert!(!w.holds(&[Code::PeerSilent, Code::TunnelUp]));
+        assert!(!w.holds(&[]));
+        assert!(When::default().holds(&[]));
+    }
+}
