@@ -5,6 +5,8 @@ mod util;
 
 /// The `analyze` command as a user runs it: formats, exit codes, bad input.
 mod analyze_cli;
+/// Reports of the example captures against golden files.
+mod report_golden;
 /// Findings from configurations and show outputs, alone and with debug.
 mod config_rules;
 /// The four real debug captures in ../shared/corpus/debug give their documented diagnoses.
