@@ -13,7 +13,10 @@ fn root() -> PathBuf {
 fn render(format: Format) -> String {
     let mut engine = Engine::new();
     for f in ["R1-psk-mismatch.txt", "R2-psk-mismatch.txt"] {
-        let input = Input { path: root().join("examples/captures").join(f), peer: None };
+        let input = Input {
+            path: root().join("examples/captures").join(f),
+            peer: None,
+        };
         feed(&mut engine, &input).expect("example capture reads");
     }
     let d = engine.finish();

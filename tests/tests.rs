@@ -5,8 +5,6 @@ mod util;
 
 /// The `analyze` command as a user runs it: formats, exit codes, bad input.
 mod analyze_cli;
-/// Reports of the example captures against golden files.
-mod report_golden;
 /// Findings from configurations and show outputs, alone and with debug.
 mod config_rules;
 /// The four real debug captures in ../shared/corpus/debug give their documented diagnoses.
@@ -17,5 +15,7 @@ mod corpus_show;
 mod fuzz_lines;
 /// The lab's routers over real SSH, with russh and with the OpenSSH client.
 mod lab_ssh;
+/// Reports of the example captures against golden files.
+mod report_golden;
 /// One test per finding code, from real-format debug lines.
 mod rules;

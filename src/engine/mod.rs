@@ -46,7 +46,7 @@ pub struct PeerSummary {
     pub address: Option<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Engine {
     peers: Vec<PeerState>,
 }
@@ -84,6 +84,12 @@ impl Engine {
         if let Some(p) = self.peers.get_mut(id.0) {
             p.command_output(source, 1, command, output);
         }
+    }
+
+    /// The diagnosis the evidence so far supports, leaving the engine running: live runs use it
+    /// to decide conditional steps (`when:` in playbooks).
+    pub fn snapshot(&self) -> Diagnosis {
+        self.clone().finish()
     }
 
     pub fn finish(self) -> Diagnosis {

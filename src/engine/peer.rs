@@ -78,7 +78,7 @@ impl ConfigFacts {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PeerState {
     pub label: String,
     pub explicit: bool,
@@ -124,6 +124,7 @@ impl Ping {
 
 /// A command whose output is still arriving. Its output is raw (secrets not yet redacted), so
 /// Debug shows only its size.
+#[derive(Clone)]
 struct Pending {
     source: String,
     first_line: usize,

@@ -8,19 +8,19 @@
 use crate::engine::event::{EventKind, P1Attr, P1AttrKind, P2Attr, Role};
 use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// The groups of one match, read from reused capture slots (no allocation per line).
 pub struct Caps<'a> {
     body: &'a str,
     locs: &'a CaptureLocations,
-    names: &'a HashMap<&'static str, usize>,
+    names: &'a [(&'static str, usize)],
 }
 
 impl<'a> Caps<'a> {
     pub fn name(&self, name: &str) -> Option<&'a str> {
-        let i = *self.names.get(name)?;
+        // Two or three names per row: a scan beats hashing.
+        let i = self.names.iter().find(|(n, _)| *n == name)?.1;
         let (start, end) = self.locs.get(i)?;
         self.body.get(start..end)
     }
@@ -452,15 +452,16 @@ pub static SIGNATURES: &[Signature] = &[
 struct Compiled {
     regexes: Vec<Regex>,
     /// Group name → slot index, per row.
-    names: Vec<HashMap<&'static str, usize>>,
-    /// First three letters → (row, literal prefix the body must start with), in table order.
-    by_lead: HashMap<[u8; 3], Vec<(usize, String)>>,
+    names: Vec<Vec<(&'static str, usize)>>,
+    /// By the body's first letter (lower-cased ASCII): (first three letters, row, literal prefix
+    /// the body must start with), in table order. A short list per letter, scanned.
+    by_first: Vec<Vec<([u8; 3], usize, String)>>,
     /// Rows whose pattern is not anchored at the start: tried on every body.
     anywhere: Vec<usize>,
 }
 
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
-    let mut by_lead: HashMap<[u8; 3], Vec<(usize, String)>> = HashMap::new();
+    let mut by_first: Vec<Vec<([u8; 3], usize, String)>> = vec![Vec::new(); 256];
     let mut anywhere = Vec::new();
     let regexes = SIGNATURES
         .iter()
@@ -469,10 +470,8 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
             match leads(s.pattern) {
                 Some(lits) => {
                     for lit in lits {
-                        by_lead
-                            .entry(key(lit.as_bytes()))
-                            .or_default()
-                            .push((i, lit));
+                        let k = key(lit.as_bytes());
+                        by_first[usize::from(k[0])].push((k, i, lit));
                     }
                 }
                 None => anywhere.push(i),
@@ -505,7 +504,7 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     Compiled {
         regexes,
         names,
-        by_lead,
+        by_first,
         anywhere,
     }
 });
@@ -560,19 +559,21 @@ fn lead_of(body: &str) -> Option<[u8; 3]> {
 /// The event a message body stands for, with the name of the signature that matched.
 pub fn classify(body: &str) -> Option<(&'static str, EventKind)> {
     let c = &*COMPILED;
-    let anchored = lead_of(body)
-        .and_then(|k| c.by_lead.get(&k))
-        .map(|v| v.as_slice())
+    let lead = lead_of(body);
+    let anchored = lead
+        .map(|k| c.by_first[usize::from(k[0])].as_slice())
         .unwrap_or(&[]);
     // The whole literal prefix is compared before any regex runs: `Sending an IKE IPv4 Packet.`
     // shares its first letters with `sending packet to`, not its prefix.
     let b = body.as_bytes();
     let candidates = anchored
         .iter()
-        .filter(|(_, lit)| {
-            b.len() >= lit.len() && b[..lit.len()].eq_ignore_ascii_case(lit.as_bytes())
+        .filter(|(k, _, lit)| {
+            Some(*k) == lead
+                && b.len() >= lit.len()
+                && b[..lit.len()].eq_ignore_ascii_case(lit.as_bytes())
         })
-        .map(|(i, _)| *i);
+        .map(|(_, i, _)| *i);
     SLOTS.with(|slots| {
         let mut slots = slots.borrow_mut();
         for i in candidates.chain(c.anywhere.iter().copied()) {

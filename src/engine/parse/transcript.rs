@@ -96,24 +96,29 @@ impl Splitter {
                 return None;
             }
         }
-        // A hostname is at most 63 characters (plus a mode such as `(config-if)`).
-        let head = &line.as_bytes()[..line.len().min(96)];
-        let end = head.iter().position(|&c| c == b'#' || c == b'>')?;
-        let head = &line[..end];
-        let host = match head.find('(') {
-            Some(p) if head.ends_with(')') => &head[..p],
-            Some(_) => return None,
-            None => head,
-        };
-        let valid = !host.is_empty()
-            && host.len() <= 63
-            && host.as_bytes()[0].is_ascii_alphabetic()
-            && host
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.');
-        if !valid {
+        // Walk the hostname's characters only: a log line stops at its first `*`, digit-led
+        // timestamp or `:` after a few bytes, instead of being searched for `#` end to end.
+        let b = line.as_bytes();
+        if !b.first()?.is_ascii_alphabetic() {
             return None;
         }
+        let host_len = b
+            .iter()
+            .take(64)
+            .position(|&c| !(c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.'))?;
+        let host = &line[..host_len];
+        let end = match b[host_len] {
+            b'#' | b'>' => host_len,
+            // A configuration mode: `R1(config-if)#`.
+            b'(' => {
+                let close = host_len + b[host_len..].iter().take(32).position(|&c| c == b')')?;
+                match b.get(close + 1) {
+                    Some(b'#') | Some(b'>') => close + 1,
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
         if let Some(known) = &self.hostname
             && known != host
         {
