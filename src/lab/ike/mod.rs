@@ -301,3 +301,6 @@ impl RouterModel for IkeModel {
         })
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests;
