@@ -324,11 +324,26 @@ mod tests {
         for name in Scenario::embedded_names() {
             let s = Scenario::embedded(name).unwrap();
             assert!(!s.routers.is_empty(), "{name}");
+            assert!(!s.description.is_empty(), "{name}");
+            let code = s.expect.as_deref().unwrap_or_default();
+            assert!(
+                crate::engine::finding::Code::ALL
+                    .iter()
+                    .any(|c| c.as_str() == code),
+                "{name}: expect {code:?} is no finding code"
+            );
             for r in &s.routers {
                 assert!(
                     r.config.contains(&format!("hostname {}", r.name)),
                     "{name}/{}",
                     r.name
+                );
+                let parsed = crate::ios::parse(&r.config);
+                assert!(
+                    parsed.unknown.is_empty(),
+                    "{name}/{}: {:?}",
+                    r.config_file,
+                    parsed.unknown
                 );
             }
         }

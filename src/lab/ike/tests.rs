@@ -22,7 +22,11 @@ const SPEED: f64 = 200.0;
 pub(crate) async fn run(name: &str, edit: impl FnOnce(&mut Scenario)) -> Run {
     let mut scenario = Scenario::embedded(name).unwrap();
     edit(&mut scenario);
-    let clock = LabClock::new(SPEED, SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_688_142)).unwrap();
+    let clock = LabClock::new(
+        SPEED,
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_688_142),
+    )
+    .unwrap();
     let routers: Vec<Arc<Router>> = scenario
         .routers
         .iter()
@@ -35,7 +39,12 @@ pub(crate) async fn run(name: &str, edit: impl FnOnce(&mut Scenario)) -> Run {
     }
     let net = build_net(&routers).unwrap();
     let models: Vec<Arc<dyn RouterModel>> = (0..routers.len())
-        .map(|node| Arc::new(IkeModel { net: net.clone(), node }) as Arc<dyn RouterModel>)
+        .map(|node| {
+            Arc::new(IkeModel {
+                net: net.clone(),
+                node,
+            }) as Arc<dyn RouterModel>
+        })
         .collect();
     let (sink, mut out) = PingSink::channel();
     let request = PingRequest {
@@ -59,7 +68,12 @@ pub(crate) async fn run(name: &str, edit: impl FnOnce(&mut Scenario)) -> Run {
             v
         })
         .collect();
-    Run { models, logs, ping, net }
+    Run {
+        models,
+        logs,
+        ping,
+        net,
+    }
 }
 
 fn has(log: &[String], text: &str) -> bool {
@@ -70,16 +84,51 @@ fn has(log: &[String], text: &str) -> bool {
 async fn healthy_tunnel_comes_up_and_counts_packets() {
     let r = run("healthy", |_| {}).await;
     assert!(r.ping.contains(".!!!!"), "{}", r.ping);
-    assert!(r.ping.contains("Success rate is 80 percent (4/5)"), "{}", r.ping);
-    assert!(has(&r.logs[0], "ISAKMP:(1001):Old State = IKE_QM_IPSEC_INSTALL_AWAIT  New State = IKE_QM_PHASE2_COMPLETE"), "{:#?}", r.logs[0]);
-    assert!(has(&r.logs[1], "ISAKMP: (1001):Successfully installed IPSEC SA (SPI:0x"), "{:#?}", r.logs[1]);
-    let sa = r.models[0].show_crypto(&CryptoShow::IpsecSa { peer: None, detail: false }).join("\n");
+    assert!(
+        r.ping.contains("Success rate is 80 percent (4/5)"),
+        "{}",
+        r.ping
+    );
+    assert!(
+        has(
+            &r.logs[0],
+            "ISAKMP:(1001):Old State = IKE_QM_IPSEC_INSTALL_AWAIT  New State = IKE_QM_PHASE2_COMPLETE"
+        ),
+        "{:#?}",
+        r.logs[0]
+    );
+    assert!(
+        has(
+            &r.logs[1],
+            "ISAKMP: (1001):Successfully installed IPSEC SA (SPI:0x"
+        ),
+        "{:#?}",
+        r.logs[1]
+    );
+    let sa = r.models[0]
+        .show_crypto(&CryptoShow::IpsecSa {
+            peer: None,
+            detail: false,
+        })
+        .join("\n");
     let parsed = show::parse(ShowKind::IpsecSa, &sa).unwrap();
-    assert!(parsed.unparsed().is_empty(), "{sa}\n{:?}", parsed.unparsed());
+    assert!(
+        parsed.unparsed().is_empty(),
+        "{sa}\n{:?}",
+        parsed.unparsed()
+    );
     assert!(sa.contains("#pkts encaps: 4, #pkts encrypt: 4"), "{sa}");
     assert!(sa.contains("#pkts decaps: 4,"), "{sa}");
-    let sa2 = r.models[1].show_crypto(&CryptoShow::IpsecSa { peer: None, detail: false }).join("\n");
-    assert!(sa2.contains("#pkts decaps: 4,") && sa2.contains("#pkts encaps: 4,"), "{sa2}");
+    let sa2 = r.models[1]
+        .show_crypto(&CryptoShow::IpsecSa {
+            peer: None,
+            detail: false,
+        })
+        .join("\n");
+    assert!(
+        sa2.contains("#pkts decaps: 4,") && sa2.contains("#pkts encaps: 4,"),
+        "{sa2}"
+    );
     drop(r.net);
 }
 
@@ -87,21 +136,270 @@ async fn healthy_tunnel_comes_up_and_counts_packets() {
 async fn every_show_output_parses_with_nothing_left_over() {
     let r = run("healthy", |_| {}).await;
     let cases: Vec<(ShowKind, Vec<String>)> = vec![
-        (ShowKind::IsakmpSa, r.models[0].show_crypto(&CryptoShow::IsakmpSa { detail: false })),
-        (ShowKind::IsakmpSaDetail, r.models[0].show_crypto(&CryptoShow::IsakmpSa { detail: true })),
-        (ShowKind::IpsecSa, r.models[1].show_crypto(&CryptoShow::IpsecSa { peer: None, detail: false })),
-        (ShowKind::CryptoSession, r.models[0].show_crypto(&CryptoShow::Session { detail: false })),
-        (ShowKind::CryptoSession, r.models[1].show_crypto(&CryptoShow::Session { detail: true })),
-        (ShowKind::CryptoMap, r.models[0].show_crypto(&CryptoShow::Map)),
-        (ShowKind::IsakmpPolicy, r.models[1].show_crypto(&CryptoShow::IsakmpPolicy)),
+        (
+            ShowKind::IsakmpSa,
+            r.models[0].show_crypto(&CryptoShow::IsakmpSa { detail: false }),
+        ),
+        (
+            ShowKind::IsakmpSaDetail,
+            r.models[0].show_crypto(&CryptoShow::IsakmpSa { detail: true }),
+        ),
+        (
+            ShowKind::IpsecSa,
+            r.models[1].show_crypto(&CryptoShow::IpsecSa {
+                peer: None,
+                detail: false,
+            }),
+        ),
+        (
+            ShowKind::CryptoSession,
+            r.models[0].show_crypto(&CryptoShow::Session { detail: false }),
+        ),
+        (
+            ShowKind::CryptoSession,
+            r.models[1].show_crypto(&CryptoShow::Session { detail: true }),
+        ),
+        (
+            ShowKind::CryptoMap,
+            r.models[0].show_crypto(&CryptoShow::Map),
+        ),
+        (
+            ShowKind::IsakmpPolicy,
+            r.models[1].show_crypto(&CryptoShow::IsakmpPolicy),
+        ),
         (ShowKind::Udp, r.models[0].show_net(&NetShow::Udp)),
         (ShowKind::IpRoute, r.models[0].show_net(&NetShow::IpRoute)),
-        (ShowKind::IpInterfaceBrief, r.models[1].show_net(&NetShow::IpInterfaceBrief)),
+        (
+            ShowKind::IpInterfaceBrief,
+            r.models[1].show_net(&NetShow::IpInterfaceBrief),
+        ),
     ];
     for (kind, lines) in cases {
         let text = lines.join("\n");
         let parsed = show::parse(kind, &text).unwrap();
-        assert!(parsed.unparsed().is_empty(), "{kind:?}:\n{text}\nunparsed: {:?}", parsed.unparsed());
+        assert!(
+            parsed.unparsed().is_empty(),
+            "{kind:?}:\n{text}\nunparsed: {:?}",
+            parsed.unparsed()
+        );
         println!("{kind:?}:\n{text}\n{parsed:#?}");
     }
+}
+
+#[tokio::test]
+async fn silent_peers_log_nothing_while_the_initiator_gives_up() {
+    for name in [
+        "peer-no-route",
+        "peer-interface-down",
+        "peer-address-wrong",
+        "crypto-map-not-applied",
+        "isakmp-disabled",
+        "ike-blocked",
+    ] {
+        let r = run(name, |_| {}).await;
+        assert!(r.logs[1].is_empty(), "{name}: R2 logged {:#?}", r.logs[1]);
+        assert!(
+            has(&r.logs[0], "attempt 5 of 5"),
+            "{name}: {:#?}",
+            r.logs[0]
+        );
+        assert!(
+            has(
+                &r.logs[0],
+                "deleting SA reason \"Death by retransmission P1\" state (I) MM_NO_STATE"
+            ),
+            "{name}"
+        );
+        assert!(
+            r.ping.contains("Success rate is 0 percent (0/5)"),
+            "{name}: {}",
+            r.ping
+        );
+    }
+}
+
+#[tokio::test]
+async fn wire_faults_show_where_an_engineer_looks() {
+    let r = run("peer-interface-down", |_| {}).await;
+    let brief = r.models[1].show_net(&NetShow::IpInterfaceBrief).join("\n");
+    assert!(
+        brief.contains(
+            "GigabitEthernet0/0/0   203.0.113.2     YES NVRAM  down                  down"
+        ),
+        "{brief}"
+    );
+
+    let r = run("ike-blocked", |_| {}).await;
+    let (sink, mut out) = PingSink::channel();
+    r.models[0]
+        .ping(PingRequest::to("203.0.113.2".parse().unwrap()), sink)
+        .await;
+    let mut text = String::new();
+    while let Ok(t) = out.try_recv() {
+        text.push_str(&t);
+    }
+    assert!(
+        text.contains("!!!!!"),
+        "ping between the outside addresses must work: {text}"
+    );
+
+    let r = run("isakmp-disabled", |_| {}).await;
+    let udp = r.models[1].show_net(&NetShow::Udp).join("\n");
+    assert!(!udp.contains(" 500 "), "{udp}");
+    assert!(
+        r.models[0]
+            .show_net(&NetShow::Udp)
+            .join("\n")
+            .contains("203.0.113.1     500")
+    );
+}
+
+#[tokio::test]
+async fn esp_filtered_leaves_the_far_side_decaps_at_zero() {
+    let r = run("one-way-traffic", |_| {}).await;
+    assert!(r.ping.contains("....."), "{}", r.ping);
+    let r1 = r.models[0]
+        .show_crypto(&CryptoShow::IpsecSa {
+            peer: None,
+            detail: false,
+        })
+        .join("\n");
+    let r2 = r.models[1]
+        .show_crypto(&CryptoShow::IpsecSa {
+            peer: None,
+            detail: false,
+        })
+        .join("\n");
+    assert!(r1.contains("#pkts encaps: 4,"), "{r1}");
+    assert!(r2.contains("#pkts decaps: 0,"), "{r2}");
+}
+
+#[tokio::test]
+async fn failures_print_what_the_engine_knows() {
+    let cases: &[(&str, usize, &[&str])] = &[
+        (
+            "encryption-mismatch",
+            1,
+            &[
+                "Encryption algorithm offered does not match policy!",
+                "atts are not acceptable. Next payload is 0",
+                "no offers accepted!",
+            ],
+        ),
+        (
+            "hash-mismatch",
+            1,
+            &["Hash algorithm offered does not match policy!"],
+        ),
+        (
+            "dh-mismatch",
+            1,
+            &["Diffie-Hellman group offered does not match policy!"],
+        ),
+        (
+            "auth-mismatch",
+            1,
+            &["Authentication method offered does not match policy!"],
+        ),
+        (
+            "psk-missing",
+            0,
+            &["ISAKMP:(0):No pre-shared key with 203.0.113.2!"],
+        ),
+        (
+            "psk-mismatch",
+            1,
+            &[
+                "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 203.0.113.1 failed its sanity check or is malformed",
+            ],
+        ),
+        ("psk-mismatch", 0, &["retransmitting phase 1 MM_KEY_EXCH"]),
+        (
+            "acl-not-mirrored",
+            1,
+            &[
+                "IPSec policy invalidated proposal with error 32",
+                "phase 2 SA policy not acceptable! (local 203.0.113.2 remote 203.0.113.1)",
+            ],
+        ),
+        (
+            "acl-not-mirrored",
+            0,
+            &[
+                "processing NOTIFY PROPOSAL_NOT_CHOSEN protocol 3",
+                "error TRUE reason \"Delete Larval\"",
+            ],
+        ),
+        (
+            "transform-mismatch",
+            1,
+            &[
+                "IPSEC(ipsec_process_proposal): transform proposal not supported for identity:",
+                "error 256",
+            ],
+        ),
+        (
+            "pfs-mismatch",
+            1,
+            &[
+                "group is 14",
+                "error 256",
+                "phase 2 SA policy not acceptable!",
+            ],
+        ),
+        ("lifetime-mismatch", 1, &["Returning Actual lifetime: 3600"]),
+        (
+            "healthy",
+            0,
+            &[
+                "Successfully installed IPSEC SA (SPI:0x",
+                "Old State = IKE_QM_IPSEC_INSTALL_AWAIT  New State = IKE_QM_PHASE2_COMPLETE",
+            ],
+        ),
+    ];
+    for (name, router, lines) in cases {
+        let r = run(name, |_| {}).await;
+        for l in *lines {
+            assert!(
+                has(&r.logs[*router], l),
+                "{name}: R{} lacks {l:?}",
+                router + 1
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn clear_crypto_tears_the_sas_down() {
+    let r = run("healthy", |_| {}).await;
+    r.models[0].clear_crypto(&CryptoClear::Session { remote: None });
+    let sa = r.models[0]
+        .show_crypto(&CryptoShow::IsakmpSa { detail: false })
+        .join("\n");
+    assert!(!sa.contains("QM_IDLE"), "{sa}");
+    let ipsec = r.models[1]
+        .show_crypto(&CryptoShow::IpsecSa {
+            peer: None,
+            detail: false,
+        })
+        .join("\n");
+    assert!(!ipsec.contains("current_peer"), "{ipsec}");
+}
+
+#[tokio::test]
+async fn a_config_line_the_lab_does_not_understand_names_file_line_and_column() {
+    let mut s = Scenario::embedded("healthy").unwrap();
+    s.routers[1].config = s.routers[1]
+        .config
+        .replace(" group 14\n", " group 14\n encr rot13\n");
+    let clock = LabClock::new(1.0, SystemTime::now()).unwrap();
+    let routers: Vec<Arc<Router>> = s
+        .routers
+        .iter()
+        .map(|x| Arc::new(Router::new("healthy", x.clone(), clock.clone())))
+        .collect();
+    let err = build_net(&routers).unwrap_err().to_string();
+    assert!(err.starts_with("healthy/r2.cfg:"), "{err}");
+    let re = regex::Regex::new(r"^healthy/r2\.cfg:\d+:\d+: ").unwrap();
+    assert!(re.is_match(&err), "{err}");
 }
