@@ -26,6 +26,8 @@ use std::time::Duration;
 pub const RETRANSMIT_INTERVAL: Duration = Duration::from_secs(10);
 /// …and gives up after the fifth attempt.
 pub const MAX_ATTEMPTS: u32 = 5;
+/// How long IOS keeps a deleted quick mode node before purging it.
+pub const PURGE_AFTER: Duration = Duration::from_secs(20);
 /// The first connection id IOS hands out once a phase 1 SA has keys.
 pub const FIRST_CONN_ID: u32 = 1001;
 
@@ -325,6 +327,8 @@ pub struct Initiator {
     spi: u32,
     attempts: u32,
     last: Option<Msg>,
+    /// Quick mode nodes deleted after a refusal; IOS purges them a while later.
+    purge: Vec<u32>,
 }
 
 impl Initiator {
@@ -352,6 +356,7 @@ impl Initiator {
             spi,
             attempts: 0,
             last: None,
+            purge: Vec::new(),
         };
         if let Some(conn) = existing {
             me.sa = conn;
@@ -698,6 +703,7 @@ impl Initiator {
                 t.say(L::DeletingSpi, &[&self.spi, &rejected]);
                 t.say(L::DeletingNodeError, &[&rejected, &"Delete Larval"]);
                 t.say(L::DeletingNode, &[&mid, &"Informational (in) state 1"]);
+                self.purge = vec![rejected, mid];
                 t.state(
                     ("IKE_MESG_FROM_PEER", "IKE_INFO_NOTIFY"),
                     "IKE_P1_COMPLETE",
@@ -708,6 +714,18 @@ impl Initiator {
             }
             // Anything else (a late duplicate) changes nothing.
             _ => {}
+        }
+        out
+    }
+
+    /// `purging node N` for the nodes a refused quick mode left behind, once IOS's purge timer
+    /// ([`PURGE_AFTER`]) has run.
+    pub fn purge(&mut self) -> Vec<Out> {
+        let mut out = Vec::new();
+        let nodes = std::mem::take(&mut self.purge);
+        let mut t = self.talk(&mut out);
+        for n in nodes {
+            t.say(L::PurgingNode, &[&n]);
         }
         out
     }

@@ -225,7 +225,7 @@ const TABLE: &[(L, Prefix, &str, bool)] = &[
     (L::AuthStatus, Isakmp, "SA authentication status:\r\n\tauthenticated", false),
     (L::Authenticated, Isakmp, "SA has been authenticated with {}", false),
     (L::InsertPeer, Isakmp, "Trying to insert a peer {}/{}/500/, ", false),
-    (L::InsertedPeer, Isakmp, " and inserted successfully {}.", false),
+    (L::InsertedPeer, Indented, " and inserted successfully {}.", false),
     (L::NoKeyWith, Error, "No pre-shared key with {}!", false),
     (L::NoCertOrKey, Error, "No Cert or pre-shared address key. ", false),
     (L::CannotStartMain, Error, "construct_initial_message: Can not start Main mode", false),

@@ -403,3 +403,95 @@ async fn a_config_line_the_lab_does_not_understand_names_file_line_and_column() 
     let re = regex::Regex::new(r"^healthy/r2\.cfg:\d+:\d+: ").unwrap();
     assert!(re.is_match(&err), "{err}");
 }
+
+/// A corpus or lab line with what differs between any two runs taken out: timestamp, SA
+/// ids, addresses, SPIs, message ids, pointers, ports, column alignment.
+fn normalise(line: &str) -> String {
+    use std::sync::LazyLock;
+    static RULES: LazyLock<Vec<(regex::Regex, &'static str)>> = LazyLock::new(|| {
+        [
+            // `*Oct 25 18:53:16.485: `
+            (r"^\*?[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d\.\d{3}: ", ""),
+            // `0x8000730939973C58`, `0xDA9E8DCA`
+            (r"\b0x[0-9A-Fa-f]+\b", "P"),
+            // `sa = 8000730939974E40`
+            (r"\b[0-9A-F]{16}\b", "P"),
+            (r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", "A"),
+            // `ISAKMP: (1001):`
+            (r"\(\d+\)", "(N)"),
+            // message ids, SPIs in decimal
+            (r"\b\d{5,}\b", "N"),
+            // NAT-T moves IKE to 4500 and translated source ports
+            (r"\b(port|my_port|peer_port|dport|sport) \d+", "$1 N"),
+            (r"\s+", " "),
+        ]
+        .into_iter()
+        .map(|(p, r)| (regex::Regex::new(p).unwrap(), r))
+        .collect()
+    });
+    let mut s = line.to_string();
+    for (re, with) in RULES.iter() {
+        s = re.replace_all(&s, *with).into_owned();
+    }
+    s.trim().to_string()
+}
+
+/// Every non-blank corpus line, normalised, appears in `lab` in the same order. Lines that
+/// only NAT traversal prints (the corpus hub sat behind PAT; the lab has no NAT) are skipped.
+fn assert_in_order(corpus_file: &str, lab: &[String]) {
+    let path = format!(
+        "{}/../shared/corpus/debug/{corpus_file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let corpus = std::fs::read_to_string(&path).unwrap();
+    let lab: Vec<String> = lab.iter().map(|l| normalise(l)).collect();
+    let mut at = 0;
+    for (n, line) in corpus.lines().enumerate() {
+        let want = normalise(line);
+        if want.is_empty() || want.contains("Tunnel-UDP") {
+            continue;
+        }
+        match lab[at..].iter().position(|l| *l == want) {
+            Some(i) => at += i + 1,
+            None => panic!(
+                "{corpus_file}:{}: {want:?} not found in order in the lab output after line {at}:\n{}",
+                n + 1,
+                lab[at.saturating_sub(5)..].join("\n")
+            ),
+        }
+    }
+}
+
+fn as_iosxe_on(router: usize, outside: Option<&'static str>) -> impl FnOnce(&mut Scenario) {
+    move |s| {
+        s.routers[router].log_format = crate::lab::clock::LogFormat::IosXe;
+        if let Some(name) = outside {
+            // The corpus router's outside interface is Ethernet0/0.
+            s.routers[router].config = s.routers[router].config.replace(
+                "interface GigabitEthernet0/0\n",
+                &format!("interface {name}\n"),
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn healthy_initiator_prints_the_corpus_exchange() {
+    let r = run("healthy", as_iosxe_on(0, Some("Ethernet0/0"))).await;
+    assert_in_order("healthy-01.log", &r.logs[0]);
+}
+
+#[tokio::test]
+async fn initiator_without_a_key_prints_the_corpus_lines() {
+    let r = run("psk-missing", as_iosxe_on(0, None)).await;
+    assert_in_order("p1-psk-missing-01.log", &r.logs[0]);
+}
+
+/// The corpus capture runs over several quick modes (one per packet that needed the
+/// tunnel); the lab's five-packet ping produces the same sequence.
+#[tokio::test]
+async fn proxy_mismatch_prints_the_corpus_lines_on_both_sides() {
+    let r = run("acl-not-mirrored", as_iosxe_on(0, None)).await;
+    assert_in_order("p2-acl-mismatch-01.log", &r.logs[1]);
+    assert_in_order("p2-acl-mismatch-02.log", &r.logs[0]);
+}

@@ -126,4 +126,9 @@ pub async fn run(
     }
     net.lock().running.remove(&(a, peer));
     let _ = b_node;
+    let purge = init.purge();
+    if !purge.is_empty() {
+        net.clock.sleep(super::exchange::PURGE_AFTER).await;
+        net.apply(a, peer, local, purge);
+    }
 }
