@@ -73,9 +73,9 @@ pub async fn run(
                     .sessions
                     .iter()
                     .position(|x| x.a == a && x.b == b && x.b_addr == peer);
-                let need_new = fresh && pos.is_some_and(|p| !s.sessions[p].responder.is_up());
+                // A new main mode replaces whatever phase 1 the pair had.
                 let pos = match pos {
-                    Some(p) if !need_new && !(fresh && s.sessions[p].responder.is_up()) => p,
+                    Some(p) if !fresh => p,
                     found => {
                         if let Some(p) = found {
                             s.sessions.remove(p);
