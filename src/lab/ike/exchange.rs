@@ -297,13 +297,6 @@ fn p2_attributes(t: &mut Talk<'_>, offer: &Phase2Offer) {
     }
 }
 
-fn proxy_text(w: &Wildcard) -> String {
-    match w.to_net() {
-        Some(n) => format!("{}/{}/256/0", n.network(), n.mask()),
-        None => format!("{}/{}/256/0", w.addr, w.wildcard),
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum IState {
     MmNoState,
@@ -1204,9 +1197,4 @@ fn decide_phase2(
             seq: entry.seq,
         },
     }
-}
-
-/// `192.168.101.0/255.255.255.0/256/0`, as IPsec debugs print a proxy.
-pub fn proxy_debug_text(w: &Wildcard) -> String {
-    proxy_text(w)
 }

@@ -463,13 +463,6 @@ impl Net {
                 return;
             }
         }
-        tokio::spawn(super::wire::run(
-            self.clone(),
-            from,
-            local,
-            peer,
-            interface.to_string(),
-            offer,
-        ));
+        tokio::spawn(super::wire::run(self.clone(), from, local, peer, offer));
     }
 }

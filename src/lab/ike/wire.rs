@@ -26,14 +26,7 @@ fn ctx(net: &Net, node: usize, local: Ipv4Addr, peer: Ipv4Addr) -> Ctx {
     }
 }
 
-pub async fn run(
-    net: Arc<Net>,
-    a: usize,
-    local: Ipv4Addr,
-    peer: Ipv4Addr,
-    _interface: String,
-    offer: Phase2Offer,
-) {
+pub async fn run(net: Arc<Net>, a: usize, local: Ipv4Addr, peer: Ipv4Addr, offer: Phase2Offer) {
     let existing = {
         let s = net.lock();
         s.sessions
@@ -55,7 +48,6 @@ pub async fn run(
     let first = net.apply(a, peer, local, outs);
     let mut to_b: VecDeque<Msg> = first.send.into();
     let mut timer = first.timer;
-    let mut b_node: Option<usize> = None;
     let mut done = first.finished;
     while !done {
         while let Some(msg) = to_b.pop_front() {
@@ -65,7 +57,6 @@ pub async fn run(
             if b == a || !net.nodes[b].listens_ike() {
                 continue;
             }
-            b_node = Some(b);
             let fresh = matches!(msg, Msg::Mm1 { .. });
             let outs = {
                 let mut s = net.lock();
@@ -125,7 +116,6 @@ pub async fn run(
         done |= r.finished;
     }
     net.lock().running.remove(&(a, peer));
-    let _ = b_node;
     let purge = init.purge();
     if !purge.is_empty() {
         net.clock.sleep(super::exchange::PURGE_AFTER).await;
