@@ -65,7 +65,7 @@ async fn start_lab(shutdown: impl std::future::Future<Output = ()> + Send + 'sta
 }
 
 /// Accepts only the host key the lab says the router has.
-struct Pinned(PublicKey);
+pub(crate) struct Pinned(pub(crate) PublicKey);
 
 impl client::Handler for Pinned {
     type Error = anyhow::Error;
@@ -74,14 +74,14 @@ impl client::Handler for Pinned {
     }
 }
 
-async fn connect(ep: &RouterEndpoint) -> client::Handle<Pinned> {
+pub(crate) async fn connect(ep: &RouterEndpoint) -> client::Handle<Pinned> {
     let config = Arc::new(client::Config::default());
     client::connect(config, (ep.address, ep.port), Pinned(ep.host_key.clone()))
         .await
         .unwrap()
 }
 
-async fn login_password(ep: &RouterEndpoint) -> client::Handle<Pinned> {
+pub(crate) async fn login_password(ep: &RouterEndpoint) -> client::Handle<Pinned> {
     let mut h = connect(ep).await;
     let result = h
         .authenticate_password(&ep.username, ep.password.expose())

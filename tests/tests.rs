@@ -13,6 +13,10 @@ mod corpus_debug;
 mod corpus_show;
 /// Property tests (the fuzz target) for the line parsers and the engine.
 mod fuzz_lines;
+/// `ipsec-doctor lab`: listing, refusing a bad config, serving until Ctrl-C.
+mod lab_cli;
+/// Every lab scenario over real SSH, its transcripts diagnosed by the engine.
+mod lab_scenarios;
 /// The lab's routers over real SSH, with russh and with the OpenSSH client.
 mod lab_ssh;
 /// Reports of the example captures against golden files.

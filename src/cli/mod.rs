@@ -2,6 +2,7 @@
 //! point returning its exit code, and `main` turns errors into exit 3 in one place.
 
 pub mod analyze;
+pub mod lab;
 
 use clap::{Parser, Subcommand};
 
@@ -20,6 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Analyse captured router output (debug logs, syslog, session transcripts) offline.
     Analyze(analyze::Args),
+    /// Run simulated Cisco routers (a scenario) to practise on, demo or test against.
+    Lab(lab::Args),
 }
 
 /// Exit code for "could not run" (Nagios UNKNOWN).
@@ -38,6 +41,7 @@ pub fn main() -> i32 {
     init_tracing(cli.verbose);
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
+        Command::Lab(args) => lab::run(args),
     };
     match result {
         Ok(code) => code,

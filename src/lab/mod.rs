@@ -14,6 +14,7 @@
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod ike;
 pub mod model;
 pub mod router;
 pub mod scenario;

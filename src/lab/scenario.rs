@@ -55,6 +55,9 @@ pub struct TunnelSpec {
 pub struct Scenario {
     pub name: String,
     pub description: String,
+    /// The finding code the diagnosis of this lab must contain (`TUNNEL_UP`, `P1_PSK_MISSING`…).
+    pub expect: Option<String>,
+    pub expect_cause: Option<String>,
     pub routers: Vec<RouterSpec>,
     pub tunnels: Vec<TunnelSpec>,
 }
@@ -80,30 +83,63 @@ pub struct EmbeddedScenario {
     pub files: &'static [(&'static str, &'static str)],
 }
 
+/// One shipped scenario directory: `lab.yaml`, `r1.cfg`, `r2.cfg`.
+macro_rules! scenario {
+    ($name:literal) => {
+        EmbeddedScenario {
+            name: $name,
+            files: &[
+                (
+                    "lab.yaml",
+                    include_str!(concat!("../../docker/scenarios/", $name, "/lab.yaml")),
+                ),
+                (
+                    "r1.cfg",
+                    include_str!(concat!("../../docker/scenarios/", $name, "/r1.cfg")),
+                ),
+                (
+                    "r2.cfg",
+                    include_str!(concat!("../../docker/scenarios/", $name, "/r2.cfg")),
+                ),
+            ],
+        }
+    };
+}
+
 /// The shipped scenarios. Adding one is a directory under `docker/scenarios/` plus a row here.
-pub const EMBEDDED: &[EmbeddedScenario] = &[EmbeddedScenario {
-    name: "healthy",
-    files: &[
-        (
-            "lab.yaml",
-            include_str!("../../docker/scenarios/healthy/lab.yaml"),
-        ),
-        (
-            "r1.cfg",
-            include_str!("../../docker/scenarios/healthy/r1.cfg"),
-        ),
-        (
-            "r2.cfg",
-            include_str!("../../docker/scenarios/healthy/r2.cfg"),
-        ),
-    ],
-}];
+pub const EMBEDDED: &[EmbeddedScenario] = &[
+    scenario!("healthy"),
+    scenario!("auth-mismatch"),
+    scenario!("encryption-mismatch"),
+    scenario!("hash-mismatch"),
+    scenario!("dh-mismatch"),
+    scenario!("lifetime-mismatch"),
+    scenario!("psk-missing"),
+    scenario!("psk-mismatch"),
+    scenario!("transform-mismatch"),
+    scenario!("acl-not-mirrored"),
+    scenario!("pfs-mismatch"),
+    scenario!("peer-no-route"),
+    scenario!("peer-interface-down"),
+    scenario!("peer-address-wrong"),
+    scenario!("crypto-map-not-applied"),
+    scenario!("isakmp-disabled"),
+    scenario!("ike-blocked"),
+    scenario!("no-interesting-traffic"),
+    scenario!("one-way-traffic"),
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LabFile {
     #[serde(default)]
     description: String,
+    /// The finding code the engine must produce from this lab's transcripts.
+    #[serde(default)]
+    expect: Option<String>,
+    /// For `PEER_SILENT`: the reachability check that fails.
+    #[serde(default)]
+    expect_cause: Option<String>,
     routers: Vec<RouterEntry>,
     #[serde(default)]
     tunnels: Vec<TunnelEntry>,
@@ -258,6 +294,8 @@ impl Scenario {
         Ok(Scenario {
             name: name.to_string(),
             description: parsed.description,
+            expect: parsed.expect,
+            expect_cause: parsed.expect_cause,
             routers,
             tunnels,
         })
@@ -286,11 +324,26 @@ mod tests {
         for name in Scenario::embedded_names() {
             let s = Scenario::embedded(name).unwrap();
             assert!(!s.routers.is_empty(), "{name}");
+            assert!(!s.description.is_empty(), "{name}");
+            let code = s.expect.as_deref().unwrap_or_default();
+            assert!(
+                crate::engine::finding::Code::ALL
+                    .iter()
+                    .any(|c| c.as_str() == code),
+                "{name}: expect {code:?} is no finding code"
+            );
             for r in &s.routers {
                 assert!(
                     r.config.contains(&format!("hostname {}", r.name)),
                     "{name}/{}",
                     r.name
+                );
+                let parsed = crate::ios::parse(&r.config);
+                assert!(
+                    parsed.unknown.is_empty(),
+                    "{name}/{}: {:?}",
+                    r.config_file,
+                    parsed.unknown
                 );
             }
         }

@@ -1,0 +1,1200 @@
+//! IKEv1 main mode and quick mode as state types: each side consumes one message (or a
+//! retransmission timer) and returns what it does next: packets to send, debug lines, SA
+//! changes. No I/O and no clock here; [`super::wire`] carries the packets and runs the timers.
+//!
+//! Every decision comes from `crate::ios`: which policy the responder accepts
+//! ([`phase1::choose_policy`]), which key belongs to a peer, which crypto map entry answers a
+//! quick mode offer ([`phase2::responder_entries`], [`phase2::accepts_proxy`],
+//! [`phase2::choose_transform`], [`phase2::check_pfs`]). The state machine only adds what the
+//! wire sees: message order, retransmissions and what each router prints about it.
+
+use super::say::{L, render, vpi};
+use crate::ios::model::{
+    AuthMethod, Encryption, EspCipher, Hash, IntegrityAlg, IsakmpPolicy, RunningConfig,
+};
+use crate::ios::phase1::{self, CheckResult};
+use crate::ios::phase2::{self, Phase2Offer};
+use crate::ios::{ProxyId, Wildcard};
+use crate::lab::clock::LogFormat;
+use crate::secret::Secret;
+use std::fmt::Display;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// IOS resends an unanswered phase 1 message every 10 seconds…
+pub const RETRANSMIT_INTERVAL: Duration = Duration::from_secs(10);
+/// …and gives up after the fifth attempt.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// How long IOS keeps a deleted quick mode node before purging it.
+pub const PURGE_AFTER: Duration = Duration::from_secs(20);
+/// The first connection id IOS hands out once a phase 1 SA has keys.
+pub const FIRST_CONN_ID: u32 = 1001;
+
+/// One IKE packet on the virtual wire.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// SA proposal: the initiator's policies in priority order.
+    Mm1 {
+        offer: Vec<IsakmpPolicy>,
+    },
+    /// The responder's choice.
+    Mm2 {
+        chosen: IsakmpPolicy,
+    },
+    /// KE + nonce.
+    Mm3,
+    Mm4,
+    /// Identity and hash, encrypted with keys derived from the initiator's pre-shared key.
+    Mm5 {
+        sealed_with: Option<Secret>,
+    },
+    Mm6,
+    Qm1 {
+        mid: u32,
+        spi: u32,
+        offer: Box<Phase2Offer>,
+    },
+    Qm2 {
+        mid: u32,
+        spi: u32,
+        lifetime: u32,
+    },
+    Qm3 {
+        mid: u32,
+    },
+    /// `PROPOSAL_NOT_CHOSEN` for quick mode `rejected`.
+    Notify {
+        mid: u32,
+        rejected: u32,
+        spi: u64,
+    },
+}
+
+impl Msg {
+    /// The state name IOS prints with a packet of this kind.
+    fn ios_state(&self) -> &'static str {
+        match self {
+            Msg::Mm1 { .. } | Msg::Mm2 { .. } => "MM_NO_STATE",
+            Msg::Mm3 | Msg::Mm4 => "MM_SA_SETUP",
+            Msg::Mm5 { .. } | Msg::Mm6 => "MM_KEY_EXCH",
+            _ => "QM_IDLE      ",
+        }
+    }
+}
+
+/// A phase 2 SA pair as one side installs it.
+#[derive(Debug, Clone)]
+pub struct Install {
+    pub in_spi: u32,
+    pub out_spi: u32,
+    /// From this side: what it protects locally and remotely.
+    pub local: Wildcard,
+    pub remote: Wildcard,
+    pub transform: String,
+    pub pfs: Option<u8>,
+    pub lifetime_seconds: u32,
+    pub lifetime_kilobytes: u64,
+    pub map: String,
+    pub seq: u32,
+}
+
+/// What a step asks of the world.
+#[derive(Debug, Clone)]
+pub enum Out {
+    Isakmp(String),
+    Ipsec(String),
+    /// A syslog message: printed to monitoring sessions whether or not debug is on.
+    Syslog(String),
+    Send(Msg),
+    /// Call `on_timer` after this much lab time unless a message comes first.
+    Timer(Duration),
+    /// The phase 1 SA's state as `show crypto isakmp sa` prints it, and its connection id.
+    P1State(&'static str, u32),
+    /// Phase 1 is up with this lifetime (seconds) and these attributes.
+    P1Up {
+        lifetime: u32,
+        policy: IsakmpPolicy,
+    },
+    P1Deleted,
+    Installed(Install),
+    /// The initiator is done (up or failed); the exchange ends.
+    Finished {
+        up: bool,
+    },
+}
+
+/// What both sides know before the first packet.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub format: LogFormat,
+    pub cfg: Arc<RunningConfig>,
+    pub local: Ipv4Addr,
+    pub peer: Ipv4Addr,
+    /// The interface IOS names in `Successfully installed IPSEC SA … on IF`.
+    pub interface: String,
+    pub ipsec_debug_text: bool,
+}
+
+/// A deterministic source of SPIs, message ids and pointers.
+#[derive(Debug, Clone)]
+pub struct Ids(u64);
+
+impl Ids {
+    pub fn new(seed: u64) -> Ids {
+        Ids(seed | 1)
+    }
+    fn next(&mut self) -> u64 {
+        // xorshift64*: plenty for identifiers that only need to look random.
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn spi(&mut self) -> u32 {
+        (self.next() >> 32) as u32 | 0x0100_0000
+    }
+    pub fn mid(&mut self) -> u32 {
+        (self.next() >> 33) as u32 | 0x1000_0000
+    }
+    fn pointer(&mut self) -> String {
+        format!("80007309{:08X}", (self.next() >> 32) as u32 & 0xFFFF_FFF8)
+    }
+}
+
+/// Collects the lines of one step in the router's format.
+struct Talk<'a> {
+    format: LogFormat,
+    sa: u32,
+    out: &'a mut Vec<Out>,
+}
+
+impl Talk<'_> {
+    fn say(&mut self, line: L, args: &[&dyn Display]) {
+        if let Some(text) = render(self.format, self.sa, line, args) {
+            self.out.push(Out::Isakmp(text));
+        }
+    }
+    fn ipsec(&mut self, line: L, args: &[&dyn Display]) {
+        if let Some(text) = render(self.format, self.sa, line, args) {
+            self.out.push(Out::Ipsec(text));
+        }
+    }
+    fn state(&mut self, input: (&str, &str), old: &str, new: &str) {
+        self.say(L::Input, &[&input.0, &input.1]);
+        self.say(L::StateChange, &[&old, &new]);
+    }
+    fn node_state(&mut self, node: u32, input: (&str, &str), old: &str, new: &str) {
+        self.say(L::NodeInput, &[&node, &input.0, &input.1]);
+        self.say(L::StateChangeQm, &[&old, &new]);
+    }
+    fn send(&mut self, to: Ipv4Addr, role: &str, msg: Msg) {
+        self.say(L::SendPacket, &[&to, &role, &msg.ios_state()]);
+        self.say(L::SendingIkePacket, &[]);
+        self.out.push(Out::Send(msg));
+    }
+}
+
+fn encryption_words(e: Encryption) -> (&'static str, Option<u16>) {
+    match e {
+        Encryption::Des => ("DES-CBC", None),
+        Encryption::TripleDes => ("3DES-CBC", None),
+        Encryption::Aes128 => ("AES-CBC", Some(128)),
+        Encryption::Aes192 => ("AES-CBC", Some(192)),
+        Encryption::Aes256 => ("AES-CBC", Some(256)),
+    }
+}
+
+fn hash_word(h: Hash) -> &'static str {
+    match h {
+        Hash::Md5 => "MD5",
+        Hash::Sha => "SHA",
+        Hash::Sha256 => "SHA256",
+        Hash::Sha384 => "SHA384",
+        Hash::Sha512 => "SHA512",
+    }
+}
+
+fn auth_word(a: AuthMethod) -> &'static str {
+    match a {
+        AuthMethod::PreShare => "pre-share",
+        AuthMethod::RsaSig => "RSA sig",
+        AuthMethod::RsaEncr => "RSA encr",
+    }
+}
+
+/// The attribute lines of one offered ISAKMP transform.
+fn p1_attributes(t: &mut Talk<'_>, p: &IsakmpPolicy) {
+    let (enc, keylen) = encryption_words(p.encryption);
+    t.say(L::AttrEncryption, &[&enc]);
+    if let Some(k) = keylen {
+        t.say(L::AttrKeyLength, &[&k]);
+    }
+    t.say(L::AttrHash, &[&hash_word(p.hash)]);
+    t.say(L::AttrGroup, &[&p.group]);
+    t.say(L::AttrAuth, &[&auth_word(p.auth)]);
+    t.say(L::AttrLifeType, &[]);
+    t.say(L::AttrLifeVpi, &[&vpi(u64::from(p.lifetime))]);
+}
+
+/// The accepted-policy tail: IOS settles on the lower lifetime and says so.
+fn p1_accepted(t: &mut Talk<'_>, offered: u32, actual: u32) {
+    t.say(L::AttsAcceptable, &[]);
+    t.say(L::ActualLife, &[]);
+    t.say(L::AttsLife, &[]);
+    t.say(L::FillVpi, &[]);
+    t.say(L::FillLife, &[&offered]);
+    t.say(L::ReturningLifetime, &[&actual]);
+    t.say(L::StartedLifetimeTimer, &[&actual]);
+}
+
+fn esp_words(cipher: Option<EspCipher>) -> (&'static str, Option<u16>) {
+    match cipher {
+        Some(EspCipher::Des) => ("ESP_DES", None),
+        Some(EspCipher::TripleDes) => ("ESP_3DES", None),
+        Some(EspCipher::Aes(n)) => ("ESP_AES", Some(n)),
+        Some(EspCipher::Gcm(n)) => ("ESP_GCM", Some(n)),
+        Some(EspCipher::Gmac(n)) => ("ESP_GMAC", Some(n)),
+        Some(EspCipher::Null) => ("ESP_NULL", None),
+        Some(EspCipher::Seal) => ("ESP_SEAL", None),
+        None => ("ESP_NULL", None),
+    }
+}
+
+fn authenticator_word(a: IntegrityAlg) -> &'static str {
+    match a {
+        IntegrityAlg::Md5 => "HMAC-MD5",
+        IntegrityAlg::Sha => "HMAC-SHA",
+        IntegrityAlg::Sha256 => "HMAC-SHA256",
+        IntegrityAlg::Sha384 => "HMAC-SHA384",
+        IntegrityAlg::Sha512 => "HMAC-SHA512",
+    }
+}
+
+/// The attribute lines of the first offered IPsec transform.
+fn p2_attributes(t: &mut Talk<'_>, offer: &Phase2Offer) {
+    let Some(set) = offer.transform_sets.first() else {
+        return;
+    };
+    let (name, keylen) = esp_words(set.esp_cipher);
+    t.say(L::Transform, &[&name]);
+    t.say(L::AttributesInTransform, &[]);
+    t.say(L::Encaps, &[]);
+    t.say(L::SaLifeSeconds, &[]);
+    t.say(L::SaLifeBasic, &[&offer.lifetime_seconds]);
+    t.say(L::SaLifeKilobytes, &[]);
+    t.say(L::SaLifeVpi, &[&vpi(offer.lifetime_kilobytes)]);
+    if let Some(a) = set.esp_auth {
+        t.say(L::Authenticator, &[&authenticator_word(a)]);
+    }
+    if let Some(k) = keylen {
+        t.say(L::KeyLength, &[&k]);
+    }
+    if let Some(g) = offer.pfs {
+        t.say(L::PfsGroup, &[&g]);
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IState {
+    MmNoState,
+    MmSaSetup,
+    MmKeyExch,
+    QmSent,
+    Done,
+}
+
+/// The side that had traffic to protect.
+#[derive(Debug)]
+pub struct Initiator {
+    ctx: Ctx,
+    ids: Ids,
+    state: IState,
+    sa: u32,
+    conn: u32,
+    offer: Vec<IsakmpPolicy>,
+    p2: Phase2Offer,
+    mid: u32,
+    spi: u32,
+    attempts: u32,
+    last: Option<Msg>,
+    /// Quick mode nodes deleted after a refusal; IOS purges them a while later.
+    purge: Vec<u32>,
+}
+
+impl Initiator {
+    /// Traffic hit crypto map entry `p2`: start main mode, or quick mode at once when a phase 1
+    /// SA (`existing`, its connection id) is already up.
+    pub fn start(
+        ctx: Ctx,
+        mut ids: Ids,
+        p2: Phase2Offer,
+        existing: Option<u32>,
+        conn_id: u32,
+    ) -> (Initiator, Vec<Out>) {
+        let mut out = Vec::new();
+        let mid = ids.mid();
+        let spi = ids.spi();
+        let mut me = Initiator {
+            ctx,
+            ids,
+            state: IState::MmNoState,
+            sa: 0,
+            conn: conn_id,
+            offer: Vec::new(),
+            p2,
+            mid,
+            spi,
+            attempts: 0,
+            last: None,
+            purge: Vec::new(),
+        };
+        if let Some(conn) = existing {
+            me.sa = conn;
+            me.conn = conn;
+            let mut t = me.talk(&mut out);
+            t.say(L::SetNewNode, &[&0]);
+            t.say(L::OutstandingRequests, &[&me.ctx.local, &me.ctx.peer]);
+            t.say(L::SittingIdle, &[]);
+            me.begin_quick_mode(&mut out, false);
+            return (me, out);
+        }
+        me.begin_main_mode(&mut out);
+        (me, out)
+    }
+
+    fn talk<'a>(&self, out: &'a mut Vec<Out>) -> Talk<'a> {
+        Talk {
+            format: self.ctx.format,
+            sa: self.sa,
+            out,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.state == IState::Done
+    }
+
+    fn begin_main_mode(&mut self, out: &mut Vec<Out>) {
+        let peer = self.ctx.peer;
+        let (peer_ptr, handle, sa_ptr) =
+            (self.ids.pointer(), self.ids.pointer(), self.ids.pointer());
+        let offered = phase1::offered_policies(&self.ctx.cfg, peer);
+        let mut t = self.talk(out);
+        t.say(L::SaRequestProfile, &[]);
+        t.say(L::PeerCreated, &[&peer]);
+        t.say(L::NewPeer, &[&peer_ptr, &handle]);
+        t.say(L::LockPeer, &[&peer_ptr, &"isakmp_initiator"]);
+        t.say(L::LocalPort, &[]);
+        t.say(L::SetNewNode, &[&0]);
+        t.say(L::InsertSa, &[&sa_ptr]);
+        t.say(L::TryMainMode, &[]);
+        let offer = match offered {
+            Ok(offer) => offer,
+            Err(_) => {
+                // No key for the peer and nothing but pre-share to offer: IOS cannot even
+                // build the first message.
+                t.say(L::NoKeyWith, &[&peer]);
+                t.say(L::NoCertOrKey, &[]);
+                t.say(L::CannotStartMain, &[]);
+                t.say(L::UnlockPeer, &[&peer_ptr]);
+                t.say(L::PeerReap, &[&peer, &peer_ptr]);
+                t.say(L::PurgingSa, &[&sa_ptr, &sa_ptr]);
+                t.say(L::PurgingNode, &[&self.mid]);
+                t.say(L::FailedInitSa, &[]);
+                t.say(L::KmiError, &[]);
+                self.state = IState::Done;
+                out.push(Out::Finished { up: false });
+                return;
+            }
+        };
+        if self.ctx.cfg.key_for(peer).is_some() {
+            t.say(L::FoundKey, &[&peer]);
+        }
+        for v in ["rfc3947", "07", "03", "02"] {
+            t.say(L::NatTVendor, &[&v]);
+        }
+        t.state(
+            ("IKE_MESG_FROM_IPSEC", "IKE_SA_REQ_MM"),
+            "IKE_READY",
+            "IKE_I_MM1",
+        );
+        t.say(L::BeginMainMode, &[]);
+        let msg = Msg::Mm1 {
+            offer: offer.clone(),
+        };
+        t.send(peer, "I", msg.clone());
+        self.offer = offer;
+        self.arm(out, msg, "MM_NO_STATE");
+    }
+
+    /// Records the message to resend and starts the retransmission timer.
+    fn arm(&mut self, out: &mut Vec<Out>, msg: Msg, state: &'static str) {
+        self.last = Some(msg);
+        self.attempts = 0;
+        out.push(Out::P1State(
+            state,
+            if self.sa == 0 { 0 } else { self.conn },
+        ));
+        out.push(Out::Timer(RETRANSMIT_INTERVAL));
+    }
+
+    fn begin_quick_mode(&mut self, out: &mut Vec<Out>, after_p1: bool) {
+        let peer = self.ctx.peer;
+        let msg = Msg::Qm1 {
+            mid: self.mid,
+            spi: self.spi,
+            offer: Box::new(self.p2.clone()),
+        };
+        let mut t = self.talk(out);
+        t.say(L::BeginQuickMode, &[&self.mid]);
+        t.say(L::QmGetsSpi, &[]);
+        t.send(peer, "I", msg);
+        t.node_state(
+            self.mid,
+            ("IKE_MESG_INTERNAL", "IKE_INIT_QM"),
+            "IKE_QM_READY",
+            "IKE_QM_I_QM1",
+        );
+        if after_p1 {
+            t.state(
+                ("IKE_MESG_INTERNAL", "IKE_PHASE1_COMPLETE"),
+                "IKE_P1_COMPLETE",
+                "IKE_P1_COMPLETE",
+            );
+        }
+        self.state = IState::QmSent;
+    }
+
+    /// A packet from the responder.
+    pub fn on_msg(&mut self, msg: Msg) -> Vec<Out> {
+        let mut out = Vec::new();
+        let peer = self.ctx.peer;
+        match (self.state, msg) {
+            (IState::MmNoState, Msg::Mm2 { chosen }) => {
+                let own = self.offer.iter().find(|p| {
+                    p.encryption == chosen.encryption
+                        && p.hash == chosen.hash
+                        && p.auth == chosen.auth
+                        && p.group == chosen.group
+                });
+                let (index, own) = match own {
+                    Some(p) => (
+                        self.offer.iter().position(|q| q == p).unwrap_or(0) + 1,
+                        p.clone(),
+                    ),
+                    None => (1, chosen.clone()),
+                };
+                let mut t = self.talk(&mut out);
+                t.say(L::ReceivedPacket, &[&peer, &"I", &"MM_NO_STATE"]);
+                t.state(
+                    ("IKE_MESG_FROM_PEER", "IKE_MM_EXCH"),
+                    "IKE_I_MM1",
+                    "IKE_I_MM2",
+                );
+                t.say(L::ProcessingSa, &[&0]);
+                t.say(L::ProcessingVendor, &[]);
+                t.say(L::VendorUnityMismatch, &[]);
+                t.say(L::VendorNatT, &[]);
+                if own.auth == AuthMethod::PreShare {
+                    t.say(L::FoundKey, &[&peer]);
+                    t.say(L::LocalKeyFound, &[]);
+                }
+                t.say(L::ScanXauth, &[]);
+                t.say(L::CheckingTransform, &[&index, &own.priority]);
+                p1_attributes(&mut t, &own);
+                p1_accepted(&mut t, own.lifetime, own.lifetime);
+                t.say(L::ProcessingVendor, &[]);
+                t.say(L::VendorUnityMismatch, &[]);
+                t.say(L::VendorNatT, &[]);
+                t.state(
+                    ("IKE_MESG_INTERNAL", "IKE_PROCESS_MAIN_MODE"),
+                    "IKE_I_MM2",
+                    "IKE_I_MM2",
+                );
+                t.send(peer, "I", Msg::Mm3);
+                t.state(
+                    ("IKE_MESG_INTERNAL", "IKE_PROCESS_COMPLETE"),
+                    "IKE_I_MM2",
+                    "IKE_I_MM3",
+                );
+                self.state = IState::MmSaSetup;
+                self.arm(&mut out, Msg::Mm3, "MM_SA_SETUP");
+            }
+            (IState::MmSaSetup, Msg::Mm4) => {
+                let key = self.ctx.cfg.key_for(peer).map(|k| k.key.secret.clone());
+                let mut t = self.talk(&mut out);
+                t.say(L::ReceivedPacket, &[&peer, &"I", &"MM_SA_SETUP"]);
+                t.state(
+                    ("IKE_MESG_FROM_PEER", "IKE_MM_EXCH"),
+                    "IKE_I_MM3",
+                    "IKE_I_MM4",
+                );
+                t.say(L::ProcessingKe, &[]);
+                t.say(L::ProcessingNonce, &[&0]);
+                if key.is_some() {
+                    t.say(L::FoundKey, &[&peer]);
+                }
+                self.sa = self.conn;
+                let mut t = self.talk(&mut out);
+                for l in [
+                    L::ProcessingVendor,
+                    L::VendorUnity,
+                    L::ProcessingVendor,
+                    L::VendorDpd,
+                    L::ProcessingVendor,
+                    L::AnotherIos,
+                    L::PayloadType20,
+                    L::HisHashNoMatch,
+                    L::PayloadType20,
+                    L::NoNat,
+                ] {
+                    t.say(l, &[]);
+                }
+                t.state(
+                    ("IKE_MESG_INTERNAL", "IKE_PROCESS_MAIN_MODE"),
+                    "IKE_I_MM4",
+                    "IKE_I_MM4",
+                );
+                t.say(L::InitialContact, &[]);
+                t.say(L::SaDoing, &[]);
+                t.say(L::PskIdType, &[]);
+                t.say(L::IdPayload, &[]);
+                t.say(L::IdAddress, &[&self.ctx.local]);
+                t.say(L::IdProtocol, &[]);
+                t.say(L::TotalPayload, &[]);
+                let msg = Msg::Mm5 { sealed_with: key };
+                t.send(peer, "I", msg.clone());
+                t.state(
+                    ("IKE_MESG_INTERNAL", "IKE_PROCESS_COMPLETE"),
+                    "IKE_I_MM4",
+                    "IKE_I_MM5",
+                );
+                self.state = IState::MmKeyExch;
+                self.arm(&mut out, msg, "MM_KEY_EXCH");
+            }
+            (IState::MmKeyExch, Msg::Mm6) => {
+                let (ptr, lifetime, policy) = (
+                    self.ids.pointer(),
+                    self.offer.first().map_or(86_400, |p| p.lifetime),
+                    self.offer.first().cloned(),
+                );
+                let mut t = self.talk(&mut out);
+                t.say(L::ReceivedPacket, &[&peer, &"I", &"MM_KEY_EXCH"]);
+                t.say(L::ProcessingId, &[&0]);
+                t.say(L::IdPayload, &[]);
+                t.say(L::IdAddress, &[&peer]);
+                t.say(L::IdProtocol, &[]);
+                Talk {
+                    format: self.ctx.format,
+                    sa: 0,
+                    out: &mut out,
+                }
+                .say(L::PeerNoProfile, &[]);
+                let mut t = self.talk(&mut out);
+                t.say(L::ProcessingHash, &[&0]);
+                t.say(L::AuthStatus, &[]);
+                t.say(L::Authenticated, &[&peer]);
+                let mut t0 = Talk {
+                    format: self.ctx.format,
+                    sa: 0,
+                    out: &mut out,
+                };
+                t0.say(L::InsertPeer, &[&self.ctx.local, &peer]);
+                t0.say(L::InsertedPeer, &[&ptr]);
+                let mut t = self.talk(&mut out);
+                t.state(
+                    ("IKE_MESG_FROM_PEER", "IKE_MM_EXCH"),
+                    "IKE_I_MM5",
+                    "IKE_I_MM6",
+                );
+                t.state(
+                    ("IKE_MESG_INTERNAL", "IKE_PROCESS_MAIN_MODE"),
+                    "IKE_I_MM6",
+                    "IKE_I_MM6",
+                );
+                t.state(
+                    ("IKE_MESG_INTERNAL", "IKE_PROCESS_COMPLETE"),
+                    "IKE_I_MM6",
+                    "IKE_P1_COMPLETE",
+                );
+                out.push(Out::P1State("QM_IDLE", self.conn));
+                if let Some(policy) = policy {
+                    out.push(Out::P1Up { lifetime, policy });
+                }
+                self.last = None;
+                self.begin_quick_mode(&mut out, true);
+            }
+            (IState::QmSent, Msg::Qm2 { mid, spi, lifetime }) if mid == self.mid => {
+                let mut t = self.talk(&mut out);
+                t.say(L::ReceivedPacket, &[&peer, &"I", &"QM_IDLE      "]);
+                t.say(L::ProcessingHash, &[&mid]);
+                t.say(L::ProcessingSa, &[&mid]);
+                t.say(L::CheckingProposal, &[]);
+                let mut answered = self.p2.clone();
+                answered.lifetime_seconds = lifetime;
+                p2_attributes(&mut t, &answered);
+                t.say(L::AttsAcceptableP2, &[]);
+                t.say(L::ProcessingNonce, &[&mid]);
+                t.say(L::ProcessingId, &[&mid]);
+                t.say(L::ProcessingId, &[&mid]);
+                t.node_state(
+                    mid,
+                    ("IKE_MESG_FROM_PEER", "IKE_QM_EXCH"),
+                    "IKE_QM_I_QM1",
+                    "IKE_QM_IPSEC_INSTALL_AWAIT",
+                );
+                Talk {
+                    format: self.ctx.format,
+                    sa: 0,
+                    out: &mut out,
+                }
+                .say(L::PeerIndexNode, &[]);
+                let set = self.p2.transform_sets.first();
+                let transform = set.map(|s| s.transforms_text()).unwrap_or_default();
+                let mut t = self.talk(&mut out);
+                if self.ctx.ipsec_debug_text {
+                    t.ipsec(
+                        L::IpsecCreatingSa,
+                        &[&peer, &format!("{spi:08X}"), &spi, &transform, &self.conn],
+                    );
+                }
+                t.say(L::InstallCallback, &[]);
+                t.say(L::Installed, &[&format!("{spi:08X}"), &self.ctx.interface]);
+                t.send(peer, "I", Msg::Qm3 { mid });
+                t.say(L::DeletingNode, &[&mid, &"No Error"]);
+                t.node_state(
+                    mid,
+                    ("IKE_MESG_FROM_IPSEC", "IPSEC_INSTALL_DONE"),
+                    "IKE_QM_IPSEC_INSTALL_AWAIT",
+                    "IKE_QM_PHASE2_COMPLETE",
+                );
+                out.push(Out::Installed(Install {
+                    in_spi: self.spi,
+                    out_spi: spi,
+                    local: self.p2.proxy.local,
+                    remote: self.p2.proxy.remote,
+                    transform,
+                    pfs: self.p2.pfs.map(|g| g.0),
+                    lifetime_seconds: lifetime,
+                    lifetime_kilobytes: self.p2.lifetime_kilobytes,
+                    map: self.p2.map.clone(),
+                    seq: self.p2.seq,
+                }));
+                self.state = IState::Done;
+                out.push(Out::Finished { up: true });
+            }
+            (IState::QmSent, Msg::Notify { mid, rejected, spi }) if rejected == self.mid => {
+                let ptr = self.ids.pointer();
+                let mut t = self.talk(&mut out);
+                t.say(L::ReceivedPacket, &[&peer, &"I", &"QM_IDLE      "]);
+                t.say(L::SetNewNode, &[&mid]);
+                t.say(L::ProcessingHash, &[&mid]);
+                t.say(L::ProcessingNotify, &[&spi, &mid, &ptr]);
+                t.say(L::DeletingSpi, &[&self.spi, &rejected]);
+                t.say(L::DeletingNodeError, &[&rejected, &"Delete Larval"]);
+                t.say(L::DeletingNode, &[&mid, &"Informational (in) state 1"]);
+                self.purge = vec![rejected, mid];
+                t.state(
+                    ("IKE_MESG_FROM_PEER", "IKE_INFO_NOTIFY"),
+                    "IKE_P1_COMPLETE",
+                    "IKE_P1_COMPLETE",
+                );
+                self.state = IState::Done;
+                out.push(Out::Finished { up: false });
+            }
+            // Anything else (a late duplicate) changes nothing.
+            _ => {}
+        }
+        out
+    }
+
+    /// `purging node N` for the nodes a refused quick mode left behind, once IOS's purge timer
+    /// ([`PURGE_AFTER`]) has run.
+    pub fn purge(&mut self) -> Vec<Out> {
+        let mut out = Vec::new();
+        let nodes = std::mem::take(&mut self.purge);
+        let mut t = self.talk(&mut out);
+        for n in nodes {
+            t.say(L::PurgingNode, &[&n]);
+        }
+        out
+    }
+
+    /// The retransmission timer fired with no answer.
+    pub fn on_timer(&mut self) -> Vec<Out> {
+        let mut out = Vec::new();
+        let Some(last) = self.last.clone() else {
+            return out;
+        };
+        let state = last.ios_state();
+        let peer = self.ctx.peer;
+        let mut t = self.talk(&mut out);
+        if self.attempts >= MAX_ATTEMPTS {
+            t.say(L::Retransmitting, &[&state]);
+            t.say(L::NoParanoid, &[]);
+            t.say(L::DeathByRetransmission, &[&state, &peer]);
+            t.say(L::DeathByRetransmission, &[&state, &peer]);
+            let old = match last {
+                Msg::Mm1 { .. } => "IKE_I_MM1",
+                Msg::Mm3 => "IKE_I_MM3",
+                _ => "IKE_I_MM5",
+            };
+            t.state(("IKE_MESG_INTERNAL", "IKE_PHASE1_DEL"), old, "IKE_DEST_SA");
+            self.state = IState::Done;
+            self.last = None;
+            out.push(Out::P1Deleted);
+            out.push(Out::Finished { up: false });
+            return out;
+        }
+        self.attempts += 1;
+        t.say(L::Retransmitting, &[&state]);
+        t.say(L::ErrorCounter, &[&self.attempts]);
+        t.say(L::RetransmittingNow, &[&state]);
+        t.send(peer, "I", last);
+        out.push(Out::Timer(RETRANSMIT_INTERVAL));
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RState {
+    Ready,
+    Mm2Sent,
+    Mm4Sent,
+    Up,
+}
+
+/// The side that answers. It lives as long as the phase 1 SA, so later quick modes reuse it.
+#[derive(Debug)]
+pub struct Responder {
+    ctx: Ctx,
+    ids: Ids,
+    state: RState,
+    sa: u32,
+    conn: u32,
+    chosen: Option<IsakmpPolicy>,
+    lifetime: u32,
+}
+
+impl Responder {
+    pub fn new(ctx: Ctx, ids: Ids, conn: u32) -> Responder {
+        Responder {
+            ctx,
+            ids,
+            state: RState::Ready,
+            sa: 0,
+            conn,
+            chosen: None,
+            lifetime: 0,
+        }
+    }
+
+    pub fn is_up(&self) -> bool {
+        self.state == RState::Up
+    }
+
+    pub fn conn(&self) -> u32 {
+        self.conn
+    }
+
+    fn talk<'a>(&self, out: &'a mut Vec<Out>) -> Talk<'a> {
+        Talk {
+            format: self.ctx.format,
+            sa: self.sa,
+            out,
+        }
+    }
+
+    pub fn on_msg(&mut self, msg: Msg) -> Vec<Out> {
+        let mut out = Vec::new();
+        let peer = self.ctx.peer;
+        match (self.state, msg) {
+            (RState::Ready, Msg::Mm1 { offer }) => self.on_mm1(&offer, &mut out),
+            (RState::Mm2Sent, Msg::Mm1 { .. }) | (RState::Mm4Sent, Msg::Mm3) => {
+                let mut t = self.talk(&mut out);
+                t.say(L::ReceivedPacket, &[&peer, &"R", &"MM_NO_STATE"]);
+                t.say(L::Duplicate, &[]);
+            }
+            (RState::Mm2Sent, Msg::Mm3) => {
+                let found = self.ctx.cfg.key_for(peer).is_some();
+                let mut t = self.talk(&mut out);
+                t.say(L::ReceivedPacket, &[&peer, &"R", &"MM_SA_SETUP"]);
+                t.state(
+                    ("IKE_MESG_FROM_PEER", "IKE_MM_EXCH"),
+                    "IKE_R_MM2",
+                    "IKE_R_MM3",
+                );
+                t.say(L::ProcessingKe, &[]);
+                t.say(L::ProcessingNonce, &[&0]);
+                if found {
+                    t.say(L::FoundKey, &[&peer]);
+                }
+                self.sa = self.conn;
+                let mut t = self.talk(&mut out);
+                for l in [
+                    L::ProcessingVendor,
+                    L::VendorUnity,
+                    L::ProcessingVendor,
+                    L::VendorDpd,
+                    L::ProcessingVendor,
+                    L::AnotherIos,
+                    L::PayloadType20,
+                    L::HisHashNoMatch,
+                    L::PayloadType20,
+                    L::NoNat,
+                ] {
+                    t.say(l, &[]);
+                }
+                t.state(
+                    ("IKE_MESG_INTERNAL", "IKE_PROCESS_MAIN_MODE"),
+                    "IKE_R_MM3",
+                    "IKE_R_MM3",
+                );
+                t.send(peer, "R", Msg::Mm4);
+                t.state(
+                    ("IKE_MESG_INTERNAL", "IKE_PROCESS_COMPLETE"),
+                    "IKE_R_MM3",
+                    "IKE_R_MM4",
+                );
+                self.state = RState::Mm4Sent;
+                out.push(Out::P1State("MM_KEY_EXCH", self.conn));
+            }
+            (RState::Mm4Sent, Msg::Mm5 { sealed_with }) => {
+                let own = self.ctx.cfg.key_for(peer).map(|k| k.key.secret.clone());
+                let mut t = self.talk(&mut out);
+                t.say(L::ReceivedPacket, &[&peer, &"R", &"MM_KEY_EXCH"]);
+                if own.is_none() || own != sealed_with {
+                    // Keys derived from different secrets: the decrypted payload is garbage.
+                    out.push(Out::Syslog(format!(
+                        "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from {peer} failed its sanity check or is malformed"
+                    )));
+                    return out;
+                }
+                t.state(
+                    ("IKE_MESG_FROM_PEER", "IKE_MM_EXCH"),
+                    "IKE_R_MM4",
+                    "IKE_R_MM5",
+                );
+                t.say(L::ProcessingId, &[&0]);
+                t.say(L::IdPayload, &[]);
+                t.say(L::IdAddress, &[&peer]);
+                t.say(L::IdProtocol, &[]);
+                t.say(L::ProcessingHash, &[&0]);
+                t.say(L::AuthStatus, &[]);
+                t.say(L::Authenticated, &[&peer]);
+                t.say(L::SaDoing, &[]);
+                t.say(L::PskIdType, &[]);
+                t.say(L::IdPayload, &[]);
+                t.say(L::IdAddress, &[&self.ctx.local]);
+                t.say(L::IdProtocol, &[]);
+                t.say(L::TotalPayload, &[]);
+                t.send(peer, "R", Msg::Mm6);
+                t.state(
+                    ("IKE_MESG_INTERNAL", "IKE_PROCESS_COMPLETE"),
+                    "IKE_R_MM5",
+                    "IKE_P1_COMPLETE",
+                );
+                self.state = RState::Up;
+                out.push(Out::P1State("QM_IDLE", self.conn));
+                if let Some(policy) = self.chosen.clone() {
+                    out.push(Out::P1Up {
+                        lifetime: self.lifetime,
+                        policy,
+                    });
+                }
+            }
+            (RState::Up, Msg::Mm5 { .. }) => {
+                let mut t = self.talk(&mut out);
+                t.say(L::ReceivedPacket, &[&peer, &"R", &"MM_KEY_EXCH"]);
+                t.say(L::Duplicate, &[]);
+            }
+            (RState::Up, Msg::Qm1 { mid, spi, offer }) => self.on_qm1(mid, spi, &offer, &mut out),
+            (RState::Up, Msg::Qm3 { mid }) => {
+                let mut t = self.talk(&mut out);
+                t.say(L::ReceivedPacket, &[&peer, &"R", &"QM_IDLE      "]);
+                t.say(L::DeletingNode, &[&mid, &"QM done (await)"]);
+                t.node_state(
+                    mid,
+                    ("IKE_MESG_FROM_PEER", "IKE_QM_EXCH"),
+                    "IKE_QM_R_QM2",
+                    "IKE_QM_PHASE2_COMPLETE",
+                );
+            }
+            _ => {}
+        }
+        out
+    }
+
+    fn on_mm1(&mut self, offer: &[IsakmpPolicy], out: &mut Vec<Out>) {
+        let peer = self.ctx.peer;
+        let (peer_ptr, handle, sa_ptr) =
+            (self.ids.pointer(), self.ids.pointer(), self.ids.pointer());
+        let key = self.ctx.cfg.key_for(peer).is_some();
+        let (chosen, checks) = phase1::choose_policy(offer, &self.ctx.cfg, key);
+        let mut t = self.talk(out);
+        t.say(L::ReceivedPacket, &[&peer, &"N", &"NEW SA"]);
+        t.say(L::PeerCreated, &[&peer]);
+        t.say(L::NewPeer, &[&peer_ptr, &handle]);
+        t.say(L::LockPeer, &[&peer_ptr, &"crypto_isakmp_process_block"]);
+        t.say(L::LocalPort, &[]);
+        t.say(L::InsertSa, &[&sa_ptr]);
+        t.state(
+            ("IKE_MESG_FROM_PEER", "IKE_MM_EXCH"),
+            "IKE_READY",
+            "IKE_R_MM1",
+        );
+        t.say(L::ProcessingSa, &[&0]);
+        t.say(L::ProcessingVendor, &[]);
+        t.say(L::VendorNatT, &[]);
+        if key {
+            t.say(L::FoundKey, &[&peer]);
+            t.say(L::LocalKeyFound, &[]);
+        }
+        t.say(L::ScanXauth, &[]);
+        for c in &checks {
+            let Some(offered) = offer.get(c.offered_transform.saturating_sub(1)) else {
+                continue;
+            };
+            t.say(
+                L::CheckingTransform,
+                &[&c.offered_transform, &c.responder_priority],
+            );
+            p1_attributes(&mut t, offered);
+            match c.result {
+                CheckResult::Mismatch(m) => {
+                    let line = match m.attr {
+                        crate::ios::model::Attr::Encryption => L::EncryptionMismatch,
+                        crate::ios::model::Attr::Hash => L::HashMismatch,
+                        crate::ios::model::Attr::Group => L::GroupMismatch,
+                        _ => L::AuthMismatch,
+                    };
+                    t.say(line, &[]);
+                    t.say(L::AttsNotAcceptable, &[]);
+                }
+                CheckResult::NoPresharedKey => {
+                    t.say(L::PresharedNoKey, &[]);
+                    t.say(L::AttsNotAcceptable, &[]);
+                }
+                CheckResult::Accepted => {}
+            }
+        }
+        let Some((offered, local)) = chosen else {
+            t.say(L::NoOffers, &[]);
+            t.say(L::P1PolicyNotAcceptable, &[&self.ctx.local, &peer]);
+            // IOS drops the half-made SA; the initiator hears nothing and retransmits.
+            t.say(L::UnlockPeer, &[&peer_ptr]);
+            t.say(L::PeerReap, &[&peer, &peer_ptr]);
+            return;
+        };
+        let lifetime = offered.lifetime.min(local.lifetime);
+        p1_accepted(&mut t, offered.lifetime, lifetime);
+        t.say(L::ProcessingVendor, &[]);
+        t.say(L::VendorUnityMismatch, &[]);
+        t.say(L::VendorNatT, &[]);
+        t.state(
+            ("IKE_MESG_INTERNAL", "IKE_PROCESS_MAIN_MODE"),
+            "IKE_R_MM1",
+            "IKE_R_MM1",
+        );
+        let mut agreed = offered.clone();
+        agreed.lifetime = lifetime;
+        t.send(
+            peer,
+            "R",
+            Msg::Mm2 {
+                chosen: agreed.clone(),
+            },
+        );
+        t.state(
+            ("IKE_MESG_INTERNAL", "IKE_PROCESS_COMPLETE"),
+            "IKE_R_MM1",
+            "IKE_R_MM2",
+        );
+        self.chosen = Some(agreed);
+        self.lifetime = lifetime;
+        self.state = RState::Mm2Sent;
+        out.push(Out::P1State("MM_NO_STATE", 0));
+    }
+
+    fn on_qm1(&mut self, mid: u32, their_spi: u32, offer: &Phase2Offer, out: &mut Vec<Out>) {
+        let peer = self.ctx.peer;
+        let local = self.ctx.local;
+        let verdict = decide_phase2(&self.ctx.cfg, peer, local, offer);
+        let mut t = self.talk(out);
+        t.say(L::ReceivedPacket, &[&peer, &"R", &"QM_IDLE      "]);
+        t.say(L::SetNewNode, &[&mid]);
+        t.say(L::ProcessingHash, &[&mid]);
+        t.say(L::ProcessingSa, &[&mid]);
+        t.say(L::CheckingProposal, &[]);
+        p2_attributes(&mut t, offer);
+        t.say(L::AttsAcceptableP2, &[]);
+        t.ipsec(L::IpsecProposalPart, &[]);
+        let error = match &verdict {
+            P2Verdict::Agreed { .. } => None,
+            P2Verdict::Proxy => {
+                t.ipsec(L::IpsecProxyNotSupported, &[]);
+                Some(32)
+            }
+            P2Verdict::Transform => {
+                let text = offer
+                    .transform_sets
+                    .first()
+                    .map(|s| s.transforms_text())
+                    .unwrap_or_default();
+                t.ipsec(L::IpsecTransformNotSupported, &[&text]);
+                Some(256)
+            }
+            P2Verdict::Pfs => Some(256),
+        };
+        if let Some(error) = error {
+            let (notify_mid, notify_spi) = (self.ids.mid(), self.ids.next() >> 1);
+            t.say(L::PolicyInvalidated, &[&error]);
+            t.say(L::P2NotAcceptable, &[&local, &peer]);
+            t.say(L::SetNewNode, &[&notify_mid]);
+            t.say(L::SendingNotify, &[&notify_spi, &notify_mid]);
+            t.send(
+                peer,
+                "R",
+                Msg::Notify {
+                    mid: notify_mid,
+                    rejected: mid,
+                    spi: notify_spi,
+                },
+            );
+            t.say(L::PurgingNode, &[&notify_mid]);
+            t.say(L::DeletingNodeError, &[&mid, &"QM rejected"]);
+            t.node_state(
+                mid,
+                ("IKE_MESG_FROM_PEER", "IKE_QM_EXCH"),
+                "IKE_QM_READY",
+                "IKE_QM_READY",
+            );
+            return;
+        }
+        let P2Verdict::Agreed {
+            transform,
+            pfs,
+            lifetime_seconds,
+            lifetime_kilobytes,
+            map,
+            seq,
+        } = verdict
+        else {
+            return;
+        };
+        let spi = self.ids.spi();
+        t.say(L::ProcessingNonce, &[&mid]);
+        t.say(L::ProcessingId, &[&mid]);
+        t.say(L::ProcessingId, &[&mid]);
+        t.say(L::QmResponderSpi, &[]);
+        t.node_state(
+            mid,
+            ("IKE_MESG_FROM_PEER", "IKE_QM_EXCH"),
+            "IKE_QM_READY",
+            "IKE_QM_SPI_STARVE",
+        );
+        t.node_state(
+            mid,
+            ("IKE_MESG_INTERNAL", "IKE_GOT_SPI"),
+            "IKE_QM_SPI_STARVE",
+            "IKE_QM_IPSEC_INSTALL_AWAIT",
+        );
+        if self.ctx.ipsec_debug_text {
+            t.ipsec(
+                L::IpsecCreatingSa,
+                &[
+                    &peer,
+                    &format!("{their_spi:08X}"),
+                    &their_spi,
+                    &transform,
+                    &self.conn,
+                ],
+            );
+        }
+        t.say(L::InstallCallback, &[]);
+        t.say(
+            L::Installed,
+            &[&format!("{their_spi:08X}"), &self.ctx.interface],
+        );
+        t.send(
+            peer,
+            "R",
+            Msg::Qm2 {
+                mid,
+                spi,
+                lifetime: lifetime_seconds,
+            },
+        );
+        t.node_state(
+            mid,
+            ("IKE_MESG_FROM_IPSEC", "IKE_SPI_REPLY"),
+            "IKE_QM_IPSEC_INSTALL_AWAIT",
+            "IKE_QM_R_QM2",
+        );
+        let mirrored = offer.proxy.mirrored();
+        out.push(Out::Installed(Install {
+            in_spi: spi,
+            out_spi: their_spi,
+            local: mirrored.local,
+            remote: mirrored.remote,
+            transform,
+            pfs,
+            lifetime_seconds,
+            lifetime_kilobytes,
+            map,
+            seq,
+        }));
+    }
+}
+
+/// The responder's quick mode verdict, step by step through `crate::ios::phase2`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum P2Verdict {
+    Proxy,
+    Transform,
+    Pfs,
+    Agreed {
+        transform: String,
+        pfs: Option<u8>,
+        lifetime_seconds: u32,
+        lifetime_kilobytes: u64,
+        map: String,
+        seq: u32,
+    },
+}
+
+fn decide_phase2(
+    cfg: &RunningConfig,
+    init_addr: Ipv4Addr,
+    resp_addr: Ipv4Addr,
+    offer: &Phase2Offer,
+) -> P2Verdict {
+    let Ok(entries) = phase2::responder_entries(cfg, init_addr, resp_addr) else {
+        return P2Verdict::Proxy;
+    };
+    let view: ProxyId = offer.proxy.mirrored();
+    let Some(entry) = entries.iter().find(|e| phase2::accepts_proxy(e, &view)) else {
+        return P2Verdict::Proxy;
+    };
+    let host_to_host = offer.proxy.local == Wildcard::host(init_addr)
+        && offer.proxy.remote == Wildcard::host(resp_addr);
+    let Some((_, theirs)) =
+        phase2::choose_transform(&offer.transform_sets, &entry.transform_sets, host_to_host)
+    else {
+        return P2Verdict::Transform;
+    };
+    match phase2::check_pfs(offer.pfs, entry.pfs) {
+        Err(_) => P2Verdict::Pfs,
+        Ok(pfs) => P2Verdict::Agreed {
+            transform: theirs.transforms_text(),
+            pfs: pfs.map(|g| g.0),
+            lifetime_seconds: offer.lifetime_seconds.min(entry.lifetime_seconds),
+            lifetime_kilobytes: offer.lifetime_kilobytes.min(entry.lifetime_kilobytes),
+            map: entry.map.clone(),
+            seq: entry.seq,
+        },
+    }
+}

@@ -1,0 +1,306 @@
+//! The routers' crypto and forwarding behaviour: the [`RouterModel`] every lab router uses.
+//!
+//! - [`say`]: the table of debug/syslog lines and how each IOS generation prefixes them.
+//! - [`exchange`]: IKEv1 main mode and quick mode as state types, decided by `crate::ios`.
+//! - [`net`]: the virtual wire (routes, links, faults) and the SA tables.
+//! - [`wire`]: runs one exchange over the wire on the lab clock.
+//! - [`show`]: the show outputs built from that state.
+//!
+//! [`IkeFactory`] parses each router's config with [`crate::ios::parse`] and refuses a config
+//! line it does not understand, naming file, line and column.
+
+pub mod exchange;
+pub mod net;
+pub mod say;
+pub mod show;
+pub mod wire;
+
+use crate::ios::RunningConfig;
+use crate::lab::model::{
+    BoxFuture, CryptoClear, CryptoShow, ModelFactory, NetShow, PingRequest, PingSink, PingSource,
+    RouterModel,
+};
+use crate::lab::router::Router;
+use crate::lab::scenario::{RouterSpec, WireFault};
+use net::{Net, Node};
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Builds the IKE model for every router of a scenario.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IkeFactory;
+
+/// Parses a router's config; the first line `crate::ios` does not understand is an error
+/// `FILE:LINE:COLUMN: message`.
+pub fn parse_config(scenario: &str, spec: &RouterSpec) -> anyhow::Result<RunningConfig> {
+    let parsed = crate::ios::parse(&spec.config);
+    if let Some(d) = parsed.unknown.first() {
+        anyhow::bail!(
+            "{scenario}/{}:{}:{}: {} ({})",
+            spec.config_file,
+            d.line,
+            d.column,
+            d.message,
+            d.text.trim()
+        );
+    }
+    Ok(parsed.config)
+}
+
+/// The interface a router uses toward the other routers: the one carrying a crypto map, else
+/// the one its routes use to reach another router's address.
+fn outside_interfaces(cfg: &RunningConfig, others: &[&RunningConfig]) -> BTreeSet<String> {
+    let mapped: BTreeSet<String> = cfg
+        .interfaces
+        .iter()
+        .filter(|i| i.crypto_map.is_some())
+        .map(|i| i.name.clone())
+        .collect();
+    if !mapped.is_empty() {
+        return mapped;
+    }
+    others
+        .iter()
+        .flat_map(|o| o.interfaces.iter().filter_map(|i| i.address))
+        .filter_map(|a| cfg.route_to(a.addr).map(|r| r.interface))
+        .take(1)
+        .collect()
+}
+
+fn seed(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// Builds the shared network for `routers`.
+pub fn build_net(routers: &[Arc<Router>]) -> anyhow::Result<Arc<Net>> {
+    let Some(first) = routers.first() else {
+        anyhow::bail!("a lab needs at least one router");
+    };
+    let configs: Vec<RunningConfig> = routers
+        .iter()
+        .map(|r| parse_config(&r.scenario, &r.spec))
+        .collect::<anyhow::Result<_>>()?;
+    let mut nodes = Vec::with_capacity(routers.len());
+    for (i, (router, cfg)) in routers.iter().zip(&configs).enumerate() {
+        let others: Vec<&RunningConfig> = configs
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, c)| c)
+            .collect();
+        let faults = router.spec.faults.clone();
+        let mut routing = cfg.clone();
+        let mut link_down = BTreeSet::new();
+        if faults.contains(&WireFault::LinkDown) {
+            link_down = outside_interfaces(cfg, &others);
+            for iface in routing.interfaces.iter_mut() {
+                if link_down.contains(&iface.name) {
+                    iface.shutdown = true;
+                }
+            }
+        }
+        if faults.contains(&WireFault::NoRoute) {
+            // The routes toward the other routers' addresses are withdrawn.
+            let peers: Vec<Ipv4Addr> = others
+                .iter()
+                .flat_map(|o| {
+                    o.interfaces
+                        .iter()
+                        .filter_map(|i| i.address.map(|a| a.addr))
+                })
+                .collect();
+            routing
+                .routes
+                .retain(|r| !peers.iter().any(|p| r.prefix.contains(*p)));
+        }
+        nodes.push(Node {
+            router: router.clone(),
+            cfg: Arc::new(cfg.clone()),
+            routing,
+            faults,
+            link_down,
+        });
+    }
+    let clock = first.clock.clone();
+    Ok(Arc::new(Net::new(nodes, clock, seed(&first.scenario))))
+}
+
+impl ModelFactory for IkeFactory {
+    fn build(&self, routers: &[Arc<Router>]) -> anyhow::Result<Vec<Arc<dyn RouterModel>>> {
+        let net = build_net(routers)?;
+        Ok((0..routers.len())
+            .map(|node| {
+                Arc::new(IkeModel {
+                    net: net.clone(),
+                    node,
+                }) as Arc<dyn RouterModel>
+            })
+            .collect())
+    }
+}
+
+/// One router's view of the shared network.
+pub struct IkeModel {
+    pub net: Arc<Net>,
+    pub node: usize,
+}
+
+impl IkeModel {
+    fn ping_source(&self, request: &PingRequest) -> Option<Ipv4Addr> {
+        let node = &self.net.nodes[self.node];
+        match &request.source {
+            Some(PingSource::Address(a)) => Some(*a),
+            Some(PingSource::Interface(name)) => node
+                .cfg
+                .interface(name)
+                .and_then(|i| i.address)
+                .map(|a| a.addr),
+            None => {
+                let route = node.routing.route_to(request.target)?;
+                node.cfg.ike_source(&route.interface).or_else(|| {
+                    node.cfg
+                        .interface(&route.interface)
+                        .and_then(|i| i.address)
+                        .map(|a| a.addr)
+                })
+            }
+        }
+    }
+}
+
+impl RouterModel for IkeModel {
+    fn show_crypto(&self, query: &CryptoShow) -> Vec<String> {
+        let now = self.net.clock.now();
+        let s = self.net.lock();
+        let p1: Vec<&net::P1Sa> = s.p1.iter().filter(|p| p.owner == self.node).collect();
+        let p2: Vec<&net::P2Sa> = s.p2.iter().filter(|p| p.owner == self.node).collect();
+        match query {
+            CryptoShow::IsakmpSa { detail: false } => show::isakmp_sa(&p1),
+            CryptoShow::IsakmpSa { detail: true } => show::isakmp_sa_detail(
+                &p1,
+                |sa| if sa.dst == sa.peer { sa.src } else { sa.dst },
+                now,
+            ),
+            CryptoShow::IsakmpPolicy => show::isakmp_policy(&self.net.nodes[self.node].cfg),
+            CryptoShow::IpsecSa { peer, .. } => {
+                show::ipsec_sa(&self.net, self.node, &p2, *peer, now)
+            }
+            CryptoShow::Session { detail } => {
+                show::session(&self.net, self.node, &p1, &p2, *detail, now)
+            }
+            CryptoShow::Map => show::crypto_map(&self.net, self.node, &p1),
+        }
+    }
+
+    fn show_net(&self, query: &NetShow) -> Vec<String> {
+        match query {
+            NetShow::IpRoute => show::ip_route(&self.net, self.node),
+            NetShow::IpInterfaceBrief => show::ip_interface_brief(&self.net, self.node),
+            NetShow::Udp => show::udp(&self.net, self.node),
+        }
+    }
+
+    fn clear_crypto(&self, what: &CryptoClear) -> Vec<String> {
+        let mut s = self.net.lock();
+        let me = self.node;
+        let (p1, p2, peer) = match what {
+            CryptoClear::Sa { peer } => (false, true, *peer),
+            CryptoClear::Session { remote } => (true, true, *remote),
+            CryptoClear::Isakmp { .. } => (true, false, None),
+        };
+        let hit = |owner: usize, p: Ipv4Addr| owner == me && peer.is_none_or(|x| x == p);
+        if p2 {
+            // IOS tells the peer (a DELETE notify), so its half of each pair goes too.
+            let gone: Vec<(u32, u32)> =
+                s.p2.iter()
+                    .filter(|x| hit(x.owner, x.peer))
+                    .map(|x| (x.sa.in_spi, x.sa.out_spi))
+                    .collect();
+            s.p2.retain(|x| {
+                !hit(x.owner, x.peer)
+                    && !gone
+                        .iter()
+                        .any(|(i, o)| x.sa.in_spi == *o && x.sa.out_spi == *i)
+            });
+        }
+        if p1 {
+            let peers: Vec<Ipv4Addr> =
+                s.p1.iter()
+                    .filter(|x| hit(x.owner, x.peer))
+                    .map(|x| x.peer)
+                    .collect();
+            s.p1.retain(|x| !hit(x.owner, x.peer));
+            let local: Vec<Ipv4Addr> = self.net.nodes[me]
+                .cfg
+                .interfaces
+                .iter()
+                .filter_map(|i| i.address.map(|a| a.addr))
+                .collect();
+            s.p1.retain(|x| {
+                !(peers.iter().any(|p| self.net.owner_of(*p) == Some(x.owner))
+                    && local.contains(&x.peer))
+            });
+            s.sessions.retain(|x| {
+                !((x.a == me || x.b == me)
+                    && (peers.contains(&x.a_addr) || peers.contains(&x.b_addr)))
+            });
+        }
+        Vec::new()
+    }
+
+    fn ping(&self, request: PingRequest, out: PingSink) -> BoxFuture<'static, ()> {
+        let net = self.net.clone();
+        let node = self.node;
+        let source = self.ping_source(&request);
+        Box::pin(async move {
+            out.write("Type escape sequence to abort.\n");
+            out.write(format!(
+                "Sending {}, {}-byte ICMP Echos to {}, timeout is {} seconds:\n",
+                request.repeat, request.size, request.target, request.timeout_secs
+            ));
+            let Some(src) = source else {
+                out.write("% Invalid source address- IP address not on any of our up interfaces\n");
+                return;
+            };
+            if request.source.is_some() {
+                out.write(format!("Packet sent with a source address of {src} \n"));
+            }
+            let mut ok = 0u32;
+            for _ in 0..request.repeat {
+                if net.echo(node, src, request.target) {
+                    ok += 1;
+                    net.clock.sleep(Duration::from_millis(1)).await;
+                    if !out.write("!") {
+                        return;
+                    }
+                } else {
+                    net.clock
+                        .sleep(Duration::from_secs(u64::from(request.timeout_secs)))
+                        .await;
+                    if !out.write(".") {
+                        return;
+                    }
+                }
+            }
+            let percent = ok * 100 / request.repeat.max(1);
+            if ok > 0 {
+                out.write(format!(
+                    "\nSuccess rate is {percent} percent ({ok}/{}), round-trip min/avg/max = 1/1/4 ms\n",
+                    request.repeat
+                ));
+            } else {
+                out.write(format!(
+                    "\nSuccess rate is 0 percent (0/{})\n",
+                    request.repeat
+                ));
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

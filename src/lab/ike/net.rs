@@ -1,0 +1,468 @@
+//! The virtual network: every router's parsed config, its wire faults, the SAs it holds, and
+//! how a packet gets from one router to another (routes, link state, filters).
+//!
+//! Outside interfaces sit on one shared wire; a next hop that no lab router owns is the
+//! provider, which delivers to any router address. Faults act where they would on a real
+//! path: `udp500_filtered` and `esp_filtered` drop that protocol toward the router,
+//! `link_down` takes its outside interface down, `no_route` withdraws its static routes
+//! toward the peers.
+
+use super::exchange::{Ids, Install, Msg, Out, Responder};
+use crate::ios::acl::{Packet, Protocol};
+use crate::ios::model::{IsakmpPolicy, RunningConfig};
+use crate::ios::phase2;
+use crate::lab::clock::{LabClock, LabTime};
+use crate::lab::router::{DebugKind, Router};
+use crate::lab::scenario::WireFault;
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proto {
+    Icmp,
+    Udp500,
+    Esp,
+}
+
+/// One router on the wire.
+#[derive(Debug)]
+pub struct Node {
+    pub router: Arc<Router>,
+    /// The config as written.
+    pub cfg: Arc<RunningConfig>,
+    /// The config as forwarding sees it: down links shut, withdrawn routes gone.
+    pub routing: RunningConfig,
+    pub faults: Vec<WireFault>,
+    /// Interfaces whose link is down (`down down` in `show ip interface brief`).
+    pub link_down: BTreeSet<String>,
+}
+
+impl Node {
+    fn owns(&self, addr: Ipv4Addr) -> bool {
+        self.routing
+            .interfaces
+            .iter()
+            .any(|i| !i.shutdown && i.owns(addr))
+    }
+
+    /// UDP 500 is open only with ISAKMP on and a crypto map applied somewhere.
+    pub fn listens_ike(&self) -> bool {
+        self.cfg.isakmp_enabled
+            && self
+                .routing
+                .interfaces
+                .iter()
+                .any(|i| !i.shutdown && i.crypto_map.is_some())
+    }
+
+    pub fn has(&self, fault: WireFault) -> bool {
+        self.faults.contains(&fault)
+    }
+}
+
+/// A phase 1 SA as `show crypto isakmp sa` lists it.
+#[derive(Debug, Clone)]
+pub struct P1Sa {
+    pub owner: usize,
+    pub dst: Ipv4Addr,
+    pub src: Ipv4Addr,
+    pub peer: Ipv4Addr,
+    pub state: &'static str,
+    pub conn: u32,
+    pub deleted: bool,
+    pub policy: Option<IsakmpPolicy>,
+    pub lifetime: u32,
+    pub since: LabTime,
+}
+
+/// One installed IPsec SA pair (inbound and outbound) on one router.
+#[derive(Debug, Clone)]
+pub struct P2Sa {
+    pub id: u64,
+    pub owner: usize,
+    pub interface: String,
+    pub local_addr: Ipv4Addr,
+    pub peer: Ipv4Addr,
+    pub sa: Install,
+    pub conn: u32,
+    pub since: LabTime,
+    pub encaps: u64,
+    pub decaps: u64,
+}
+
+/// A phase 1 relation between two routers, kept so later quick modes reuse it.
+#[derive(Debug)]
+pub struct Session {
+    pub a: usize,
+    pub b: usize,
+    pub a_addr: Ipv4Addr,
+    pub b_addr: Ipv4Addr,
+    pub a_conn: u32,
+    pub responder: Responder,
+}
+
+#[derive(Debug)]
+pub struct State {
+    pub ids: Ids,
+    next_conn: Vec<u32>,
+    next_sa: u64,
+    pub p1: Vec<P1Sa>,
+    pub p2: Vec<P2Sa>,
+    /// Exchanges in progress: (initiator, peer address).
+    pub running: BTreeSet<(usize, Ipv4Addr)>,
+    pub sessions: Vec<Session>,
+}
+
+#[derive(Debug)]
+pub struct Net {
+    pub nodes: Vec<Node>,
+    pub clock: LabClock,
+    state: Mutex<State>,
+}
+
+/// What applying a step's outputs left for the wire.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub send: Vec<Msg>,
+    pub timer: Option<Duration>,
+    pub finished: bool,
+}
+
+impl Net {
+    pub fn new(nodes: Vec<Node>, clock: LabClock, seed: u64) -> Net {
+        let n = nodes.len();
+        Net {
+            nodes,
+            clock,
+            state: Mutex::new(State {
+                ids: Ids::new(seed),
+                next_conn: vec![super::exchange::FIRST_CONN_ID; n],
+                next_sa: 1,
+                p1: Vec::new(),
+                p2: Vec::new(),
+                running: BTreeSet::new(),
+                sessions: Vec::new(),
+            }),
+        }
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        // Plain data: still consistent if a holder panicked.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn alloc_conn(&self, node: usize) -> u32 {
+        let mut s = self.lock();
+        let Some(c) = s.next_conn.get_mut(node) else {
+            return super::exchange::FIRST_CONN_ID;
+        };
+        let id = *c;
+        *c += 1;
+        id
+    }
+
+    pub fn owner_of(&self, addr: Ipv4Addr) -> Option<usize> {
+        self.nodes.iter().position(|n| n.owns(addr))
+    }
+
+    /// Sends one packet from `from` toward `dst`; the router it reaches, if any.
+    pub fn deliver(&self, from: usize, dst: Ipv4Addr, proto: Proto) -> Option<usize> {
+        let node = self.nodes.get(from)?;
+        if node.owns(dst) {
+            return Some(from);
+        }
+        let route = node.routing.route_to(dst)?;
+        let target = self.owner_of(dst)?;
+        if route.next_hop != dst
+            && let Some(hop) = self.owner_of(route.next_hop)
+            && hop != target
+        {
+            // Transit through a third lab router is not modelled.
+            return None;
+        }
+        let t = &self.nodes[target];
+        let filtered = match proto {
+            Proto::Udp500 => t.has(WireFault::Udp500Filtered),
+            Proto::Esp => t.has(WireFault::EspFiltered),
+            Proto::Icmp => false,
+        };
+        // The far side must be able to answer on the same wire: its own route back decides
+        // for replies, which go through `deliver` again.
+        (!filtered).then_some(target)
+    }
+
+    /// Publishes a step's lines on `node` and records its SA changes.
+    pub fn apply(
+        self: &Arc<Self>,
+        node: usize,
+        peer: Ipv4Addr,
+        local: Ipv4Addr,
+        outs: Vec<Out>,
+    ) -> Applied {
+        let mut applied = Applied::default();
+        let Some(n) = self.nodes.get(node) else {
+            return applied;
+        };
+        let router = &n.router;
+        for out in outs {
+            match out {
+                Out::Isakmp(text) => {
+                    router.debug_line(DebugKind::CryptoIsakmp, Some(peer), &text);
+                }
+                Out::Ipsec(text) => {
+                    router.debug_line(DebugKind::CryptoIpsec, Some(peer), &text);
+                }
+                Out::Syslog(text) => router.log_stamped(&text),
+                Out::Send(m) => applied.send.push(m),
+                Out::Timer(d) => applied.timer = Some(d),
+                Out::Finished { .. } => applied.finished = true,
+                Out::P1State(state, conn) => self.p1_state(node, peer, local, state, conn),
+                Out::P1Up { lifetime, policy } => {
+                    let mut s = self.lock();
+                    let now = self.clock.now();
+                    if let Some(sa) =
+                        s.p1.iter_mut()
+                            .find(|p| p.owner == node && p.peer == peer && !p.deleted)
+                    {
+                        sa.policy = Some(policy);
+                        sa.lifetime = lifetime;
+                        sa.since = now;
+                    }
+                    drop(s);
+                    self.expire_p1(node, peer, lifetime);
+                }
+                Out::P1Deleted => {
+                    let mut s = self.lock();
+                    for sa in
+                        s.p1.iter_mut()
+                            .filter(|p| p.owner == node && p.peer == peer)
+                    {
+                        sa.deleted = true;
+                    }
+                }
+                Out::Installed(sa) => {
+                    let interface = n
+                        .routing
+                        .route_to(peer)
+                        .map(|r| r.interface)
+                        .unwrap_or_default();
+                    let seconds = sa.lifetime_seconds;
+                    let mut s = self.lock();
+                    let conn =
+                        s.p1.iter()
+                            .find(|p| p.owner == node && p.peer == peer && !p.deleted)
+                            .map_or(0, |p| p.conn);
+                    let id = s.next_sa;
+                    s.next_sa += 1;
+                    // A new pair for the same flow replaces the old one, as a rekey would.
+                    s.p2.retain(|p| {
+                        !(p.owner == node
+                            && p.peer == peer
+                            && p.sa.local == sa.local
+                            && p.sa.remote == sa.remote)
+                    });
+                    s.p2.push(P2Sa {
+                        id,
+                        owner: node,
+                        interface,
+                        local_addr: local,
+                        peer,
+                        sa,
+                        conn: conn + 1000,
+                        since: self.clock.now(),
+                        encaps: 0,
+                        decaps: 0,
+                    });
+                    drop(s);
+                    self.expire_p2(id, seconds);
+                }
+            }
+        }
+        applied
+    }
+
+    fn p1_state(
+        &self,
+        node: usize,
+        peer: Ipv4Addr,
+        local: Ipv4Addr,
+        state: &'static str,
+        conn: u32,
+    ) {
+        let mut s = self.lock();
+        let initiator = s.running.contains(&(node, peer));
+        if let Some(sa) =
+            s.p1.iter_mut()
+                .find(|p| p.owner == node && p.peer == peer && !p.deleted)
+        {
+            sa.state = state;
+            sa.conn = conn;
+            return;
+        }
+        s.p1.retain(|p| !(p.owner == node && p.peer == peer));
+        let (dst, src) = if initiator {
+            (peer, local)
+        } else {
+            (local, peer)
+        };
+        s.p1.push(P1Sa {
+            owner: node,
+            dst,
+            src,
+            peer,
+            state,
+            conn,
+            deleted: false,
+            policy: None,
+            lifetime: 0,
+            since: self.clock.now(),
+        });
+    }
+
+    fn expire_p1(self: &Arc<Self>, node: usize, peer: Ipv4Addr, seconds: u32) {
+        let net = self.clone();
+        let since = self.clock.now();
+        tokio::spawn(async move {
+            net.clock
+                .sleep(Duration::from_secs(u64::from(seconds)))
+                .await;
+            let mut s = net.lock();
+            s.p1.retain(|p| !(p.owner == node && p.peer == peer && p.since == since));
+            s.sessions.retain(|x| {
+                !((x.a == node || x.b == node) && (x.a_addr == peer || x.b_addr == peer))
+            });
+        });
+    }
+
+    fn expire_p2(self: &Arc<Self>, id: u64, seconds: u32) {
+        let net = self.clone();
+        tokio::spawn(async move {
+            net.clock
+                .sleep(Duration::from_secs(u64::from(seconds)))
+                .await;
+            net.lock().p2.retain(|p| p.id != id);
+        });
+    }
+
+    /// One echo request from `from` (source `src`) to `dst`: did the reply come back?
+    pub fn echo(self: &Arc<Self>, from: usize, src: Ipv4Addr, dst: Ipv4Addr) -> bool {
+        match self.nodes.get(from) {
+            Some(n) if n.owns(dst) => true,
+            Some(_) => self.send_ip(from, src, dst, false),
+            None => false,
+        }
+    }
+
+    fn send_ip(
+        self: &Arc<Self>,
+        from: usize,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        is_reply: bool,
+    ) -> bool {
+        let node = &self.nodes[from];
+        let Some(route) = node.routing.route_to(dst) else {
+            return false;
+        };
+        let packet = Packet::new(Protocol::Icmp, src, dst);
+        let has_map = node
+            .routing
+            .interface(&route.interface)
+            .is_some_and(|i| i.crypto_map.is_some());
+        if has_map && let Ok(entry) = phase2::interesting_packet(&node.cfg, &packet) {
+            let Some(peer) = entry.peers.first().map(|p| p.addr) else {
+                return false;
+            };
+            let out_spi = {
+                let mut s = self.lock();
+                let found = s.p2.iter_mut().find(|p| {
+                    p.owner == from
+                        && p.peer == peer
+                        && p.sa.local.matches(src)
+                        && p.sa.remote.matches(dst)
+                });
+                found.map(|p| {
+                    p.encaps += 1;
+                    p.sa.out_spi
+                })
+            };
+            let Some(out_spi) = out_spi else {
+                self.start_ike(from, &route.interface, peer, &packet);
+                return false;
+            };
+            let Some(target) = self.deliver(from, peer, Proto::Esp) else {
+                return false;
+            };
+            let decrypted = {
+                let mut s = self.lock();
+                let found =
+                    s.p2.iter_mut()
+                        .find(|p| p.owner == target && p.sa.in_spi == out_spi);
+                found.map(|p| p.decaps += 1).is_some()
+            };
+            if !decrypted {
+                return false;
+            }
+            return self.arrive(target, src, dst, is_reply, true);
+        }
+        let Some(target) = self.deliver(from, dst, Proto::Icmp) else {
+            return false;
+        };
+        self.arrive(target, src, dst, is_reply, false)
+    }
+
+    /// A packet reached router `at`: IOS drops clear traffic its crypto map says must be
+    /// encrypted; otherwise the router answers pings to its own addresses.
+    fn arrive(
+        self: &Arc<Self>,
+        at: usize,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        is_reply: bool,
+        encrypted: bool,
+    ) -> bool {
+        let node = &self.nodes[at];
+        if !encrypted {
+            let back = Packet::new(Protocol::Icmp, dst, src);
+            let ingress = node.routing.route_to(src).map(|r| r.interface);
+            let protected = phase2::interesting_packet(&node.cfg, &back).is_ok()
+                && ingress
+                    .as_deref()
+                    .and_then(|i| node.routing.interface(i))
+                    .is_some_and(|i| i.crypto_map.is_some());
+            if protected {
+                node.router.log_stamped(&format!(
+                    "%CRYPTO-4-RECVD_PKT_NOT_IPSEC: Rec'd packet not an IPSEC packet.\r\n\t(ip) vrf/dest_addr= /{dst}, src_addr= {src}, prot= 1"
+                ));
+                return false;
+            }
+        }
+        if !node.owns(dst) {
+            return false;
+        }
+        is_reply || self.send_ip(at, dst, src, true)
+    }
+
+    /// Interesting traffic with no SA: start (or join) the exchange toward `peer`.
+    fn start_ike(self: &Arc<Self>, from: usize, interface: &str, peer: Ipv4Addr, packet: &Packet) {
+        let node = &self.nodes[from];
+        if !node.cfg.isakmp_enabled {
+            return;
+        }
+        let Ok(offer) = phase2::initiator_offer(&node.cfg, packet, peer) else {
+            return;
+        };
+        let Some(local) = node.cfg.ike_source(interface) else {
+            return;
+        };
+        {
+            let mut s = self.lock();
+            if !s.running.insert((from, peer)) {
+                return;
+            }
+        }
+        tokio::spawn(super::wire::run(self.clone(), from, local, peer, offer));
+    }
+}

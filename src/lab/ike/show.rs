@@ -1,0 +1,603 @@
+//! What the crypto and network `show` commands print, from the configs and the SA state, in
+//! IOS's layout (each output parses with `crate::engine::parse::show` with nothing left over).
+
+use super::net::{Net, P1Sa, P2Sa};
+use crate::ios::Wildcard;
+use crate::ios::model::{AuthMethod, Encryption, Hash, IsakmpPolicy, RunningConfig};
+use crate::lab::clock::LabTime;
+use std::net::Ipv4Addr;
+
+fn lines(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn remaining(since: LabTime, now: LabTime, lifetime: u32) -> u64 {
+    let used = now.unix_ms.saturating_sub(since.unix_ms) / 1000;
+    u64::from(lifetime).saturating_sub(used)
+}
+
+fn hms(secs: u64) -> String {
+    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// `show crypto isakmp sa`
+pub fn isakmp_sa(p1: &[&P1Sa]) -> Vec<String> {
+    let mut out = lines(&[
+        "IPv4 Crypto ISAKMP SA",
+        "dst             src             state          conn-id status",
+    ]);
+    for sa in p1 {
+        let status = if sa.deleted {
+            "ACTIVE (deleted)"
+        } else {
+            "ACTIVE"
+        };
+        out.push(format!(
+            "{:<15} {:<15} {:<14} {:>7} {status}",
+            sa.dst.to_string(),
+            sa.src.to_string(),
+            sa.state,
+            sa.conn
+        ));
+    }
+    out.extend(lines(&["", "IPv6 Crypto ISAKMP SA", ""]));
+    out
+}
+
+fn short_words(p: &IsakmpPolicy) -> (&'static str, &'static str, &'static str) {
+    let enc = match p.encryption {
+        Encryption::Des => "des",
+        Encryption::TripleDes => "3des",
+        _ => "aes",
+    };
+    let hash = match p.hash {
+        Hash::Md5 => "md5",
+        Hash::Sha => "sha",
+        Hash::Sha256 => "sha256",
+        Hash::Sha384 => "sha384",
+        Hash::Sha512 => "sha512",
+    };
+    let auth = match p.auth {
+        AuthMethod::PreShare => "psk",
+        AuthMethod::RsaSig => "rsig",
+        AuthMethod::RsaEncr => "renc",
+    };
+    (enc, hash, auth)
+}
+
+/// `show crypto isakmp sa detail`
+pub fn isakmp_sa_detail(
+    p1: &[&P1Sa],
+    local_of: impl Fn(&P1Sa) -> Ipv4Addr,
+    now: LabTime,
+) -> Vec<String> {
+    let mut out = lines(&[
+        "Codes: C - IKE configuration mode, D - Dead Peer Detection",
+        "       K - Keepalives, N - NAT-traversal",
+        "       T - cTCP encapsulation, X - IKE Extended Authentication",
+        "       psk - Preshared key, rsig - RSA signature",
+        "       renc - RSA encryption",
+        "IPv4 Crypto ISAKMP SA",
+        "",
+        "C-id  Local           Remote          I-VRF  Status Encr Hash   Auth DH Lifetime Cap.",
+        "",
+    ]);
+    for sa in p1 {
+        let Some(p) = &sa.policy else { continue };
+        let (enc, hash, auth) = short_words(p);
+        let left = hms(remaining(sa.since, now, sa.lifetime));
+        out.push(format!(
+            "{:<5} {:<15} {:<15}        ACTIVE {enc:<4} {hash:<6} {auth:<4} {:<2} {left}  D",
+            sa.conn,
+            local_of(sa).to_string(),
+            sa.peer.to_string(),
+            p.group
+        ));
+        out.push(format!(
+            "       Engine-id:Conn-id =  SW:{}",
+            sa.conn.saturating_sub(1000)
+        ));
+        out.push(String::new());
+    }
+    out.extend(lines(&["IPv6 Crypto ISAKMP SA", ""]));
+    out
+}
+
+fn encryption_long(e: Encryption) -> &'static str {
+    match e {
+        Encryption::Des => "DES - Data Encryption Standard (56 bit keys).",
+        Encryption::TripleDes => "Three key triple DES",
+        Encryption::Aes128 => "AES - Advanced Encryption Standard (128 bit keys).",
+        Encryption::Aes192 => "AES - Advanced Encryption Standard (192 bit keys).",
+        Encryption::Aes256 => "AES - Advanced Encryption Standard (256 bit keys).",
+    }
+}
+
+fn hash_long(h: Hash) -> &'static str {
+    match h {
+        Hash::Md5 => "Message Digest 5",
+        Hash::Sha => "Secure Hash Standard",
+        Hash::Sha256 => "Secure Hash Standard 2 (256 bit)",
+        Hash::Sha384 => "Secure Hash Standard 2 (384 bit)",
+        Hash::Sha512 => "Secure Hash Standard 2 (512 bit)",
+    }
+}
+
+fn auth_long(a: AuthMethod) -> &'static str {
+    match a {
+        AuthMethod::PreShare => "Pre-Shared Key",
+        AuthMethod::RsaSig => "Rivest-Shamir-Adleman Signature",
+        AuthMethod::RsaEncr => "Rivest-Shamir-Adleman Encryption",
+    }
+}
+
+fn group_long(g: u8) -> String {
+    let bits = match g {
+        1 => "768 bit",
+        2 => "1024 bit",
+        5 => "1536 bit",
+        14 => "2048 bit",
+        15 => "3072 bit",
+        16 => "4096 bit",
+        19 => "256 bit ecp",
+        20 => "384 bit ecp",
+        21 => "521 bit ecp",
+        _ => "2048 bit, 256 bit subgroup",
+    };
+    format!("#{g} ({bits})")
+}
+
+/// `show crypto isakmp policy`
+pub fn isakmp_policy(cfg: &RunningConfig) -> Vec<String> {
+    let mut out = vec![String::new(), "Global IKE policy".to_string()];
+    for p in cfg.policies_with_default() {
+        if p.priority == crate::ios::model::DEFAULT_SUITE_PRIORITY {
+            out.push("Default protection suite".into());
+        } else {
+            out.push(format!("Protection suite of priority {}", p.priority));
+        }
+        out.push(format!(
+            "\tencryption algorithm:\t{}",
+            encryption_long(p.encryption)
+        ));
+        out.push(format!("\thash algorithm:\t\t{}", hash_long(p.hash)));
+        out.push(format!("\tauthentication method:\t{}", auth_long(p.auth)));
+        out.push(format!(
+            "\tDiffie-Hellman group:\t{}",
+            group_long(p.group.0)
+        ));
+        out.push(format!(
+            "\tlifetime:\t\t{} seconds, no volume limit",
+            p.lifetime
+        ));
+    }
+    out
+}
+
+fn ident(w: &Wildcard) -> String {
+    match w.to_net() {
+        Some(n) => format!("{}/{}", n.network(), n.mask()),
+        None => format!("{}/{}", w.addr, w.wildcard),
+    }
+}
+
+/// `esp-aes 256 esp-sha-hmac` (config) → `esp-256-aes esp-sha-hmac` (show output).
+fn show_transform(t: &str) -> String {
+    t.replace("esp-aes 256", "esp-256-aes")
+        .replace("esp-aes 192", "esp-192-aes")
+}
+
+fn spi_text(spi: u32) -> String {
+    format!("0x{spi:08X}({spi})")
+}
+
+/// `show crypto ipsec sa`
+pub fn ipsec_sa(
+    net: &Net,
+    node: usize,
+    p2: &[&P2Sa],
+    peer: Option<Ipv4Addr>,
+    now: LabTime,
+) -> Vec<String> {
+    let cfg = &net.nodes[node].routing;
+    let mut out = Vec::new();
+    for iface in cfg.interfaces.iter().filter(|i| i.crypto_map.is_some()) {
+        let Some(map) = &iface.crypto_map else {
+            continue;
+        };
+        let local = net.nodes[node].cfg.ike_source(&iface.name);
+        out.push(String::new());
+        out.push(format!("interface: {}", iface.name));
+        out.push(format!(
+            "    Crypto map tag: {map}, local addr {}",
+            local.map_or("0.0.0.0".to_string(), |a| a.to_string())
+        ));
+        for sa in p2
+            .iter()
+            .filter(|s| s.interface.eq_ignore_ascii_case(&iface.name))
+            .filter(|s| peer.is_none_or(|p| p == s.peer))
+        {
+            let left = remaining(sa.since, now, sa.sa.lifetime_seconds);
+            let kb = sa.sa.lifetime_kilobytes;
+            let pfs = match sa.sa.pfs {
+                Some(g) => format!("PFS (Y/N): Y, DH group: group{g}"),
+                None => "PFS (Y/N): N, DH group: none".to_string(),
+            };
+            out.push(String::new());
+            out.push("   protected vrf: (none)".into());
+            out.push(format!(
+                "   local  ident (addr/mask/prot/port): ({}/0/0)",
+                ident(&sa.sa.local)
+            ));
+            out.push(format!(
+                "   remote ident (addr/mask/prot/port): ({}/0/0)",
+                ident(&sa.sa.remote)
+            ));
+            out.push(format!("   current_peer {} port 500", sa.peer));
+            out.push("     PERMIT, flags={origin_is_acl,}".into());
+            out.push(format!(
+                "    #pkts encaps: {0}, #pkts encrypt: {0}, #pkts digest: {0}",
+                sa.encaps
+            ));
+            out.push(format!(
+                "    #pkts decaps: {0}, #pkts decrypt: {0}, #pkts verify: {0}",
+                sa.decaps
+            ));
+            out.push("    #pkts compressed: 0, #pkts decompressed: 0".into());
+            out.push("    #pkts not compressed: 0, #pkts compr. failed: 0".into());
+            out.push("    #pkts not decompressed: 0, #pkts decompress failed: 0".into());
+            out.push("    #send errors 0, #recv errors 0".into());
+            out.push(String::new());
+            out.push(format!(
+                "     local crypto endpt.: {}, remote crypto endpt.: {}",
+                sa.local_addr, sa.peer
+            ));
+            out.push(format!(
+                "     plaintext mtu 1438, path mtu 1500, ip mtu 1500, ip mtu idb {}",
+                iface.name
+            ));
+            out.push(format!(
+                "     current outbound spi: {}",
+                spi_text(sa.sa.out_spi)
+            ));
+            out.push(format!("     {pfs}"));
+            for (dir, spi) in [("inbound", sa.sa.in_spi), ("outbound", sa.sa.out_spi)] {
+                out.push(String::new());
+                out.push(format!("     {dir} esp sas:"));
+                out.push(format!("      spi: {}", spi_text(spi)));
+                out.push(format!(
+                    "        transform: {} ,",
+                    show_transform(&sa.sa.transform)
+                ));
+                out.push("        in use settings ={Tunnel, }".into());
+                out.push(format!(
+                    "        conn id: {}, flow_id: SW:{}, sibling_flags 80000046, crypto map: {}",
+                    sa.conn,
+                    sa.conn.saturating_sub(2000),
+                    sa.sa.map
+                ));
+                out.push(format!(
+                    "        sa timing: remaining key lifetime (k/sec): ({kb}/{left})"
+                ));
+                out.push("        IV size: 16 bytes".into());
+                out.push("        replay detection support: Y".into());
+                out.push("        Status: ACTIVE".into());
+                out.push(String::new());
+                out.push(format!("     {dir} ah sas:"));
+                out.push(String::new());
+                out.push(format!("     {dir} pcp sas:"));
+            }
+        }
+    }
+    out
+}
+
+/// `show crypto session [detail]`
+pub fn session(
+    net: &Net,
+    node: usize,
+    p1: &[&P1Sa],
+    p2: &[&P2Sa],
+    detail: bool,
+    now: LabTime,
+) -> Vec<String> {
+    let n = &net.nodes[node];
+    let mut out = vec!["Crypto session current status".to_string(), String::new()];
+    if detail {
+        out.extend(lines(&[
+            "Code: C - IKE Configuration mode, D - Dead Peer Detection     ",
+            "K - Keepalives, N - NAT-traversal, T - cTCP encapsulation     ",
+            "X - IKE Extended Authentication, F - IKE Fragmentation",
+            "R - IKE Auto Reconnect, U - IKE Dynamic Route Update",
+            "",
+        ]));
+    }
+    for iface in n
+        .routing
+        .interfaces
+        .iter()
+        .filter(|i| i.crypto_map.is_some())
+    {
+        let entries = n.cfg.crypto_map_on_interface(&iface.name);
+        let local = n
+            .cfg
+            .ike_source(&iface.name)
+            .unwrap_or(Ipv4Addr::UNSPECIFIED);
+        let mut peers: Vec<Ipv4Addr> = entries
+            .iter()
+            .flat_map(|e| e.peers.iter().map(|p| p.addr))
+            .collect();
+        peers.dedup();
+        for peer in peers {
+            let ike = p1.iter().find(|s| s.peer == peer);
+            let sas: Vec<&&P2Sa> = p2.iter().filter(|s| s.peer == peer).collect();
+            let status = match (
+                ike.filter(|s| s.state == "QM_IDLE" && !s.deleted),
+                sas.is_empty(),
+            ) {
+                (Some(_), false) => "UP-ACTIVE",
+                (Some(_), true) => "UP-IDLE",
+                (None, false) => "UP-NO-IKE",
+                (None, true) if ike.is_some() => "DOWN-NEGOTIATING",
+                (None, true) => "DOWN",
+            };
+            out.push(format!("Interface: {}", iface.name));
+            if detail && let Some(sa) = sas.first() {
+                let up = now.unix_ms.saturating_sub(sa.since.unix_ms) / 1000;
+                out.push(format!("Uptime: {}", hms(up)));
+            }
+            out.push(format!("Session status: {status:<14}"));
+            if detail {
+                out.push(format!("Peer: {peer} port 500 fvrf: (none) ivrf: (none)"));
+                out.push(format!("      Phase1_id: {peer}"));
+                out.push("      Desc: (none)".into());
+                out.push("  Session ID: 0  ".into());
+            } else {
+                out.push(format!("Peer: {peer} port 500 "));
+            }
+            if let Some(sa) = ike {
+                let active = if sa.state == "QM_IDLE" && !sa.deleted {
+                    "Active"
+                } else {
+                    "Inactive"
+                };
+                out.push(format!(
+                    "  IKEv1 SA: local {local}/500 remote {peer}/500 {active} "
+                ));
+                if detail {
+                    out.push(format!(
+                        "          Capabilities:(none) connid:{} lifetime:{}",
+                        sa.conn,
+                        hms(remaining(sa.since, now, sa.lifetime))
+                    ));
+                }
+            }
+            for e in entries.iter().filter(|e| e.has_peer(peer)) {
+                let Some(acl) = e.acl.as_deref().and_then(|a| n.cfg.access_list(a)) else {
+                    continue;
+                };
+                for entry in acl.permit_entries() {
+                    let flow: Vec<&&&P2Sa> = sas
+                        .iter()
+                        .filter(|s| s.sa.local == entry.src && s.sa.remote == entry.dst)
+                        .collect();
+                    out.push(format!(
+                        "  IPSEC FLOW: permit ip {} {} ",
+                        ident(&entry.src),
+                        ident(&entry.dst)
+                    ));
+                    out.push(format!(
+                        "        Active SAs: {}, origin: crypto map",
+                        flow.len() * 2
+                    ));
+                    if detail {
+                        let (dec, enc, kb, left) = flow.first().map_or((0, 0, 0, 0), |s| {
+                            (
+                                s.decaps,
+                                s.encaps,
+                                s.sa.lifetime_kilobytes,
+                                remaining(s.since, now, s.sa.lifetime_seconds),
+                            )
+                        });
+                        out.push(format!(
+                            "        Inbound:  #pkts dec'ed {dec} drop 0 life (KB/Sec) {kb}/{left}"
+                        ));
+                        out.push(format!(
+                            "        Outbound: #pkts enc'ed {enc} drop 0 life (KB/Sec) {kb}/{left}"
+                        ));
+                    }
+                }
+            }
+            out.push(String::new());
+        }
+    }
+    out
+}
+
+/// `show crypto map`
+pub fn crypto_map(net: &Net, node: usize, p1: &[&P1Sa]) -> Vec<String> {
+    let n = &net.nodes[node];
+    let cfg = &n.cfg;
+    let text: Vec<&str> = n.router.spec.config.lines().collect();
+    let mut out = Vec::new();
+    for e in &cfg.crypto_maps {
+        out.push(format!(
+            "Crypto Map IPv4 \"{}\" {} ipsec-isakmp",
+            e.map, e.seq
+        ));
+        for p in &e.peers {
+            out.push(format!("\tPeer = {}", p.addr));
+        }
+        if let Some(acl) = e.acl.as_deref().and_then(|a| cfg.access_list(a)) {
+            out.push(format!("\tExtended IP access list {}", acl.name));
+            for entry in &acl.entries {
+                if let Some(line) = text.get(entry.line.saturating_sub(1)) {
+                    out.push(format!("\t    {}", line.trim()));
+                }
+            }
+        }
+        let current = p1
+            .iter()
+            .find(|s| e.has_peer(s.peer))
+            .map(|s| s.peer)
+            .or_else(|| e.peers.first().map(|p| p.addr));
+        if let Some(c) = current {
+            out.push(format!("\tCurrent peer: {c}"));
+        }
+        let seconds = e
+            .lifetime
+            .seconds
+            .or(cfg.ipsec_lifetime.seconds)
+            .unwrap_or(crate::ios::model::DEFAULT_P2_SECONDS);
+        let kb = e
+            .lifetime
+            .kilobytes
+            .or(cfg.ipsec_lifetime.kilobytes)
+            .unwrap_or(crate::ios::model::DEFAULT_P2_KILOBYTES);
+        out.push(format!(
+            "\tSecurity association lifetime: {kb} kilobytes/{seconds} seconds"
+        ));
+        out.push("\tResponder-Only (Y/N): N".into());
+        match e.pfs {
+            Some(g) => {
+                out.push("\tPFS (Y/N): Y".into());
+                out.push(format!("\tDH group:  group{g}"));
+            }
+            None => out.push("\tPFS (Y/N): N".into()),
+        }
+        out.push("\tMixed-mode : Disabled".into());
+        out.push("\tTransform sets={ ".into());
+        for name in &e.transform_sets {
+            if let Some(ts) = cfg.transform_set(name) {
+                out.push(format!(
+                    "\t\t{name}:  {{ {}  }} , ",
+                    show_transform(&ts.transforms_text())
+                ));
+            }
+        }
+        out.push("\t}".into());
+        let users: Vec<&str> = n
+            .routing
+            .interfaces
+            .iter()
+            .filter(|i| i.crypto_map.as_deref() == Some(e.map.as_str()))
+            .map(|i| i.name.as_str())
+            .collect();
+        if !users.is_empty() {
+            out.push(format!("\tInterfaces using crypto map {}:", e.map));
+            for u in users {
+                out.push(format!("\t\t{u}"));
+            }
+        }
+        out.push(String::new());
+    }
+    out
+}
+
+/// `show ip interface brief`
+pub fn ip_interface_brief(net: &Net, node: usize) -> Vec<String> {
+    let n = &net.nodes[node];
+    let mut out = vec![
+        "Interface              IP-Address      OK? Method Status                Protocol"
+            .to_string(),
+    ];
+    for i in &n.cfg.interfaces {
+        let addr = i
+            .address
+            .map_or("unassigned".to_string(), |a| a.addr.to_string());
+        let (status, proto) = if i.shutdown {
+            ("administratively down", "down")
+        } else if n.link_down.contains(&i.name) {
+            ("down", "down")
+        } else {
+            ("up", "up")
+        };
+        out.push(format!(
+            "{:<22} {addr:<15} YES NVRAM  {status:<21} {proto:<8}",
+            i.name
+        ));
+    }
+    out
+}
+
+/// `show ip route`
+pub fn ip_route(net: &Net, node: usize) -> Vec<String> {
+    let cfg = &net.nodes[node].routing;
+    let mut out = lines(&[
+        "Codes: L - local, C - connected, S - static, R - RIP, M - mobile, B - BGP",
+        "       D - EIGRP, EX - EIGRP external, O - OSPF, IA - OSPF inter area ",
+        "       N1 - OSPF NSSA external type 1, N2 - OSPF NSSA external type 2",
+        "       E1 - OSPF external type 1, E2 - OSPF external type 2",
+        "       i - IS-IS, su - IS-IS summary, L1 - IS-IS level-1, L2 - IS-IS level-2",
+        "       ia - IS-IS inter area, * - candidate default, U - per-user static route",
+        "       o - ODR, P - periodic downloaded static route, H - NHRP, l - LISP",
+        "       + - replicated route, % - next hop override",
+        "",
+    ]);
+    let default = cfg.routes.iter().find(|r| r.prefix.len == 0);
+    match default.and_then(|r| r.next_hop) {
+        Some(nh) => out.push(format!("Gateway of last resort is {nh} to network 0.0.0.0")),
+        None => out.push("Gateway of last resort is not set".into()),
+    }
+    out.push(String::new());
+    let mut rows: Vec<(u32, u8, String)> = Vec::new();
+    for r in &cfg.routes {
+        if cfg.route_to(r.prefix.network()).is_none() && r.prefix.len > 0 {
+            continue;
+        }
+        let code = if r.prefix.len == 0 { "S*" } else { "S " };
+        let via = match (r.next_hop, &r.interface) {
+            (Some(nh), _) => format!("[{}/0] via {nh}", r.distance),
+            (None, Some(i)) => format!("is directly connected, {i}"),
+            (None, None) => continue,
+        };
+        rows.push((
+            u32::from(r.prefix.network()),
+            r.prefix.len,
+            format!("{code}       {}/{} {via}", r.prefix.network(), r.prefix.len),
+        ));
+    }
+    for i in cfg.interfaces.iter().filter(|i| !i.shutdown) {
+        let Some(a) = i.address else { continue };
+        rows.push((
+            u32::from(a.network()),
+            a.len,
+            format!(
+                "C        {}/{} is directly connected, {}",
+                a.network(),
+                a.len,
+                i.name
+            ),
+        ));
+        rows.push((
+            u32::from(a.addr),
+            32,
+            format!("L        {}/32 is directly connected, {}", a.addr, i.name),
+        ));
+    }
+    rows.sort();
+    out.extend(rows.into_iter().map(|(_, _, l)| l));
+    out
+}
+
+/// `show udp`
+pub fn udp(net: &Net, node: usize) -> Vec<String> {
+    let n = &net.nodes[node];
+    let mut out = vec![
+        "Proto        Remote      Port      Local       Port  In Out  Stat TTY OutputIF"
+            .to_string(),
+    ];
+    if n.listens_ike() {
+        for i in n.routing.interfaces.iter().filter(|i| !i.shutdown) {
+            if let Some(a) = i.address {
+                out.push(format!(
+                    " 17   --listen--            {:<15} 500   0   0  1001011   0",
+                    a.addr.to_string()
+                ));
+            }
+        }
+        out.push(" 17   --listen--            --any--         4500   0   0  1001011   0".into());
+    }
+    out.push(" 17   --listen--            --any--         2517   0   0     11   0".into());
+    out
+}
