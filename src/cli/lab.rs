@@ -93,6 +93,11 @@ async fn serve(args: Args, scenario: Scenario) -> anyhow::Result<i32> {
         bind: args.bind,
         start_time: None,
     };
+    // Listen for the signals before anything is printed: a Ctrl-C that arrives before the
+    // handler exists would kill the process without stopping the routers cleanly.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let lab = Lab::start(&scenario, options, &IkeFactory, async move {
         let _ = stop_rx.await;
@@ -117,7 +122,10 @@ async fn serve(args: Args, scenario: Scenario) -> anyhow::Result<i32> {
         );
     }
     println!("Ctrl-C stops the lab.");
-    tokio::signal::ctrl_c().await?;
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
     let _ = stop_tx.send(());
     lab.wait().await;
     Ok(0)

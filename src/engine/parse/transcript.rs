@@ -9,12 +9,9 @@ use super::debug::looks_like_log;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item<'a> {
-    /// A command typed at a prompt: `R1#show crypto isakmp sa`.
-    Command {
-        hostname: &'a str,
-        privileged: bool,
-        command: &'a str,
-    },
+    /// A command typed at a prompt: `R1#show crypto isakmp sa`, or the echo of one typed after
+    /// log lines pushed the prompt up (`R1#`, debug lines, then `show udp` on a line of its own).
+    Command { privileged: bool, command: &'a str },
     /// A prompt with nothing typed: ends the previous command's output.
     Prompt { hostname: &'a str },
     /// A line of the current command's output.
@@ -28,6 +25,8 @@ pub struct Splitter {
     hostname: Option<String>,
     in_output: bool,
     last_was_log: bool,
+    /// A prompt was printed with nothing typed after it yet: `Some(privileged)`.
+    awaiting: Option<bool>,
 }
 
 impl Splitter {
@@ -44,9 +43,13 @@ impl Splitter {
         let item = self.classify(line);
         self.last_was_log = matches!(item, Item::Log(_));
         match item {
-            Item::Command { .. } => self.in_output = true,
+            Item::Command { .. } => {
+                self.in_output = true;
+                self.awaiting = None;
+            }
             Item::Prompt { .. } => self.in_output = false,
-            _ => {}
+            Item::Output(_) => self.awaiting = None,
+            Item::Log(_) => {}
         }
         item
     }
@@ -58,19 +61,29 @@ impl Splitter {
             }
             let rest = rest.trim();
             if rest.is_empty() {
+                self.awaiting = Some(privileged);
                 return Item::Prompt { hostname: host };
             }
             // Console echo: a debug line printed right after a prompt, its first characters
             // lost (`R2#ar 1 00:55:02.123: ISAKMP…`). Recover the line as a log line.
             if let Some(log) = broken_log(rest) {
                 self.in_output = false;
+                self.awaiting = Some(privileged);
                 return Item::Log(log);
             }
             return Item::Command {
-                hostname: host,
                 privileged,
                 command: rest,
             };
+        }
+        if let Some(privileged) = self.awaiting {
+            let t = line.trim();
+            if !t.is_empty() && !line.starts_with([' ', '\t']) && !looks_like_log(line) {
+                return Item::Command {
+                    privileged,
+                    command: t,
+                };
+            }
         }
         // Outside a command's output every line is a log line: no need to look closer (this is
         // the whole of a pure debug capture, so it matters for speed).
@@ -168,7 +181,6 @@ R1#ar  1 00:42:29.431: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...\n";
         assert_eq!(
             items[0],
             Item::Command {
-                hostname: "R1",
                 privileged: true,
                 command: "show crypto isakmp sa"
             }
@@ -183,6 +195,27 @@ R1#ar  1 00:42:29.431: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...\n";
             Item::Log("ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...")
         );
         assert_eq!(s.hostname(), Some("R1"));
+    }
+
+    #[test]
+    fn command_echoed_after_debug_lines_pushed_the_prompt_up() {
+        let mut s = Splitter::new();
+        s.next("R1#show clock");
+        s.next("*10:15:42.123 UTC Thu Nov 26 2026");
+        assert_eq!(s.next("R1#"), Item::Prompt { hostname: "R1" });
+        assert!(matches!(
+            s.next("*Nov 26 10:15:50.100: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE..."),
+            Item::Log(_)
+        ));
+        assert!(matches!(s.next(""), Item::Log(_)));
+        assert_eq!(
+            s.next("ping 203.0.113.2 repeat 3"),
+            Item::Command {
+                privileged: true,
+                command: "ping 203.0.113.2 repeat 3"
+            }
+        );
+        assert_eq!(s.next("!!!"), Item::Output("!!!"));
     }
 
     #[test]

@@ -281,19 +281,11 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
     if !p1.is_up() && !matches!(p1, Phase1Outcome::Agreed { .. }) {
         return out;
     }
-    // Phase 2, for traffic between the first networks the initiator's crypto ACL protects.
-    let Some(acl) = entry.acl.as_deref().and_then(|n| init.cfg.access_list(n)) else {
+    // Phase 2 for the traffic that was actually sent (a sourced ping in the capture), else for
+    // traffic between the first networks the initiator's crypto ACL protects.
+    let Some((src, dst)) = sent_traffic(init).or_else(|| acl_traffic(init, entry)) else {
         return out;
     };
-    let Some(first) = acl
-        .entries
-        .iter()
-        .find(|e| e.action == crate::ios::acl::Action::Permit)
-    else {
-        return out;
-    };
-    let src = host_in(first.src.addr);
-    let dst = host_in(first.dst.addr);
     match phase2(init.cfg, init_addr, src, dst, resp.cfg, resp_addr) {
         Phase2Outcome::ProxyIdMismatch { offer, candidates } => {
             let mut ev = init.evs([offer.acl_entry.line]);
@@ -415,6 +407,48 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
             );
         }
         Phase2Outcome::NoInterestingTraffic {
+            reason: NotInteresting::NoEntryPermits { map, .. },
+        } => {
+            let acl = entry.acl.as_deref().and_then(|n| init.cfg.access_list(n));
+            let mut ev: Vec<Evidence> = acl
+                .map(|a| init.evs(a.entries.iter().map(|e| e.line)))
+                .unwrap_or_default();
+            ev.extend(
+                init.state
+                    .pings
+                    .iter()
+                    .filter(|p| !p.from.is_empty())
+                    .map(|p| p.evidence(init.name())),
+            );
+            let src_net = init.cfg.interface_for(src).and_then(|i| i.address);
+            let dst_net = resp_protected_for(resp.cfg, dst);
+            let fix = match (acl, src_net, dst_net) {
+                (Some(a), Some(s), Some(d)) => vec![format!(
+                    "access-list {} permit ip {} {} {} {}",
+                    a.name,
+                    s.network(),
+                    wildcard_of(s.len),
+                    d.0,
+                    d.1
+                )],
+                _ => Vec::new(),
+            };
+            out.push(
+                Finding::new(
+                    Code::NoInterestingTraffic,
+                    init.name(),
+                    format!(
+                        "Traffic from {src} to {dst} leaves {} by the interface with crypto map {map}, but no entry's ACL permits it, so it goes out in clear and IKE never starts{}.",
+                        init.name(),
+                        acl.map(|a| format!(" (ACL {} protects other networks)", a.name))
+                            .unwrap_or_default()
+                    ),
+                )
+                .evidence(ev)
+                .fix(init.name(), fix),
+            );
+        }
+        Phase2Outcome::NoInterestingTraffic {
             reason: NotInteresting::NoCryptoMap { interface },
         } => {
             out.push(
@@ -433,6 +467,62 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
         _ => {}
     }
     out
+}
+
+/// A ping typed with a `source`: the traffic an engineer used to bring the tunnel up.
+fn sent_traffic(init: &Router) -> Option<(Ipv4Addr, Ipv4Addr)> {
+    init.state.pings.iter().rev().find_map(|p| {
+        if p.from.is_empty() {
+            return None;
+        }
+        let dst: Ipv4Addr = p.target.parse().ok()?;
+        let src = p.from.parse::<Ipv4Addr>().ok().or_else(|| {
+            init.cfg
+                .interfaces
+                .iter()
+                .find(|i| i.name.eq_ignore_ascii_case(&p.from) || abbreviates(&p.from, &i.name))?
+                .address
+                .map(|a| a.addr)
+        })?;
+        Some((src, dst))
+    })
+}
+
+/// `Gi1/0` for `GigabitEthernet1/0`, `lo1` for `Loopback1`.
+fn abbreviates(short: &str, full: &str) -> bool {
+    let split = |s: &str| {
+        let i = s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len());
+        (s[..i].to_ascii_lowercase(), s[i..].to_string())
+    };
+    let (sa, sn) = split(short);
+    let (fa, fn_) = split(full);
+    !sa.is_empty() && fa.starts_with(&sa) && sn == fn_
+}
+
+fn acl_traffic(init: &Router, entry: &CryptoMapEntry) -> Option<(Ipv4Addr, Ipv4Addr)> {
+    let acl = init.cfg.access_list(entry.acl.as_deref()?)?;
+    let first = acl
+        .entries
+        .iter()
+        .find(|e| e.action == crate::ios::acl::Action::Permit)?;
+    Some((host_in(first.src.addr), host_in(first.dst.addr)))
+}
+
+/// The network and wildcard the responder protects that contains `dst` (from its crypto ACLs'
+/// sources), as printed in an ACL entry.
+fn resp_protected_for(cfg: &RunningConfig, dst: Ipv4Addr) -> Option<(Ipv4Addr, Ipv4Addr)> {
+    cfg.access_lists
+        .iter()
+        .flat_map(|a| a.entries.iter())
+        .find_map(|e| {
+            let w = e.src;
+            let mask = !u32::from(w.wildcard);
+            (u32::from(dst) & mask == u32::from(w.addr) & mask).then_some((w.addr, w.wildcard))
+        })
+}
+
+fn wildcard_of(len: u8) -> Ipv4Addr {
+    Ipv4Addr::from(u32::MAX.checked_shr(u32::from(len)).unwrap_or(0))
 }
 
 fn r_addr(side: &Side, init_addr: Ipv4Addr, resp_addr: Ipv4Addr) -> Ipv4Addr {

@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 /// Evidence lines kept per fact: enough to quote, bounded for endless captures.
 const KEEP: usize = 6;
 
+/// The priority IOS gives its built-in default protection suite.
+const DEFAULT_SUITE: u32 = 65_535;
+
 #[derive(Debug, Clone, Default)]
 pub struct Lines {
     pub count: u64,
@@ -549,7 +552,15 @@ impl DebugState {
 
 /// Names the attribute the responder objected to, from the checks it printed.
 fn rejected_round_finding(peer: &str, remote: &str, round: &RejectedRound, count: u64) -> Finding {
-    let named: Vec<P1AttrKind> = round.checks.iter().filter_map(|c| c.mismatch).collect();
+    // IOS checks its built-in default suite (priority 65535) last; it rejects most offers on
+    // its own account (DES, rsa-sig), so it speaks only when no configured policy was checked.
+    let configured = round.checks.iter().any(|c| c.priority != DEFAULT_SUITE);
+    let named: Vec<P1AttrKind> = round
+        .checks
+        .iter()
+        .filter(|c| !configured || c.priority != DEFAULT_SUITE)
+        .filter_map(|c| c.mismatch)
+        .collect();
     let mut kinds = named.clone();
     kinds.sort();
     kinds.dedup();
@@ -613,6 +624,7 @@ fn rejected_round_finding(peer: &str, remote: &str, round: &RejectedRound, count
             let per: Vec<String> = round
                 .checks
                 .iter()
+                .filter(|c| !configured || c.priority != DEFAULT_SUITE)
                 .filter_map(|c| c.mismatch.map(|m| format!("priority {}: {}", c.priority, m.as_str())))
                 .collect();
             let _ = several;
