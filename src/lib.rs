@@ -10,9 +10,12 @@
 
 pub mod capture;
 pub mod cli;
+pub mod device;
 pub mod engine;
+pub mod inventory;
 pub mod ios;
 pub mod lab;
 pub mod report;
 pub mod secret;
+pub mod ssh;
 pub mod yaml;
