@@ -11,8 +11,12 @@ mod config_rules;
 mod corpus_debug;
 /// Show parsers agree with the genie and ntc golden parses in ../shared/corpus/show.
 mod corpus_show;
+/// The SSH transport and the IOS device session against the lab over real SSH.
+mod device_session;
 /// Property tests (the fuzz target) for the line parsers and the engine.
 mod fuzz_lines;
+/// Inventories: shipped examples, the lab's own, errors with file, line and column.
+mod inventory;
 /// The lab's routers over real SSH, with russh and with the OpenSSH client.
 mod lab_ssh;
 /// One test per finding code, from real-format debug lines.
