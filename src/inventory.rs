@@ -346,10 +346,7 @@ fn invalid(file: &str, key: impl Into<String>, message: impl Into<String>) -> In
     }
 }
 
-fn resolve(
-    p: &Parsed,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Inventory, InventoryError> {
+fn resolve(p: &Parsed, env: &dyn Fn(&str) -> Option<String>) -> Result<Inventory, InventoryError> {
     for (name, group) in &p.doc.groups {
         // Expanding checks that every parent exists and that there is no cycle.
         group_chain(p, &group.groups, &format!("groups.{name}"), &p.groups_file)?;
@@ -539,7 +536,9 @@ fn ssh_options(layers: &[Layer<'_>]) -> Result<SshOptions, InventoryError> {
             .find_map(|l| l.fields.ssh.as_ref().and_then(&get).map(|v| (v, l)))
     }
     let list = |get: fn(&SshFields) -> Option<&Vec<String>>| {
-        pick(layers, get).map(|(v, _)| v.clone()).unwrap_or_default()
+        pick(layers, get)
+            .map(|(v, _)| v.clone())
+            .unwrap_or_default()
     };
     let algorithms = Algorithms {
         legacy: pick(layers, |s| s.legacy_algorithms).is_some_and(|(v, _)| v),
@@ -814,20 +813,26 @@ hosts:
         let text = err.to_string();
         assert!(text.starts_with("inv.yaml:3:"), "{text}");
         assert!(text.contains("did you mean `hostname`?"), "{text}");
-        let err = load("hosts:\n  R1:\n    hostname: 10.0.0.1\n    username: a\n    platform: cisco_iso\n")
-            .unwrap_err()
-            .to_string();
+        let err = load(
+            "hosts:\n  R1:\n    hostname: 10.0.0.1\n    username: a\n    platform: cisco_iso\n",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("did you mean `cisco_ios`?"), "{err}");
-        let err = load("hosts:\n  R1:\n    hostname: 10.0.0.1\n    ssh: {legacy_algorithm: true}\n")
-            .unwrap_err()
-            .to_string();
+        let err =
+            load("hosts:\n  R1:\n    hostname: 10.0.0.1\n    ssh: {legacy_algorithm: true}\n")
+                .unwrap_err()
+                .to_string();
         assert!(err.contains("did you mean `legacy_algorithms`?"), "{err}");
     }
 
     #[test]
     fn semantic_errors_name_the_key() {
         let cases = [
-            ("hosts: {R1: {username: a}}", "inv.yaml: hosts.R1: no hostname"),
+            (
+                "hosts: {R1: {username: a}}",
+                "inv.yaml: hosts.R1: no hostname",
+            ),
             (
                 "hosts: {R1: {hostname: h, username: a, groups: [cor]}}\ngroups: {core: {}}",
                 "inv.yaml: hosts.R1.groups[0]: unknown group \"cor\"; did you mean `core`?",
@@ -893,7 +898,10 @@ hosts:
         assert_eq!(t("30s"), Some(Duration::from_secs(30)));
         assert_eq!(t("2m"), Some(Duration::from_secs(120)));
         assert_eq!(t("-1"), None);
-        assert_eq!(parse_timeout(&Timeout::Seconds(1.5)), Some(Duration::from_millis(1500)));
+        assert_eq!(
+            parse_timeout(&Timeout::Seconds(1.5)),
+            Some(Duration::from_millis(1500))
+        );
         assert_eq!(parse_net("10.1.1.0/24").map(|n| n.len), Some(24));
         assert_eq!(parse_net("10.1.1.9").map(|n| n.len), Some(32));
         assert_eq!(parse_net("10.1.1.0/x"), None);

@@ -67,9 +67,20 @@ async fn device_password_login_enable_and_show_version() {
     assert_eq!(s.prompt().mode, Mode::Privileged);
     assert_eq!(s.prompt().text, "R1#");
     let out = s.run("show version", T).await.unwrap();
-    assert!(out.lines[0].starts_with("Cisco IOS Software, 7200 Software"), "{:?}", out.lines);
-    assert_eq!(out.lines.last().unwrap(), "Configuration register is 0x2102");
-    assert!(out.lines.iter().all(|l| !l.contains("show version") && !l.contains("R1#")));
+    assert!(
+        out.lines[0].starts_with("Cisco IOS Software, 7200 Software"),
+        "{:?}",
+        out.lines
+    );
+    assert_eq!(
+        out.lines.last().unwrap(),
+        "Configuration register is 0x2102"
+    );
+    assert!(
+        out.lines
+            .iter()
+            .all(|l| !l.contains("show version") && !l.contains("R1#"))
+    );
     assert_eq!(out.prompt, "R1#");
     s.close().await.unwrap();
     lab.stop().await;
@@ -85,9 +96,15 @@ async fn device_session_from_the_labs_inventory() {
     let inv = Inventory::load(&path).unwrap();
     let host = inv.host("R2").unwrap();
     let (tx, _rx) = mpsc::unbounded_channel();
-    let mut s = IosSession::connect("R2", &host.ssh_target(), &policy, host.session_options(false), tx)
-        .await
-        .unwrap();
+    let mut s = IosSession::connect(
+        "R2",
+        &host.ssh_target(),
+        &policy,
+        host.session_options(false),
+        tx,
+    )
+    .await
+    .unwrap();
     assert_eq!(s.prompt().text, "R2#");
     let out = s.run("show clock", T).await.unwrap();
     assert_eq!(out.lines.len(), 1, "{:?}", out.lines);
@@ -100,9 +117,15 @@ async fn device_wrong_password_is_auth_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let mut t = target(&lab, "R1");
     t.credentials.password = Some(Secret::new("not-the-password"));
-    let err = ssh::connect(&t, &known(&lab, dir.path())).await.unwrap_err();
+    let err = ssh::connect(&t, &known(&lab, dir.path()))
+        .await
+        .unwrap_err();
     match &err {
-        SshError::AuthRejected { user, tried, allowed } => {
+        SshError::AuthRejected {
+            user,
+            tried,
+            allowed,
+        } => {
             assert_eq!(user, "admin");
             assert_eq!(tried, &["password", "keyboard-interactive"]);
             // russh servers drop a method from the list once it failed; what is left is
@@ -112,7 +135,10 @@ async fn device_wrong_password_is_auth_rejected() {
         other => panic!("{other}"),
     }
     let text = err.to_string();
-    assert!(text.contains("tried: password, keyboard-interactive"), "{text}");
+    assert!(
+        text.contains("tried: password, keyboard-interactive"),
+        "{text}"
+    );
     assert!(!text.contains("not-the-password"));
     lab.stop().await;
 }
@@ -124,20 +150,38 @@ async fn device_host_keys_strict_accept_new_and_changed() {
     let path = dir.path().join("known_hosts");
     let t = target(&lab, "R1");
 
-    let err = ssh::connect(&t, &HostKeyPolicy::strict(&path)).await.unwrap_err();
-    assert!(matches!(err, SshError::HostKeyUnknown { port, .. } if port == t.port), "{err}");
+    let err = ssh::connect(&t, &HostKeyPolicy::strict(&path))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SshError::HostKeyUnknown { port, .. } if port == t.port),
+        "{err}"
+    );
     assert!(!path.exists());
 
-    let session = ssh::connect(&t, &HostKeyPolicy::accept_new(&path)).await.unwrap();
+    let session = ssh::connect(&t, &HostKeyPolicy::accept_new(&path))
+        .await
+        .unwrap();
     session.disconnect().await;
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(&format!("[127.0.0.1]:{} ssh-ed25519 AAAA", t.port)), "{text}");
-    ssh::connect(&t, &HostKeyPolicy::strict(&path)).await.unwrap();
+    assert!(
+        text.contains(&format!("[127.0.0.1]:{} ssh-ed25519 AAAA", t.port)),
+        "{text}"
+    );
+    ssh::connect(&t, &HostKeyPolicy::strict(&path))
+        .await
+        .unwrap();
 
     // R2's key recorded for R1's address: a changed key, even with accept-new.
     let r2_key = lab.router("R2").unwrap().host_key.to_openssh().unwrap();
-    std::fs::write(&path, format!("# lab routers\n[127.0.0.1]:{} {r2_key}\n", t.port)).unwrap();
-    let err = ssh::connect(&t, &HostKeyPolicy::accept_new(&path)).await.unwrap_err();
+    std::fs::write(
+        &path,
+        format!("# lab routers\n[127.0.0.1]:{} {r2_key}\n", t.port),
+    )
+    .unwrap();
+    let err = ssh::connect(&t, &HostKeyPolicy::accept_new(&path))
+        .await
+        .unwrap_err();
     match &err {
         SshError::HostKeyChanged { line, port, .. } => assert_eq!((*line, *port), (2, t.port)),
         other => panic!("{other}"),
@@ -171,13 +215,20 @@ async fn device_unsolicited_lines_never_land_in_output() {
     // Idle: a line arrives on the channel with nothing running.
     state.log_stamped("%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is OFF");
     let first = tokio::time::timeout(T, rx.recv()).await.unwrap().unwrap();
-    assert!(first.text.ends_with("%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is OFF"), "{first:?}");
+    assert!(
+        first
+            .text
+            .ends_with("%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is OFF"),
+        "{first:?}"
+    );
     assert_eq!(first.device, "R1");
 
     // While commands run: lines published every millisecond.
     let publisher = tokio::spawn(async move {
         for i in 0..40 {
-            state.log_stamped(&format!("ISAKMP:(0): retransmitting phase 1 MM_NO_STATE... {i}"));
+            state.log_stamped(&format!(
+                "ISAKMP:(0): retransmitting phase 1 MM_NO_STATE... {i}"
+            ));
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
     });
@@ -193,7 +244,10 @@ async fn device_unsolicited_lines_never_land_in_output() {
     let mut got = 0;
     while got < 40 {
         let line = tokio::time::timeout(T, rx.recv()).await.unwrap().unwrap();
-        assert!(line.text.contains("retransmitting phase 1 MM_NO_STATE..."), "{line:?}");
+        assert!(
+            line.text.contains("retransmitting phase 1 MM_NO_STATE..."),
+            "{line:?}"
+        );
         assert!(line.text.starts_with('*'), "{line:?}");
         seqs.push(line.seq);
         got += 1;
@@ -211,14 +265,21 @@ async fn device_invalid_command_is_rejected() {
     let (mut s, _rx) = open(&lab, &known(&lab, dir.path()), false).await;
     let err = s.run("show verzion", T).await.unwrap_err();
     match &err {
-        DeviceError::Rejected { device, command, message } => {
+        DeviceError::Rejected {
+            device,
+            command,
+            message,
+        } => {
             assert_eq!((device.as_str(), command.as_str()), ("R1", "show verzion"));
             assert_eq!(message, "% Invalid input detected at '^' marker.");
         }
         other => panic!("{other}"),
     }
     let err = s.run("show crypto", T).await.unwrap_err();
-    assert!(matches!(&err, DeviceError::Rejected { message, .. } if message == "% Incomplete command."), "{err}");
+    assert!(
+        matches!(&err, DeviceError::Rejected { message, .. } if message == "% Incomplete command."),
+        "{err}"
+    );
     // The session is still usable.
     assert!(s.run("show crypto isakmp sa", T).await.unwrap().lines[0].starts_with("IPv4 Crypto"));
     lab.stop().await;
@@ -229,7 +290,10 @@ async fn device_hung_command_times_out_and_the_session_recovers() {
     let (lab, release) = quiet_lab::start().await;
     let dir = tempfile::tempdir().unwrap();
     let (mut s, _rx) = open(&lab, &known(&lab, dir.path()), false).await;
-    let err = s.run("ping 203.0.113.2", Duration::from_millis(300)).await.unwrap_err();
+    let err = s
+        .run("ping 203.0.113.2", Duration::from_millis(300))
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, DeviceError::Timeout { device, command } if device == "R1" && command == "ping 203.0.113.2"),
         "{err}"
@@ -252,10 +316,22 @@ async fn device_lab_stopped_mid_session_is_lost_and_reconnect_works() {
     lab.stop().await;
     let mut s = s;
     let err = s.run("show clock", T).await.unwrap_err();
-    assert!(matches!(&err, DeviceError::Lost { device } if device == "R1"), "{err}");
+    assert!(
+        matches!(&err, DeviceError::Lost { device } if device == "R1"),
+        "{err}"
+    );
     // Nobody listens any more: reconnecting fails with the transport's reason.
     let err = s.reconnect().await.unwrap_err();
-    assert!(matches!(&err, DeviceError::Ssh { source: SshError::Connect { .. }, .. }), "{err}");
+    assert!(
+        matches!(
+            &err,
+            DeviceError::Ssh {
+                source: SshError::Connect { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 /// A server that only speaks keyboard-interactive, as IOS with some AAA setups does.
@@ -321,12 +397,21 @@ mod ki_only {
             session.channel_success(channel)
         }
 
-        async fn shell_request(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), Self::Error> {
+        async fn shell_request(
+            &mut self,
+            channel: ChannelId,
+            session: &mut Session,
+        ) -> Result<(), Self::Error> {
             session.channel_success(channel)?;
             session.data(channel, b"\r\nKI1#".to_vec())
         }
 
-        async fn data(&mut self, channel: ChannelId, data: &[u8], session: &mut Session) -> Result<(), Self::Error> {
+        async fn data(
+            &mut self,
+            channel: ChannelId,
+            data: &[u8],
+            session: &mut Session,
+        ) -> Result<(), Self::Error> {
             for &b in data {
                 if b != b'\r' {
                     self.line.push(b);
@@ -359,7 +444,9 @@ mod ki_only {
             while let Ok((socket, _)) = listener.accept().await {
                 let config = config.clone();
                 tokio::spawn(async move {
-                    if let Ok(session) = russh::server::run_stream(config, socket, Server { line: Vec::new() }).await {
+                    if let Ok(session) =
+                        russh::server::run_stream(config, socket, Server { line: Vec::new() }).await
+                    {
                         let _ = session.await;
                     }
                 });
@@ -384,7 +471,10 @@ async fn device_keyboard_interactive_login() {
     let mut s = IosSession::connect("KI1", &t, &policy, SessionOptions::default(), tx)
         .await
         .unwrap();
-    assert_eq!(s.run("show clock", T).await.unwrap().lines, ["*10:15:42.123 UTC Thu Nov 26 2026"]);
+    assert_eq!(
+        s.run("show clock", T).await.unwrap().lines,
+        ["*10:15:42.123 UTC Thu Nov 26 2026"]
+    );
 
     let bad = SshTarget::new("127.0.0.1", port, creds("wrong"));
     match ssh::connect(&bad, &policy).await.unwrap_err() {

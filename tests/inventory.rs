@@ -73,7 +73,9 @@ fn three_file_layout() {
         "ios-xe:\n  platform: cisco_xe\nios-12:\n  sshh: {}\n",
     )
     .unwrap();
-    let err = Inventory::load_with_env(dir.path(), &env).unwrap_err().to_string();
+    let err = Inventory::load_with_env(dir.path(), &env)
+        .unwrap_err()
+        .to_string();
     let want = format!("{}:4:3:", dir.path().join("groups.yaml").display());
     assert!(err.starts_with(&want), "{err}");
     assert!(err.contains("did you mean `ssh`?"), "{err}");
@@ -83,15 +85,26 @@ fn three_file_layout() {
 fn errors_name_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("inv.yaml");
-    std::fs::write(&path, "hosts:\n  R1:\n    hostname: 10.0.0.1\n    port: twenty-two\n").unwrap();
+    std::fs::write(
+        &path,
+        "hosts:\n  R1:\n    hostname: 10.0.0.1\n    port: twenty-two\n",
+    )
+    .unwrap();
     let err = Inventory::load(&path).unwrap_err().to_string();
     assert!(err.starts_with(&format!("{}:4:", path.display())), "{err}");
 
-    std::fs::write(&path, "hosts:\n  R1: {hostname: h, username: u}\ntunnels:\n- {name: t, a: R1, b: R9}\n").unwrap();
+    std::fs::write(
+        &path,
+        "hosts:\n  R1: {hostname: h, username: u}\ntunnels:\n- {name: t, a: R1, b: R9}\n",
+    )
+    .unwrap();
     let err = Inventory::load(&path).unwrap_err().to_string();
     assert_eq!(
         err,
-        format!("{}: tunnels[0].b: unknown host \"R9\"; did you mean `R1`?", path.display())
+        format!(
+            "{}: tunnels[0].b: unknown host \"R9\"; did you mean `R1`?",
+            path.display()
+        )
     );
     let missing = Inventory::load(&dir.path().join("nope.yaml")).unwrap_err();
     assert!(missing.to_string().contains("nope.yaml"), "{missing}");

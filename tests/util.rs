@@ -69,10 +69,16 @@ pub mod quiet_lab {
 
     impl RouterModel for Quiet {
         fn show_crypto(&self, _query: &CryptoShow) -> Vec<String> {
-            ["IPv4 Crypto ISAKMP SA", "dst             src             state          conn-id status", "", "IPv6 Crypto ISAKMP SA", ""]
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
+            [
+                "IPv4 Crypto ISAKMP SA",
+                "dst             src             state          conn-id status",
+                "",
+                "IPv6 Crypto ISAKMP SA",
+                "",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
         }
         fn show_net(&self, _query: &NetShow) -> Vec<String> {
             Vec::new()

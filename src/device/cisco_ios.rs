@@ -9,7 +9,9 @@ static CISCO_IOS: LazyLock<Platform> = LazyLock::new(|| Platform {
     name: "cisco_ios",
     // R1>   R1#   R1(config)#   R1(config-if)#   R1(config-isakmp)#   branch-7.lab#
     // IOS host names: letters, digits, '-', '.', '_' (up to 63 characters).
-    prompt: re(r"^(?P<host>[A-Za-z0-9][A-Za-z0-9._-]{0,62})(?:\((?P<mode>[A-Za-z0-9._-]+)\))?(?P<mark>[>#])\s*$"),
+    prompt: re(
+        r"^(?P<host>[A-Za-z0-9][A-Za-z0-9._-]{0,62})(?:\((?P<mode>[A-Za-z0-9._-]+)\))?(?P<mark>[>#])\s*$",
+    ),
     privileged_mark: '#',
     //  --More--
     pager: re(r"\s*--More--\s*$"),
@@ -68,7 +70,11 @@ mod tests {
             ("branch-7.lab#", "branch-7.lab", Mode::Privileged),
             ("R1(config)#", "R1", Mode::Config("config".into())),
             ("R1(config-if)#", "R1", Mode::Config("config-if".into())),
-            ("R2(config-isakmp)#", "R2", Mode::Config("config-isakmp".into())),
+            (
+                "R2(config-isakmp)#",
+                "R2",
+                Mode::Config("config-isakmp".into()),
+            ),
         ];
         for (tail, host, mode) in cases {
             let got = p.parse_prompt(tail).unwrap_or_else(|| panic!("{tail}"));
@@ -102,7 +108,10 @@ mod tests {
             p.failure(&lines),
             Some("% Invalid input detected at '^' marker.")
         );
-        assert_eq!(p.failure(&["% Incomplete command.".into()]), Some("% Incomplete command."));
+        assert_eq!(
+            p.failure(&["% Incomplete command.".into()]),
+            Some("% Incomplete command.")
+        );
         assert_eq!(p.failure(&["IPv4 Crypto ISAKMP SA".into()]), None);
         // A crypto show saying it has nothing is an answer, not a refusal.
         assert_eq!(p.failure(&["% No active crypto sessions".into()]), None);

@@ -221,8 +221,11 @@ impl Framer {
 
     fn learn(&mut self, host: &str) {
         self.host = Some(host.to_string());
-        self.prompt_prefix =
-            Regex::new(&format!(r"^{}(?:\([A-Za-z0-9._-]+\))?[>#]", regex::escape(host))).ok();
+        self.prompt_prefix = Regex::new(&format!(
+            r"^{}(?:\([A-Za-z0-9._-]+\))?[>#]",
+            regex::escape(host)
+        ))
+        .ok();
     }
 
     /// Splits `R1#rest` into the prompt and `rest`.
@@ -273,7 +276,10 @@ mod tests {
     fn framer() -> Framer {
         let mut f = Framer::new(cisco_ios::platform());
         let ev = f.feed(b"\r\n\r\nR1>");
-        assert!(matches!(&ev[..], [Event::Prompt { output: None, .. }]), "{ev:?}");
+        assert!(
+            matches!(&ev[..], [Event::Prompt { output: None, .. }]),
+            "{ev:?}"
+        );
         f
     }
 
@@ -370,7 +376,10 @@ mod tests {
         let ev = f.feed(
             b"sho*Mar  1 00:55:01.123: ISAKMP:(0): beginning Main Mode exchange\r\nw version\r\nCisco IOS Software\r\nR1>",
         );
-        assert_eq!(output(&ev).unwrap(), &vec!["Cisco IOS Software".to_string()]);
+        assert_eq!(
+            output(&ev).unwrap(),
+            &vec!["Cisco IOS Software".to_string()]
+        );
         assert_eq!(
             unsolicited(&ev),
             ["*Mar  1 00:55:01.123: ISAKMP:(0): beginning Main Mode exchange"]

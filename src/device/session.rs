@@ -90,8 +90,7 @@ impl IosSession {
                 return Err(ssh_error(e));
             }
         };
-        let mut session = match IosSession::open(device, io, &options, unsolicited.clone()).await
-        {
+        let mut session = match IosSession::open(device, io, &options, unsolicited.clone()).await {
             Ok(s) => s,
             Err(e) => {
                 ssh.disconnect().await;
@@ -679,9 +678,17 @@ mod tests {
                     }
                     let typed = String::from_utf8_lossy(&line).into_owned();
                     line.clear();
-                    let Some(reply) = replies.next() else { continue };
-                    let echo = if typed == "labenable1" { String::new() } else { typed };
-                    let _ = end.to_client.send(format!("{echo}\r\n{reply}").into_bytes());
+                    let Some(reply) = replies.next() else {
+                        continue;
+                    };
+                    let echo = if typed == "labenable1" {
+                        String::new()
+                    } else {
+                        typed
+                    };
+                    let _ = end
+                        .to_client
+                        .send(format!("{echo}\r\n{reply}").into_bytes());
                 }
             }
         });
@@ -712,13 +719,19 @@ mod tests {
         let out = s.run("show version", Duration::from_secs(2)).await.unwrap();
         assert_eq!(out.lines, ["Cisco IOS Software"]);
         assert_eq!(out.prompt, "R7#");
-        let err = s.run("show verzion", Duration::from_secs(2)).await.unwrap_err();
+        let err = s
+            .run("show verzion", Duration::from_secs(2))
+            .await
+            .unwrap_err();
         assert!(
             matches!(&err, DeviceError::Rejected { message, .. } if message.starts_with("% Invalid input")),
             "{err}"
         );
         // The script has nothing more to say: the next command times out.
-        let err = s.run("show clock", Duration::from_millis(100)).await.unwrap_err();
+        let err = s
+            .run("show clock", Duration::from_millis(100))
+            .await
+            .unwrap_err();
         assert!(matches!(err, DeviceError::Timeout { .. }), "{err}");
     }
 
@@ -728,7 +741,12 @@ mod tests {
         script(
             end,
             "R7>",
-            vec!["Password: ", "Password: ", "Password: ", "% Bad secrets\r\n\r\nR7>"],
+            vec![
+                "Password: ",
+                "Password: ",
+                "Password: ",
+                "% Bad secrets\r\n\r\nR7>",
+            ],
         );
         let (tx, _rx) = mpsc::unbounded_channel();
         let options = SessionOptions {
@@ -750,7 +768,9 @@ mod tests {
             ..SessionOptions::default()
         };
         let (tx, _rx) = mpsc::unbounded_channel();
-        let err = IosSession::open("R7", io, &options, tx.clone()).await.unwrap_err();
+        let err = IosSession::open("R7", io, &options, tx.clone())
+            .await
+            .unwrap_err();
         assert!(matches!(err, DeviceError::NoPrompt { .. }), "{err}");
         drop(end);
 

@@ -215,7 +215,10 @@ mod tests {
             ..Algorithms::default()
         };
         let e = a.validate().unwrap_err().to_string();
-        assert!(e.starts_with("unknown mac algorithm \"hmac-sha1-96\""), "{e}");
+        assert!(
+            e.starts_with("unknown mac algorithm \"hmac-sha1-96\""),
+            "{e}"
+        );
         assert!(e.contains("hmac-sha2-256"), "{e}");
         let b = Algorithms {
             host_key: vec!["ssh-dsa".into()],

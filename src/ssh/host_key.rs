@@ -115,7 +115,10 @@ mod tests {
         let path = dir.path().join("known_hosts");
         let strict = HostKeyPolicy::strict(&path);
         let e = verify("10.0.0.1", 2201, &key(1), &strict).unwrap_err();
-        assert!(matches!(e, SshError::HostKeyUnknown { port: 2201, .. }), "{e}");
+        assert!(
+            matches!(e, SshError::HostKeyUnknown { port: 2201, .. }),
+            "{e}"
+        );
         assert!(e.to_string().contains("--accept-new-host-keys"));
         assert!(e.to_string().contains("SHA256:"));
 

@@ -190,7 +190,10 @@ impl From<russh::Error> for ClientError {
 impl client::Handler for Client {
     type Error = ClientError;
 
-    async fn check_server_key(&mut self, key: &PublicKeyOrCertificate) -> Result<bool, ClientError> {
+    async fn check_server_key(
+        &mut self,
+        key: &PublicKeyOrCertificate,
+    ) -> Result<bool, ClientError> {
         match key {
             PublicKeyOrCertificate::PublicKey { key, .. } => {
                 host_key::verify(&self.host, self.port, key, &self.policy)

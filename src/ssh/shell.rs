@@ -59,16 +59,16 @@ pub(crate) fn spawn(channel: Channel<Msg>) -> ShellIo {
 
 async fn read_loop(mut read: ChannelReadHalf, tx: mpsc::UnboundedSender<Vec<u8>>) {
     while let Some(msg) = read.wait().await {
-        match msg {
+        let data = match msg {
             // IOS writes everything to the one PTY stream; stderr data is rare but is output.
-            ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. } => {
-                if tx.send(data.to_vec()).is_err() {
-                    break;
-                }
-            }
+            ChannelMsg::Data { data } | ChannelMsg::ExtendedData { data, .. } => data,
             ChannelMsg::Eof | ChannelMsg::Close => break,
             // Replies to pty/shell requests arrive late and out of band (russh-notes G5).
-            _ => {}
+            _ => continue,
+        };
+        // A failed send means the device layer is gone and nobody is left to read.
+        if tx.send(data.to_vec()).is_err() {
+            break;
         }
     }
 }
