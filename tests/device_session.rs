@@ -334,7 +334,8 @@ async fn device_lab_stopped_mid_session_is_lost_and_reconnect_works() {
     );
 }
 
-/// A server that only speaks keyboard-interactive, as IOS with some AAA setups does.
+/// A server that speaks only public key and keyboard-interactive (no plain password), as IOS
+/// with some AAA setups does.
 mod ki_only {
     use super::*;
     use russh::keys::PrivateKey;
@@ -343,12 +344,29 @@ mod ki_only {
     use russh::{Channel, ChannelId, MethodKind, MethodSet};
     use std::sync::Arc;
 
+    /// The one user key the server accepts.
+    pub fn user_key() -> PrivateKey {
+        PrivateKey::from(Ed25519Keypair::from_seed(&[9; 32]))
+    }
+
     struct Server {
         line: Vec<u8>,
     }
 
     impl russh::server::Handler for Server {
         type Error = russh::Error;
+
+        async fn auth_publickey(
+            &mut self,
+            _user: &str,
+            key: russh::server::VerifiedPublicKey<'_>,
+        ) -> Result<Auth, Self::Error> {
+            Ok(if key.public_key == user_key().public_key() {
+                Auth::Accept
+            } else {
+                Auth::reject()
+            })
+        }
 
         async fn auth_keyboard_interactive<'a>(
             &'a mut self,
@@ -434,7 +452,7 @@ mod ki_only {
         let port = listener.local_addr().unwrap().port();
         let key = PrivateKey::from(Ed25519Keypair::from_seed(&[7; 32]));
         let config = Arc::new(russh::server::Config {
-            methods: MethodSet::from(&[MethodKind::KeyboardInteractive][..]),
+            methods: MethodSet::from(&[MethodKind::PublicKey, MethodKind::KeyboardInteractive][..]),
             auth_rejection_time: Duration::from_millis(10),
             auth_rejection_time_initial: Some(Duration::ZERO),
             keys: vec![key],
@@ -481,8 +499,72 @@ async fn device_keyboard_interactive_login() {
         // Password is not offered by this server, so only keyboard-interactive was tried.
         SshError::AuthRejected { tried, allowed, .. } => {
             assert_eq!(tried, ["password", "keyboard-interactive"]);
-            assert_eq!(allowed, ["keyboard-interactive"]);
+            assert_eq!(allowed, ["publickey", "keyboard-interactive"]);
         }
         other => panic!("{other}"),
     }
+}
+
+#[tokio::test]
+async fn device_public_key_login() {
+    let port = ki_only::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let policy = HostKeyPolicy::accept_new(dir.path().join("known_hosts"));
+    let key_file = dir.path().join("id_ed25519");
+    let text = ki_only::user_key()
+        .to_openssh(russh::keys::ssh_key::LineEnding::LF)
+        .unwrap();
+    std::fs::write(&key_file, text.as_bytes()).unwrap();
+    let creds = Credentials {
+        username: "netops".into(),
+        key_file: Some(key_file.clone()),
+        ..Credentials::default()
+    };
+    let session = ssh::connect(&SshTarget::new("127.0.0.1", port, creds), &policy)
+        .await
+        .unwrap();
+    session.disconnect().await;
+
+    // Another key is refused, and the error says which method was tried.
+    let other = dir.path().join("other");
+    let text = russh::keys::PrivateKey::from(
+        russh::keys::ssh_key::private::Ed25519Keypair::from_seed(&[1; 32]),
+    )
+    .to_openssh(russh::keys::ssh_key::LineEnding::LF)
+    .unwrap();
+    std::fs::write(&other, text.as_bytes()).unwrap();
+    let creds = Credentials {
+        username: "netops".into(),
+        key_file: Some(other),
+        ..Credentials::default()
+    };
+    match ssh::connect(&SshTarget::new("127.0.0.1", port, creds), &policy).await {
+        Err(SshError::AuthRejected { tried, .. }) => assert_eq!(tried, ["publickey (ssh-ed25519)"]),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn device_kex_failure_shows_what_the_router_offered() {
+    let (lab, _release) = quiet_lab::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = target(&lab, "R1");
+    t.algorithms = ipsec_doctor::ssh::Algorithms {
+        kex: vec!["diffie-hellman-group1-sha1".into()],
+        ..Default::default()
+    };
+    let err = ssh::connect(&t, &known(&lab, dir.path()))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, SshError::Kex { .. }), "{text}");
+    assert!(
+        text.contains("ours: [\"diffie-hellman-group1-sha1\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("theirs: [") && text.contains("curve25519-sha256"),
+        "{text}"
+    );
+    lab.stop().await;
 }
