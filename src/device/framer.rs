@@ -437,4 +437,47 @@ mod tests {
         let ev = f.feed(b"show run | include banner\r\nR2#");
         assert!(output(&ev).is_none());
     }
+
+    mod chunks {
+        use super::*;
+        use proptest::prelude::*;
+
+        const TRANSCRIPT: &[u8] = b"show crypto session\r\nCrypto session current status\r\n\
+*Nov 26 10:15:42.123: ISAKMP:(0): beginning Main Mode exchange\r\n\
+Interface: GigabitEthernet0/0\r\n --More-- \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08Session status: DOWN\r\n\
+R1#*Nov 26 10:15:42.200: ISAKMP:(0): sending packet to 203.0.113.2\r\n";
+
+        fn run(chunks: &[&[u8]]) -> Vec<Event> {
+            let mut f = framer();
+            f.set_monitor(true);
+            f.begin("show crypto session");
+            chunks.iter().flat_map(|c| f.feed(c)).collect()
+        }
+
+        proptest! {
+            #[test]
+            fn any_bytes_never_panic(chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 0..16)) {
+                let mut f = framer();
+                f.set_monitor(true);
+                f.begin("show version");
+                for c in &chunks {
+                    f.feed(c);
+                }
+            }
+
+            #[test]
+            fn chunking_does_not_change_the_result(cuts in proptest::collection::btree_set(1..TRANSCRIPT.len(), 0..12)) {
+                let mut pieces = Vec::new();
+                let mut start = 0;
+                for cut in cuts.iter().copied().chain([TRANSCRIPT.len()]) {
+                    pieces.push(&TRANSCRIPT[start..cut]);
+                    start = cut;
+                }
+                // Pager stops depend on where the device stopped, which is at the marker
+                // either way; the other events must not depend on chunk boundaries.
+                let strip = |ev: Vec<Event>| -> Vec<Event> { ev.into_iter().filter(|e| *e != Event::Pager).collect() };
+                prop_assert_eq!(strip(run(&pieces)), strip(run(&[TRANSCRIPT])));
+            }
+        }
+    }
 }

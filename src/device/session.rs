@@ -621,8 +621,14 @@ impl Actor {
             return Err(self.lost());
         }
         let deadline = Instant::now() + timeout;
-        let end = self.platform.end_config;
-        self.send(format!("{end}\r{}\r", self.platform.on_close).as_bytes())?;
+        let in_config = matches!(
+            self.framer.last_prompt().map(|p| &p.mode),
+            Some(Mode::Config(_))
+        );
+        if in_config {
+            self.send(format!("{}\r", self.platform.end_config).as_bytes())?;
+        }
+        self.send(format!("{}\r", self.platform.on_close).as_bytes())?;
         loop {
             match self.next_events(deadline).await {
                 Ok(_) => {}
