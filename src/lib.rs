@@ -10,10 +10,13 @@
 
 pub mod capture;
 pub mod cli;
+pub mod device;
 pub mod engine;
+pub mod inventory;
 pub mod ios;
 pub mod lab;
 pub mod playbook;
 pub mod report;
 pub mod secret;
+pub mod ssh;
 pub mod yaml;

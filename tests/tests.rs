@@ -11,8 +11,12 @@ mod config_rules;
 mod corpus_debug;
 /// Show parsers agree with the genie and ntc golden parses in ../shared/corpus/show.
 mod corpus_show;
+/// The SSH transport and the IOS device session against the lab over real SSH.
+mod device_session;
 /// Property tests (the fuzz target) for the line parsers and the engine.
 mod fuzz_lines;
+/// Inventories: shipped examples, the lab's own, errors with file, line and column.
+mod inventory;
 /// `ipsec-doctor lab`: listing, refusing a bad config, serving until Ctrl-C.
 mod lab_cli;
 /// Every lab scenario over real SSH, its transcripts diagnosed by the engine.

@@ -48,3 +48,85 @@ pub fn corpus(rel: &str) -> PathBuf {
 pub fn bin() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_ipsec-doctor"))
 }
+
+/// A lab whose routers never ran IKE, for tests of the transport and device layers.
+pub mod quiet_lab {
+    use ipsec_doctor::lab::model::{
+        BoxFuture, CryptoClear, CryptoShow, ModelFactory, NetShow, PingRequest, PingSink,
+        RouterModel,
+    };
+    use ipsec_doctor::lab::router::Router;
+    use ipsec_doctor::lab::scenario::Scenario;
+    use ipsec_doctor::lab::{Lab, LabHandle, LabOptions};
+    use std::sync::Arc;
+    use tokio::sync::Notify;
+
+    /// Empty crypto tables; a ping hangs until `release` is notified, so a test can make a
+    /// command that never returns and then let it go.
+    pub struct Quiet {
+        release: Arc<Notify>,
+    }
+
+    impl RouterModel for Quiet {
+        fn show_crypto(&self, _query: &CryptoShow) -> Vec<String> {
+            [
+                "IPv4 Crypto ISAKMP SA",
+                "dst             src             state          conn-id status",
+                "",
+                "IPv6 Crypto ISAKMP SA",
+                "",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+        }
+        fn show_net(&self, _query: &NetShow) -> Vec<String> {
+            Vec::new()
+        }
+        fn clear_crypto(&self, _what: &CryptoClear) -> Vec<String> {
+            Vec::new()
+        }
+        fn ping(&self, _request: PingRequest, out: PingSink) -> BoxFuture<'static, ()> {
+            let release = self.release.clone();
+            Box::pin(async move {
+                out.write("Type escape sequence to abort.\n");
+                release.notified().await;
+                out.write(".....\nSuccess rate is 0 percent (0/5)\n");
+            })
+        }
+    }
+
+    pub struct QuietFactory {
+        pub release: Arc<Notify>,
+    }
+
+    impl ModelFactory for QuietFactory {
+        fn build(&self, routers: &[Arc<Router>]) -> anyhow::Result<Vec<Arc<dyn RouterModel>>> {
+            Ok(routers
+                .iter()
+                .map(|_| {
+                    Arc::new(Quiet {
+                        release: self.release.clone(),
+                    }) as Arc<dyn RouterModel>
+                })
+                .collect())
+        }
+    }
+
+    /// The `healthy` scenario on free ports, lab time 50x; `release` frees hung pings.
+    pub async fn start() -> (LabHandle, Arc<Notify>) {
+        let release = Arc::new(Notify::new());
+        let scenario = Scenario::embedded("healthy").unwrap();
+        let options = LabOptions {
+            speed: 50.0,
+            ..LabOptions::default()
+        };
+        let factory = QuietFactory {
+            release: release.clone(),
+        };
+        let lab = Lab::start(&scenario, options, &factory, std::future::pending())
+            .await
+            .unwrap();
+        (lab, release)
+    }
+}
