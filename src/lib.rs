@@ -17,6 +17,7 @@ pub mod ios;
 pub mod lab;
 pub mod playbook;
 pub mod report;
+pub mod run;
 pub mod secret;
 pub mod ssh;
 pub mod yaml;

@@ -51,38 +51,51 @@ fn lab_writes_its_files_serves_and_stops_on_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
     let inventory = dir.path().join("inventory.yaml");
     let known = dir.path().join("known_hosts");
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = probe.local_addr().unwrap().port();
-    drop(probe);
-    let mut child = bin()
-        .args([
-            "lab",
-            "--scenario",
-            "psk-mismatch",
-            "--speed",
-            "50",
-            "--base-port",
-        ])
-        .arg(port.to_string())
-        .arg("--inventory-out")
-        .arg(&inventory)
-        .arg("--known-hosts-out")
-        .arg(&known)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut seen = String::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.contains("Ctrl-C") || Instant::now() > deadline {
-            break;
-        }
-    }
+    // Two consecutive free ports: another test may take one between the probe and the lab's
+    // bind, so a lab that could not start is retried on other ports.
+    let (port, mut child, seen) = (0..5)
+        .find_map(|_| {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = probe.local_addr().unwrap().port();
+            drop(probe);
+            let mut child = bin()
+                .args([
+                    "lab",
+                    "--scenario",
+                    "psk-mismatch",
+                    "--speed",
+                    "50",
+                    "--base-port",
+                ])
+                .arg(port.to_string())
+                .arg("--inventory-out")
+                .arg(&inventory)
+                .arg("--known-hosts-out")
+                .arg(&known)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+            let mut seen = String::new();
+            let deadline = Instant::now() + Duration::from_secs(20);
+            for line in lines.by_ref() {
+                let line = line.unwrap();
+                seen.push_str(&line);
+                seen.push('\n');
+                if line.contains("Ctrl-C") || Instant::now() > deadline {
+                    break;
+                }
+            }
+            if seen.contains("Ctrl-C") {
+                Some((port, child, seen))
+            } else {
+                let _ = child.kill();
+                let _ = child.wait();
+                None
+            }
+        })
+        .expect("the lab starts on some pair of free ports");
     assert!(
         seen.contains(&format!("ssh -p {port} admin@127.0.0.1")),
         "{seen}"

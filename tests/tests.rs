@@ -27,3 +27,5 @@ mod lab_ssh;
 mod report_golden;
 /// One test per finding code, from real-format debug lines.
 mod rules;
+/// `triage` over real SSH against the lab: every scenario, and every way a run can end.
+mod triage;

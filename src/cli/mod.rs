@@ -3,6 +3,7 @@
 
 pub mod analyze;
 pub mod lab;
+pub mod triage;
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Analyse captured router output (debug logs, syslog, session transcripts) offline.
     Analyze(analyze::Args),
+    /// SSH into both routers of a tunnel, run the triage playbook, report why it is down.
+    Triage(triage::Args),
     /// Run simulated Cisco routers (a scenario) to practise on, demo or test against.
     Lab(lab::Args),
 }
@@ -41,6 +44,7 @@ pub fn main() -> i32 {
     init_tracing(cli.verbose);
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
+        Command::Triage(args) => triage::run(args),
         Command::Lab(args) => lab::run(args),
     };
     match result {

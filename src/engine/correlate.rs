@@ -396,6 +396,11 @@ fn merge_within_peer(findings: &mut Vec<Finding>) {
             i += 1;
         }
     }
+    // SAs that carry traffic one way only are not a healthy tunnel, whatever the negotiation
+    // showed.
+    if findings.iter().any(|f| f.code == Code::OneWayTraffic) {
+        findings.retain(|f| f.code != Code::TunnelUp);
+    }
     // A show output that hints at a stuck state says less than the debug: drop the hint when
     // the same phase has a firmer finding on this router.
     let firm: Vec<_> = findings

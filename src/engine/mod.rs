@@ -92,6 +92,19 @@ impl Engine {
         self.clone().finish()
     }
 
+    /// What the engine knows of one stream's device (its configuration, addresses, pings).
+    pub fn peer(&self, id: StreamId) -> Option<&PeerState> {
+        self.peers.get(id.0)
+    }
+
+    /// Ends any command in progress on every stream so its output is parsed now (live runs
+    /// call this before reading configurations with [`Engine::peer`]).
+    pub fn settle(&mut self) {
+        for p in &mut self.peers {
+            p.flush();
+        }
+    }
+
     pub fn finish(self) -> Diagnosis {
         let mut peers: Vec<PeerState> = self.peers;
         for p in &mut peers {

@@ -253,7 +253,9 @@ impl PeerState {
 
     /// A finished command and its output (live sessions call this directly).
     pub fn command_output(&mut self, source: &str, first_line: usize, command: &str, output: &str) {
-        let lines = output.lines().map(str::to_string).collect();
+        let lines: Vec<String> = output.lines().map(str::to_string).collect();
+        // The command and its output are lines this device printed, as in a transcript.
+        self.lines += 1 + lines.len() as u64;
         self.command_lines(source, first_line, &redact(command), lines);
         self.flush();
     }
@@ -266,6 +268,9 @@ impl PeerState {
         lines: Vec<String>,
     ) {
         let lower = command.to_ascii_lowercase();
+        if lower.starts_with("deb") && lower.contains("cry") {
+            self.debug_enabled = true;
+        }
         if lower.starts_with("ping ") {
             self.pings
                 .push(ping(command, source, first_line - 1, &lines));

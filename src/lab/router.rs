@@ -23,6 +23,9 @@ pub struct Router {
     pub clock: LabClock,
     pub debug: DebugFlags,
     pub log: LogBus,
+    /// Bumped to drop every SSH session of this router at once (a reload or a link flap seen
+    /// from the agent: tests of lost connections use it).
+    sessions_cut: tokio::sync::watch::Sender<u64>,
 }
 
 impl Router {
@@ -33,7 +36,17 @@ impl Router {
             clock,
             debug: DebugFlags::default(),
             log: LogBus::new(),
+            sessions_cut: tokio::sync::watch::channel(0).0,
         }
+    }
+
+    /// Drops every SSH session of this router; new logins are still accepted.
+    pub fn cut_sessions(&self) {
+        self.sessions_cut.send_modify(|n| *n += 1);
+    }
+
+    pub fn on_sessions_cut(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.sessions_cut.subscribe()
     }
 
     pub fn name(&self) -> &str {

@@ -111,6 +111,7 @@ async fn connection(
     mut shutdown: Shutdown,
     _done: DoneGuard,
 ) {
+    let mut cut = handler.router.on_sessions_cut();
     let started = tokio::select! {
         s = russh::server::run_stream(config, socket, handler) => s,
         _ = shutdown.recv() => return,
@@ -132,6 +133,13 @@ async fn connection(
         _ = shutdown.recv() => {
             let _ = handle
                 .disconnect(Disconnect::ByApplication, "lab stopped".into(), "en".into())
+                .await;
+            let _ = tokio::time::timeout(DISCONNECT_GRACE, session).await;
+        }
+        _ = cut.changed() => {
+            // The connection ends under the client, as when a router reloads.
+            let _ = handle
+                .disconnect(Disconnect::ByApplication, "reload".into(), "en".into())
                 .await;
             let _ = tokio::time::timeout(DISCONNECT_GRACE, session).await;
         }

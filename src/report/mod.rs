@@ -7,6 +7,7 @@ pub mod prometheus;
 pub mod text;
 
 use crate::engine::Diagnosis;
+use crate::run::log::RunLog;
 use serde::Serialize;
 
 /// What a run produced: the diagnosis plus what the report should say about the run itself.
@@ -21,6 +22,9 @@ pub struct Report {
     pub exit_code: i32,
     /// Input problems that did not stop the run (lossy bytes, truncated lines).
     pub warnings: Vec<String>,
+    /// What a live run did on the routers (absent for offline analysis).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunLog>,
 }
 
 impl Report {
@@ -31,6 +35,44 @@ impl Report {
             exit_code: diagnosis.verdict.exit_code(),
             diagnosis,
             warnings,
+            run: None,
+        }
+    }
+
+    /// A live run's report: its exit code also answers for the cleanup. Debug that could not
+    /// be confirmed off, or a run that ended before it could judge anything, is UNKNOWN (3).
+    pub fn live(mode: &str, subject: &str, diagnosis: Diagnosis, run: RunLog) -> Report {
+        let mut warnings = Vec::new();
+        for c in run.cleanup.iter().filter(|c| !c.debug_off_confirmed) {
+            warnings.push(format!(
+                "DEBUG MAY STILL BE ON on {}: {}. Log in and run `undebug all`.",
+                c.router, c.detail
+            ));
+        }
+        for s in &run.stale_debug {
+            warnings.push(if s.cleared {
+                format!("{} had crypto debugs on before this run; they were switched off (--clear-stale-debug).", s.router)
+            } else {
+                format!("{} had crypto debugs on before this run (a crashed run or a colleague); left as found. --clear-stale-debug switches them off.", s.router)
+            });
+        }
+        if run.interrupted {
+            warnings.push("The run was interrupted before all its steps ran.".to_string());
+        }
+        for e in &run.errors {
+            warnings.push(format!("The run stopped early: {e}"));
+        }
+        let mut exit_code = diagnosis.verdict.exit_code();
+        if !run.cleanup_confirmed() || (!run.errors.is_empty() && diagnosis.findings.is_empty()) {
+            exit_code = 3;
+        }
+        Report {
+            mode: mode.to_string(),
+            subject: subject.to_string(),
+            exit_code,
+            diagnosis,
+            warnings,
+            run: Some(run),
         }
     }
 }

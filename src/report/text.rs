@@ -74,7 +74,56 @@ pub fn render(report: &Report, color: bool) -> String {
     for n in &d.notes {
         let _ = writeln!(out, "\n{} {n}", p.bold("note:"));
     }
+    if let Some(run) = &report.run {
+        run_log(&mut out, &p, run);
+    }
     out
+}
+
+fn run_log(out: &mut String, p: &Paint, run: &crate::run::log::RunLog) {
+    use crate::run::log::StepStatus;
+    let ok = run
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Ok)
+        .count();
+    let _ = writeln!(out, "\n{} {ok} command(s) run", p.bold("run:"));
+    for s in &run.steps {
+        match &s.status {
+            StepStatus::Ok => {}
+            StepStatus::Skipped(why) => {
+                let on = if s.router.is_empty() {
+                    String::new()
+                } else {
+                    format!(" on {}", s.router)
+                };
+                let _ = writeln!(out, "   {} {}{on}: {why}", p.dim("skipped"), s.step);
+            }
+            StepStatus::Failed(why) => {
+                let _ = writeln!(
+                    out,
+                    "   {} {} on {} ({}): {why}",
+                    p.severity(Severity::Warning, "failed"),
+                    s.step,
+                    s.router,
+                    s.command
+                );
+            }
+        }
+    }
+    for c in &run.cleanup {
+        let state = if c.debug_off_confirmed {
+            p.severity(Severity::Ok, "debug off, confirmed by show debug")
+        } else {
+            p.severity(Severity::Critical, "DEBUG NOT CONFIRMED OFF")
+        };
+        let again = if c.reconnected {
+            " (after reconnecting)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "   cleanup {}: {state}{again}", c.router);
+    }
 }
 
 fn finding(out: &mut String, p: &Paint, n: usize, f: &Finding) {

@@ -192,10 +192,27 @@ fn facility(s: &str) -> (Facility, Option<u32>, &str) {
         let body = r.strip_prefix(':').map(str::trim_start).unwrap_or(s);
         return (Facility::Ipsec, None, body);
     }
-    if s.starts_with('%') {
+    if is_syslog_mnemonic(s) {
         return (Facility::Syslog, None, s);
     }
     (Facility::Other, None, s)
+}
+
+/// `%CRYPTO-4-IKMP_BAD_MESSAGE:` — facility, severity digit, mnemonic. IOS's own CLI errors
+/// (`% Invalid input detected`) also start with `%` but are not log messages.
+fn is_syslog_mnemonic(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('%') else {
+        return false;
+    };
+    let b = rest.as_bytes();
+    let fac = b
+        .iter()
+        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == b'_')
+        .count();
+    fac > 0
+        && b.get(fac) == Some(&b'-')
+        && b.get(fac + 1).is_some_and(u8::is_ascii_digit)
+        && b.get(fac + 2) == Some(&b'-')
 }
 
 /// After `ISAKMP[-PAK|-ERROR]`: `:(0):`, `: (1001):`, ` (0:2):`, `:(0:1:SW:1):`, or `:` alone.
@@ -314,6 +331,22 @@ mod tests {
         );
         assert_eq!(i.facility, Facility::Ipsec);
         assert!(i.body.starts_with("IPSEC(validate_transform_proposal)"));
+    }
+
+    #[test]
+    fn cli_errors_are_not_syslog() {
+        assert_eq!(
+            p("% Invalid input detected at '^' marker.").facility,
+            Facility::Other
+        );
+        assert_eq!(
+            p("%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is OFF").facility,
+            Facility::Syslog
+        );
+        assert_eq!(
+            p("%SYS-5-CONFIG_I: Configured from console").facility,
+            Facility::Syslog
+        );
     }
 
     #[test]

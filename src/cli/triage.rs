@@ -1,0 +1,276 @@
+//! `ipsec-doctor triage`: SSH into both routers of a tunnel, run the triage playbook, report.
+//!
+//! Everything that can be checked before touching a device is: the playbook, the inventory,
+//! the tunnel names. Only then are routers contacted.
+
+use crate::inventory::{Host, Inventory};
+use crate::lab::ike::IkeFactory;
+use crate::lab::scenario::Scenario;
+use crate::lab::{Lab, LabOptions};
+use crate::playbook::{self, Playbook};
+use crate::report::{self, Format, Report};
+use crate::run::progress::{Bars, Progress, Silent};
+use crate::run::{RouterTarget, RunOptions, TunnelTarget, run_tunnel};
+use crate::ssh::HostKeyPolicy;
+use anyhow::{Context, bail};
+use std::future::Future;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The lab scenario `triage` runs on when no inventory is given.
+pub const DEFAULT_LAB_SCENARIO: &str = "psk-mismatch";
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The tunnel to triage, by its name in the inventory; every tunnel when omitted.
+    pub tunnel: Option<String>,
+    /// Nornir-style inventory: one YAML file, or a directory with hosts/groups/defaults.yaml.
+    #[arg(short, long, value_name = "PATH")]
+    pub inventory: Option<PathBuf>,
+    /// Run on the built-in lab instead of real routers (the default when no inventory is given).
+    #[arg(long, value_name = "SCENARIO", conflicts_with = "inventory")]
+    pub lab: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Colour the text report: auto, always or never.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
+    /// How long debugs stay on in the debug window (overrides the playbook), e.g. 45s.
+    #[arg(long, value_parser = duration_arg)]
+    pub debug_window: Option<Duration>,
+    /// Ends the debug window early once the routers stay quiet this long.
+    #[arg(long, value_parser = duration_arg, default_value = "5s")]
+    pub idle_cutoff: Duration,
+    /// A playbook file to run instead of the shipped triage playbook.
+    #[arg(long, value_name = "FILE")]
+    pub playbook: Option<PathBuf>,
+    /// Allow the playbook's disruptive steps (`clear crypto sa|session`).
+    #[arg(long)]
+    pub allow_disruptive: bool,
+    /// Switch off crypto debugs found already on when the run starts.
+    #[arg(long)]
+    pub clear_stale_debug: bool,
+    /// Learn the host keys of routers not yet in known_hosts (a changed key is still refused).
+    #[arg(long)]
+    pub accept_new_host_keys: bool,
+    /// known_hosts file to check host keys against (default ~/.ssh/known_hosts).
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+    /// Lab seconds per real second for --lab (retransmission timers run this much faster).
+    #[arg(long, default_value_t = 20.0, hide = true)]
+    pub lab_speed: f64,
+}
+
+fn duration_arg(s: &str) -> Result<Duration, String> {
+    playbook::parse_duration(s)
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let stop = async move {
+            interrupt.recv().await;
+        };
+        let color = match args.color.as_str() {
+            "always" => true,
+            "never" => false,
+            _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        };
+        let format = args.format;
+        let bars = Bars::new(std::io::stderr().is_terminal());
+        let reports = execute(args, stop, &bars).await?;
+        let code = reports.iter().map(|r| r.exit_code).max().unwrap_or(3);
+        let text = report::render(format, &reports, color);
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            return Err(e.into());
+        }
+        Ok(code)
+    })
+}
+
+/// Runs the triage and returns one report per tunnel. Fails (exit 3) only on bad input or
+/// when no tunnel could be run at all.
+pub async fn execute(
+    args: Args,
+    stop: impl Future<Output = ()>,
+    progress: &dyn Progress,
+) -> anyhow::Result<Vec<Report>> {
+    let playbook = match &args.playbook {
+        Some(p) => playbook::load(p)?,
+        None => playbook::shipped("triage").context("the triage playbook is not shipped")??,
+    };
+    match &args.inventory {
+        Some(path) => {
+            let inventory = Inventory::load(path)?;
+            let policy = host_keys(&args)?;
+            run_inventory(&args, &inventory, &playbook, &policy, stop, progress).await
+        }
+        None => {
+            let name = args
+                .lab
+                .clone()
+                .unwrap_or_else(|| DEFAULT_LAB_SCENARIO.to_string());
+            run_lab(&args, &name, &playbook, stop, progress).await
+        }
+    }
+}
+
+fn host_keys(args: &Args) -> anyhow::Result<HostKeyPolicy> {
+    let path = match &args.known_hosts {
+        Some(p) => p.clone(),
+        None => std::env::var_os("HOME")
+            .map(|h| PathBuf::from(h).join(".ssh/known_hosts"))
+            .context("no --known-hosts given and HOME is not set")?,
+    };
+    Ok(if args.accept_new_host_keys {
+        HostKeyPolicy::accept_new(path)
+    } else {
+        HostKeyPolicy::strict(path)
+    })
+}
+
+fn target(host: &Host) -> RouterTarget {
+    RouterTarget {
+        name: host.name.clone(),
+        ssh: host.ssh_target(),
+        session: host.session_options(true),
+        command_timeout: host.ssh.command_timeout,
+    }
+}
+
+async fn run_inventory(
+    args: &Args,
+    inventory: &Inventory,
+    playbook: &Playbook,
+    policy: &HostKeyPolicy,
+    stop: impl Future<Output = ()>,
+    progress: &dyn Progress,
+) -> anyhow::Result<Vec<Report>> {
+    let tunnels: Vec<_> = match &args.tunnel {
+        Some(name) => match inventory.tunnel(name) {
+            Some(t) => vec![t.clone()],
+            None => {
+                let known: Vec<&str> = inventory.tunnels.iter().map(|t| t.name.as_str()).collect();
+                bail!(
+                    "no tunnel {name:?} in the inventory (it has: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                );
+            }
+        },
+        None => inventory.tunnels.clone(),
+    };
+    if tunnels.is_empty() {
+        bail!("the inventory lists no tunnels: add a `tunnels:` entry pairing two hosts");
+    }
+    let mut targets = Vec::new();
+    for t in &tunnels {
+        let (Some(a), Some(b)) = (inventory.host(&t.a), inventory.host(&t.b)) else {
+            bail!(
+                "tunnel {:?} names a host the inventory does not have",
+                t.name
+            );
+        };
+        targets.push(TunnelTarget {
+            name: t.name.clone(),
+            a: target(a),
+            b: target(b),
+            a_peer_address: t.a_peer_address,
+            b_peer_address: t.b_peer_address,
+        });
+    }
+    let options = RunOptions {
+        allow_disruptive: args.allow_disruptive,
+        clear_stale_debug: args.clear_stale_debug,
+        debug_window: args.debug_window,
+        idle_cutoff: args.idle_cutoff,
+        no_debug: false,
+    };
+    // One stop signal for every tunnel: once it fires, the remaining tunnels are not started.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let watcher = async move {
+        stop.await;
+        let _ = stop_tx.send(true);
+        std::future::pending::<()>().await;
+    };
+    tokio::pin!(watcher);
+    let mut reports = Vec::new();
+    for t in &targets {
+        if *stop_rx.borrow() {
+            break;
+        }
+        let mut rx = stop_rx.clone();
+        let this_stop = async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let run = run_tunnel(t, playbook, policy, &options, this_stop, progress);
+        tokio::pin!(run);
+        let (diagnosis, log) = loop {
+            tokio::select! {
+                r = &mut run => break r,
+                _ = &mut watcher => {}
+            }
+        };
+        reports.push(Report::live("triage", &t.name, diagnosis, log));
+    }
+    Ok(reports)
+}
+
+async fn run_lab(
+    args: &Args,
+    name: &str,
+    playbook: &Playbook,
+    stop: impl Future<Output = ()>,
+    progress: &dyn Progress,
+) -> anyhow::Result<Vec<Report>> {
+    let scenario = Scenario::find(name, None)?;
+    let options = LabOptions {
+        speed: args.lab_speed,
+        ..LabOptions::default()
+    };
+    let lab = Lab::start(&scenario, options, &IkeFactory, std::future::pending()).await?;
+    let dir = tempfile_dir()?;
+    let known = dir.join("known_hosts");
+    lab.write_known_hosts(&known)?;
+    let text = lab.inventory_yaml()?;
+    let inventory = Inventory::from_yaml("<lab inventory>", &text, &|_| None)?;
+    let policy = HostKeyPolicy::strict(&known);
+    let result = run_inventory(args, &inventory, playbook, &policy, stop, progress).await;
+    lab.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// A private directory for the lab's known_hosts.
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("ipsec-doctor-{}-{}", std::process::id(), nanos()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// For tests and library users: triage without progress output.
+pub async fn execute_quiet(
+    args: Args,
+    stop: impl Future<Output = ()>,
+) -> anyhow::Result<Vec<Report>> {
+    execute(args, stop, &Silent).await
+}

@@ -1,0 +1,483 @@
+//! `triage` over real SSH against the lab: every scenario's finding from live evidence, and
+//! the safety paths — success, a refused command, a timeout, a lost connection, Ctrl-C, debugs
+//! found already on — each ending with every debug confirmed off.
+
+use ipsec_doctor::cli::triage::{self, Args, execute, execute_quiet};
+use ipsec_doctor::lab::ike::IkeFactory;
+use ipsec_doctor::lab::scenario::Scenario;
+use ipsec_doctor::lab::{Lab, LabHandle, LabOptions};
+use ipsec_doctor::report::{Format, Report};
+use ipsec_doctor::run::progress::Progress;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+fn args() -> Args {
+    Args {
+        tunnel: None,
+        inventory: None,
+        lab: None,
+        format: Format::Json,
+        color: "never".into(),
+        debug_window: Some(Duration::from_secs(3)),
+        idle_cutoff: Duration::from_millis(400),
+        playbook: None,
+        allow_disruptive: false,
+        clear_stale_debug: false,
+        accept_new_host_keys: false,
+        known_hosts: None,
+        lab_speed: 200.0,
+    }
+}
+
+/// A lab the test keeps hold of, with its inventory and known_hosts written to a temp dir.
+struct Fixture {
+    lab: LabHandle,
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    async fn start(scenario: &str, speed: f64) -> Fixture {
+        let scenario = Scenario::embedded(scenario).expect("shipped scenario");
+        let options = LabOptions {
+            speed,
+            ..LabOptions::default()
+        };
+        let lab = Lab::start(&scenario, options, &IkeFactory, std::future::pending())
+            .await
+            .expect("lab starts");
+        let dir = tempfile::tempdir().unwrap();
+        lab.write_inventory(&dir.path().join("inventory.yaml"))
+            .unwrap();
+        lab.write_known_hosts(&dir.path().join("known_hosts"))
+            .unwrap();
+        Fixture { lab, dir }
+    }
+
+    fn args(&self) -> Args {
+        Args {
+            inventory: Some(self.dir.path().join("inventory.yaml")),
+            known_hosts: Some(self.dir.path().join("known_hosts")),
+            ..args()
+        }
+    }
+
+    fn playbook(&self, text: &str) -> PathBuf {
+        let p = self.dir.path().join("playbook.yaml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn debug_quiet(&self) -> bool {
+        ["R1", "R2"].iter().all(|r| {
+            self.lab
+                .router_state(r)
+                .expect("router")
+                .debug
+                .get()
+                .is_quiet()
+        })
+    }
+}
+
+fn only(reports: Vec<Report>) -> Report {
+    assert_eq!(reports.len(), 1);
+    reports.into_iter().next().unwrap()
+}
+
+fn assert_cleaned(r: &Report) {
+    let run = r.run.as_ref().expect("live runs carry their log");
+    assert!(!run.cleanup.is_empty(), "{:#?}", run.cleanup);
+    for c in &run.cleanup {
+        assert!(c.debug_off_confirmed, "{c:#?}");
+    }
+}
+
+/// Every shipped scenario, through the binary's own entry point on the built-in lab.
+async fn scenario(name: &str) {
+    let s = Scenario::embedded(name).unwrap();
+    let expect = s.expect.clone().expect("scenario names its finding");
+    let report = only(
+        execute_quiet(
+            Args {
+                lab: Some(name.into()),
+                ..args()
+            },
+            std::future::pending(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e:#}")),
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let f = findings
+        .iter()
+        .find(|f| f["code"] == expect.as_str())
+        .unwrap_or_else(|| {
+            panic!(
+                "{name}: no {expect} in {}",
+                serde_json::to_string_pretty(&json).unwrap()
+            )
+        });
+    if let Some(cause) = &s.expect_cause {
+        assert_eq!(f["cause"], cause.as_str(), "{name}: {f:#}");
+    }
+    let evidence = f["evidence"].as_array().unwrap();
+    assert!(!evidence.is_empty(), "{name}: no evidence");
+    if expect != "TUNNEL_UP" {
+        let fixes = f["fix"].as_array().unwrap();
+        assert!(
+            !fixes.is_empty() || matches!(expect.as_str(), "ONE_WAY_TRAFFIC" | "PEER_SILENT"),
+            "{name}: {expect} without a fix: {f:#}"
+        );
+    }
+    assert_eq!(
+        report.exit_code,
+        if expect == "TUNNEL_UP" {
+            0
+        } else if matches!(expect.as_str(), "P1_LIFETIME_MISMATCH" | "ONE_WAY_TRAFFIC") {
+            1
+        } else {
+            2
+        },
+        "{name}"
+    );
+    assert_cleaned(&report);
+    assert!(json["run"]["steps"].as_array().unwrap().len() > 10);
+}
+
+macro_rules! scenarios {
+    ($($test:ident => $name:literal),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                scenario($name).await;
+            }
+        )*
+
+        #[test]
+        fn every_shipped_scenario_is_triaged() {
+            let tested = [$($name),*];
+            for name in Scenario::embedded_names() {
+                assert!(tested.contains(&name), "no triage test for scenario {name}");
+            }
+        }
+    };
+}
+
+scenarios! {
+    healthy => "healthy",
+    auth_mismatch => "auth-mismatch",
+    encryption_mismatch => "encryption-mismatch",
+    hash_mismatch => "hash-mismatch",
+    dh_mismatch => "dh-mismatch",
+    lifetime_mismatch => "lifetime-mismatch",
+    psk_missing => "psk-missing",
+    psk_mismatch => "psk-mismatch",
+    transform_mismatch => "transform-mismatch",
+    acl_not_mirrored => "acl-not-mirrored",
+    pfs_mismatch => "pfs-mismatch",
+    peer_no_route => "peer-no-route",
+    peer_interface_down => "peer-interface-down",
+    peer_address_wrong => "peer-address-wrong",
+    crypto_map_not_applied => "crypto-map-not-applied",
+    isakmp_disabled => "isakmp-disabled",
+    ike_blocked => "ike-blocked",
+    no_interesting_traffic => "no-interesting-traffic",
+    one_way_traffic => "one-way-traffic",
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn success_leaves_no_debug_on() {
+    let fx = Fixture::start("psk-mismatch", 200.0).await;
+    let report = only(
+        execute_quiet(fx.args(), std::future::pending())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(report.exit_code, 2);
+    assert_cleaned(&report);
+    assert!(fx.debug_quiet());
+    fx.lab.stop().await;
+}
+
+const HEAD: &str = "name: t\nsteps:\n  - id: cfg\n    kind: show\n    peer: both\n    safety: read\n    command: show running-config\n    explain: x\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_debug_command_still_cleans_up() {
+    let fx = Fixture::start("healthy", 200.0).await;
+    let pb = fx.playbook(&format!(
+        "{HEAD}  - id: dbg\n    kind: debug\n    peer: both\n    safety: debug\n    commands: [debug crypto isakmp, debug crypto nonsense]\n    duration: 2s\n    explain: x\n"
+    ));
+    let report = only(
+        execute_quiet(
+            Args {
+                playbook: Some(pb),
+                ..fx.args()
+            },
+            std::future::pending(),
+        )
+        .await
+        .unwrap(),
+    );
+    let run = report.run.as_ref().unwrap();
+    assert!(!run.errors.is_empty(), "{run:#?}");
+    assert!(
+        run.errors[0].contains("debug crypto nonsense"),
+        "{:?}",
+        run.errors
+    );
+    assert_cleaned(&report);
+    assert!(fx.debug_quiet());
+    fx.lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_still_cleans_up() {
+    // At real speed the first ping of the trigger waits 2 s for IKE; with a 1 s command limit
+    // and a 1 s window it times out.
+    let fx = Fixture::start("healthy", 1.0).await;
+    let inv = fx.dir.path().join("inventory.yaml");
+    let mut text = std::fs::read_to_string(&inv).unwrap();
+    text.push_str("defaults:\n  ssh:\n    command_timeout: 1s\n");
+    std::fs::write(&inv, text).unwrap();
+    let report = only(
+        execute_quiet(
+            Args {
+                debug_window: Some(Duration::from_secs(1)),
+                ..fx.args()
+            },
+            std::future::pending(),
+        )
+        .await
+        .unwrap(),
+    );
+    let run = report.run.as_ref().unwrap();
+    assert!(
+        run.errors.iter().any(|e| e.contains("no answer")),
+        "{run:#?}"
+    );
+    assert_cleaned(&report);
+    assert!(fx.debug_quiet());
+    fx.lab.stop().await;
+}
+
+/// Fires `stop` when the runner reports that debug is on, and can cut a router's sessions.
+struct Trap {
+    on_debug: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+}
+
+impl Progress for Trap {
+    fn step(&self, _router: &str, what: &str) {
+        if what == "debug on"
+            && let Some(tx) = self.on_debug.lock().unwrap().take()
+        {
+            let _ = tx.send(());
+        }
+    }
+    fn lines(&self, _: &str, _: u64) {}
+    fn finish(&self) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_the_debug_window_cleans_up() {
+    let fx = Fixture::start("peer-no-route", 1.0).await;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let trap = Trap {
+        on_debug: Mutex::new(Some(tx)),
+    };
+    let stop = async move {
+        let _ = rx.await;
+        // Let the debug commands land on the router first.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let a = Args {
+        debug_window: Some(Duration::from_secs(30)),
+        idle_cutoff: Duration::from_secs(30),
+        ..fx.args()
+    };
+    let report = only(execute(a, stop, &trap).await.unwrap());
+    let run = report.run.as_ref().unwrap();
+    assert!(run.interrupted);
+    assert!(report.warnings.iter().any(|w| w.contains("interrupted")));
+    assert_cleaned(&report);
+    assert!(fx.debug_quiet());
+    fx.lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_connection_is_reopened_to_clean_up() {
+    let fx = Fixture::start("peer-no-route", 1.0).await;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let trap = Trap {
+        on_debug: Mutex::new(Some(tx)),
+    };
+    let r1 = fx.lab.router_state("R1").unwrap().clone();
+    tokio::spawn(async move {
+        if rx.await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            r1.cut_sessions();
+        }
+    });
+    let a = Args {
+        debug_window: Some(Duration::from_secs(4)),
+        idle_cutoff: Duration::from_secs(4),
+        ..fx.args()
+    };
+    let report = only(execute(a, std::future::pending(), &trap).await.unwrap());
+    let run = report.run.as_ref().unwrap();
+    let r1_cleanup = run.cleanup.iter().find(|c| c.router == "R1").unwrap();
+    assert!(r1_cleanup.reconnected, "{run:#?}");
+    assert_cleaned(&report);
+    assert!(fx.debug_quiet());
+    fx.lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debugs_found_on_arrival_are_reported_and_cleared_only_when_asked() {
+    use ipsec_doctor::lab::router::DebugKind;
+    let fx = Fixture::start("healthy", 200.0).await;
+    let r2 = fx.lab.router_state("R2").unwrap().clone();
+    r2.debug.set(DebugKind::CryptoIsakmp, true);
+    let read_only = fx.playbook(HEAD);
+    let report = only(
+        execute_quiet(
+            Args {
+                playbook: Some(read_only.clone()),
+                ..fx.args()
+            },
+            std::future::pending(),
+        )
+        .await
+        .unwrap(),
+    );
+    let run = report.run.as_ref().unwrap();
+    assert_eq!(run.stale_debug.len(), 1, "{run:#?}");
+    assert_eq!(run.stale_debug[0].router, "R2");
+    assert!(!run.stale_debug[0].cleared);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("R2 had crypto debugs on"))
+    );
+    assert!(
+        !r2.debug.get().is_quiet(),
+        "left as found without --clear-stale-debug"
+    );
+
+    let report = only(
+        execute_quiet(
+            Args {
+                playbook: Some(read_only),
+                clear_stale_debug: true,
+                ..fx.args()
+            },
+            std::future::pending(),
+        )
+        .await
+        .unwrap(),
+    );
+    assert!(report.run.as_ref().unwrap().stale_debug[0].cleared);
+    assert!(r2.debug.get().is_quiet());
+    fx.lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disruptive_steps_need_permission_and_bad_input_touches_nothing() {
+    let fx = Fixture::start("healthy", 200.0).await;
+    let pb = fx.playbook(&format!(
+        "{HEAD}  - id: clear\n    kind: clear\n    peer: a\n    safety: disruptive\n    command: clear crypto sa\n    explain: x\n"
+    ));
+    let report = only(
+        execute_quiet(
+            Args {
+                playbook: Some(pb.clone()),
+                ..fx.args()
+            },
+            std::future::pending(),
+        )
+        .await
+        .unwrap(),
+    );
+    let steps = &report.run.as_ref().unwrap().steps;
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.step == "clear" && format!("{:?}", s.status).contains("--allow-disruptive")),
+        "{steps:#?}"
+    );
+    let report = only(
+        execute_quiet(
+            Args {
+                playbook: Some(pb),
+                allow_disruptive: true,
+                ..fx.args()
+            },
+            std::future::pending(),
+        )
+        .await
+        .unwrap(),
+    );
+    let steps = &report.run.as_ref().unwrap().steps;
+    assert!(
+        steps.iter().any(|s| s.step == "clear"
+            && s.command == "clear crypto sa"
+            && format!("{:?}", s.status) == "Ok"),
+        "{steps:#?}"
+    );
+
+    // A malformed playbook fails before any router is contacted.
+    let bad = fx.playbook("name: t\nsteps:\n  - id: x\n    kind: show\n    peer: both\n    safety: read\n    comand: show udp\n");
+    let err = execute_quiet(
+        Args {
+            playbook: Some(bad),
+            ..fx.args()
+        },
+        std::future::pending(),
+    )
+    .await
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("playbook.yaml:7"), "{err:#}");
+    let err = execute_quiet(
+        Args {
+            tunnel: Some("nope".into()),
+            ..fx.args()
+        },
+        std::future::pending(),
+    )
+    .await
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("R1-R2"), "{err:#}");
+    fx.lab.stop().await;
+}
+
+#[test]
+fn the_binary_triages_the_built_in_lab() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ipsec-doctor"))
+        .args([
+            "triage",
+            "--lab",
+            "psk-mismatch",
+            "--format",
+            "json",
+            "--debug-window",
+            "3s",
+            "--idle-cutoff",
+            "400ms",
+            "--lab-speed",
+            "200",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["code"], "P1_PSK_MISMATCH");
+    assert_eq!(v["run"]["cleanup"][0]["debug_off_confirmed"], true);
+    let _ = triage::DEFAULT_LAB_SCENARIO;
+}
