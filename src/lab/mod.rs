@@ -234,6 +234,11 @@ fn listen(router: &str, addr: SocketAddr) -> Result<TcpListener, LabError> {
     .map_err(bind_error)?;
     // A lab restarted on fixed ports must not wait out TIME_WAIT.
     socket.set_reuseaddr(true).map_err(bind_error)?;
+    // The echo, the output and the prompt leave as separate small writes; with Nagle on, each
+    // waits for the client's delayed ACK, about 40 ms per command. russh applies its own
+    // `nodelay` only in `run_on_socket`, not to the sockets our accept loop hands to
+    // `run_stream`, and Linux gives accepted sockets the listener's TCP_NODELAY.
+    socket.set_nodelay(true).map_err(bind_error)?;
     socket.bind(addr).map_err(bind_error)?;
     socket.listen(LISTEN_BACKLOG).map_err(bind_error)
 }
