@@ -233,11 +233,16 @@ async fn collect_ours(
     }
 }
 
-async fn collect_one(host: &Host, policy: &HostKeyPolicy, commands: &[String]) -> anyhow::Result<u64> {
+async fn collect_one(
+    host: &Host,
+    policy: &HostKeyPolicy,
+    commands: &[String],
+) -> anyhow::Result<u64> {
     // Unsolicited lines are not wanted here; the receiver is dropped and they are discarded.
     let (tx, _) = mpsc::unbounded_channel();
     let options: SessionOptions = host.session_options(false);
-    let mut session = IosSession::connect(&host.name, &host.ssh_target(), policy, options, tx).await?;
+    let mut session =
+        IosSession::connect(&host.name, &host.ssh_target(), policy, options, tx).await?;
     let mut lines = 0;
     for command in commands {
         lines += session.run(command, COMMAND_LIMIT).await?.lines.len() as u64;
@@ -279,8 +284,15 @@ fn python_venv() -> anyhow::Result<PathBuf> {
     if python.is_file() && importable(&python) {
         return Ok(python);
     }
-    println!("collection: installing netmiko and scrapli from PyPI into {}", venv.display());
-    let made = Command::new("python3").arg("-m").arg("venv").arg(&venv).output()?;
+    println!(
+        "collection: installing netmiko and scrapli from PyPI into {}",
+        venv.display()
+    );
+    let made = Command::new("python3")
+        .arg("-m")
+        .arg("venv")
+        .arg(&venv)
+        .output()?;
     anyhow::ensure!(
         made.status.success(),
         "python3 -m venv failed: {}",
@@ -294,13 +306,18 @@ fn python_venv() -> anyhow::Result<PathBuf> {
         "pip install netmiko scrapli failed: {}",
         String::from_utf8_lossy(&pip.stderr).trim()
     );
-    anyhow::ensure!(importable(&python), "netmiko or scrapli still not importable");
+    anyhow::ensure!(
+        importable(&python),
+        "netmiko or scrapli still not importable"
+    );
     Ok(python)
 }
 
 /// Runs one Python collector and reads the JSON line it prints.
 fn run_python(python: &Path, script: &str, job: &Path) -> anyhow::Result<Outcome> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches").join(script);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benches")
+        .join(script);
     let out = Command::new(python).arg(&path).arg(job).output()?;
     anyhow::ensure!(
         out.status.success(),

@@ -170,3 +170,23 @@ fn fleet_mix_without_a_fleet_is_refused() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("--fleet"), "{err}");
 }
+
+/// The inventory the compose file gives the agent container loads, and names the lab's two
+/// routers by service name with the shipped scenarios' credentials.
+#[test]
+fn the_compose_files_inventory_loads() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docker/compose.yaml");
+    let compose: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let text = compose["configs"]["inventory"]["content"].as_str().unwrap();
+    let inventory = Inventory::from_yaml("compose.yaml", text, &|_| None).unwrap();
+    let tunnel = inventory.tunnel("lab").unwrap();
+    let healthy = ipsec_doctor::lab::scenario::Scenario::embedded("healthy").unwrap();
+    for (name, port) in [(&tunnel.a, 2201), (&tunnel.b, 2202)] {
+        let host = inventory.host(name).unwrap();
+        let spec = healthy.router(name).unwrap();
+        assert_eq!((host.hostname.as_str(), host.port), ("lab", port));
+        assert_eq!(host.password.as_ref(), Some(&spec.password));
+        assert_eq!(host.enable_secret.as_ref(), Some(&spec.enable_secret));
+    }
+}

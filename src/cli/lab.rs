@@ -55,7 +55,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             .map(Scenario::embedded)
             .collect::<Result<Vec<_>, _>>()?
     } else {
-        vec![Scenario::find(&args.scenario, args.scenario_dir.as_deref())?]
+        vec![Scenario::find(
+            &args.scenario,
+            args.scenario_dir.as_deref(),
+        )?]
     };
     // Every config is checked before anything listens: a bad line names file, line, column.
     for scenario in &templates {
@@ -178,7 +181,9 @@ fn print_fleet(fleet: &crate::lab::fleet::FleetHandle, templates: &[Scenario]) {
         "fleet of {} tunnels ({} routers) on {}",
         fleet.tunnels().len(),
         lab.routers().len(),
-        lab.routers().first().map_or_else(String::new, |r| r.address.to_string())
+        lab.routers()
+            .first()
+            .map_or_else(String::new, |r| r.address.to_string())
     );
     for t in fleet.tunnels() {
         let ports: Vec<String> = t

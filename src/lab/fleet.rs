@@ -296,7 +296,11 @@ mod tests {
         let fleet = Fleet::start(&templates, 3, LabOptions::default(), std::future::pending())
             .await
             .unwrap();
-        let scenarios: Vec<&str> = fleet.tunnels().iter().map(|t| t.scenario.as_str()).collect();
+        let scenarios: Vec<&str> = fleet
+            .tunnels()
+            .iter()
+            .map(|t| t.scenario.as_str())
+            .collect();
         assert_eq!(scenarios, ["healthy", "psk-mismatch", "healthy"]);
         assert_eq!(fleet.tunnels()[1].routers, ["t0002-r1", "t0002-r2"]);
         assert_eq!(
