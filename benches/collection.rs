@@ -16,6 +16,8 @@
 //! memory; the ratios are wall-time ratios. Knobs: `BENCH_TUNNELS` (100),
 //! `BENCH_CONCURRENCY` (50), `BENCH_THREADS` (Netmiko, 20), `BENCH_SKIP_PYTHON=1`.
 
+// Shared by both lab benchmarks; each uses only part of it.
+#[allow(dead_code)]
 mod common;
 
 use ipsec_doctor::device::{IosSession, SessionOptions};
@@ -153,13 +155,8 @@ fn read_only_commands() -> anyhow::Result<Vec<String>> {
 /// Runs `ipsec-doctor lab --fleet N` and waits until it serves; returns it and its inventory.
 fn start_lab(tunnels: usize, dir: &Path) -> anyhow::Result<(LabProcess, Inventory)> {
     let inventory = dir.join("inventory.yaml");
-    for _ in 0..3 {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
-        let base = probe.local_addr()?.port();
-        drop(probe);
-        if usize::from(base) + 2 * tunnels > 65535 {
-            continue;
-        }
+    for attempt in 0..5 {
+        let base = common::base_port(attempt, 2 * tunnels);
         let mut child = Command::new(env!("CARGO_BIN_EXE_ipsec-doctor"))
             .args(["lab", "--fleet", &tunnels.to_string()])
             .args(["--base-port", &base.to_string()])
@@ -185,7 +182,7 @@ fn start_lab(tunnels: usize, dir: &Path) -> anyhow::Result<(LabProcess, Inventor
             return Ok((lab, Inventory::load(&inventory)?));
         }
     }
-    anyhow::bail!("the lab did not start (ports taken three times)")
+    anyhow::bail!("the lab did not start (ports taken five times)")
 }
 
 async fn collect_ours(

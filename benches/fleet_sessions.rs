@@ -12,6 +12,8 @@
 //! hundred connects overflows the queue and the kernel retries the lost SYNs a second later
 //! (shared/russh-notes.md, G0), which would show up here as a one-second tail.
 
+// Shared by both lab benchmarks; each uses only part of it.
+#[allow(dead_code)]
 mod common;
 
 use ipsec_doctor::lab::fleet::Fleet;

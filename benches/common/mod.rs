@@ -43,3 +43,19 @@ pub fn env_usize(name: &str, default: usize) -> usize {
         Err(_) => default,
     }
 }
+
+/// A first port for `span` consecutive lab ports, below the kernel's ephemeral range: a
+/// block inside it collides with the client side of recent connections (the benchmarks make
+/// thousands). Varies with the process and the attempt, so a retry tries another block.
+pub fn base_port(attempt: usize, span: usize) -> u16 {
+    let ephemeral_start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse::<usize>().ok())
+        .unwrap_or(32768);
+    let low = 10_000;
+    let room = ephemeral_start.saturating_sub(low + span).max(1);
+    let spread = (std::process::id() as usize)
+        .wrapping_mul(7919)
+        .wrapping_add(attempt.wrapping_mul(104_729));
+    u16::try_from(low + spread % room).unwrap_or(20_000)
+}
