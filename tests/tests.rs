@@ -19,6 +19,8 @@ mod fuzz_lines;
 mod inventory;
 /// `ipsec-doctor lab`: listing, refusing a bad config, serving until Ctrl-C.
 mod lab_cli;
+/// `ipsec-doctor lab --fleet N`: ports, inventory and SSH of many tunnels in one process.
+mod lab_fleet;
 /// Every lab scenario over real SSH, its transcripts diagnosed by the engine.
 mod lab_scenarios;
 /// The lab's routers over real SSH, with russh and with the OpenSSH client.

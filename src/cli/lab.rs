@@ -1,8 +1,10 @@
-//! `ipsec-doctor lab`: runs a scenario's simulated routers until Ctrl-C.
+//! `ipsec-doctor lab`: runs a scenario's simulated routers, or a fleet of copies of the
+//! scenarios, until Ctrl-C.
 
+use crate::lab::fleet::Fleet;
 use crate::lab::ike::{IkeFactory, parse_config};
 use crate::lab::scenario::Scenario;
-use crate::lab::{Lab, LabOptions};
+use crate::lab::{Lab, LabHandle, LabOptions};
 use std::io::Write;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -33,21 +35,41 @@ pub struct Args {
     /// Lab seconds per real second (timers, retransmissions, uptime).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// Run N tunnels (2N routers) in this one process, each a copy of the scenario with its own
+    /// hostnames (t0001-r1, t0001-r2, ...); tunnel k's routers listen on BASE+2k and BASE+2k+1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub fleet: Option<u32>,
+    /// With --fleet: cycle through every shipped scenario (healthy and broken) instead of
+    /// copying one.
+    #[arg(long, requires = "fleet", conflicts_with = "scenario")]
+    pub fleet_mix: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     if args.list {
         return list(args.scenario_dir.as_deref());
     }
-    let scenario = Scenario::find(&args.scenario, args.scenario_dir.as_deref())?;
+    let templates = if args.fleet_mix {
+        Scenario::embedded_names()
+            .into_iter()
+            .map(Scenario::embedded)
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        vec![Scenario::find(
+            &args.scenario,
+            args.scenario_dir.as_deref(),
+        )?]
+    };
     // Every config is checked before anything listens: a bad line names file, line, column.
-    for spec in &scenario.routers {
-        parse_config(&scenario.name, spec)?;
+    for scenario in &templates {
+        for spec in &scenario.routers {
+            parse_config(&scenario.name, spec)?;
+        }
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(serve(args, scenario))
+    runtime.block_on(serve(args, templates))
 }
 
 fn list(dir: Option<&std::path::Path>) -> anyhow::Result<i32> {
@@ -86,7 +108,7 @@ fn list(dir: Option<&std::path::Path>) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-async fn serve(args: Args, scenario: Scenario) -> anyhow::Result<i32> {
+async fn serve(args: Args, templates: Vec<Scenario>) -> anyhow::Result<i32> {
     let options = LabOptions {
         speed: args.speed,
         base_port: Some(args.base_port),
@@ -99,28 +121,38 @@ async fn serve(args: Args, scenario: Scenario) -> anyhow::Result<i32> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let lab = Lab::start(&scenario, options, &IkeFactory, async move {
+    let stopped = async move {
         let _ = stop_rx.await;
-    })
-    .await?;
-    if let Some(path) = &args.inventory_out {
-        lab.write_inventory(path)?;
-    }
-    if let Some(path) = &args.known_hosts_out {
-        lab.write_known_hosts(path)?;
-    }
-    println!("lab {:?}: {}", scenario.name, scenario.description);
-    for r in lab.routers() {
-        println!(
-            "  {:<8} ssh -p {} {}@{}   password {}   enable secret {}",
-            r.name,
-            r.port,
-            r.username,
-            r.address,
-            r.password.expose(),
-            r.enable_secret.expose()
-        );
-    }
+    };
+    let lab = match args.fleet {
+        Some(n) => {
+            let fleet = Fleet::start(&templates, n as usize, options, stopped).await?;
+            write_files(&args, fleet.lab())?;
+            print_fleet(&fleet, &templates);
+            // The fleet's own view is printed; from here on it is a lab like any other.
+            fleet.into_lab()
+        }
+        None => {
+            let Some(scenario) = templates.first() else {
+                anyhow::bail!("no scenario to run");
+            };
+            let lab = Lab::start(scenario, options, &IkeFactory, stopped).await?;
+            write_files(&args, &lab)?;
+            println!("lab {:?}: {}", scenario.name, scenario.description);
+            for r in lab.routers() {
+                println!(
+                    "  {:<8} ssh -p {} {}@{}   password {}   enable secret {}",
+                    r.name,
+                    r.port,
+                    r.username,
+                    r.address,
+                    r.password.expose(),
+                    r.enable_secret.expose()
+                );
+            }
+            lab
+        }
+    };
     println!("Ctrl-C stops the lab.");
     tokio::select! {
         _ = interrupt.recv() => {}
@@ -129,4 +161,55 @@ async fn serve(args: Args, scenario: Scenario) -> anyhow::Result<i32> {
     let _ = stop_tx.send(());
     lab.wait().await;
     Ok(0)
+}
+
+fn write_files(args: &Args, lab: &LabHandle) -> anyhow::Result<()> {
+    if let Some(path) = &args.inventory_out {
+        lab.write_inventory(path)?;
+    }
+    if let Some(path) = &args.known_hosts_out {
+        lab.write_known_hosts(path)?;
+    }
+    Ok(())
+}
+
+/// One line per tunnel (its routers' ports and what its diagnosis should say), then each
+/// scenario's credentials once: they are the same in every copy.
+fn print_fleet(fleet: &crate::lab::fleet::FleetHandle, templates: &[Scenario]) {
+    let lab = fleet.lab();
+    println!(
+        "fleet of {} tunnels ({} routers) on {}",
+        fleet.tunnels().len(),
+        lab.routers().len(),
+        lab.routers()
+            .first()
+            .map_or_else(String::new, |r| r.address.to_string())
+    );
+    for t in fleet.tunnels() {
+        let ports: Vec<String> = t
+            .routers
+            .iter()
+            .filter_map(|name| lab.router(name))
+            .map(|r| format!("{} port {}", r.name, r.port))
+            .collect();
+        println!(
+            "  {:<8} {:<24} {:<24} {}",
+            t.name,
+            t.scenario,
+            t.expect.as_deref().unwrap_or("-"),
+            ports.join("   ")
+        );
+    }
+    for s in templates {
+        for r in &s.routers {
+            println!(
+                "  {} copies of {}: username {}   password {}   enable secret {}",
+                s.name,
+                r.name,
+                r.username,
+                r.password.expose(),
+                r.enable_secret.expose()
+            );
+        }
+    }
 }

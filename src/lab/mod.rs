@@ -6,6 +6,7 @@
 //! - [`model`]: the trait the IKE model implements to answer crypto commands and pings.
 //! - [`cli`] and [`commands`]: the IOS command line, one file per command.
 //! - [`server`]: the russh server in front of each router.
+//! - [`fleet`]: many copies of scenarios in one process, one tunnel each, for scale.
 //!
 //! [`Lab::start`] binds every router of a scenario and returns a [`LabHandle`]; the lab runs
 //! until the shutdown future given to `start` resolves or [`LabHandle::stop`] is called, and
@@ -14,6 +15,7 @@
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod fleet;
 pub mod ike;
 pub mod model;
 pub mod router;
@@ -22,7 +24,7 @@ pub mod server;
 
 use crate::secret::Secret;
 use clock::{ClockError, LabClock};
-use model::ModelFactory;
+use model::{ModelFactory, RouterModel};
 use router::Router;
 use russh::keys::PublicKey;
 use scenario::{Scenario, TunnelSpec};
@@ -127,10 +129,31 @@ impl Lab {
             .map(|spec| Arc::new(Router::new(&scenario.name, spec.clone(), clock.clone())))
             .collect();
         let built = models.build(&routers).map_err(LabError::Model)?;
-        if built.len() != routers.len() {
+        Lab::serve(
+            scenario.name.clone(),
+            routers,
+            built,
+            scenario.tunnels.clone(),
+            &options,
+            shutdown,
+        )
+    }
+
+    /// Binds and serves routers that are already built, one model each, in port order. The
+    /// host key of each comes from its own scenario and name, so a [`fleet`] of copies of one
+    /// scenario still gives every router its own key.
+    pub(crate) fn serve(
+        name: String,
+        routers: Vec<Arc<Router>>,
+        models: Vec<Arc<dyn RouterModel>>,
+        tunnels: Vec<TunnelSpec>,
+        options: &LabOptions,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<LabHandle, LabError> {
+        if models.len() != routers.len() {
             return Err(LabError::ModelCount {
                 expected: routers.len(),
-                got: built.len(),
+                got: models.len(),
             });
         }
         let mut listeners = Vec::with_capacity(routers.len());
@@ -142,8 +165,8 @@ impl Lab {
         let (stop_tx, stop_rx) = watch::channel(false);
         let (done_tx, done_rx) = mpsc::channel::<()>(1);
         let mut endpoints = Vec::with_capacity(routers.len());
-        for ((router, model), listener) in routers.iter().zip(built).zip(listeners) {
-            let key = server::host_key(&scenario.name, router.name());
+        for ((router, model), listener) in routers.iter().zip(models).zip(listeners) {
+            let key = server::host_key(&router.scenario, router.name());
             let port = listener
                 .local_addr()
                 .map_err(|source| LabError::Bind {
@@ -173,10 +196,10 @@ impl Lab {
         }
         tokio::spawn(relay_shutdown(shutdown, stop_tx.clone(), stop_rx));
         Ok(LabHandle {
-            scenario: scenario.name.clone(),
+            scenario: name,
             endpoints,
             routers,
-            tunnels: scenario.tunnels.clone(),
+            tunnels,
             stop_tx,
             done_rx,
         })
@@ -211,6 +234,11 @@ fn listen(router: &str, addr: SocketAddr) -> Result<TcpListener, LabError> {
     .map_err(bind_error)?;
     // A lab restarted on fixed ports must not wait out TIME_WAIT.
     socket.set_reuseaddr(true).map_err(bind_error)?;
+    // The echo, the output and the prompt leave as separate small writes; with Nagle on, each
+    // waits for the client's delayed ACK, about 40 ms per command. russh applies its own
+    // `nodelay` only in `run_on_socket`, not to the sockets our accept loop hands to
+    // `run_stream`, and Linux gives accepted sockets the listener's TCP_NODELAY.
+    socket.set_nodelay(true).map_err(bind_error)?;
     socket.bind(addr).map_err(bind_error)?;
     socket.listen(LISTEN_BACKLOG).map_err(bind_error)
 }

@@ -1,0 +1,61 @@
+//! What the lab benchmarks share: reading this process's memory from /proc.
+
+/// `VmRSS` (resident now) and `VmHWM` (peak resident) of this process, in kB; `None` where
+/// /proc is not there (not Linux) or a field is missing.
+pub fn memory_kb() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    Some((field(&status, "VmRSS:")?, field(&status, "VmHWM:")?))
+}
+
+/// `VmHWM:\t   53212 kB` -> 53212
+fn field(status: &str, name: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(name))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// `rss 41.2 MB, peak 58.0 MB`, or a note that it could not be read.
+pub fn memory_line() -> String {
+    match memory_kb() {
+        Some((rss, hwm)) => format!("rss {:.1} MB, peak {:.1} MB", mb(rss), mb(hwm)),
+        None => "memory: /proc/self/status not readable".to_string(),
+    }
+}
+
+pub fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+/// An environment knob with a default: `BENCH_ROUTERS=200 cargo bench ...`.
+pub fn env_usize(name: &str, default: usize) -> usize {
+    match std::env::var(name) {
+        Ok(v) => match v.parse() {
+            Ok(n) => n,
+            Err(_) => {
+                eprintln!("{name}={v:?} is not a number; using {default}");
+                default
+            }
+        },
+        Err(_) => default,
+    }
+}
+
+/// A first port for `span` consecutive lab ports, below the kernel's ephemeral range: a
+/// block inside it collides with the client side of recent connections (the benchmarks make
+/// thousands). Varies with the process and the attempt, so a retry tries another block.
+pub fn base_port(attempt: usize, span: usize) -> u16 {
+    let ephemeral_start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse::<usize>().ok())
+        .unwrap_or(32768);
+    let low = 10_000;
+    let room = ephemeral_start.saturating_sub(low + span).max(1);
+    let spread = (std::process::id() as usize)
+        .wrapping_mul(7919)
+        .wrapping_add(attempt.wrapping_mul(104_729));
+    u16::try_from(low + spread % room).unwrap_or(20_000)
+}
