@@ -13,7 +13,7 @@ use tokio::sync::broadcast;
 
 /// Lines queued per subscriber before a slow session starts losing the oldest ones; a burst of
 /// IKE debugs is a few hundred lines, and a stalled client must not grow memory without bound.
-const LOG_BUS_CAPACITY: usize = 4096;
+const LOG_BUS_CAPACITY: usize = 512;
 
 #[derive(Debug)]
 pub struct Router {

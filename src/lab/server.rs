@@ -85,6 +85,9 @@ pub async fn serve(
             _ = shutdown.recv() => break,
             accepted = listener.accept() => match accepted {
                 Ok((socket, _peer)) => {
+                    // russh sets no-delay only on sockets it accepts itself: without it every
+                    // command waits for the peer's delayed ACK (about 40 ms).
+                    let _ = socket.set_nodelay(true);
                     let conn = Connection {
                         router: router.clone(),
                         model: model.clone(),
@@ -131,17 +134,24 @@ async fn connection(
             }
         }
         _ = shutdown.recv() => {
-            let _ = handle
-                .disconnect(Disconnect::ByApplication, "lab stopped".into(), "en".into())
-                .await;
-            let _ = tokio::time::timeout(DISCONNECT_GRACE, session).await;
+            // Bounded: a client that stopped reading must not keep the lab from stopping.
+            let _ = tokio::time::timeout(DISCONNECT_GRACE, async {
+                let _ = handle
+                    .disconnect(Disconnect::ByApplication, "lab stopped".into(), "en".into())
+                    .await;
+                let _ = session.await;
+            })
+            .await;
         }
         _ = cut.changed() => {
             // The connection ends under the client, as when a router reloads.
-            let _ = handle
-                .disconnect(Disconnect::ByApplication, "reload".into(), "en".into())
-                .await;
-            let _ = tokio::time::timeout(DISCONNECT_GRACE, session).await;
+            let _ = tokio::time::timeout(DISCONNECT_GRACE, async {
+                let _ = handle
+                    .disconnect(Disconnect::ByApplication, "reload".into(), "en".into())
+                    .await;
+                let _ = session.await;
+            })
+            .await;
         }
     }
 }
