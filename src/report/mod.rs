@@ -50,8 +50,14 @@ impl Report {
             ));
         }
         for s in &run.stale_debug {
+            let cleaned_after = run
+                .cleanup
+                .iter()
+                .any(|c| c.router == s.router && c.debug_off_confirmed);
             warnings.push(if s.cleared {
                 format!("{} had crypto debugs on before this run; they were switched off (--clear-stale-debug).", s.router)
+            } else if cleaned_after {
+                format!("{} had crypto debugs on before this run (a crashed run or a colleague). They were left on at the start, but this run's own debug window ended with `undebug all`, which switched them off too.", s.router)
             } else {
                 format!("{} had crypto debugs on before this run (a crashed run or a colleague); left as found. --clear-stale-debug switches them off.", s.router)
             });
