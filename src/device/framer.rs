@@ -45,7 +45,6 @@ pub struct Framer {
     platform: &'static Platform,
     host: Option<String>,
     /// Matches this host's prompt at the start of a complete line.
-    prompt_prefix: Option<Regex>,
     tail: Vec<u8>,
     pending: Option<Pending>,
     /// The last prompt recognised, so a prompt read while nobody was waiting is not lost.
@@ -60,7 +59,6 @@ impl Framer {
         Framer {
             platform,
             host: None,
-            prompt_prefix: None,
             tail: Vec::new(),
             pending: None,
             last_prompt: None,
@@ -221,20 +219,37 @@ impl Framer {
 
     fn learn(&mut self, host: &str) {
         self.host = Some(host.to_string());
-        self.prompt_prefix = Regex::new(&format!(
-            r"^{}(?:\([A-Za-z0-9._-]+\))?[>#]",
-            regex::escape(host)
-        ))
-        .ok();
+    }
+
+    /// The length of `host>`, `host#` or `host(config-if)#` at the start of `line`. Checked by
+    /// hand: compiling a regex per session cost more than the rest of the session's setup.
+    fn prompt_len(&self, line: &str) -> Option<usize> {
+        let host = self.host.as_deref()?;
+        let rest = line.strip_prefix(host)?;
+        let b = rest.as_bytes();
+        let mode = if b.first() == Some(&b'(') {
+            let close = b.iter().position(|&c| c == b')')?;
+            let inner = &b[1..close];
+            if inner.is_empty()
+                || !inner
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+            {
+                return None;
+            }
+            close + 1
+        } else {
+            0
+        };
+        matches!(b.get(mode), Some(b'>') | Some(b'#')).then_some(host.len() + mode + 1)
     }
 
     /// Splits `R1#rest` into the prompt and `rest`.
     fn strip_prompt(&self, line: &str) -> (Option<Prompt>, String) {
-        if let Some(re) = &self.prompt_prefix
-            && let Some(m) = re.find(line)
-            && let Some(prompt) = self.platform.parse_prompt(m.as_str())
+        if let Some(n) = self.prompt_len(line)
+            && let Some(prompt) = self.platform.parse_prompt(&line[..n])
         {
-            return (Some(prompt), line[m.end()..].to_string());
+            return (Some(prompt), line[n..].to_string());
         }
         (None, line.to_string())
     }
