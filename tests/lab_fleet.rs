@@ -172,7 +172,8 @@ fn fleet_mix_without_a_fleet_is_refused() {
 }
 
 /// The inventory the compose file gives the agent container loads, and names the lab's two
-/// routers by service name with the shipped scenarios' credentials.
+/// routers by their services (`r1`, `r2`: one router per container) with the shipped
+/// scenarios' credentials.
 #[test]
 fn the_compose_files_inventory_loads() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docker/compose.yaml");
@@ -182,10 +183,19 @@ fn the_compose_files_inventory_loads() {
     let inventory = Inventory::from_yaml("compose.yaml", text, &|_| None).unwrap();
     let tunnel = inventory.tunnel("lab").unwrap();
     let healthy = ipsec_doctor::lab::scenario::Scenario::embedded("healthy").unwrap();
-    for (name, port) in [(&tunnel.a, 2201), (&tunnel.b, 2202)] {
+    for (name, service, port) in [(&tunnel.a, "r1", 2201), (&tunnel.b, "r2", 2202)] {
         let host = inventory.host(name).unwrap();
         let spec = healthy.router(name).unwrap();
-        assert_eq!((host.hostname.as_str(), host.port), ("lab", port));
+        assert_eq!((host.hostname.as_str(), host.port), (service, port));
+        // The service that answers on that port runs exactly this router.
+        let command = compose["services"][service]["command"]
+            .as_sequence()
+            .unwrap();
+        let only = command
+            .iter()
+            .position(|a| a.as_str() == Some("--only"))
+            .unwrap();
+        assert_eq!(command[only + 1].as_str(), Some(name.as_str()));
         assert_eq!(host.password.as_ref(), Some(&spec.password));
         assert_eq!(host.enable_secret.as_ref(), Some(&spec.enable_secret));
     }

@@ -18,16 +18,16 @@ const SPEED: f64 = 200.0;
 const WAIT: Duration = Duration::from_secs(10);
 
 /// One interactive session, keeping every byte received: the transcript.
-struct Session {
+pub(crate) struct Session {
     _handle: client::Handle<Pinned>,
     channel: russh::Channel<client::Msg>,
     host: String,
     buf: String,
-    transcript: String,
+    pub(crate) transcript: String,
 }
 
 impl Session {
-    async fn open(ep: &RouterEndpoint) -> Session {
+    pub(crate) async fn open(ep: &RouterEndpoint) -> Session {
         let handle = login_password(ep).await;
         let channel = handle.channel_open_session().await.unwrap();
         channel
@@ -96,7 +96,7 @@ impl Session {
     }
 
     /// Runs a command; returns everything up to the next prompt.
-    async fn cmd(&mut self, line: &str) -> String {
+    pub(crate) async fn cmd(&mut self, line: &str) -> String {
         let from = self.buf.len();
         self.send(&format!("{line}\r")).await;
         // The prompt to wait for is the one after this command's echo.
@@ -109,7 +109,7 @@ impl Session {
         }
     }
 
-    async fn enable(&mut self, secret: &str) {
+    pub(crate) async fn enable(&mut self, secret: &str) {
         self.send("enable\r").await;
         while !self.buf.contains("Password: ") {
             self.read_more().await;
@@ -120,7 +120,7 @@ impl Session {
     }
 
     /// Whatever arrived since the last prompt (late debug lines) joins the transcript.
-    async fn drain(&mut self) {
+    pub(crate) async fn drain(&mut self) {
         while let Ok(Some(msg)) =
             tokio::time::timeout(Duration::from_millis(20), self.channel.wait()).await
         {

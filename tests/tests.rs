@@ -25,6 +25,8 @@ mod lab_fleet;
 mod lab_scenarios;
 /// The lab's routers over real SSH, with russh and with the OpenSSH client.
 mod lab_ssh;
+/// `ipsec-doctor lab --only`: a scenario's two routers in two processes, IKE over UDP.
+mod lab_wire;
 /// Reports of the example captures against golden files.
 mod report_golden;
 /// One test per finding code, from real-format debug lines.

@@ -2,12 +2,13 @@
 //! scenarios, until Ctrl-C.
 
 use crate::lab::fleet::Fleet;
-use crate::lab::ike::{IkeFactory, parse_config};
+use crate::lab::ike::{IkeFactory, link, parse_config};
 use crate::lab::scenario::Scenario;
 use crate::lab::{Lab, LabHandle, LabOptions};
 use std::io::Write;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -43,6 +44,22 @@ pub struct Args {
     /// copying one.
     #[arg(long, requires = "fleet", conflicts_with = "scenario")]
     pub fleet_mix: bool,
+    /// Run only this router of the scenario (SSH on --base-port); the scenario's other routers
+    /// run in their own processes and the wire between them is UDP (--wire-peer).
+    #[arg(
+        long,
+        value_name = "ROUTER",
+        requires = "wire_listen",
+        conflicts_with = "fleet"
+    )]
+    pub only: Option<String>,
+    /// With --only: the UDP address this process's side of the wire listens on.
+    #[arg(long, value_name = "ADDR:PORT", requires = "only")]
+    pub wire_listen: Option<SocketAddr>,
+    /// With --only: another router and the UDP address of its process's wire, as
+    /// `R2=host:5500`; once per other router of the scenario.
+    #[arg(long, value_name = "ROUTER=HOST:PORT", requires = "only")]
+    pub wire_peer: Vec<String>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -136,7 +153,13 @@ async fn serve(args: Args, templates: Vec<Scenario>) -> anyhow::Result<i32> {
             let Some(scenario) = templates.first() else {
                 anyhow::bail!("no scenario to run");
             };
-            let lab = Lab::start(scenario, options, &IkeFactory, stopped).await?;
+            let lab = match (&args.only, args.wire_listen) {
+                (Some(only), Some(listen)) => {
+                    let peers = resolve_peers(&args.wire_peer).await?;
+                    link::start_one(scenario, options, only, listen, &peers, stopped).await?
+                }
+                _ => Lab::start(scenario, options, &IkeFactory, stopped).await?,
+            };
             write_files(&args, &lab)?;
             println!("lab {:?}: {}", scenario.name, scenario.description);
             for r in lab.routers() {
@@ -161,6 +184,40 @@ async fn serve(args: Args, templates: Vec<Scenario>) -> anyhow::Result<i32> {
     let _ = stop_tx.send(());
     lab.wait().await;
     Ok(0)
+}
+
+/// How long to keep asking for a peer's address: in compose, the other router's container may
+/// not be in DNS yet when this one starts.
+const RESOLVE_FOR: Duration = Duration::from_secs(30);
+
+/// `R2=host:5500` for each `--wire-peer`, the host resolved to one address.
+async fn resolve_peers(specs: &[String]) -> anyhow::Result<Vec<(String, SocketAddr)>> {
+    let mut peers = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let Some((name, target)) = spec.split_once('=') else {
+            anyhow::bail!("--wire-peer {spec:?}: expected ROUTER=HOST:PORT, e.g. R2=r2:5500");
+        };
+        let started = std::time::Instant::now();
+        let addr = loop {
+            match tokio::net::lookup_host(target).await {
+                Ok(mut found) => {
+                    if let Some(a) = found.next() {
+                        break a;
+                    }
+                }
+                Err(e) if started.elapsed() >= RESOLVE_FOR => {
+                    anyhow::bail!("--wire-peer {spec:?}: {e}")
+                }
+                Err(_) => {}
+            }
+            if started.elapsed() >= RESOLVE_FOR {
+                anyhow::bail!("--wire-peer {spec:?}: no address for {target}");
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        peers.push((name.to_string(), addr));
+    }
+    Ok(peers)
 }
 
 fn write_files(args: &Args, lab: &LabHandle) -> anyhow::Result<()> {

@@ -4,12 +4,14 @@
 //! - [`exchange`]: IKEv1 main mode and quick mode as state types, decided by `crate::ios`.
 //! - [`net`]: the virtual wire (routes, links, faults) and the SA tables.
 //! - [`wire`]: runs one exchange over the wire on the lab clock.
+//! - [`link`]: the wire between lab processes (one router each) as UDP datagrams.
 //! - [`show`]: the show outputs built from that state.
 //!
 //! [`IkeFactory`] parses each router's config with [`crate::ios::parse`] and refuses a config
 //! line it does not understand, naming file, line and column.
 
 pub mod exchange;
+pub mod link;
 pub mod net;
 pub mod say;
 pub mod show;
@@ -205,7 +207,6 @@ impl RouterModel for IkeModel {
     }
 
     fn clear_crypto(&self, what: &CryptoClear) -> Vec<String> {
-        let mut s = self.net.lock();
         let me = self.node;
         let (p1, p2, peer) = match what {
             CryptoClear::Sa { peer } => (false, true, *peer),
@@ -213,41 +214,46 @@ impl RouterModel for IkeModel {
             CryptoClear::Isakmp { .. } => (true, false, None),
         };
         let hit = |owner: usize, p: Ipv4Addr| owner == me && peer.is_none_or(|x| x == p);
-        if p2 {
-            // IOS tells the peer (a DELETE notify), so its half of each pair goes too.
-            let gone: Vec<(u32, u32)> =
-                s.p2.iter()
-                    .filter(|x| hit(x.owner, x.peer))
-                    .map(|x| (x.sa.in_spi, x.sa.out_spi))
-                    .collect();
-            s.p2.retain(|x| {
-                !hit(x.owner, x.peer)
-                    && !gone
-                        .iter()
-                        .any(|(i, o)| x.sa.in_spi == *o && x.sa.out_spi == *i)
-            });
-        }
-        if p1 {
-            let peers: Vec<Ipv4Addr> =
-                s.p1.iter()
-                    .filter(|x| hit(x.owner, x.peer))
-                    .map(|x| x.peer)
-                    .collect();
-            s.p1.retain(|x| !hit(x.owner, x.peer));
-            let local: Vec<Ipv4Addr> = self.net.nodes[me]
-                .cfg
-                .interfaces
-                .iter()
-                .filter_map(|i| i.address.map(|a| a.addr))
-                .collect();
-            s.p1.retain(|x| {
-                !(peers.iter().any(|p| self.net.owner_of(*p) == Some(x.owner))
-                    && local.contains(&x.peer))
-            });
-            s.sessions.retain(|x| {
-                !((x.a == me || x.b == me)
-                    && (peers.contains(&x.a_addr) || peers.contains(&x.b_addr)))
-            });
+        let (gone, peers) = {
+            let mut s = self.net.lock();
+            let mut gone: Vec<(u32, u32)> = Vec::new();
+            let mut peers: Vec<Ipv4Addr> = Vec::new();
+            if p2 {
+                gone =
+                    s.p2.iter()
+                        .filter(|x| hit(x.owner, x.peer))
+                        .map(|x| (x.sa.in_spi, x.sa.out_spi))
+                        .collect();
+                s.p2.retain(|x| !hit(x.owner, x.peer));
+            }
+            if p1 {
+                peers =
+                    s.p1.iter()
+                        .filter(|x| hit(x.owner, x.peer))
+                        .map(|x| x.peer)
+                        .collect();
+                s.p1.retain(|x| !hit(x.owner, x.peer));
+            }
+            (gone, peers)
+        };
+        let local: Vec<Ipv4Addr> = self.net.nodes[me]
+            .cfg
+            .interfaces
+            .iter()
+            .filter_map(|i| i.address.map(|a| a.addr))
+            .collect();
+        // IOS tells the peer (a DELETE notify), so its half of each pair goes too.
+        self.net.forget(me, &gone, &peers, &local);
+        if !gone.is_empty() || !peers.is_empty() {
+            let frame = link::Frame::Delete {
+                from: me,
+                gone,
+                peers,
+                local,
+            };
+            for node in 0..self.net.nodes.len() {
+                self.net.to_remote(node, &frame);
+            }
         }
         Vec::new()
     }
@@ -271,16 +277,14 @@ impl RouterModel for IkeModel {
             }
             let mut ok = 0u32;
             for _ in 0..request.repeat {
-                if net.echo(node, src, request.target) {
+                let timeout = Duration::from_secs(u64::from(request.timeout_secs));
+                if net.echo(node, src, request.target, timeout).await {
                     ok += 1;
                     net.clock.sleep(Duration::from_millis(1)).await;
                     if !out.write("!") {
                         return;
                     }
                 } else {
-                    net.clock
-                        .sleep(Duration::from_secs(u64::from(request.timeout_secs)))
-                        .await;
                     if !out.write(".") {
                         return;
                     }

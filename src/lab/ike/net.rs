@@ -8,16 +8,18 @@
 //! toward the peers.
 
 use super::exchange::{Ids, Install, Msg, Out, Responder};
+use super::link::Frame;
 use crate::ios::acl::{Packet, Protocol};
 use crate::ios::model::{IsakmpPolicy, RunningConfig};
 use crate::ios::phase2;
 use crate::lab::clock::{LabClock, LabTime};
 use crate::lab::router::{DebugKind, Router};
 use crate::lab::scenario::WireFault;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Proto {
@@ -113,6 +115,10 @@ pub struct State {
     /// Exchanges in progress: (initiator, peer address).
     pub running: BTreeSet<(usize, Ipv4Addr)>,
     pub sessions: Vec<Session>,
+    /// Initiators waiting for a remote responder's answers, by (initiator, peer address).
+    pub replies: BTreeMap<(usize, Ipv4Addr), mpsc::UnboundedSender<Msg>>,
+    /// Echo requests waiting for a reply from a remote router, by (node, source, target).
+    echoes: BTreeMap<(usize, Ipv4Addr, Ipv4Addr), oneshot::Sender<()>>,
 }
 
 #[derive(Debug)]
@@ -120,6 +126,8 @@ pub struct Net {
     pub nodes: Vec<Node>,
     pub clock: LabClock,
     state: Mutex<State>,
+    /// Set when some routers run in other processes: packets toward them leave over UDP.
+    remote: OnceLock<super::link::Remote>,
 }
 
 /// What applying a step's outputs left for the wire.
@@ -144,8 +152,25 @@ impl Net {
                 p2: Vec::new(),
                 running: BTreeSet::new(),
                 sessions: Vec::new(),
+                replies: BTreeMap::new(),
+                echoes: BTreeMap::new(),
             }),
+            remote: OnceLock::new(),
         }
+    }
+
+    /// Sends packets for the routers `remote` names to their processes from now on.
+    pub fn set_remote(&self, remote: super::link::Remote) -> bool {
+        self.remote.set(remote).is_ok()
+    }
+
+    /// Hands `frame` to the process running `node`; false when `node` runs here.
+    pub fn to_remote(&self, node: usize, frame: &super::link::Frame) -> bool {
+        self.remote.get().is_some_and(|r| r.send(node, frame))
+    }
+
+    pub fn is_remote(&self, node: usize) -> bool {
+        self.remote.get().is_some_and(|r| r.has(node))
     }
 
     pub fn lock(&self) -> MutexGuard<'_, State> {
@@ -161,6 +186,25 @@ impl Net {
         let id = *c;
         *c += 1;
         id
+    }
+
+    /// What `clear crypto` on router `from` takes from the others (its DELETE notify): the
+    /// other halves of the SA pairs `gone` (inbound, outbound SPI), the phase 1 SAs the owners
+    /// of `peers` hold toward `local`, and the sessions between them.
+    pub fn forget(&self, from: usize, gone: &[(u32, u32)], peers: &[Ipv4Addr], local: &[Ipv4Addr]) {
+        let mut s = self.lock();
+        s.p2.retain(|x| {
+            !gone
+                .iter()
+                .any(|(i, o)| x.sa.in_spi == *o && x.sa.out_spi == *i)
+        });
+        s.p1.retain(|x| {
+            !(peers.iter().any(|p| self.owner_of(*p) == Some(x.owner)) && local.contains(&x.peer))
+        });
+        s.sessions.retain(|x| {
+            !((x.a == from || x.b == from)
+                && (peers.contains(&x.a_addr) || peers.contains(&x.b_addr)))
+        });
     }
 
     pub fn owner_of(&self, addr: Ipv4Addr) -> Option<usize> {
@@ -346,13 +390,74 @@ impl Net {
         });
     }
 
-    /// One echo request from `from` (source `src`) to `dst`: did the reply come back?
-    pub fn echo(self: &Arc<Self>, from: usize, src: Ipv4Addr, dst: Ipv4Addr) -> bool {
+    /// One echo request from `from` (source `src`) to `dst`: did the reply come back within
+    /// `timeout`? A lost echo costs the whole timeout, as on IOS. A reply from a router in
+    /// another process arrives later, through [`Net::on_ip`].
+    pub async fn echo(
+        self: &Arc<Self>,
+        from: usize,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        timeout: Duration,
+    ) -> bool {
         match self.nodes.get(from) {
-            Some(n) if n.owns(dst) => true,
-            Some(_) => self.send_ip(from, src, dst, false),
-            None => false,
+            Some(n) if n.owns(dst) => return true,
+            Some(_) => {}
+            None => return false,
         }
+        let key = (from, src, dst);
+        let (tx, rx) = oneshot::channel();
+        self.lock().echoes.insert(key, tx);
+        let mut answered = self.send_ip(from, src, dst, false);
+        if !answered {
+            answered = tokio::select! {
+                r = rx => r.is_ok(),
+                _ = self.clock.sleep(timeout) => false,
+            };
+        }
+        self.lock().echoes.remove(&key);
+        answered
+    }
+
+    /// An IP packet from another process reached router `at`; a reply wakes its echo.
+    pub fn on_ip(
+        self: &Arc<Self>,
+        at: usize,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        is_reply: bool,
+        spi: Option<u32>,
+    ) {
+        if self.is_remote(at) || at >= self.nodes.len() {
+            return;
+        }
+        if self.receive_ip(at, src, dst, is_reply, spi) && is_reply {
+            let waiter = self.lock().echoes.remove(&(at, dst, src));
+            if let Some(tx) = waiter {
+                let _ = tx.send(());
+            }
+        }
+    }
+
+    /// Router `at` takes a packet off the wire: ESP (`spi`) must match an inbound SA.
+    fn receive_ip(
+        self: &Arc<Self>,
+        at: usize,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        is_reply: bool,
+        spi: Option<u32>,
+    ) -> bool {
+        if let Some(spi) = spi {
+            let mut s = self.lock();
+            let found =
+                s.p2.iter_mut()
+                    .find(|p| p.owner == at && p.sa.in_spi == spi);
+            if found.map(|p| p.decaps += 1).is_none() {
+                return false;
+            }
+        }
+        self.arrive(at, src, dst, is_reply, spi.is_some())
     }
 
     fn send_ip(
@@ -395,21 +500,31 @@ impl Net {
             let Some(target) = self.deliver(from, peer, Proto::Esp) else {
                 return false;
             };
-            let decrypted = {
-                let mut s = self.lock();
-                let found =
-                    s.p2.iter_mut()
-                        .find(|p| p.owner == target && p.sa.in_spi == out_spi);
-                found.map(|p| p.decaps += 1).is_some()
+            let frame = Frame::Ip {
+                to: target,
+                src,
+                dst,
+                is_reply,
+                spi: Some(out_spi),
             };
-            if !decrypted {
+            if self.to_remote(target, &frame) {
                 return false;
             }
-            return self.arrive(target, src, dst, is_reply, true);
+            return self.receive_ip(target, src, dst, is_reply, Some(out_spi));
         }
         let Some(target) = self.deliver(from, dst, Proto::Icmp) else {
             return false;
         };
+        let frame = Frame::Ip {
+            to: target,
+            src,
+            dst,
+            is_reply,
+            spi: None,
+        };
+        if self.to_remote(target, &frame) {
+            return false;
+        }
         self.arrive(target, src, dst, is_reply, false)
     }
 
@@ -463,6 +578,14 @@ impl Net {
                 return;
             }
         }
-        tokio::spawn(super::wire::run(self.clone(), from, local, peer, offer));
+        let trigger = (packet.src, packet.dst);
+        tokio::spawn(super::wire::run(
+            self.clone(),
+            from,
+            local,
+            peer,
+            offer,
+            trigger,
+        ));
     }
 }
