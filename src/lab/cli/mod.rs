@@ -87,6 +87,11 @@ impl Input {
         }
     }
 
+    /// More keys already arrived: their echo can go out with this one's.
+    fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// The next key; a CR LF pair (what some clients send for Enter) counts once.
     async fn key(&mut self) -> Option<u8> {
         loop {
@@ -186,16 +191,21 @@ impl<T: Terminal> Shell<T> {
     /// Reads up to Enter, echoing unless a secret is being typed. `None`: input closed.
     async fn read_line(&mut self, echo: bool) -> Option<String> {
         let mut line = String::new();
+        // Echo of keys that arrived together goes out as one write: a pasted or scripted
+        // command is one SSH packet back, not one per character.
+        let mut echoed = String::new();
         loop {
             let key = self.input.key().await?;
             let out: String = match key {
                 b'\r' | b'\n' => {
-                    self.write("\r\n").await.ok()?;
+                    echoed.push_str("\r\n");
+                    self.write(&echoed).await.ok()?;
                     return Some(line);
                 }
                 // Ctrl-C abandons the line.
                 0x03 => {
-                    self.write("\r\n").await.ok()?;
+                    echoed.push_str("\r\n");
+                    self.write(&echoed).await.ok()?;
                     return Some(String::new());
                 }
                 0x7f | 0x08 => match line.pop() {
@@ -230,8 +240,10 @@ impl<T: Terminal> Shell<T> {
                 }
                 _ => String::new(),
             };
-            if !out.is_empty() {
-                self.write(&out).await.ok()?;
+            echoed.push_str(&out);
+            if !echoed.is_empty() && !self.input.has_pending() {
+                self.write(&echoed).await.ok()?;
+                echoed.clear();
             }
         }
     }
