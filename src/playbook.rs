@@ -373,6 +373,14 @@ pub fn commands_of(action: &Action) -> Vec<&String> {
 }
 
 fn check_prefix(command: &str, allowed: &[&str]) -> Result<(), String> {
+    // A line break inside a command would reach the router as a second command, past every
+    // check here (a `show` step could smuggle in a `clear`).
+    if command.chars().any(|c| c.is_control()) {
+        return Err(format!(
+            "`{}` holds a line break or control character: one command per entry",
+            command.escape_debug()
+        ));
+    }
     let lower = command.trim_start().to_ascii_lowercase();
     if allowed.iter().any(|p| lower.starts_with(p)) {
         Ok(())
@@ -502,6 +510,11 @@ mod tests {
         ));
         assert_eq!(e.line, Some(3));
         assert!(e.to_string().starts_with("bad.yaml:3: step `a`:"), "{e}");
+
+        let e = bad(&format!(
+            "{head}  - id: s\n    kind: show\n    peer: both\n    safety: read\n    command: \"show udp\\nclear crypto sa\"\n"
+        ));
+        assert!(e.message.contains("line break"), "{e}");
 
         let e = bad(&format!(
             "{head}  - id: c\n    kind: clear\n    peer: a\n    safety: read\n    command: clear crypto sa\n"

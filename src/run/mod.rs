@@ -78,6 +78,9 @@ struct Router {
     session: Option<IosSession>,
     stream: StreamId,
     debug_on: bool,
+    /// The `debug crypto condition peer` address we set; IOS keeps conditions after
+    /// `undebug all`, so cleanup removes it explicitly.
+    condition: Option<String>,
     lost: bool,
 }
 
@@ -164,6 +167,7 @@ impl Router {
             session: None,
             stream,
             debug_on: false,
+            condition: None,
             lost: false,
         }
     }
@@ -451,7 +455,10 @@ impl Run<'_> {
             let mut cmds = Vec::new();
             if condition_peer {
                 match values.get("peer_address") {
-                    Some(p) => cmds.push(format!("debug crypto condition peer ipv4 {p}")),
+                    Some(p) => {
+                        self.router(side).condition = Some(p.clone());
+                        cmds.push(format!("debug crypto condition peer ipv4 {p}"))
+                    }
                     None => {
                         let name = self.router(side).target.name.clone();
                         self.record(
@@ -618,6 +625,14 @@ impl Run<'_> {
                     record.reconnected = true;
                     result = r.run("undebug all", timeout).await;
                 }
+            }
+            if result.is_ok()
+                && let Some(p) = r.condition.take()
+            {
+                // Best effort: the condition alone prints nothing, but we leave no trace.
+                let _ = r
+                    .run(&format!("no debug crypto condition peer ipv4 {p}"), timeout)
+                    .await;
             }
             match result {
                 Ok(_) => match r.run("show debug", timeout).await {
