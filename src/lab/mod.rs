@@ -279,12 +279,6 @@ struct InventoryHost {
     password: String,
     platform: &'static str,
     enable_secret: String,
-    data: InventoryData,
-}
-
-#[derive(Serialize)]
-struct InventoryData {
-    enable_secret: String,
 }
 
 #[derive(Serialize)]
@@ -330,9 +324,6 @@ impl LabHandle {
                     password: r.password.expose().to_string(),
                     platform: "cisco_ios",
                     enable_secret: r.enable_secret.expose().to_string(),
-                    data: InventoryData {
-                        enable_secret: r.enable_secret.expose().to_string(),
-                    },
                 };
                 (r.name.clone(), host)
             })
