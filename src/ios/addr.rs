@@ -70,6 +70,17 @@ impl fmt::Display for Ipv4Net {
     }
 }
 
+/// The first usable host of a network given by its address (`.0` → `.1`): where a test
+/// ping goes, or comes from, inside a protected network.
+pub fn first_host(net: Ipv4Addr) -> Ipv4Addr {
+    let n = u32::from(net);
+    if n & 0xff == 0 {
+        Ipv4Addr::from(n + 1)
+    } else {
+        net
+    }
+}
+
 /// An ACL address match: `any`, `host A`, or `A W` where a one bit in `W` means "don't care".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Wildcard {

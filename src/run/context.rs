@@ -3,6 +3,7 @@
 
 use crate::engine::peer::PeerState;
 use crate::ios::acl::Action;
+use crate::ios::addr::first_host;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -83,16 +84,6 @@ fn protected(me: &PeerState, peer: Option<&str>) -> Option<(Ipv4Addr, Ipv4Addr, 
     });
     let local = iface.and_then(|i| i.address).map_or(local, |a| a.addr);
     Some((local, remote, iface.map(|i| i.name.clone())))
-}
-
-/// The first usable host of a network given by its address (`.0` → `.1`).
-fn first_host(net: Ipv4Addr) -> Ipv4Addr {
-    let n = u32::from(net);
-    if n & 0xff == 0 {
-        Ipv4Addr::from(n + 1)
-    } else {
-        net
-    }
 }
 
 /// Fills `{name}` placeholders; the missing ones are returned by name.

@@ -9,6 +9,7 @@
 use crate::engine::event::P1Attr;
 use crate::engine::finding::{Code, Evidence, Finding, SilenceCause};
 use crate::engine::peer::PeerState;
+use crate::ios::addr::first_host;
 use crate::ios::model::Attr;
 use crate::ios::phase2::{NotInteresting, Phase2Offer};
 use crate::ios::{
@@ -505,7 +506,7 @@ fn acl_traffic(init: &Router, entry: &CryptoMapEntry) -> Option<(Ipv4Addr, Ipv4A
         .entries
         .iter()
         .find(|e| e.action == crate::ios::acl::Action::Permit)?;
-    Some((host_in(first.src.addr), host_in(first.dst.addr)))
+    Some((first_host(first.src.addr), first_host(first.dst.addr)))
 }
 
 /// The network and wildcard the responder protects that contains `dst` (from its crypto ACLs'
@@ -536,16 +537,6 @@ fn pick<'r, 'a>(side: Side, init: &'r Router<'a>, resp: &'r Router<'a>) -> &'r R
     match side {
         Side::Initiator => init,
         Side::Responder => resp,
-    }
-}
-
-/// The first usable host of a network (the network address itself for a host entry).
-fn host_in(net: Ipv4Addr) -> Ipv4Addr {
-    let n = u32::from(net);
-    if n & 0xff == 0 {
-        Ipv4Addr::from(n + 1)
-    } else {
-        net
     }
 }
 
