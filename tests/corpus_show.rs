@@ -1,4 +1,4 @@
-//! Conformance: our show parsers against the public corpus in `../shared/corpus/show/`
+//! Conformance: our show parsers against the public corpus in `tests/corpus/show/`
 //! (genieparser golden pairs and ntc-templates samples). Files are found by listing the
 //! directory, so a new sample is picked up without touching this file; a missing directory
 //! or a command with no sample fails. For every field both sides have, the values must agree,
@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/show");
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/show");
 
 /// Raw outputs whose file name satisfies `pick`, sorted; fails when there are none.
 fn samples(what: &str, pick: impl Fn(&str) -> bool) -> Vec<PathBuf> {

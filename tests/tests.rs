@@ -1,15 +1,15 @@
 //! One integration binary; each module holds tests of one purpose.
 
-/// Shared helpers: feeding captures, locating the shared corpus, running the binary.
+/// Shared helpers: feeding captures, locating the test corpus, running the binary.
 mod util;
 
 /// The `analyze` command as a user runs it: formats, exit codes, bad input.
 mod analyze_cli;
 /// Findings from configurations and show outputs, alone and with debug.
 mod config_rules;
-/// The four real debug captures in ../shared/corpus/debug give their documented diagnoses.
+/// The real debug captures in tests/corpus/debug give their documented diagnoses.
 mod corpus_debug;
-/// Show parsers agree with the genie and ntc golden parses in ../shared/corpus/show.
+/// Show parsers agree with the genie and ntc golden parses in tests/corpus/show.
 mod corpus_show;
 /// The SSH transport and the IOS device session against the lab over real SSH.
 mod device_session;

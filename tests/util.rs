@@ -35,11 +35,11 @@ pub fn assert_evidence(f: &Finding, peer: &str, text: &str) {
 
 pub fn corpus(rel: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
+        .join("tests/corpus")
         .join(rel);
     assert!(
         p.exists(),
-        "corpus file missing: {} (shared/ must sit beside the repo)",
+        "corpus file missing: {} (the test corpus lives in tests/corpus/)",
         p.display()
     );
     p
