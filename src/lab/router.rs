@@ -5,6 +5,7 @@
 //! switched on from one vty prints to every monitoring vty and survives the session.
 
 use super::clock::{LabClock, LogFormat};
+use super::running::ConfigStore;
 use super::scenario::RouterSpec;
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -23,6 +24,8 @@ pub struct Router {
     pub clock: LabClock,
     pub debug: DebugFlags,
     pub log: LogBus,
+    /// The running- and startup-config; configuration mode edits it.
+    pub config: ConfigStore,
     /// Bumped to drop every SSH session of this router at once (a reload or a link flap seen
     /// from the agent: tests of lost connections use it).
     sessions_cut: tokio::sync::watch::Sender<u64>,
@@ -31,6 +34,7 @@ pub struct Router {
 impl Router {
     pub fn new(scenario: &str, spec: RouterSpec, clock: LabClock) -> Router {
         Router {
+            config: ConfigStore::new(&spec.config),
             spec,
             scenario: scenario.to_string(),
             clock,
@@ -51,6 +55,21 @@ impl Router {
 
     pub fn name(&self) -> &str {
         &self.spec.name
+    }
+
+    /// The name in the prompt: the running-config's `hostname`, which configuration mode may
+    /// change, else the scenario's name for the router.
+    pub fn hostname(&self) -> String {
+        // Until the first edit the boot config's hostname is the router's name (a fleet copy's
+        // shared model still carries its template's).
+        if self.config.snapshot_version() == 0 {
+            return self.spec.name.clone();
+        }
+        self.config
+            .typed()
+            .hostname
+            .clone()
+            .unwrap_or_else(|| "Router".to_string())
     }
 
     pub fn log_format(&self) -> LogFormat {

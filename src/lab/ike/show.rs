@@ -199,13 +199,13 @@ pub fn ipsec_sa(
     peer: Option<Ipv4Addr>,
     now: LabTime,
 ) -> Vec<String> {
-    let cfg = &net.nodes[node].routing;
+    let cfg = &net.nodes[node].routing();
     let mut out = Vec::new();
     for iface in cfg.interfaces.iter().filter(|i| i.crypto_map.is_some()) {
         let Some(map) = &iface.crypto_map else {
             continue;
         };
-        let local = net.nodes[node].cfg.ike_source(&iface.name);
+        let local = net.nodes[node].cfg().ike_source(&iface.name);
         out.push(String::new());
         out.push(format!("interface: {}", iface.name));
         out.push(format!(
@@ -302,6 +302,7 @@ pub fn session(
     now: LabTime,
 ) -> Vec<String> {
     let n = &net.nodes[node];
+    let (cfg_now, routing_now) = (n.cfg(), n.routing());
     let mut out = vec!["Crypto session current status".to_string(), String::new()];
     if detail {
         out.extend(lines(&[
@@ -312,15 +313,13 @@ pub fn session(
             "",
         ]));
     }
-    for iface in n
-        .routing
+    for iface in routing_now
         .interfaces
         .iter()
         .filter(|i| i.crypto_map.is_some())
     {
-        let entries = n.cfg.crypto_map_on_interface(&iface.name);
-        let local = n
-            .cfg
+        let entries = cfg_now.crypto_map_on_interface(&iface.name);
+        let local = cfg_now
             .ike_source(&iface.name)
             .unwrap_or(Ipv4Addr::UNSPECIFIED);
         let mut peers: Vec<Ipv4Addr> = entries
@@ -373,7 +372,7 @@ pub fn session(
                 }
             }
             for e in entries.iter().filter(|e| e.has_peer(peer)) {
-                let Some(acl) = e.acl.as_deref().and_then(|a| n.cfg.access_list(a)) else {
+                let Some(acl) = e.acl.as_deref().and_then(|a| cfg_now.access_list(a)) else {
                     continue;
                 };
                 for entry in acl.permit_entries() {
@@ -417,8 +416,9 @@ pub fn session(
 /// `show crypto map`
 pub fn crypto_map(net: &Net, node: usize, p1: &[&P1Sa]) -> Vec<String> {
     let n = &net.nodes[node];
-    let cfg = &n.cfg;
-    let text: Vec<&str> = n.router.spec.config.lines().collect();
+    let (cfg_now, routing_now) = (n.cfg(), n.routing());
+    let cfg = &cfg_now;
+    let text = n.router.config.lines();
     let mut out = Vec::new();
     for e in &cfg.crypto_maps {
         out.push(format!(
@@ -476,8 +476,7 @@ pub fn crypto_map(net: &Net, node: usize, p1: &[&P1Sa]) -> Vec<String> {
             }
         }
         out.push("\t}".into());
-        let users: Vec<&str> = n
-            .routing
+        let users: Vec<&str> = routing_now
             .interfaces
             .iter()
             .filter(|i| i.crypto_map.as_deref() == Some(e.map.as_str()))
@@ -497,11 +496,12 @@ pub fn crypto_map(net: &Net, node: usize, p1: &[&P1Sa]) -> Vec<String> {
 /// `show ip interface brief`
 pub fn ip_interface_brief(net: &Net, node: usize) -> Vec<String> {
     let n = &net.nodes[node];
+    let cfg_now = n.cfg();
     let mut out = vec![
         "Interface              IP-Address      OK? Method Status                Protocol"
             .to_string(),
     ];
-    for i in &n.cfg.interfaces {
+    for i in &cfg_now.interfaces {
         let addr = i
             .address
             .map_or("unassigned".to_string(), |a| a.addr.to_string());
@@ -522,7 +522,7 @@ pub fn ip_interface_brief(net: &Net, node: usize) -> Vec<String> {
 
 /// `show ip route`
 pub fn ip_route(net: &Net, node: usize) -> Vec<String> {
-    let cfg = &net.nodes[node].routing;
+    let cfg = &net.nodes[node].routing();
     let mut out = lines(&[
         "Codes: L - local, C - connected, S - static, R - RIP, M - mobile, B - BGP",
         "       D - EIGRP, EX - EIGRP external, O - OSPF, IA - OSPF inter area ",
@@ -583,12 +583,13 @@ pub fn ip_route(net: &Net, node: usize) -> Vec<String> {
 /// `show udp`
 pub fn udp(net: &Net, node: usize) -> Vec<String> {
     let n = &net.nodes[node];
+    let routing_now = n.routing();
     let mut out = vec![
         "Proto        Remote      Port      Local       Port  In Out  Stat TTY OutputIF"
             .to_string(),
     ];
     if n.listens_ike() {
-        for i in n.routing.interfaces.iter().filter(|i| !i.shutdown) {
+        for i in routing_now.interfaces.iter().filter(|i| !i.shutdown) {
             if let Some(a) = i.address {
                 out.push(format!(
                     " 17   --listen--            {:<15} 500   0   0  1001011   0",
