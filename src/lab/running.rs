@@ -45,7 +45,7 @@ pub enum Scope {
 
 /// Top-level families in the order `show running-config` prints them; a new line goes after
 /// the last line of its own family or of one printed before it.
-const SECTIONS: &[&str] = &[
+pub const SECTIONS: &[&str] = &[
     "version",
     "service",
     "hostname",
@@ -66,9 +66,9 @@ const SECTIONS: &[&str] = &[
     "end",
 ];
 
-fn section_rank(line: &str) -> Option<usize> {
+fn section_rank(order: &[&str], line: &str) -> Option<usize> {
     let line = line.strip_prefix("no ").unwrap_or(line);
-    SECTIONS
+    order
         .iter()
         .position(|s| line == *s || line.strip_prefix(s).is_some_and(|r| r.starts_with(' ')))
 }
@@ -145,8 +145,15 @@ impl Running {
     }
 
     /// Replaces the first line of `scope` that `same` picks (keeping what is under it) and
-    /// drops any other it picks; with none, adds `line` where IOS would print it.
-    pub fn upsert(&mut self, scope: &Scope, line: &str, same: impl Fn(&str) -> bool) {
+    /// drops any other it picks; with none, adds `line` where IOS would print it: after the
+    /// last line of its family or of one `order` puts before it.
+    pub fn upsert(
+        &mut self,
+        scope: &Scope,
+        line: &str,
+        same: impl Fn(&str) -> bool,
+        order: &[&str],
+    ) {
         let Some(list) = self.container(scope) else {
             return;
         };
@@ -164,23 +171,25 @@ impl Running {
             }
             return;
         }
-        let at = match scope {
-            Scope::Top => insertion_point(list, line),
-            Scope::Under(_) => list.len(),
-        };
+        let at = insertion_point(list, line, order, *scope == Scope::Top);
         list.insert(at, Entry::new(text));
     }
 
     /// Adds `line` at the end of `scope` (an access list's next entry).
-    pub fn append(&mut self, scope: &Scope, line: &str, after: impl Fn(&str) -> bool) {
+    pub fn append(
+        &mut self,
+        scope: &Scope,
+        line: &str,
+        after: impl Fn(&str) -> bool,
+        order: &[&str],
+    ) {
         let Some(list) = self.container(scope) else {
             return;
         };
         let indent = if *scope == Scope::Top { "" } else { " " };
         let at = match list.iter().rposition(|e| after(e.line())) {
             Some(i) => i + 1,
-            None if *scope == Scope::Top => insertion_point(list, line),
-            None => list.len(),
+            None => insertion_point(list, line, order, *scope == Scope::Top),
         };
         list.insert(at, Entry::new(format!("{indent}{line}")));
     }
@@ -211,16 +220,21 @@ impl Running {
     }
 }
 
-fn insertion_point(list: &[Entry], line: &str) -> usize {
-    let Some(rank) = section_rank(line) else {
-        return before_end(list);
+fn insertion_point(list: &[Entry], line: &str, order: &[&str], top: bool) -> usize {
+    let fallback = if top { before_end(list) } else { list.len() };
+    let Some(rank) = section_rank(order, line) else {
+        return fallback;
     };
     let last = list
         .iter()
-        .rposition(|e| section_rank(e.line()).is_some_and(|r| r <= rank));
+        .rposition(|e| section_rank(order, e.line()).is_some_and(|r| r <= rank));
     match last {
         Some(i) => i + 1,
-        None => before_end(list),
+        // Nothing of its rank or before it: ahead of the first line ranked after it.
+        None => list
+            .iter()
+            .position(|e| section_rank(order, e.line()).is_some())
+            .unwrap_or(fallback),
     }
 }
 
@@ -375,15 +389,19 @@ mod tests {
             &Scope::Top,
             "crypto isakmp key new address 203.0.113.2",
             |l| l.starts_with("crypto isakmp key ") && l.ends_with(" address 203.0.113.2"),
+            SECTIONS,
         );
         assert!(
             r.render()
                 .contains("crypto isakmp key new address 203.0.113.2\n!\ninterface")
         );
         assert!(!r.render().contains("old"));
-        r.upsert(&Scope::Top, "ip route 0.0.0.0 0.0.0.0 203.0.113.254", |l| {
-            l == "ip route 0.0.0.0 0.0.0.0 203.0.113.254"
-        });
+        r.upsert(
+            &Scope::Top,
+            "ip route 0.0.0.0 0.0.0.0 203.0.113.254",
+            |l| l == "ip route 0.0.0.0 0.0.0.0 203.0.113.254",
+            SECTIONS,
+        );
         let lines = r.lines();
         let route = lines
             .iter()
@@ -395,9 +413,10 @@ mod tests {
             .unwrap();
         assert!(route < acl, "{lines:?}");
         let policy = Scope::Under("crypto isakmp policy 10".into());
-        r.upsert(&policy, "hash md5", |l| l.starts_with("hash "));
-        r.upsert(&policy, "group 5", |l| l.starts_with("group "));
-        assert_eq!(r.lines_in(&policy), ["encr aes 256", "group 5", "hash md5"]);
+        let order = &["encr", "hash", "authentication", "group", "lifetime"];
+        r.upsert(&policy, "hash md5", |l| l.starts_with("hash "), order);
+        r.upsert(&policy, "group 5", |l| l.starts_with("group "), order);
+        assert_eq!(r.lines_in(&policy), ["encr aes 256", "hash md5", "group 5"]);
         assert_eq!(r.remove(&policy, |l| l.starts_with("hash ")), 1);
         assert_eq!(r.lines_in(&policy), ["encr aes 256", "group 5"]);
     }
@@ -412,6 +431,7 @@ mod tests {
                 &Scope::Under("crypto isakmp policy 10".into()),
                 "group 5",
                 |l| l.starts_with("group "),
+                &[],
             )
         });
         assert_eq!(change.before.isakmp_policies[0].group.0, 14);

@@ -6,6 +6,8 @@
 //! [`RouterModel`](crate::lab::model::RouterModel).
 
 pub mod clear_crypto;
+pub mod configure;
+pub mod configure_log;
 pub mod debug;
 pub mod enable;
 pub mod ping;
@@ -16,6 +18,7 @@ pub mod show_running_config;
 pub mod show_version;
 pub mod terminal;
 pub mod unknown;
+pub mod write;
 
 use crate::lab::cli::TermState;
 use crate::lab::cli::grammar::{self, Level, Reject, Syntax, Token};
@@ -29,6 +32,7 @@ pub enum Command {
     ShowClock,
     ShowVersion,
     ShowRunningConfig,
+    ShowStartupConfig,
     ShowDebug,
     ShowCrypto(CryptoShow),
     ShowNet(NetShow),
@@ -39,6 +43,12 @@ pub enum Command {
     Disable,
     Exit,
     Ping(PingRequest),
+    /// `configure terminal`
+    Configure,
+    /// `write [memory]`
+    Write,
+    /// `copy running-config startup-config`: asks for the destination first.
+    CopyRunStart,
 }
 
 use Level::{Privileged as P, User as U};
@@ -86,6 +96,13 @@ pub const SYNTAX: &[Syntax<Command>] = &[
         Ok(Command::Ping(ping::build(a)?))
     }),
     row("show running-config", P, |_| Ok(Command::ShowRunningConfig)),
+    row("show startup-config", P, |_| Ok(Command::ShowStartupConfig)),
+    row("configure terminal", P, |_| Ok(Command::Configure)),
+    row("write", P, |_| Ok(Command::Write)),
+    row("write memory", P, |_| Ok(Command::Write)),
+    row("copy running-config startup-config", P, |_| {
+        Ok(Command::CopyRunStart)
+    }),
     row("show debugging", P, |_| Ok(Command::ShowDebug)),
     row("show udp", P, |_| Ok(Command::ShowNet(NetShow::Udp))),
     row("show crypto isakmp sa", P, |_| {
@@ -190,6 +207,10 @@ pub enum Reply {
     Exit,
     /// Run a ping, streaming its output.
     Ping(PingRequest),
+    /// Enter configuration mode.
+    Configure,
+    /// Ask for the destination of `copy running-config startup-config`.
+    CopyRunStart,
 }
 
 /// What a command may touch: the router, its model, this session's terminal and level.
@@ -208,6 +229,7 @@ impl Command {
             Command::ShowClock
                 | Command::ShowVersion
                 | Command::ShowRunningConfig
+                | Command::ShowStartupConfig
                 | Command::ShowDebug
                 | Command::ShowCrypto(_)
                 | Command::ShowNet(_)
@@ -219,6 +241,10 @@ impl Command {
             Command::ShowClock => show_clock::lines(ex.router),
             Command::ShowVersion => show_version::lines(ex.router),
             Command::ShowRunningConfig => show_running_config::lines(ex.router),
+            Command::ShowStartupConfig => show_running_config::startup(ex.router),
+            Command::Write => write::memory(ex.router),
+            Command::Configure => return Reply::Configure,
+            Command::CopyRunStart => return Reply::CopyRunStart,
             Command::ShowDebug => show_debug::lines(&ex.router.debug.get()),
             Command::ShowCrypto(q) => ex.model.show_crypto(&q),
             Command::ShowNet(q) => ex.model.show_net(&q),
@@ -259,6 +285,7 @@ mod tests {
                 .replace("A.B.C.D", "203.0.113.2")
                 .replace("<0-512>", "0")
                 .replace("<1-32766>", "1001")
+                .replace("<1-2147483647>", "1")
                 .replace("...", "");
             assert!(p(&line).is_ok(), "{line}: {:?}", p(&line));
         }
