@@ -19,6 +19,8 @@ mod fuzz_lines;
 mod inventory;
 /// `ipsec-doctor lab`: listing, refusing a bad config, serving until Ctrl-C.
 mod lab_cli;
+/// Configuration mode over SSH: changes reach the IKE model, write memory saves them.
+mod lab_config;
 /// `ipsec-doctor lab --fleet N`: ports, inventory and SSH of many tunnels in one process.
 mod lab_fleet;
 /// Every lab scenario over real SSH, its transcripts diagnosed by the engine.
