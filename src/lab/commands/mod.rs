@@ -14,6 +14,7 @@ pub mod ping;
 pub mod show_clock;
 pub mod show_crypto;
 pub mod show_debug;
+pub mod show_logging;
 pub mod show_running_config;
 pub mod show_version;
 pub mod terminal;
@@ -34,6 +35,7 @@ pub enum Command {
     ShowRunningConfig,
     ShowStartupConfig,
     ShowDebug,
+    ShowLogging,
     ShowCrypto(CryptoShow),
     ShowNet(NetShow),
     ClearCrypto(CryptoClear),
@@ -88,6 +90,54 @@ pub const SYNTAX: &[Syntax<Command>] = &[
     row("show version", U, |_| Ok(Command::ShowVersion)),
     row("show ip route", U, |_| {
         Ok(Command::ShowNet(NetShow::IpRoute))
+    }),
+    row("show ip route A.B.C.D", U, |a| {
+        Ok(Command::ShowNet(NetShow::IpRouteTo(a.ipv4(0)?)))
+    }),
+    row("show interfaces", U, |_| {
+        Ok(Command::ShowNet(NetShow::Interfaces(None)))
+    }),
+    row("show interfaces WORD ...", U, |a| {
+        let name = ping::interface_name(a.values[0], a.rest.first().map(|t| t.text)).ok_or(
+            Reject::Invalid {
+                column: a.columns[2],
+            },
+        )?;
+        Ok(Command::ShowNet(NetShow::Interfaces(Some(name))))
+    }),
+    row("show access-lists", U, |_| {
+        Ok(Command::ShowNet(NetShow::AccessLists))
+    }),
+    row("show ip access-lists", U, |_| {
+        Ok(Command::ShowNet(NetShow::AccessLists))
+    }),
+    row("show logging", P, |_| Ok(Command::ShowLogging)),
+    row("show crypto isakmp peers", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::IsakmpPeers))
+    }),
+    row("show crypto ipsec transform-set", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::TransformSets))
+    }),
+    row("show crypto engine connections active", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::EngineConnections))
+    }),
+    row("show crypto session remote A.B.C.D", P, |a| {
+        Ok(Command::ShowCrypto(CryptoShow::SessionRemote {
+            peer: a.ipv4(0)?,
+            detail: false,
+        }))
+    }),
+    row("show crypto session remote A.B.C.D detail", P, |a| {
+        Ok(Command::ShowCrypto(CryptoShow::SessionRemote {
+            peer: a.ipv4(0)?,
+            detail: true,
+        }))
+    }),
+    row("show crypto ipsec sa peer A.B.C.D detail", P, |a| {
+        Ok(Command::ShowCrypto(CryptoShow::IpsecSa {
+            peer: Some(a.ipv4(0)?),
+            detail: true,
+        }))
     }),
     row("show ip interface brief", U, |_| {
         Ok(Command::ShowNet(NetShow::IpInterfaceBrief))
@@ -231,6 +281,7 @@ impl Command {
                 | Command::ShowRunningConfig
                 | Command::ShowStartupConfig
                 | Command::ShowDebug
+                | Command::ShowLogging
                 | Command::ShowCrypto(_)
                 | Command::ShowNet(_)
         )
@@ -246,6 +297,7 @@ impl Command {
             Command::Configure => return Reply::Configure,
             Command::CopyRunStart => return Reply::CopyRunStart,
             Command::ShowDebug => show_debug::lines(&ex.router.debug.get()),
+            Command::ShowLogging => show_logging::lines(ex.router),
             Command::ShowCrypto(q) => ex.model.show_crypto(&q),
             Command::ShowNet(q) => ex.model.show_net(&q),
             Command::ClearCrypto(c) => ex.model.clear_crypto(&c),
@@ -286,6 +338,7 @@ mod tests {
                 .replace("<0-512>", "0")
                 .replace("<1-32766>", "1001")
                 .replace("<1-2147483647>", "1")
+                .replace("WORD ...", "gi0/0")
                 .replace("...", "");
             assert!(p(&line).is_ok(), "{line}: {:?}", p(&line));
         }

@@ -15,6 +15,7 @@ pub mod link;
 pub mod net;
 pub mod say;
 pub mod show;
+pub mod show_ip;
 pub mod wire;
 
 use crate::ios::RunningConfig;
@@ -113,10 +114,26 @@ pub fn build_net(routers: &[Arc<Router>]) -> anyhow::Result<Arc<Net>> {
             Vec::new()
         };
         router.config.seed(cfg.clone());
+        boot_log(router, cfg, &link_down);
         nodes.push(Node::new(router.clone(), faults, link_down, withdrawn));
     }
     let clock = first.clock.clone();
     Ok(Arc::new(Net::new(nodes, clock, seed(&first.scenario))))
+}
+
+/// What a router logged while it booted: each interface coming up (or staying down), and
+/// ISAKMP switching on with the crypto map. `show logging` starts with these.
+fn boot_log(router: &Router, cfg: &RunningConfig, link_down: &BTreeSet<String>) {
+    use crate::lab::commands::configure_log::{isakmp_on_off, link};
+    for i in &cfg.interfaces {
+        let up = !i.shutdown && !link_down.contains(&i.name);
+        for message in link(&i.name, up, i.shutdown) {
+            router.log_boot(&message);
+        }
+    }
+    if cfg.isakmp_enabled && cfg.interfaces.iter().any(|i| i.crypto_map.is_some()) {
+        router.log_boot(&isakmp_on_off(true));
+    }
 }
 
 impl ModelFactory for IkeFactory {
@@ -180,8 +197,16 @@ impl RouterModel for IkeModel {
                 show::ipsec_sa(&self.net, self.node, &p2, *peer, now)
             }
             CryptoShow::Session { detail } => {
-                show::session(&self.net, self.node, &p1, &p2, *detail, now)
+                show::session(&self.net, self.node, &p1, &p2, *detail, None, now)
             }
+            CryptoShow::SessionRemote { peer, detail } => {
+                show::session(&self.net, self.node, &p1, &p2, *detail, Some(*peer), now)
+            }
+            CryptoShow::IsakmpPeers => {
+                show::isakmp_peers(&p1, |sa| if sa.dst == sa.peer { sa.src } else { sa.dst })
+            }
+            CryptoShow::TransformSets => show::transform_sets(&self.net.nodes[self.node].cfg()),
+            CryptoShow::EngineConnections => show::engine_connections(&p1, &p2),
             CryptoShow::Map => show::crypto_map(&self.net, self.node, &p1),
         }
     }
@@ -189,6 +214,9 @@ impl RouterModel for IkeModel {
     fn show_net(&self, query: &NetShow) -> Vec<String> {
         match query {
             NetShow::IpRoute => show::ip_route(&self.net, self.node),
+            NetShow::IpRouteTo(addr) => show_ip::ip_route_to(&self.net, self.node, *addr),
+            NetShow::Interfaces(name) => show_ip::interfaces(&self.net, self.node, name.as_deref()),
+            NetShow::AccessLists => show_ip::access_lists(&self.net, self.node),
             NetShow::IpInterfaceBrief => show::ip_interface_brief(&self.net, self.node),
             NetShow::Udp => show::udp(&self.net, self.node),
         }

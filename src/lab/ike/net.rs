@@ -164,6 +164,8 @@ pub struct State {
     pub replies: BTreeMap<(usize, Ipv4Addr), mpsc::UnboundedSender<Msg>>,
     /// Echo requests waiting for a reply from a remote router, by (node, source, target).
     echoes: BTreeMap<(usize, Ipv4Addr, Ipv4Addr), oneshot::Sender<()>>,
+    /// Packets each access-list entry matched: (node, list, entry index) → count.
+    acl_hits: BTreeMap<(usize, String, usize), u64>,
 }
 
 #[derive(Debug)]
@@ -199,6 +201,7 @@ impl Net {
                 sessions: Vec::new(),
                 replies: BTreeMap::new(),
                 echoes: BTreeMap::new(),
+                acl_hits: BTreeMap::new(),
             }),
             remote: OnceLock::new(),
         }
@@ -250,6 +253,31 @@ impl Net {
             !((x.a == from || x.b == from)
                 && (peers.contains(&x.a_addr) || peers.contains(&x.b_addr)))
         });
+    }
+
+    /// What `show access-lists` counts on `node`: (list, entry index, matches).
+    pub fn acl_hits(&self, node: usize) -> Vec<(String, usize, u64)> {
+        self.lock()
+            .acl_hits
+            .iter()
+            .filter(|((n, _, _), _)| *n == node)
+            .map(|((_, name, i), count)| (name.clone(), *i, *count))
+            .collect()
+    }
+
+    /// Counts `packet` against the first entry of `acl` it matches, as IOS's counters do.
+    fn count_acl(&self, node: usize, cfg: &RunningConfig, acl: &str, packet: &Packet) {
+        let Some(list) = cfg.access_list(acl) else {
+            return;
+        };
+        let Some(i) = list.entries.iter().position(|e| e.matches(packet)) else {
+            return;
+        };
+        *self
+            .lock()
+            .acl_hits
+            .entry((node, acl.to_string(), i))
+            .or_default() += 1;
     }
 
     pub fn owner_of(&self, addr: Ipv4Addr) -> Option<usize> {
@@ -521,7 +549,11 @@ impl Net {
             .routing()
             .interface(&route.interface)
             .is_some_and(|i| i.crypto_map.is_some());
-        if has_map && let Ok(entry) = phase2::interesting_packet(&node.cfg(), &packet) {
+        let cfg = node.cfg();
+        if has_map && let Ok(entry) = phase2::interesting_packet(&cfg, &packet) {
+            if let Some(acl) = entry.acl.as_deref() {
+                self.count_acl(from, &cfg, acl, &packet);
+            }
             let Some(peer) = entry.peers.first().map(|p| p.addr) else {
                 return false;
             };

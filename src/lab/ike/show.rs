@@ -299,6 +299,7 @@ pub fn session(
     p1: &[&P1Sa],
     p2: &[&P2Sa],
     detail: bool,
+    only: Option<Ipv4Addr>,
     now: LabTime,
 ) -> Vec<String> {
     let n = &net.nodes[node];
@@ -327,7 +328,7 @@ pub fn session(
             .flat_map(|e| e.peers.iter().map(|p| p.addr))
             .collect();
         peers.dedup();
-        for peer in peers {
+        for peer in peers.into_iter().filter(|p| only.is_none_or(|o| o == *p)) {
             let ike = p1.iter().find(|s| s.peer == peer);
             let sas: Vec<&&P2Sa> = p2.iter().filter(|s| s.peer == peer).collect();
             let status = match (
@@ -600,5 +601,108 @@ pub fn udp(net: &Net, node: usize) -> Vec<String> {
         out.push(" 17   --listen--            --any--         4500   0   0  1001011   0".into());
     }
     out.push(" 17   --listen--            --any--         2517   0   0     11   0".into());
+    out
+}
+
+/// `show crypto isakmp peers`: one block per phase 1 peer (genie's `ShowCryptoIsakmpPeer`
+/// sample).
+pub fn isakmp_peers(p1: &[&P1Sa], local_of: impl Fn(&P1Sa) -> Ipv4Addr) -> Vec<String> {
+    let mut out = Vec::new();
+    for sa in p1.iter().filter(|s| !s.deleted) {
+        out.push(format!(
+            "Peer: {} Port: 500 Local: {}",
+            sa.peer,
+            local_of(sa)
+        ));
+        out.push(format!(" Phase1 id: {}", sa.peer));
+    }
+    out
+}
+
+/// `show crypto ipsec transform-set`.
+pub fn transform_sets(cfg: &RunningConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    for ts in &cfg.transform_sets {
+        out.push(format!(
+            "Transform set {}: {{ {}  }} ",
+            ts.name,
+            show_transform(&ts.transforms_text())
+        ));
+        let mode = match ts.mode {
+            crate::ios::model::IpsecMode::Tunnel => "Tunnel",
+            crate::ios::model::IpsecMode::Transport => "Transport",
+        };
+        out.push(format!("   will negotiate = {{ {mode},  }}, "));
+        out.push(String::new());
+    }
+    out
+}
+
+fn algorithm(transform: &str) -> String {
+    let cipher = if transform.contains("esp-aes 256") {
+        "AES256"
+    } else if transform.contains("esp-aes 192") {
+        "AES192"
+    } else if transform.contains("esp-aes") {
+        "AES"
+    } else if transform.contains("esp-3des") {
+        "3DES"
+    } else {
+        "DES"
+    };
+    let hash = if transform.contains("md5") {
+        "MD5"
+    } else {
+        "SHA"
+    };
+    format!("{cipher}+{hash}")
+}
+
+/// `show crypto engine connections active`: a row per IPsec SA (inbound and outbound each
+/// with its own connection id) and per phase 1 SA.
+pub fn engine_connections(p1: &[&P1Sa], p2: &[&P2Sa]) -> Vec<String> {
+    let mut out = vec![
+        "Crypto Engine Connections".to_string(),
+        String::new(),
+        "   ID  Type    Algorithm           Encrypt  Decrypt LastSeqN IP-Address".to_string(),
+    ];
+    let mut rows: Vec<(u32, String)> = Vec::new();
+    for sa in p2 {
+        let alg = algorithm(&sa.sa.transform);
+        rows.push((
+            sa.conn,
+            format!(
+                "{:>5}  IPsec   {alg:<19} {:>7} {:>8} {:>8} {}",
+                sa.conn, 0, sa.decaps, sa.decaps, sa.local_addr
+            ),
+        ));
+        rows.push((
+            sa.conn + 1,
+            format!(
+                "{:>5}  IPsec   {alg:<19} {:>7} {:>8} {:>8} {}",
+                sa.conn + 1,
+                sa.encaps,
+                0,
+                sa.encaps,
+                sa.local_addr
+            ),
+        ));
+    }
+    for sa in p1.iter().filter(|s| s.policy.is_some() && !s.deleted) {
+        let Some(p) = &sa.policy else { continue };
+        let (enc, hash, _) = short_words(p);
+        let alg = format!("{}+{}", hash.to_uppercase(), enc.to_uppercase());
+        let local = if sa.dst == sa.peer { sa.src } else { sa.dst };
+        rows.push((
+            sa.conn,
+            format!(
+                "{:>5}  IKE     {alg:<19} {:>7} {:>8} {:>8} {local}",
+                sa.conn, 0, 0, 0
+            ),
+        ));
+    }
+    rows.sort_by_key(|(id, _)| *id);
+    out.extend(rows.into_iter().map(|(_, l)| l));
+    out.push(String::new());
     out
 }
