@@ -193,8 +193,8 @@ impl RouterModel for IkeModel {
                 now,
             ),
             CryptoShow::IsakmpPolicy => show::isakmp_policy(&self.net.nodes[self.node].cfg()),
-            CryptoShow::IpsecSa { peer, .. } => {
-                show::ipsec_sa(&self.net, self.node, &p2, *peer, now)
+            CryptoShow::IpsecSa { peer, detail } => {
+                show::ipsec_sa(&self.net, self.node, &p2, *peer, *detail, now)
             }
             CryptoShow::Session { detail } => {
                 show::session(&self.net, self.node, &p1, &p2, *detail, None, now)

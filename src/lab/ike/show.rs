@@ -191,14 +191,34 @@ fn spi_text(spi: u32) -> String {
     format!("0x{spi:08X}({spi})")
 }
 
+/// The error counters `show crypto ipsec sa detail` prints instead of the send/recv totals
+/// (ntc-templates' `show crypto ipsec sa detail` sample).
+const DETAIL_COUNTERS: &[&str] = &[
+    "    #pkts no sa (send) 0, #pkts invalid sa (rcv) 0",
+    "    #pkts encaps failed (send) 0, #pkts decaps failed (rcv) 0",
+    "    #pkts invalid prot (recv) 0, #pkts verify failed: 0",
+    "    #pkts invalid identity (recv) 0, #pkts invalid len (rcv) 0",
+    "    #pkts replay rollover (send): 0, #pkts replay rollover (rcv) 0",
+    "    ##pkts replay failed (rcv): 0",
+    "    #pkts tagged (send): 0, #pkts untagged (rcv): 0",
+    "    #pkts not tagged (send): 0, #pkts not untagged (rcv): 0",
+    "    #pkts internal err (send): 0, #pkts internal err (recv) 0",
+];
+
 /// `show crypto ipsec sa`
 pub fn ipsec_sa(
     net: &Net,
     node: usize,
     p2: &[&P2Sa],
     peer: Option<Ipv4Addr>,
+    detail: bool,
     now: LabTime,
 ) -> Vec<String> {
+    // IOS-XE prints the SA's state and the hardware's: `ACTIVE(ACTIVE)`.
+    let status = match net.nodes[node].router.log_format() {
+        crate::lab::clock::LogFormat::IosXe => "ACTIVE(ACTIVE)",
+        crate::lab::clock::LogFormat::Ios15 => "ACTIVE",
+    };
     let cfg = &net.nodes[node].routing();
     let mut out = Vec::new();
     for iface in cfg.interfaces.iter().filter(|i| i.crypto_map.is_some()) {
@@ -246,7 +266,11 @@ pub fn ipsec_sa(
             out.push("    #pkts compressed: 0, #pkts decompressed: 0".into());
             out.push("    #pkts not compressed: 0, #pkts compr. failed: 0".into());
             out.push("    #pkts not decompressed: 0, #pkts decompress failed: 0".into());
-            out.push("    #send errors 0, #recv errors 0".into());
+            if detail {
+                out.extend(DETAIL_COUNTERS.iter().map(|l| l.to_string()));
+            } else {
+                out.push("    #send errors 0, #recv errors 0".into());
+            }
             out.push(String::new());
             out.push(format!(
                 "     local crypto endpt.: {}, remote crypto endpt.: {}",
@@ -261,7 +285,14 @@ pub fn ipsec_sa(
                 spi_text(sa.sa.out_spi)
             ));
             out.push(format!("     {pfs}"));
-            for (dir, spi) in [("inbound", sa.sa.in_spi), ("outbound", sa.sa.out_spi)] {
+            // Each direction is its own SA with its own connection id; its kilobyte lifetime
+            // goes down with the traffic it carried (pings of 100 bytes).
+            let used = |packets: u64| (packets * 100).div_ceil(1024);
+            for (dir, spi, conn, packets) in [
+                ("inbound", sa.sa.in_spi, sa.conn, sa.decaps),
+                ("outbound", sa.sa.out_spi, sa.conn + 1, sa.encaps),
+            ] {
+                let kb = kb.saturating_sub(used(packets));
                 out.push(String::new());
                 out.push(format!("     {dir} esp sas:"));
                 out.push(format!("      spi: {}", spi_text(spi)));
@@ -271,17 +302,20 @@ pub fn ipsec_sa(
                 ));
                 out.push("        in use settings ={Tunnel, }".into());
                 out.push(format!(
-                    "        conn id: {}, flow_id: SW:{}, sibling_flags 80000046, crypto map: {}",
-                    sa.conn,
-                    sa.conn.saturating_sub(2000),
+                    "        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000046, crypto map: {}",
+                    conn.saturating_sub(2000),
                     sa.sa.map
                 ));
                 out.push(format!(
                     "        sa timing: remaining key lifetime (k/sec): ({kb}/{left})"
                 ));
                 out.push("        IV size: 16 bytes".into());
-                out.push("        replay detection support: Y".into());
-                out.push("        Status: ACTIVE".into());
+                out.push(if detail {
+                    "        replay detection support: Y  replay window size: 64".into()
+                } else {
+                    "        replay detection support: Y".into()
+                });
+                out.push(format!("        Status: {status}"));
                 out.push(String::new());
                 out.push(format!("     {dir} ah sas:"));
                 out.push(String::new());
