@@ -312,7 +312,7 @@ impl<T: Terminal> Shell<T> {
         } else {
             back.saturating_sub(1)
         };
-        if next == *back && !(next == 0 && !older) {
+        if next == *back {
             return "\x07".to_string();
         }
         *back = next;

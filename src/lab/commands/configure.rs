@@ -754,10 +754,7 @@ pub fn run(router: &Router, mode: &ConfigMode, text: &str, user: &str) -> Result
             return Ok(out);
         }
         Edit::Exit => {
-            out.mode = match &here.sub {
-                Some(_) => Some(ConfigMode::default()),
-                None => None,
-            };
+            out.mode = here.sub.as_ref().map(|_| ConfigMode::default());
             return Ok(out);
         }
         Edit::Do(line) => {
