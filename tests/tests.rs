@@ -19,6 +19,10 @@ mod fuzz_lines;
 mod inventory;
 /// `ipsec-doctor lab`: listing, refusing a bad config, serving until Ctrl-C.
 mod lab_cli;
+/// Netmiko, Scrapli 2 and ntc-templates (from PyPI) against the lab.
+mod lab_clients;
+/// Configuration mode over SSH: changes reach the IKE model, write memory saves them.
+mod lab_config;
 /// `ipsec-doctor lab --fleet N`: ports, inventory and SSH of many tunnels in one process.
 mod lab_fleet;
 /// Every lab scenario over real SSH, its transcripts diagnosed by the engine.
