@@ -426,9 +426,26 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     match unit {
         "ms" => Ok(Duration::from_millis(n)),
         "s" | "" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
+        "m" => n
+            .checked_mul(60)
+            .map(Duration::from_secs)
+            .ok_or_else(|| format!("`{s}` is too long")),
         _ => Err(format!("`{s}`: unknown unit `{unit}` (use ms, s or m)")),
     }
+}
+
+/// A duration for how long debugs stay on (or how long the runner waits inside a debug
+/// window): at most [`MAX_DEBUG_WINDOW`], the limit a playbook has too.
+pub fn parse_debug_duration(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d > MAX_DEBUG_WINDOW {
+        return Err(format!(
+            "`{}` is longer than the {}s a debug may stay on",
+            s.trim(),
+            MAX_DEBUG_WINDOW.as_secs()
+        ));
+    }
+    Ok(d)
 }
 
 #[cfg(test)]

@@ -37,11 +37,12 @@ pub struct Args {
     /// Colour the text report: auto, always or never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
-    /// How long debugs stay on in the debug window (overrides the playbook), e.g. 45s.
-    #[arg(long, value_parser = duration_arg)]
+    /// How long debugs stay on in the debug window (overrides the playbook), e.g. 45s; at
+    /// most 600s.
+    #[arg(long, value_parser = playbook::parse_debug_duration)]
     pub debug_window: Option<Duration>,
-    /// Ends the debug window early once the routers stay quiet this long.
-    #[arg(long, value_parser = duration_arg, default_value = "5s")]
+    /// Ends the debug window early once the routers stay quiet this long; at most 600s.
+    #[arg(long, value_parser = playbook::parse_debug_duration, default_value = "5s")]
     pub idle_cutoff: Duration,
     /// A playbook file to run instead of the shipped triage playbook.
     #[arg(long, value_name = "FILE")]
@@ -61,10 +62,6 @@ pub struct Args {
     /// Lab seconds per real second for --lab (retransmission timers run this much faster).
     #[arg(long, default_value_t = 20.0, hide = true)]
     pub lab_speed: f64,
-}
-
-fn duration_arg(s: &str) -> Result<Duration, String> {
-    playbook::parse_duration(s)
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {

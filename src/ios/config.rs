@@ -159,37 +159,9 @@ fn diag(line: &Line, raw: &str, n: usize, bad: Bad) -> ConfigDiag {
     }
 }
 
-/// Words after which IOS config carries a secret (optionally preceded by a type digit).
-const SECRET_KEYWORDS: &[&str] = &["key", "secret", "password"];
-
-/// Replaces every secret in a config line with `*****`, keeping the rest for the reader.
+/// The line with its secrets hidden, by the one table of secret-bearing commands.
 pub fn redact(line: &str) -> String {
-    let words: Vec<&str> = line.split(' ').collect();
-    let mut out: Vec<String> = Vec::with_capacity(words.len());
-    let mut i = 0;
-    while let Some(word) = words.get(i) {
-        out.push(word.to_string());
-        i += 1;
-        if !SECRET_KEYWORDS.contains(word) {
-            continue;
-        }
-        // `key 6 XYZ address …`: a lone digit is the type when a secret still follows it.
-        let typed = words
-            .get(i)
-            .is_some_and(|w| w.len() == 1 && w.chars().all(|c| c.is_ascii_digit()))
-            && words
-                .get(i + 1)
-                .is_some_and(|w| !w.is_empty() && !["address", "hostname"].contains(w));
-        if typed {
-            out.push(words[i].to_string());
-            i += 1;
-        }
-        if words.get(i).is_some_and(|w| !w.is_empty()) {
-            out.push(crate::secret::REDACTED.to_string());
-            i += 1;
-        }
-    }
-    out.join(" ")
+    crate::secret::redact(line).into_owned()
 }
 
 #[cfg(test)]

@@ -1,5 +1,11 @@
 //! Rendering a diagnosis: one module per output format, all reading the same [`Report`].
 //! The engine never formats; nothing here decides anything.
+//!
+//! Two guarantees hold for every format, whoever built the diagnosis: a [`Report`] is built
+//! with every quoted line passed through the redaction table once more
+//! ([`crate::secret::redact`]), and text meant for a terminal or a ticket (text, Markdown,
+//! Prometheus labels) shows control characters instead of sending them
+//! ([`crate::visible::visible`]).
 
 pub mod json;
 pub mod markdown;
@@ -7,7 +13,9 @@ pub mod prometheus;
 pub mod text;
 
 use crate::engine::Diagnosis;
+use crate::engine::finding::Verdict;
 use crate::run::log::RunLog;
+use crate::secret::redact;
 use serde::Serialize;
 
 /// What a run produced: the diagnosis plus what the report should say about the run itself.
@@ -22,6 +30,10 @@ pub struct Report {
     pub exit_code: i32,
     /// Input problems that did not stop the run (lossy bytes, truncated lines).
     pub warnings: Vec<String>,
+    /// Why there is no diagnosis, when there is none: the routers could not be reached, the
+    /// tunnel was not checked. The verdict is then `unknown`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// What a live run did on the routers (absent for offline analysis).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run: Option<RunLog>,
@@ -29,13 +41,59 @@ pub struct Report {
 
 impl Report {
     pub fn new(mode: &str, subject: &str, diagnosis: Diagnosis, warnings: Vec<String>) -> Report {
-        Report {
+        let mut r = Report {
             mode: mode.to_string(),
             subject: subject.to_string(),
             exit_code: diagnosis.verdict.exit_code(),
             diagnosis,
             warnings,
+            reason: None,
             run: None,
+        };
+        r.scrub();
+        r
+    }
+
+    /// A tunnel that was not looked at (the run was interrupted before it): UNKNOWN, saying
+    /// why, so that it does not vanish from a report or a monitoring system.
+    pub fn not_checked(mode: &str, subject: &str, why: &str) -> Report {
+        let mut diagnosis = crate::engine::Engine::new().finish();
+        diagnosis.verdict = Verdict::Unknown;
+        Report {
+            mode: mode.to_string(),
+            subject: subject.to_string(),
+            exit_code: 3,
+            diagnosis,
+            warnings: Vec::new(),
+            reason: Some(format!("not checked: {why}")),
+            run: None,
+        }
+    }
+
+    /// Every line quoted from a device or a file, through the redaction table again: the
+    /// engine redacts what it keeps, this makes the report safe whatever produced it.
+    fn scrub(&mut self) {
+        let again = |s: &mut String| {
+            if let std::borrow::Cow::Owned(r) = redact(s) {
+                *s = r;
+            }
+        };
+        for f in &mut self.diagnosis.findings {
+            f.evidence.iter_mut().for_each(|e| again(&mut e.text));
+        }
+        for p in &mut self.diagnosis.peers {
+            p.commands.iter_mut().for_each(again);
+        }
+        self.warnings.iter_mut().for_each(again);
+        self.diagnosis.notes.iter_mut().for_each(again);
+        if let Some(run) = &mut self.run {
+            for s in &mut run.steps {
+                again(&mut s.command);
+            }
+            run.errors.iter_mut().for_each(again);
+            for s in &mut run.stale_debug {
+                s.lines.iter_mut().for_each(again);
+            }
         }
     }
 
@@ -72,14 +130,17 @@ impl Report {
         if !run.cleanup_confirmed() || (!run.errors.is_empty() && diagnosis.findings.is_empty()) {
             exit_code = 3;
         }
-        Report {
+        let mut r = Report {
             mode: mode.to_string(),
             subject: subject.to_string(),
             exit_code,
             diagnosis,
             warnings,
+            reason: None,
             run: Some(run),
-        }
+        };
+        r.scrub();
+        r
     }
 }
 

@@ -560,10 +560,10 @@ impl Run<'_> {
             }
         }
         // Collect until the window closes, or earlier once the routers have gone quiet.
-        let deadline = start + window;
+        let deadline = crate::deadline::after(start, window);
         let mut last = Instant::now();
         loop {
-            let idle_end = last + self.options.idle_cutoff;
+            let idle_end = crate::deadline::after(last, self.options.idle_cutoff);
             let until = deadline.min(idle_end);
             match tokio::time::timeout_at(until, self.unsolicited.recv()).await {
                 Ok(Some(line)) => {
