@@ -27,6 +27,7 @@ fn args() -> Args {
         accept_new_host_keys: false,
         known_hosts: None,
         lab_speed: 200.0,
+        cleanup_deadline: Duration::from_secs(20),
     }
 }
 

@@ -56,7 +56,10 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("ipsec-doctor: {}", message(&e));
+            // Not eprintln!: stderr may be a terminal that is gone (SIGHUP), and a failed
+            // write must not turn into a panic.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "ipsec-doctor: {}", message(&e));
             EXIT_UNKNOWN
         }
     }

@@ -98,36 +98,62 @@ impl Report {
     }
 
     /// A live run's report: its exit code also answers for the cleanup. Debug that could not
-    /// be confirmed off, or a run that ended before it could judge anything, is UNKNOWN (3).
-    pub fn live(mode: &str, subject: &str, diagnosis: Diagnosis, run: RunLog) -> Report {
+    /// be confirmed off, or a run that ended before it could judge anything, is UNKNOWN (3);
+    /// a run that could not reach its routers says so instead of "no finding".
+    pub fn live(mode: &str, subject: &str, mut diagnosis: Diagnosis, run: RunLog) -> Report {
         let mut warnings = Vec::new();
         for c in run.cleanup.iter().filter(|c| !c.debug_off_confirmed) {
+            let by_hand = if c.commands.is_empty() {
+                "undebug all".to_string()
+            } else {
+                c.commands.join("`, `")
+            };
             warnings.push(format!(
-                "DEBUG MAY STILL BE ON on {}: {}. Log in and run `undebug all`.",
+                "DEBUG MAY STILL BE ON on {}: {}. Log in and run `{by_hand}`.",
                 c.router, c.detail
             ));
         }
         for s in &run.stale_debug {
-            let cleaned_after = run
-                .cleanup
-                .iter()
-                .any(|c| c.router == s.router && c.debug_off_confirmed);
             warnings.push(if s.cleared {
-                format!("{} had crypto debugs on before this run; they were switched off (--clear-stale-debug).", s.router)
-            } else if cleaned_after {
-                format!("{} had crypto debugs on before this run (a crashed run or a colleague). They were left on at the start, but this run's own debug window ended with `undebug all`, which switched them off too.", s.router)
+                format!(
+                    "{} had crypto debugs on before this run; they were switched off (--clear-stale-debug).",
+                    s.router
+                )
             } else {
-                format!("{} had crypto debugs on before this run (a crashed run or a colleague); left as found. --clear-stale-debug switches them off.", s.router)
+                format!(
+                    "{} had crypto debugs on before this run (another run or a colleague); they were left as found and no debug window was opened on {}. --clear-stale-debug switches them off first.",
+                    s.router, s.router
+                )
             });
         }
         if run.interrupted {
             warnings.push("The run was interrupted before all its steps ran.".to_string());
         }
-        for e in &run.errors {
+        for e in run.errors.iter().filter(|_| run.unreachable.is_empty()) {
             warnings.push(format!("The run stopped early: {e}"));
         }
+        let nothing = diagnosis.findings.is_empty();
+        let reason = if !run.unreachable.is_empty() {
+            Some(format!(
+                "could not connect: {}",
+                run.unreachable
+                    .iter()
+                    .map(|u| format!("{}: {}", u.router, u.error))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))
+        } else if nothing && run.interrupted {
+            Some("interrupted before anything could be judged".to_string())
+        } else if nothing && !run.errors.is_empty() {
+            Some(format!("the run stopped early: {}", run.errors.join("; ")))
+        } else {
+            None
+        };
+        if reason.is_some() {
+            diagnosis.verdict = Verdict::Unknown;
+        }
         let mut exit_code = diagnosis.verdict.exit_code();
-        if !run.cleanup_confirmed() || (!run.errors.is_empty() && diagnosis.findings.is_empty()) {
+        if !run.cleanup_confirmed() || reason.is_some() || run.internal_error.is_some() {
             exit_code = 3;
         }
         let mut r = Report {
@@ -136,7 +162,7 @@ impl Report {
             exit_code,
             diagnosis,
             warnings,
-            reason: None,
+            reason,
             run: Some(run),
         };
         r.scrub();
