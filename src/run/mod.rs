@@ -262,9 +262,18 @@ impl Router {
                 device: self.target.name.clone(),
             });
         };
+        let shown = crate::secret::redact(command);
+        tracing::debug!(router = %self.target.name, "> {shown}");
         match s.run(command, timeout).await {
-            Ok(out) => Ok(out.text()),
+            Ok(out) => {
+                tracing::debug!(router = %self.target.name, "< {shown}: {} line(s)", out.lines.len());
+                for l in &out.lines {
+                    tracing::trace!(router = %self.target.name, "| {}", crate::secret::redact(l));
+                }
+                Ok(out.text())
+            }
             Err(e) => {
+                tracing::debug!(router = %self.target.name, "< {shown}: {e}");
                 if matches!(e, DeviceError::Lost { .. }) {
                     self.lost = true;
                 }
