@@ -79,8 +79,9 @@ pub const SECRET_COMMANDS: &[&str] = &[
     "en|able {s|ecret,p|assword} [l|evel WORD] TYPE SECRET",
     // enable algorithm-type scrypt secret …
     "en|able a|lgorithm-type WORD s|ecret TYPE SECRET",
-    // line vty:  password 7 0822455D0A16
+    // line vty:  password 7 0822455D0A16  /  secret 9 $9$… (where a platform takes it alone)
     "pa|ssword TYPE SECRET",
+    "sec|ret TYPE SECRET",
     // radius server / tacacs server blocks:  key 7 0822…
     "k|ey TYPE SECRET!(ch|ain,con|fig-key)",
     // key config-key password-encrypt MASTERKEY
@@ -392,6 +393,7 @@ mod tests {
             ),
             (" password 7 0822455D0A16", " password 7 *****"),
             (" password cisco", " password *****"),
+            (" secret 9 $9$nhEmQVczB7dqsO$X", " secret 9 *****"),
             (" key 7 0822455D0A16", " key 7 *****"),
             (" key 0 radiuskey", " key 0 *****"),
             ("key-str 7 0822", "key-str 7 *****"),

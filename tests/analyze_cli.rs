@@ -160,14 +160,17 @@ fn reads_a_fifo() {
 /// `analyze <(zcat r1.log.gz)`: the shell hands over `/dev/fd/63`, a pipe.
 #[test]
 fn reads_process_substitution() {
-    let script = format!(
+    // `$0` is the binary, so the shell runs it as a user would.
+    let shell = |script: &str| {
+        std::process::Command::new("bash")
+            .args(["-c", script, env!("CARGO_BIN_EXE_ipsec-doctor")])
+            .output()
+            .unwrap()
+    };
+    let out = shell(&format!(
         "exec \"$0\" analyze <(cat '{}') --format json",
         corpus("debug/p1-psk-missing-01.log").display()
-    );
-    let out = std::process::Command::new("bash")
-        .args(["-c", &script, env!("CARGO_BIN_EXE_ipsec-doctor")])
-        .output()
-        .unwrap();
+    ));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -181,24 +184,10 @@ fn reads_process_substitution() {
     );
 
     // An empty pipe is said to be empty, and binary data refused, without hanging.
-    let out = std::process::Command::new("bash")
-        .args([
-            "-c",
-            "exec \"$0\" analyze <(true)",
-            env!("CARGO_BIN_EXE_ipsec-doctor"),
-        ])
-        .output()
-        .unwrap();
+    let out = shell("exec \"$0\" analyze <(true)");
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
-    let out = std::process::Command::new("bash")
-        .args([
-            "-c",
-            "exec \"$0\" analyze <(printf 'R1#show ver\\n\\0\\1')",
-            env!("CARGO_BIN_EXE_ipsec-doctor"),
-        ])
-        .output()
-        .unwrap();
+    let out = shell("exec \"$0\" analyze <(printf 'R1#show ver\\n\\0\\1')");
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("binary"));
 }

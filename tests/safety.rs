@@ -7,7 +7,7 @@
 //! the lab routers' debug state.
 
 use crate::util::fixture::Fixture;
-use crate::util::{bin, corpus, quiet_lab};
+use crate::util::{StepTrap, bin, corpus, quiet_lab};
 use ipsec_doctor::cli::triage::{Args, execute, execute_quiet};
 use ipsec_doctor::lab::router::DebugKind;
 use ipsec_doctor::report::{self, Format, Report};
@@ -15,7 +15,6 @@ use ipsec_doctor::run::progress::Progress;
 use std::io::{BufRead, BufReader};
 use std::net::Ipv4Addr;
 use std::process::{Output, Stdio};
-use std::sync::Mutex;
 use std::time::Duration;
 
 fn only(reports: Vec<Report>) -> Report {
@@ -134,11 +133,7 @@ async fn cleanup_ends_at_its_deadline_and_says_debug_may_still_be_on() {
         "name: t\nsteps:\n  - id: dbg\n    kind: debug\n    peer: both\n    safety: debug\n    commands: [debug crypto isakmp]\n    duration: 60s\n    trigger:\n      peer: a\n      command: ping 192.0.2.1 repeat 5\n    explain: x\n",
     )
     .unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let progress = StopAt {
-        what: "ping ",
-        tx: Mutex::new(Some(tx)),
-    };
+    let (progress, rx) = StepTrap::new("ping ");
     let stop = async move {
         let _ = rx.await;
     };
@@ -336,35 +331,13 @@ async fn debugs_found_on_are_left_as_found_and_no_window_is_opened_there() {
     fx.lab.stop().await;
 }
 
-/// Stops the run when it reaches the step that starts with `what`.
-struct StopAt {
-    what: &'static str,
-    tx: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
-}
-
-impl Progress for StopAt {
-    fn step(&self, _router: &str, what: &str) {
-        if what.starts_with(self.what)
-            && let Some(tx) = self.tx.lock().unwrap().take()
-        {
-            let _ = tx.send(());
-        }
-    }
-    fn lines(&self, _: &str, _: u64) {}
-    fn finish(&self) {}
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_run_reports_every_unchecked_tunnel_in_every_format() {
     let fx = Fixture::start("healthy", 200.0).await;
     let mut inv = std::fs::read_to_string(fx.inventory()).unwrap();
     inv.push_str("- name: second\n  a: R2\n  b: R1\n- name: third\n  a: R1\n  b: R2\n");
     std::fs::write(fx.inventory(), inv).unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let progress = StopAt {
-        what: "debug on",
-        tx: Mutex::new(Some(tx)),
-    };
+    let (progress, rx) = StepTrap::new("debug on");
     let stop = async move {
         let _ = rx.await;
     };

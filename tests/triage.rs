@@ -2,12 +2,11 @@
 //! the safety paths — success, a refused command, a timeout, a lost connection, Ctrl-C, debugs
 //! found already on — each ending with every debug confirmed off.
 
+use crate::util::StepTrap;
 use crate::util::fixture::{Fixture, args};
 use ipsec_doctor::cli::triage::{self, Args, execute, execute_quiet};
 use ipsec_doctor::lab::scenario::Scenario;
 use ipsec_doctor::report::Report;
-use ipsec_doctor::run::progress::Progress;
-use std::sync::Mutex;
 use std::time::Duration;
 
 fn only(reports: Vec<Report>) -> Report {
@@ -192,30 +191,10 @@ async fn a_timeout_still_cleans_up() {
     fx.lab.stop().await;
 }
 
-/// Fires `stop` when the runner reports that debug is on, and can cut a router's sessions.
-struct Trap {
-    on_debug: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
-}
-
-impl Progress for Trap {
-    fn step(&self, _router: &str, what: &str) {
-        if what == "debug on"
-            && let Some(tx) = self.on_debug.lock().unwrap().take()
-        {
-            let _ = tx.send(());
-        }
-    }
-    fn lines(&self, _: &str, _: u64) {}
-    fn finish(&self) {}
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_during_the_debug_window_cleans_up() {
     let fx = Fixture::start("peer-no-route", 1.0).await;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let trap = Trap {
-        on_debug: Mutex::new(Some(tx)),
-    };
+    let (trap, rx) = StepTrap::new("debug on");
     let stop = async move {
         let _ = rx.await;
         // Let the debug commands land on the router first.
@@ -238,10 +217,7 @@ async fn ctrl_c_during_the_debug_window_cleans_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_connection_is_reopened_to_clean_up() {
     let fx = Fixture::start("peer-no-route", 1.0).await;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let trap = Trap {
-        on_debug: Mutex::new(Some(tx)),
-    };
+    let (trap, rx) = StepTrap::new("debug on");
     let r1 = fx.lab.router_state("R1").unwrap().clone();
     tokio::spawn(async move {
         if rx.await.is_ok() {

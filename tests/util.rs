@@ -142,6 +142,38 @@ pub mod quiet_lab {
     }
 }
 
+/// A progress display that fires a oneshot when the run reaches the step that starts with
+/// `what` (`"debug on"`, `"ping "`): the test then stops the run, cuts a link… at that moment.
+pub struct StepTrap {
+    what: &'static str,
+    tx: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+}
+
+impl StepTrap {
+    pub fn new(what: &'static str) -> (StepTrap, tokio::sync::oneshot::Receiver<()>) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        (
+            StepTrap {
+                what,
+                tx: std::sync::Mutex::new(Some(tx)),
+            },
+            rx,
+        )
+    }
+}
+
+impl ipsec_doctor::run::progress::Progress for StepTrap {
+    fn step(&self, _router: &str, what: &str) {
+        if what.starts_with(self.what)
+            && let Some(tx) = self.tx.lock().ok().and_then(|mut t| t.take())
+        {
+            let _ = tx.send(());
+        }
+    }
+    fn lines(&self, _: &str, _: u64) {}
+    fn finish(&self) {}
+}
+
 /// A lab the test keeps hold of, with its inventory and known_hosts written to a temp dir, for
 /// driving `triage` (in process or as the binary) against it.
 pub mod fixture {

@@ -59,7 +59,9 @@ pub fn main() -> i32 {
             // Not eprintln!: stderr may be a terminal that is gone (SIGHUP), and a failed
             // write must not turn into a panic.
             use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "ipsec-doctor: {}", message(&e));
+            // A device's answer may be quoted in the error: shown, not obeyed.
+            let text = crate::visible::visible(&message(&e)).into_owned();
+            let _ = writeln!(std::io::stderr(), "ipsec-doctor: {text}");
             EXIT_UNKNOWN
         }
     }

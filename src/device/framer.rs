@@ -156,7 +156,7 @@ impl Framer {
             } else if looks_like_log(&rest) {
                 events.push(Event::Unsolicited(rest));
             } else {
-                tracing::trace!(line = %rest, "dropped before the echo");
+                tracing::trace!(line = %crate::secret::redact(&rest), "dropped before the echo");
             }
             return;
         }

@@ -268,7 +268,8 @@ impl Router {
             Ok(out) => {
                 tracing::debug!(router = %self.target.name, "< {shown}: {} line(s)", out.lines.len());
                 for l in &out.lines {
-                    tracing::trace!(router = %self.target.name, "| {}", crate::secret::redact(l));
+                    let l = crate::secret::redact(l);
+                    tracing::trace!(router = %self.target.name, "| {}", crate::visible::visible(&l));
                 }
                 Ok(out.text())
             }

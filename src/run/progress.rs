@@ -62,7 +62,7 @@ impl Bars {
 
 impl Progress for Bars {
     fn step(&self, router: &str, what: &str) {
-        let what = crate::secret::redact(what).into_owned();
+        let what = crate::visible::visible(&crate::secret::redact(what)).into_owned();
         self.with_bar(router, |b| b.set_message(what));
     }
 
