@@ -512,9 +512,9 @@ async fn hostile_router_output_is_shown_not_obeyed() {
 }
 
 /// The same kinds of escape in a capture file, and in the names the user gave, reach no
-/// report as control characters.
+/// report as control characters; JSON keeps the value, escaped.
 #[test]
-fn hostile_captures_are_shown_not_obeyed_in_text_and_markdown() {
+fn hostile_captures_are_shown_not_obeyed_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
     let mut data = std::fs::read(corpus("debug/p1-psk-missing-01.log")).unwrap();
     let at = data
@@ -531,7 +531,7 @@ fn hostile_captures_are_shown_not_obeyed_in_text_and_markdown() {
     let path = dir.path().join("r1.log");
     std::fs::write(&path, &data).unwrap();
     let named = format!("hub\x1b]0;x\x07={}", path.display());
-    for format in ["text", "markdown", "prometheus"] {
+    for format in ["text", "markdown", "prometheus", "json"] {
         let out = bin()
             .args([
                 "analyze", "--peer", &named, "--format", format, "--color", "never",
@@ -546,12 +546,23 @@ fn hostile_captures_are_shown_not_obeyed_in_text_and_markdown() {
                 .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
             "{format}: {text:?}"
         );
-        let name = if format == "prometheus" {
-            "hub\\\\x1b]0;x\\\\x07"
-        } else {
-            "hub\\x1b]0;x\\x07"
+        let name = match format {
+            "prometheus" => "hub\\\\x1b]0;x\\\\x07",
+            "json" => "hub\\u001b]0;x\\u0007",
+            _ => "hub\\x1b]0;x\\x07",
         };
         assert!(text.contains(name), "{format}: {text}");
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let quoted = v["findings"][0]["evidence"][0]["text"].as_str().unwrap();
+            assert!(
+                quoted.ends_with(
+                    "203.0.113.1! \x1b]52;c;Y3VybCBldmlsfHNo\x07\x1b[2J\x1bc\u{202e}\u{9b}6n"
+                ),
+                "{quoted:?}"
+            );
+            continue;
+        }
         if format != "prometheus" {
             assert!(
                 text.contains(

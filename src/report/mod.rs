@@ -104,12 +104,12 @@ impl Report {
         let mut warnings = Vec::new();
         for c in run.cleanup.iter().filter(|c| !c.debug_off_confirmed) {
             let by_hand = if c.commands.is_empty() {
-                "undebug all".to_string()
+                "check `show debug`".to_string()
             } else {
-                c.commands.join("`, `")
+                format!("run `{}`", c.commands.join("`, `"))
             };
             warnings.push(format!(
-                "DEBUG MAY STILL BE ON on {}: {}. Log in and run `{by_hand}`.",
+                "DEBUG MAY STILL BE ON on {}: {}. Log in and {by_hand}.",
                 c.router, c.detail
             ));
         }

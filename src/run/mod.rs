@@ -820,8 +820,8 @@ async fn clean(
 ) -> Cleanup {
     let name = r.target.name.clone();
     progress.step(&name, "switching debug off");
-    tracing::info!(router = %name, "cleanup: switching off {}", r.switched_on.join(", "));
     let commands: Vec<String> = r.switched_on.iter().rev().filter_map(|c| undo(c)).collect();
+    tracing::info!(router = %name, "cleanup: {}", commands.join(", "));
     let mut record = Cleanup {
         router: name.clone(),
         reconnected: false,
