@@ -5,6 +5,11 @@
 //! lock per router (an advisory file lock, keyed by address and port, in a per-user runtime
 //! directory) from before it connects until its cleanup is done; a second run waits, saying
 //! for whom. The lock goes with the process, however it ends: the kernel releases it.
+//!
+//! A run removes its lock file when it is done (lab routers get a new port every time, and
+//! their files would pile up). It does so while still holding the lock, and a taker checks,
+//! once it holds a lock, that the file is still the one at the path; if not, it tries again on
+//! the new one. So two runs can never each hold a lock for the same router.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -19,6 +24,13 @@ const RETRY: Duration = Duration::from_millis(200);
 pub struct RouterLock {
     _file: File,
     pub path: PathBuf,
+}
+
+impl Drop for RouterLock {
+    fn drop(&mut self) {
+        // Still locked here: the file goes before the lock does (see the module's notes).
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// Where locks live: `$XDG_RUNTIME_DIR/ipsec-doctor` (per user, cleared at logout), else
@@ -57,16 +69,18 @@ pub async fn acquire(
 ) -> std::io::Result<RouterLock> {
     create_private_dir(dir)?;
     let path = dir.join(file_name(host, port));
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)?;
     let mut waiting = Some(waiting);
-    loop {
+    let mut file = loop {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)?;
         match file.try_lock() {
-            Ok(()) => break,
+            Ok(()) if still_at(&file, &path) => break file,
+            // Its holder removed it on the way out: take the one at the path now.
+            Ok(()) => continue,
             Err(std::fs::TryLockError::WouldBlock) => {
                 if let Some(tell) = waiting.take() {
                     tell(holder(&mut file));
@@ -77,12 +91,21 @@ pub async fn acquire(
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(e),
         }
-    }
+    };
     file.set_len(0)?;
     file.rewind()?;
     writeln!(file, "{}", std::process::id())?;
     file.flush()?;
     Ok(RouterLock { _file: file, path })
+}
+
+/// Whether `file` is still the file at `path`.
+fn still_at(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
 }
 
 /// The pid the holder wrote, if it did.
@@ -137,6 +160,10 @@ mod tests {
         drop(first);
         let lock = second.await.unwrap().unwrap();
         assert!(lock.path.ends_with("10.0.0.1_22.lock"));
+        assert!(lock.path.exists());
+        let path = lock.path.clone();
+        drop(lock);
+        assert!(!path.exists(), "no lock file left behind");
         // Another router is independent.
         acquire(dir.path(), "10.0.0.2", 22, |_| panic!("free"))
             .await
