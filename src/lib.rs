@@ -4,6 +4,7 @@
 //! - [`engine`]: pure diagnosis (lines and show outputs in, findings out), no I/O.
 //! - [`ios`]: the IOS model shared by the engine's config comparison and the lab.
 //! - [`capture`]: reads captured files for offline analysis (the I/O the engine must not do).
+//! - [`health`]: scheduled health checks over every configured tunnel (Nagios, Prometheus).
 //! - [`report`]: renders a diagnosis as text, JSON, Prometheus or Markdown.
 //! - [`lab`]: simulated IOS routers over SSH.
 //! - [`cli`]: one entry point per subcommand.
@@ -12,6 +13,7 @@ pub mod capture;
 pub mod cli;
 pub mod device;
 pub mod engine;
+pub mod health;
 pub mod inventory;
 pub mod ios;
 pub mod lab;

@@ -1,6 +1,7 @@
 //! Rendering a diagnosis: one module per output format, all reading the same [`Report`].
 //! The engine never formats; nothing here decides anything.
 
+pub mod health;
 pub mod json;
 pub mod markdown;
 pub mod prometheus;
