@@ -150,6 +150,14 @@ pub async fn execute(
         ),
         None => None,
     };
+    if args.every.is_some_and(|e| e.is_zero()) {
+        bail!("--every 0s would never rest: give a period such as 30s or 1m");
+    }
+    if let Some(l) = &listen
+        && let Ok(addr) = l.local_addr()
+    {
+        eprintln!("ipsec-doctor: serving metrics on http://{addr}/metrics");
+    }
     let every = match (args.every, listen.is_some()) {
         (Some(e), _) => Some(e),
         (None, true) => Some(Duration::from_secs(60)),

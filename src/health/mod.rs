@@ -342,7 +342,10 @@ impl Checker {
         }
     }
 
-    /// The tunnels and routers this replica checks.
+    /// The tunnels this replica reports, and the routers it reads: both routers of each of
+    /// its tunnels, and the routers whose unpaired entries are its own (their shard by router
+    /// name) together with those routers' tunnel partners, whose configurations tell which
+    /// entries a tunnel claims.
     fn select<'i>(
         &self,
         inv: &'i Inventory,
@@ -370,12 +373,19 @@ impl Checker {
             .flat_map(|t| [t.a.as_str(), t.b.as_str()])
             .collect();
         if self.options.tunnel.is_none() {
-            names.extend(
-                inv.hosts
-                    .keys()
-                    .map(String::as_str)
-                    .filter(|h| shard.owns(h)),
-            );
+            let home: BTreeSet<&str> = inv
+                .hosts
+                .keys()
+                .map(String::as_str)
+                .filter(|h| shard.owns(h))
+                .collect();
+            for t in &inv.tunnels {
+                if home.contains(t.a.as_str()) || home.contains(t.b.as_str()) {
+                    names.insert(&t.a);
+                    names.insert(&t.b);
+                }
+            }
+            names.extend(home);
         }
         let hosts = names
             .into_iter()
@@ -428,8 +438,12 @@ impl Checker {
             .collect();
         let shard = self.options.shard;
         let one_sided = self.options.tunnel.is_none();
+        let all: Vec<&crate::inventory::Tunnel> = inventory.tunnels.iter().collect();
+        let reported: BTreeSet<&str> = tunnels.iter().map(|t| t.name.as_str()).collect();
         let series: Vec<Series> =
-            series::discover(&tunnels, &configs, &|r| one_sided && shard.owns(r));
+            series::discover(&all, &configs, &|t| reported.contains(t), &|r| {
+                one_sided && shard.owns(r)
+            });
         let by_router: BTreeMap<&str, &RouterResult> =
             results.iter().map(|r| (r.router.as_str(), r)).collect();
         let mut judged: Vec<TunnelHealth> =

@@ -68,11 +68,12 @@ fn entries(cfg: &RunningConfig) -> Vec<EntryRef> {
 }
 
 /// The series of `tunnels` (from the inventory) and of every entry they leave unclaimed on the
-/// routers in `configs`. `one_sided_for` says which routers' unclaimed entries to report (a
-/// shard reports those of its own routers only).
+/// routers in `configs`. Every tunnel claims its entries; `report` says which tunnels to
+/// report and `one_sided_for` which routers' unclaimed entries (a shard reports its own).
 pub fn discover(
     tunnels: &[&Tunnel],
     configs: &BTreeMap<String, &RunningConfig>,
+    report: &dyn Fn(&str) -> bool,
     one_sided_for: &dyn Fn(&str) -> bool,
 ) -> Vec<Series> {
     let all: BTreeMap<&str, Vec<EntryRef>> = configs
@@ -120,6 +121,9 @@ pub fn discover(
         };
         let a = pick(&t.a, a);
         let b = pick(&t.b, b);
+        if !report(&t.name) {
+            continue;
+        }
         out.push(Series {
             name: t.name.clone(),
             a: end(&t.a, a),
@@ -218,7 +222,7 @@ mod tests {
         .collect();
         let t2 = tunnel("hub-s2", "hub", "s2");
         let t3 = tunnel("hub-s3", "hub", "s3");
-        let series = discover(&[&t2, &t3], &configs, &|_| true);
+        let series = discover(&[&t2, &t3], &configs, &|_| true, &|_| true);
         let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["hub-s2", "hub-s3", "hub/10.0.0.9"]);
         assert_eq!(series[0].a.peer, Some("10.0.0.2".parse().unwrap()));
@@ -234,6 +238,10 @@ mod tests {
         );
         assert!(series[2].one_sided());
         assert_eq!(series[2].a.seq, Some(30));
+        // A shard reporting only hub-s3 still knows hub-s2 claims the hub's entry toward s2.
+        let some = discover(&[&t2, &t3], &configs, &|t| t == "hub-s3", &|_| true);
+        let names: Vec<&str> = some.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["hub-s3", "hub/10.0.0.9"]);
     }
 
     #[test]
@@ -242,7 +250,7 @@ mod tests {
         let configs: BTreeMap<String, &RunningConfig> =
             [("hub".to_string(), &hub)].into_iter().collect();
         let t2 = tunnel("hub-s2", "hub", "s2");
-        let series = discover(&[&t2], &configs, &|r| r == "s2");
+        let series = discover(&[&t2], &configs, &|_| true, &|r| r == "s2");
         assert_eq!(series.len(), 1);
         assert_eq!(series[0].a.peer, None);
         assert_eq!(series[0].b.as_ref().unwrap().peer, None);

@@ -64,14 +64,14 @@ pub fn render(cycle: &Cycle) -> String {
                     ] {
                         perf.push(format!(
                             "{}={v}c;;;0",
-                            label(&format!("{} {what}", e.router))
+                            label(&format!("{}.{what}", e.router))
                         ));
                     }
                 }
                 if let Some(left) = e.sa_seconds_left {
                     perf.push(format!(
                         "{}={left}s;;;0",
-                        label(&format!("{} sa_remaining", e.router))
+                        label(&format!("{}.sa_remaining", e.router))
                     ));
                 }
             }
