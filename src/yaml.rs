@@ -85,7 +85,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Deserializes every document of a multi-document stream (`---` between them), such as a
 /// Kubernetes manifest.
 pub fn documents<T: DeserializeOwned>(file: &str, text: &str) -> Result<Vec<T>, YamlError> {
-    use serde::Deserialize;
     serde_yaml::Deserializer::from_str(text)
         .map(|doc| {
             T::deserialize(doc).map_err(|e| {

@@ -26,7 +26,7 @@ pub fn for_peer<'a>(command: &str, text: &'a str, peer: &str) -> Cow<'a, str> {
         while ranges.peek().is_some_and(|r| r.1 <= n) {
             ranges.next();
         }
-        if !ranges.peek().is_some_and(|r| r.0 <= n) {
+        if ranges.peek().is_none_or(|r| r.0 > n) {
             out.push_str(line);
         }
         out.push('\n');
