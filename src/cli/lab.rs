@@ -162,7 +162,12 @@ async fn serve(args: Args, templates: Vec<Scenario>) -> anyhow::Result<i32> {
                 u32::from(args.base_port) + n
             );
             for s in hub.spokes().iter().take(10) {
-                println!("  {:<16} {:<20} {}", s.tunnel, s.kind.as_str(), s.kind.expect());
+                println!(
+                    "  {:<16} {:<20} {}",
+                    s.tunnel,
+                    s.kind.as_str(),
+                    s.kind.expect()
+                );
             }
             if hub.spokes().len() > 10 {
                 println!("  … the mix repeats every ten spokes");
