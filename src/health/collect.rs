@@ -81,6 +81,18 @@ pub struct Output {
     pub command: String,
     pub text: String,
     pub at: Instant,
+    /// Which peer each line is about, for slicing per tunnel (worked out once, here).
+    pub owners: Option<Arc<super::slice::Owners>>,
+}
+
+impl Output {
+    /// The output cut down to `peer`'s lines (see [`super::slice`]).
+    pub fn for_peer(&self, peer: &str) -> std::borrow::Cow<'_, str> {
+        match &self.owners {
+            Some(o) => super::slice::sliced(&self.text, o, peer),
+            None => std::borrow::Cow::Borrowed(&self.text),
+        }
+    }
 }
 
 /// What one router gave in one cycle.
@@ -343,11 +355,17 @@ async fn run(
         other => other,
     };
     match result {
-        Ok(out) => Ok(Output {
-            command: command.to_string(),
-            text: out.text(),
-            at: Instant::now(),
-        }),
+        Ok(out) => {
+            let at = Instant::now();
+            let text = out.text();
+            let owners = super::slice::Owners::of(command, &text).map(Arc::new);
+            Ok(Output {
+                command: command.to_string(),
+                text,
+                at,
+                owners,
+            })
+        }
         Err(e) => {
             let _ = session.close().await;
             Err((Failure::of(&e), e.to_string()))

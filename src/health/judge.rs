@@ -12,7 +12,6 @@
 use super::collect::{Collected, Failure, RouterResult};
 use super::counters::{self, Rates, Totals};
 use super::series::{End, Series};
-use super::slice;
 use super::{EndHealth, State, TunnelHealth};
 use crate::engine::Engine;
 use crate::engine::finding::{Code, Confidence, Evidence, Finding, Severity};
@@ -245,14 +244,15 @@ fn diagnose(sides: &[Side]) -> Vec<Finding> {
         for o in &side.collected.outputs {
             let kind = classify(&o.command);
             match (&side.peer, kind) {
-                (_, Some(ShowKind::RunningConfig)) => {
-                    engine.feed_command(stream, &o.command, &o.command, &o.text)
-                }
                 (Some(peer), _) => {
-                    let text = slice::for_peer(&o.command, &o.text, peer);
+                    let text = o.for_peer(peer);
                     engine.feed_command(stream, &o.command, &o.command, &text);
                 }
-                // Without an entry toward the peer, no SA row is about this tunnel.
+                // Without an entry toward the peer, no SA row is about this tunnel; the whole
+                // configuration still is.
+                (None, Some(ShowKind::RunningConfig)) => {
+                    engine.feed_command(stream, &o.command, &o.command, &o.text)
+                }
                 (None, _) => {}
             }
         }
@@ -266,7 +266,7 @@ fn fill(view: &mut EndHealth, side: &Side) {
         return;
     };
     if let Some(o) = side.collected.output(ShowKind::IsakmpSa) {
-        let t = isakmp_sa::parse(&o.text);
+        let t = isakmp_sa::parse(&o.for_peer(peer));
         let rows: Vec<_> = t.rows_with(peer).collect();
         view.phase1 = rows
             .iter()
@@ -277,7 +277,7 @@ fn fill(view: &mut EndHealth, side: &Side) {
     let Some(latest) = side.collected.output(ShowKind::IpsecSa) else {
         return;
     };
-    let now = ipsec_sa::parse(&latest.text);
+    let now = ipsec_sa::parse(&latest.for_peer(peer));
     let flows = counters::flows_toward(&now, peer);
     view.ipsec_sas = now
         .flows()
@@ -290,7 +290,7 @@ fn fill(view: &mut EndHealth, side: &Side) {
     if let Some(earlier) = &side.collected.earlier_ipsec
         && earlier.at < latest.at
     {
-        let before = counters::flows_toward(&ipsec_sa::parse(&earlier.text), peer);
+        let before = counters::flows_toward(&ipsec_sa::parse(&earlier.for_peer(peer)), peer);
         view.rates = Some(counters::rates(
             &before,
             &flows,
@@ -309,7 +309,7 @@ fn one_way_now(side: &Side, view: &EndHealth, rates: &Rates) -> Finding {
         (side.collected.output(ShowKind::IpsecSa), "latest"),
     ] {
         let Some(o) = o else { continue };
-        let text = slice::for_peer(&o.command, &o.text, peer);
+        let text = o.for_peer(peer);
         for (n, line) in text.lines().enumerate() {
             if line.contains("#pkts encaps") || line.contains("#pkts decaps") {
                 evidence.push(Evidence {
