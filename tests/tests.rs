@@ -15,6 +15,8 @@ mod corpus_show;
 mod device_session;
 /// Property tests (the fuzz target) for the line parsers and the engine.
 mod fuzz_lines;
+/// `health` against the hub-and-spoke lab: states, outputs, exporter, schedule, shards.
+mod health;
 /// Inventories: shipped examples, the lab's own, errors with file, line and column.
 mod inventory;
 /// `ipsec-doctor lab`: listing, refusing a bad config, serving until Ctrl-C.

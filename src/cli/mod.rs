@@ -2,6 +2,7 @@
 //! point returning its exit code, and `main` turns errors into exit 3 in one place.
 
 pub mod analyze;
+pub mod health;
 pub mod lab;
 pub mod triage;
 
@@ -26,6 +27,8 @@ pub enum Command {
     Analyze(analyze::Args),
     /// SSH into both routers of a tunnel, run the triage playbook, report why it is down.
     Triage(triage::Args),
+    /// Check every configured tunnel (read-only): state and why, for Nagios and Prometheus.
+    Health(health::Args),
     /// Run simulated Cisco routers (a scenario) to practise on, demo or test against.
     Lab(lab::Args),
 }
@@ -51,6 +54,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Triage(args) => triage::run(args),
+        Command::Health(args) => health::run(args),
         Command::Lab(args) => lab::run(args),
     };
     match result {

@@ -7,6 +7,7 @@
 //! Prometheus labels) shows control characters instead of sending them
 //! ([`crate::visible::visible`]).
 
+pub mod health;
 pub mod json;
 pub mod markdown;
 pub mod prometheus;
