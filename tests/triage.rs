@@ -19,6 +19,7 @@ fn args() -> Args {
         lab: None,
         format: Format::Json,
         color: "never".into(),
+        ladder: "never".into(),
         debug_window: Some(Duration::from_secs(3)),
         idle_cutoff: Duration::from_millis(400),
         playbook: None,
