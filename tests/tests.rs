@@ -27,6 +27,8 @@ mod lab_scenarios;
 mod lab_ssh;
 /// `ipsec-doctor lab --only`: a scenario's two routers in two processes, IKE over UDP.
 mod lab_wire;
+/// The IKE exchange as a ladder (terminal and SVG) and the HTML report, against goldens.
+mod ladder;
 /// Reports of the example captures against golden files.
 mod report_golden;
 /// One test per finding code, from real-format debug lines.

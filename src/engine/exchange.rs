@@ -160,17 +160,26 @@ pub struct Earlier {
     pub count: u32,
 }
 
+/// `initiator` / `responder`, in the lower case the rest of the JSON uses.
+fn role_name<S: Serializer>(role: &Option<Role>, s: S) -> Result<S::Ok, S::Error> {
+    match role {
+        Some(Role::Initiator) => s.serialize_str("initiator"),
+        Some(Role::Responder) => s.serialize_str("responder"),
+        None => s.serialize_none(),
+    }
+}
+
 /// The latest exchange one router had with one remote address.
 #[derive(Debug, Clone, Serialize)]
 pub struct Exchange {
     pub remote: String,
     /// This router's phase 1 role.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "role_name")]
     pub role: Option<Role>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
     /// This router's role in the quick mode shown.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "role_name")]
     pub quick_role: Option<Role>,
     /// Phase 1 exchanges seen with this remote, this one included.
     pub attempt: u32,
@@ -245,10 +254,9 @@ impl Exchange {
 
     /// The quick mode shown has ended: acknowledged, refused or answered by a notify.
     fn quick_ended(&self) -> bool {
-        self.messages
-            .iter()
-            .any(|s| s.phase == 2 && (s.message == Message::Quick(3) || s.message.is_informational()))
-            || self.has_mark(|k| matches!(k, MarkKind::Phase2Up | MarkKind::Phase2Refused { .. }))
+        self.messages.iter().any(|s| {
+            s.phase == 2 && (s.message == Message::Quick(3) || s.message.is_informational())
+        }) || self.has_mark(|k| matches!(k, MarkKind::Phase2Up | MarkKind::Phase2Refused { .. }))
     }
 
     fn latest(&self) -> Option<Message> {
@@ -312,7 +320,10 @@ impl Exchange {
 
     fn mark(&mut self, kind: MarkKind, at: &LineRef) {
         if let Some(m) = self.marks.iter_mut().find(|m| m.kind == kind) {
-            m.count = m.count.saturating_add(1);
+            // IOS prints the delete of one SA more than once; it happens once.
+            if !matches!(kind, MarkKind::Deleted { .. }) {
+                m.count = m.count.saturating_add(1);
+            }
             return;
         }
         if self.marks.len() < MAX_MARKS {
@@ -387,6 +398,25 @@ fn phase1_candidates(role: Role, direction: Direction, state: &str) -> Option<(M
     Some((mode, candidates))
 }
 
+/// The priority IOS gives its built-in default policy, checked after the configured ones.
+const DEFAULT_SUITE: u32 = 65_535;
+/// Policy checks remembered for one offer.
+const MAX_CHECKS: usize = 32;
+
+/// The attributes a refused offer differed in: IOS's default suite refuses most offers on
+/// its own account, so it counts only when no configured policy was tried.
+fn refused_attributes(checks: &[(u32, Option<P1AttrKind>)]) -> Vec<P1AttrKind> {
+    let configured = checks.iter().any(|(p, _)| *p != DEFAULT_SUITE);
+    let mut kinds: Vec<P1AttrKind> = checks
+        .iter()
+        .filter(|(p, _)| !configured || *p != DEFAULT_SUITE)
+        .filter_map(|(_, k)| *k)
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
 /// Lines that only come while a quick mode is being worked on: what tells a packet received
 /// in `QM_IDLE` from a keepalive or a delete.
 fn is_quick_mode_work(kind: &EventKind) -> bool {
@@ -420,6 +450,9 @@ pub struct Exchanges {
     current: Option<usize>,
     /// A new phase 1 is starting (`Created a peer struct`, `beginning Main Mode exchange`).
     fresh: bool,
+    /// The responder's first message was counted from its packet line (`(N) NEW SA`), so the
+    /// state change that follows it adds nothing.
+    first_counted: bool,
     /// `retransmitting phase …`: the next packet sent repeats the last one.
     retransmit: bool,
     /// `Sending NOTIFY …`: the next packet sent carries it.
@@ -428,8 +461,8 @@ pub struct Exchanges {
     quick_begin: bool,
     /// A packet received in `QM_IDLE`: what it was shows in the line that follows.
     pending_rx: Option<(usize, LineRef)>,
-    /// The phase 1 offer being checked: attributes named as not matching.
-    mismatches: Vec<P1AttrKind>,
+    /// The phase 1 offer being checked: each policy tried and the attribute it objected to.
+    checks: Vec<(u32, Option<P1AttrKind>)>,
     no_key: bool,
     p2: P2Refusal,
     clock: u64,
@@ -441,7 +474,11 @@ impl Exchanges {
         self.clock += 1;
         if let Some((i, line)) = self.pending_rx.take() {
             if let E::NotifyReceived { kind } = kind {
-                self.list[i].record(Message::Notify(kind.clone()), Direction::Received, &at.to_ref());
+                self.list[i].record(
+                    Message::Notify(kind.clone()),
+                    Direction::Received,
+                    &at.to_ref(),
+                );
                 return;
             }
             self.resolve_quick_rx(i, &line, is_quick_mode_work(kind));
@@ -465,10 +502,9 @@ impl Exchanges {
             }
             E::Retransmit { .. } => self.retransmit = true,
             E::StateChange { old, new } => self.state_change(old, new, at),
-            E::PolicyCheck { transform, .. } => {
-                if *transform == 1 {
-                    self.mismatches.clear();
-                    self.no_key = false;
+            E::PolicyCheck { priority, .. } => {
+                if self.checks.len() < MAX_CHECKS {
+                    self.checks.push((*priority, None));
                 }
                 let starts = self
                     .current
@@ -478,14 +514,18 @@ impl Exchanges {
                 }
             }
             E::P1Mismatch(which) => {
-                if !self.mismatches.contains(which) {
-                    self.mismatches.push(*which);
+                if let Some((_, m)) = self.checks.last_mut() {
+                    m.get_or_insert(*which);
                 }
             }
             E::PresharedOfferedNoKey => self.no_key = true,
+            E::AttsAcceptable => {
+                self.checks.clear();
+                self.no_key = false;
+            }
             E::NoOffersAccepted => {
                 let kind = MarkKind::Phase1Refused {
-                    attributes: std::mem::take(&mut self.mismatches),
+                    attributes: refused_attributes(&std::mem::take(&mut self.checks)),
                     no_key: std::mem::take(&mut self.no_key),
                 };
                 self.mark_current(kind, at);
@@ -528,7 +568,11 @@ impl Exchanges {
             E::NotifySent { kind } => self.notify = Some(kind.clone()),
             E::NotifyReceived { kind } => {
                 if let Some(i) = self.current {
-                    self.list[i].record(Message::Notify(kind.clone()), Direction::Received, &at.to_ref());
+                    self.list[i].record(
+                        Message::Notify(kind.clone()),
+                        Direction::Received,
+                        &at.to_ref(),
+                    );
                 }
             }
             E::SaInstalled { .. } => self.mark_current(MarkKind::SaInstalled, at),
@@ -589,11 +633,19 @@ impl Exchanges {
         }
     }
 
-    /// The first message of a phase 1 is due: a record holding an earlier exchange starts over.
+    /// The first message of a phase 1 is due: a record holding an earlier exchange starts over,
+    /// unless all it holds is that first message received. A responder that refused MM1
+    /// drops the SA, so the initiator's retransmission arrives as a new SA: it is the same
+    /// message again, not a new exchange.
     fn begin_phase1(&mut self, i: usize, first: bool) {
         let fresh = std::mem::take(&mut self.fresh);
         let ex = &mut self.list[i];
-        if first && fresh && !ex.is_empty() {
+        let repeat_of_first = !ex.messages.is_empty()
+            && ex.messages.iter().all(|s| {
+                s.direction == Direction::Received
+                    && matches!(s.message, Message::Main(1) | Message::Aggressive(1))
+            });
+        if first && fresh && !ex.is_empty() && !repeat_of_first {
             ex.restart();
         }
     }
@@ -621,17 +673,12 @@ impl Exchanges {
             Mode::Main => Message::Main(1),
             Mode::Aggressive => Message::Aggressive(1),
         };
-        let ex = &self.list[i];
-        let only_first = ex.messages.len() == 1 && ex.marks.is_empty() && ex.has(&first, Direction::Received);
-        if only_first {
+        if std::mem::take(&mut self.first_counted) {
             self.fresh = false;
             return;
         }
         self.begin_phase1(i, true);
         let ex = &mut self.list[i];
-        if ex.has(&first, Direction::Received) {
-            return;
-        }
         ex.role.get_or_insert(Role::Responder);
         ex.mode.get_or_insert(mode);
         ex.record(first, Direction::Received, &at.to_ref());
@@ -659,14 +706,23 @@ impl Exchanges {
 
     fn received(&mut self, i: usize, role: Option<Role>, state: &str, at: &LineAt) {
         self.retransmit = false;
+        if state == "NEW" {
+            self.fresh = true;
+            self.first_counted = true;
+        }
         let role = role.or(self.list[i].role);
         if let Some(r) = role {
             self.list[i].role.get_or_insert(r);
         }
         match role.and_then(|r| phase1_candidates(r, Direction::Received, state)) {
-            Some((mode, candidates)) => {
-                self.phase1(i, mode, candidates, Direction::Received, false, &at.to_ref())
-            }
+            Some((mode, candidates)) => self.phase1(
+                i,
+                mode,
+                candidates,
+                Direction::Received,
+                false,
+                &at.to_ref(),
+            ),
             None if state.starts_with("QM_") => self.pending_rx = Some((i, at.to_ref())),
             None => {}
         }
@@ -882,7 +938,9 @@ mod tests {
         assert_eq!(ex.len(), 1);
         assert_eq!(
             ladder(&ex[0]),
-            ["<-MM1x1", "->MM2x1", "<-MM3x1", "->MM4x1", "<-MM5x1", "->MM6x1"]
+            [
+                "<-MM1x1", "->MM2x1", "<-MM3x1", "->MM4x1", "<-MM5x1", "->MM6x1"
+            ]
         );
         assert_eq!(ex[0].role, Some(Role::Responder));
         assert!(ex[0].phase1_up());
@@ -898,14 +956,20 @@ mod tests {
         ];
         for _ in 0..4 {
             lines.push("ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...");
-            lines.push("ISAKMP (0): incrementing error counter on sa, attempt 2 of 5: retransmit phase 1");
+            lines.push(
+                "ISAKMP (0): incrementing error counter on sa, attempt 2 of 5: retransmit phase 1",
+            );
             lines.push("ISAKMP:(0): retransmitting phase 1 MM_NO_STATE");
-            lines.push("ISAKMP:(0): sending packet to 10.1.1.2 my_port 500 peer_port 500 (I) MM_NO_STATE");
+            lines.push(
+                "ISAKMP:(0): sending packet to 10.1.1.2 my_port 500 peer_port 500 (I) MM_NO_STATE",
+            );
         }
         lines.push(r#"ISAKMP:(0):deleting SA reason "Death by retransmission P1" state (I) MM_NO_STATE (peer 10.1.1.2)"#);
         let ex = feed(&lines);
         assert_eq!(ladder(&ex[0]), ["->MM1x5"]);
-        assert!(ex[0].has_mark(|k| matches!(k, MarkKind::Deleted { reason } if reason == "Death by retransmission P1")));
+        assert!(ex[0].has_mark(
+            |k| matches!(k, MarkKind::Deleted { reason } if reason == "Death by retransmission P1")
+        ));
         assert_eq!(ex[0].outcome(), "stopped after MM1");
     }
 
@@ -922,7 +986,10 @@ mod tests {
         ]);
         let ex = feed(&lines);
         assert_eq!(ex[0].attempt, 2);
-        assert_eq!(ex[0].earlier[0].outcome, "stopped before MM1: no pre-shared key");
+        assert_eq!(
+            ex[0].earlier[0].outcome,
+            "stopped before MM1: no pre-shared key"
+        );
         assert_eq!(ladder(&ex[0]), ["->MM1x1"]);
         assert!(ex[0].marks.is_empty());
     }
@@ -935,7 +1002,10 @@ mod tests {
             "ISAKMP (1001): received packet from 10.1.1.2 dport 500 sport 500 Global (I) QM_IDLE      ",
             "ISAKMP:(1001):processing NOTIFY PROPOSAL_NOT_CHOSEN protocol 3",
         ]);
-        assert_eq!(ladder(&ex[0]), ["->QM1x1", "<-NOTIFY PROPOSAL_NOT_CHOSENx1"]);
+        assert_eq!(
+            ladder(&ex[0]),
+            ["->QM1x1", "<-NOTIFY PROPOSAL_NOT_CHOSENx1"]
+        );
         assert_eq!(ex[0].quick_role, Some(Role::Initiator));
         assert!(ex[0].phase1_up(), "a quick mode implies phase 1 was up");
     }
@@ -951,7 +1021,10 @@ mod tests {
             "ISAKMP:(1001):Old State = IKE_QM_IPSEC_INSTALL_AWAIT  New State = IKE_QM_PHASE2_COMPLETE",
             "ISAKMP (1001): received packet from 10.1.1.2 dport 500 sport 500 Global (I) QM_IDLE      ",
         ]);
-        assert_eq!(ladder(&ex[0]), ["->QM1x1", "<-QM2x1", "->QM3x1", "<-INFOx1"]);
+        assert_eq!(
+            ladder(&ex[0]),
+            ["->QM1x1", "<-QM2x1", "->QM3x1", "<-INFOx1"]
+        );
         assert!(ex[0].phase2_up());
     }
 
@@ -974,13 +1047,24 @@ mod tests {
             .collect();
         for (n, l) in lines.iter().enumerate() {
             if let Some((_, kind)) = debug::parse(l).event {
-                x.feed(&kind, &LineAt { source: "t", line: n, text: l });
+                x.feed(
+                    &kind,
+                    &LineAt {
+                        source: "t",
+                        line: n,
+                        text: l,
+                    },
+                );
             }
         }
         let r = x.records();
         assert!(r.len() <= MAX_REMOTES);
         for e in &r {
-            assert!(e.messages.len() <= 12 + MAX_INFORMATIONAL, "{:?}", e.messages);
+            assert!(
+                e.messages.len() <= 12 + MAX_INFORMATIONAL,
+                "{:?}",
+                e.messages
+            );
             assert!(e.marks.len() <= MAX_MARKS);
             assert!(e.earlier.len() <= MAX_EARLIER);
         }

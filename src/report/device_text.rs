@@ -15,12 +15,21 @@ use std::fmt::Write;
 /// C1, and the Unicode bidirectional controls) written as a visible escape: `\x1b`, `\r`,
 /// `\u{202e}`.
 pub fn device_text(s: &str) -> Cow<'_, str> {
-    let redacted = redact(s);
-    if !redacted.chars().any(needs_escape) {
-        return redacted;
+    match redact(s) {
+        Cow::Borrowed(b) => visible(b),
+        Cow::Owned(o) => Cow::Owned(visible(&o).into_owned()),
     }
-    let mut out = String::with_capacity(redacted.len() + 8);
-    for c in redacted.chars() {
+}
+
+/// `s` with its control characters made visible as [`device_text`] does, and nothing
+/// redacted: for text the engine wrote around device values (a fix's commands hold
+/// placeholders such as `crypto isakmp key <same key on both routers>`, never a key).
+pub fn visible(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
         if !needs_escape(c) {
             out.push(c);
             continue;

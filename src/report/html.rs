@@ -8,7 +8,7 @@
 //! router or a file goes through [`device_text`] and then escaping.
 
 use super::ladder::{self, svg::xml_escape};
-use super::{Report, device_text};
+use super::{Report, device_text, visible};
 use crate::engine::finding::{Finding, Phase, Verdict};
 use crate::run::log::{RunLog, StepStatus};
 use std::fmt::Write;
@@ -192,7 +192,11 @@ fn finding(out: &mut String, n: usize, f: &Finding) {
             out,
             "<h4>Fix on {} (configure terminal)</h4>\n<pre>{}</pre>",
             h(&fix.peer),
-            fix.commands.iter().map(|c| h(c)).collect::<Vec<_>>().join("\n")
+            fix.commands
+                .iter()
+                .map(|c| xml_escape(&visible(c)))
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
     out.push_str("</article>\n");
@@ -234,7 +238,12 @@ fn run_log(out: &mut String, run: &RunLog) {
             } else {
                 " class=\"failed\""
             };
-            let _ = writeln!(out, "<li{class}>{}: {}{again}</li>", h(&c.router), h(&state));
+            let _ = writeln!(
+                out,
+                "<li{class}>{}: {}{again}</li>",
+                h(&c.router),
+                h(&state)
+            );
         }
         out.push_str("</ul>\n");
     }
@@ -257,7 +266,11 @@ fn commands_seen(out: &mut String, r: &Report) {
             out,
             "<h4>{}</h4>\n<pre>{}</pre>",
             h(&p.name),
-            p.commands.iter().map(|c| h(c)).collect::<Vec<_>>().join("\n")
+            p.commands
+                .iter()
+                .map(|c| h(c))
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 }

@@ -9,7 +9,7 @@ pub mod markdown;
 pub mod prometheus;
 pub mod text;
 
-pub use device_text::device_text;
+pub use device_text::{device_text, visible};
 
 use crate::engine::Diagnosis;
 use crate::run::log::RunLog;

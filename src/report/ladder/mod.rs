@@ -77,7 +77,10 @@ pub struct Arrow {
 pub enum Row {
     Arrow(Arrow),
     /// Something one router decided or noticed: `R2: message failed its integrity check`.
-    Mark { side: Side, text: String },
+    Mark {
+        side: Side,
+        text: String,
+    },
     /// A milestone across both columns: `phase 1 complete`.
     Milestone(String),
 }
@@ -126,7 +129,9 @@ pub fn build(d: &Diagnosis) -> Option<Ladder> {
     // The phase 1 initiator goes left, as sequence diagrams are read.
     let left_role = left.exchange.and_then(|e| e.role);
     let right_role = right.exchange.and_then(|e| e.role);
-    if left_role == Some(Role::Responder) || (left_role.is_none() && right_role == Some(Role::Initiator)) {
+    if left_role == Some(Role::Responder)
+        || (left_role.is_none() && right_role == Some(Role::Initiator))
+    {
         std::mem::swap(&mut left, &mut right);
     }
     let (rows, end) = rows(&left, &right, &d.findings);
@@ -155,7 +160,11 @@ fn pair(peers: &[PeerSummary]) -> Option<(Party<'_>, Party<'_>)> {
     let partner = others
         .iter()
         .find(|p| p.address.as_deref() == Some(left_ex.remote.as_str()))
-        .or(if peers.len() == 2 { others.first() } else { None });
+        .or(if peers.len() == 2 {
+            others.first()
+        } else {
+            None
+        });
     let left = Party {
         name: &lp.name,
         address: lp.address.as_deref(),
@@ -182,7 +191,11 @@ fn pair(peers: &[PeerSummary]) -> Option<(Party<'_>, Party<'_>)> {
 /// The exchange with the other router when its address is known, else the busiest one.
 fn main_exchange<'a>(list: &'a [Exchange], others: &[&PeerSummary]) -> Option<&'a Exchange> {
     list.iter()
-        .find(|e| others.iter().any(|p| p.address.as_deref() == Some(e.remote.as_str())))
+        .find(|e| {
+            others
+                .iter()
+                .any(|p| p.address.as_deref() == Some(e.remote.as_str()))
+        })
         .or_else(|| {
             list.iter()
                 .rev()
@@ -317,7 +330,12 @@ fn rows(left: &Party, right: &Party, findings: &[Finding]) -> (Vec<Row>, End) {
             let Some(row) = mark_row(side, party.name, &ex.remote, &m.kind, m.count) else {
                 continue;
             };
-            let kind = if matches!(row, Row::Milestone(_)) { 2 } else { 1 };
+            // Giving up is a consequence: after the other marks at the same place.
+            let kind = match (&row, &m.kind) {
+                (Row::Milestone(_), _) => 3,
+                (_, MarkKind::Deleted { .. }) => 2,
+                _ => 1,
+            };
             keyed.push(Keyed {
                 key: (after * 100 + 99, kind, side as u32),
                 row,
@@ -357,8 +375,15 @@ fn rows(left: &Party, right: &Party, findings: &[Finding]) -> (Vec<Row>, End) {
         }
         rows.push(k.row);
     }
-    let has_phase1 = drafts.iter().any(|d| !matches!(d.message, Message::Quick(_) | Message::Notify(_) | Message::Info));
-    let quick = drafts.iter().any(|d| matches!(d.message, Message::Quick(_)));
+    let has_phase1 = drafts.iter().any(|d| {
+        !matches!(
+            d.message,
+            Message::Quick(_) | Message::Notify(_) | Message::Info
+        )
+    });
+    let quick = drafts
+        .iter()
+        .any(|d| matches!(d.message, Message::Quick(_)));
     if quick && !has_phase1 {
         rows.insert(
             0,
@@ -372,10 +397,7 @@ fn rows(left: &Party, right: &Party, findings: &[Finding]) -> (Vec<Row>, End) {
     let last = drafts.iter().max_by_key(|d| d.key);
     let end = if complete {
         End::Complete {
-            finding: findings
-                .iter()
-                .find(|f| f.code == Code::TunnelUp)
-                .map(note),
+            finding: findings.iter().find(|f| f.code == Code::TunnelUp).map(note),
         }
     } else {
         let phase = match last {

@@ -225,7 +225,11 @@ pub fn draw(l: &Ladder, id: &str) -> String {
     for n in &l.notes {
         for line in wrap(&format!("note: {}", device_text(n)), BAND_CHARS + 4) {
             y += 15;
-            let _ = writeln!(body, r#"<text x="8" y="{y}" class="note">{}</text>"#, xml_escape(&line));
+            let _ = writeln!(
+                body,
+                r#"<text x="8" y="{y}" class="note">{}</text>"#,
+                xml_escape(&line)
+            );
         }
     }
     let height = y + 10;
@@ -239,7 +243,11 @@ pub fn draw(l: &Ladder, id: &str) -> String {
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="ladder" viewBox="0 0 {W} {height}" role="img" aria-labelledby="{id}-title">"#
     );
-    let _ = writeln!(out, r#"<title id="{id}-title">{}</title>"#, xml_escape(&title));
+    let _ = writeln!(
+        out,
+        r#"<title id="{id}-title">{}</title>"#,
+        xml_escape(&title)
+    );
     let _ = writeln!(
         out,
         r##"<defs><marker id="{id}-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="#222"/></marker></defs>"##

@@ -163,7 +163,11 @@ pub fn draw(l: &Ladder, charset: Charset, color: bool) -> String {
         let line = match row {
             Row::Arrow(a) => {
                 let status = super::status_text(a, &l.left, &l.right);
-                let status = if ascii { status.replace('×', "x") } else { status };
+                let status = if ascii {
+                    status.replace('×', "x")
+                } else {
+                    status
+                };
                 let sender = match a.from {
                     Side::Left => &l.left,
                     Side::Right => &l.right,
@@ -183,7 +187,11 @@ pub fn draw(l: &Ladder, charset: Charset, color: bool) -> String {
             }
             Row::Mark { side, text } => {
                 let text = device_text(text);
-                let text = if ascii { text.replace('×', "x") } else { text.into_owned() };
+                let text = if ascii {
+                    text.replace('×', "x")
+                } else {
+                    text.into_owned()
+                };
                 let (a, b) = match side {
                     Side::Left => (g.mark, rl),
                     Side::Right => (ll, g.mark),
@@ -214,7 +222,10 @@ pub fn draw(l: &Ladder, charset: Charset, color: bool) -> String {
     end(&mut out, l, g, color);
     for n in &l.notes {
         let n = device_text(n);
-        for (i, w) in wrap(&format!("note: {n}"), GUTTER + 2, WIDTH).iter().enumerate() {
+        for (i, w) in wrap(&format!("note: {n}"), GUTTER + 2, WIDTH)
+            .iter()
+            .enumerate()
+        {
             let indent = if i == 0 { GUTTER } else { GUTTER + 6 };
             let _ = writeln!(out, "{}{}", " ".repeat(indent), paint(color, "2", w));
         }
