@@ -554,16 +554,16 @@ impl Exchanges {
                 };
                 self.mark_current(kind, at);
             }
+            // Said right after `policy invalidated`, it is the same refusal.
+            E::Phase2NotAcceptable { .. } if std::mem::take(&mut self.p2.marked) => {}
             E::Phase2NotAcceptable { .. } => {
-                if !std::mem::take(&mut self.p2.marked) {
-                    let kind = MarkKind::Phase2Refused {
-                        error: None,
-                        proxy: self.p2.proxy,
-                        transform: self.p2.transform,
-                    };
-                    self.p2 = P2Refusal::default();
-                    self.mark_current(kind, at);
-                }
+                let kind = MarkKind::Phase2Refused {
+                    error: None,
+                    proxy: self.p2.proxy,
+                    transform: self.p2.transform,
+                };
+                self.p2 = P2Refusal::default();
+                self.mark_current(kind, at);
             }
             E::NotifySent { kind } => self.notify = Some(kind.clone()),
             E::NotifyReceived { kind } => {
