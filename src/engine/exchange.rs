@@ -26,6 +26,24 @@ const MAX_MARKS: usize = 8;
 /// Distinct endings of earlier attempts kept per remote.
 const MAX_EARLIER: usize = 4;
 
+/// A line to cite: borrowed while it is being read, owned once kept. A message seen again
+/// only counts, so the common case copies nothing.
+pub trait Cite {
+    fn cite(&self) -> LineRef;
+}
+
+impl Cite for LineAt<'_> {
+    fn cite(&self) -> LineRef {
+        self.to_ref()
+    }
+}
+
+impl Cite for LineRef {
+    fn cite(&self) -> LineRef {
+        self.clone()
+    }
+}
+
 /// The phase 1 exchange type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -284,7 +302,7 @@ impl Exchange {
         }
     }
 
-    fn record(&mut self, message: Message, direction: Direction, at: &LineRef) {
+    fn record(&mut self, message: Message, direction: Direction, at: &impl Cite) {
         if let Some(s) = self
             .messages
             .iter_mut()
@@ -314,11 +332,11 @@ impl Exchange {
             direction,
             count: 1,
             phase,
-            line: at.clone(),
+            line: at.cite(),
         });
     }
 
-    fn mark(&mut self, kind: MarkKind, at: &LineRef) {
+    fn mark(&mut self, kind: MarkKind, at: &impl Cite) {
         if let Some(m) = self.marks.iter_mut().find(|m| m.kind == kind) {
             // IOS prints the delete of one SA more than once; it happens once.
             if !matches!(kind, MarkKind::Deleted { .. }) {
@@ -333,7 +351,7 @@ impl Exchange {
                 kind,
                 count: 1,
                 phase,
-                line: at.clone(),
+                line: at.cite(),
             });
         }
     }
@@ -474,11 +492,7 @@ impl Exchanges {
         self.clock += 1;
         if let Some((i, line)) = self.pending_rx.take() {
             if let E::NotifyReceived { kind } = kind {
-                self.list[i].record(
-                    Message::Notify(kind.clone()),
-                    Direction::Received,
-                    &at.to_ref(),
-                );
+                self.list[i].record(Message::Notify(kind.clone()), Direction::Received, at);
                 return;
             }
             self.resolve_quick_rx(i, &line, is_quick_mode_work(kind));
@@ -533,11 +547,11 @@ impl Exchanges {
             E::PskMissing { peer } => {
                 let i = self.select(peer);
                 self.begin_phase1(i, true);
-                self.list[i].mark(MarkKind::NoKey, &at.to_ref());
+                self.list[i].mark(MarkKind::NoKey, at);
             }
             E::BadMessage { peer } => {
                 let i = self.select(peer);
-                self.list[i].mark(MarkKind::BadMessage, &at.to_ref());
+                self.list[i].mark(MarkKind::BadMessage, at);
             }
             E::QuickModeBegin => self.quick_begin = true,
             E::ProxyIdsNotSupported => self.p2.proxy = true,
@@ -568,11 +582,7 @@ impl Exchanges {
             E::NotifySent { kind } => self.notify = Some(kind.clone()),
             E::NotifyReceived { kind } => {
                 if let Some(i) = self.current {
-                    self.list[i].record(
-                        Message::Notify(kind.clone()),
-                        Direction::Received,
-                        &at.to_ref(),
-                    );
+                    self.list[i].record(Message::Notify(kind.clone()), Direction::Received, at);
                 }
             }
             E::SaInstalled { .. } => self.mark_current(MarkKind::SaInstalled, at),
@@ -629,7 +639,7 @@ impl Exchanges {
 
     fn mark_current(&mut self, kind: MarkKind, at: &LineAt) {
         if let Some(i) = self.current {
-            self.list[i].mark(kind, &at.to_ref());
+            self.list[i].mark(kind, at);
         }
     }
 
@@ -681,14 +691,14 @@ impl Exchanges {
         let ex = &mut self.list[i];
         ex.role.get_or_insert(Role::Responder);
         ex.mode.get_or_insert(mode);
-        ex.record(first, Direction::Received, &at.to_ref());
+        ex.record(first, Direction::Received, at);
     }
 
     fn sent(&mut self, i: usize, role: Option<Role>, state: &str, at: &LineAt) {
         let retransmit = std::mem::take(&mut self.retransmit);
-        let line = at.to_ref();
+        let line = at;
         if let Some(kind) = self.notify.take() {
-            self.list[i].record(Message::Notify(kind), Direction::Sent, &line);
+            self.list[i].record(Message::Notify(kind), Direction::Sent, line);
             return;
         }
         let role = role.or(self.list[i].role);
@@ -697,9 +707,9 @@ impl Exchanges {
         }
         match role.and_then(|r| phase1_candidates(r, Direction::Sent, state)) {
             Some((mode, candidates)) => {
-                self.phase1(i, mode, candidates, Direction::Sent, retransmit, &line)
+                self.phase1(i, mode, candidates, Direction::Sent, retransmit, line)
             }
-            None if state.starts_with("QM_") => self.quick_sent(i, retransmit, &line),
+            None if state.starts_with("QM_") => self.quick_sent(i, retransmit, line),
             None => {}
         }
     }
@@ -715,14 +725,9 @@ impl Exchanges {
             self.list[i].role.get_or_insert(r);
         }
         match role.and_then(|r| phase1_candidates(r, Direction::Received, state)) {
-            Some((mode, candidates)) => self.phase1(
-                i,
-                mode,
-                candidates,
-                Direction::Received,
-                false,
-                &at.to_ref(),
-            ),
+            Some((mode, candidates)) => {
+                self.phase1(i, mode, candidates, Direction::Received, false, at)
+            }
             None if state.starts_with("QM_") => self.pending_rx = Some((i, at.to_ref())),
             None => {}
         }
@@ -737,7 +742,7 @@ impl Exchanges {
         candidates: &[u8],
         direction: Direction,
         retransmit: bool,
-        line: &LineRef,
+        line: &impl Cite,
     ) {
         let make = |n: u8| match mode {
             Mode::Main => Message::Main(n),
@@ -788,7 +793,7 @@ impl Exchanges {
         ex.record(message, direction, line);
     }
 
-    fn quick_sent(&mut self, i: usize, retransmit: bool, line: &LineRef) {
+    fn quick_sent(&mut self, i: usize, retransmit: bool, line: &impl Cite) {
         use Direction::{Received as Rx, Sent as Tx};
         let quick_begin = std::mem::take(&mut self.quick_begin);
         let ex = &mut self.list[i];

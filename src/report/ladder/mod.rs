@@ -197,9 +197,8 @@ fn main_exchange<'a>(list: &'a [Exchange], others: &[&PeerSummary]) -> Option<&'
                 .any(|p| p.address.as_deref() == Some(e.remote.as_str()))
         })
         .or_else(|| {
-            list.iter()
-                .rev()
-                .max_by_key(|e| e.messages.len() + e.marks.len())
+            // On a tie the later record, which is the more recent remote.
+            list.iter().max_by_key(|e| e.messages.len() + e.marks.len())
         })
 }
 
