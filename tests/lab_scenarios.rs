@@ -65,20 +65,17 @@ impl Session {
         }
     }
 
-    /// Reads until a prompt (`R1>` / `R1#`) appears after byte `from`; debug lines that
-    /// arrive later stay buffered for the next command, as a terminal would show them.
+    /// Reads until a prompt (`R1>`, `R1#`, `R1(config-if)#`) appears after byte `from`; debug
+    /// lines that arrive later stay buffered for the next command, as a terminal would show
+    /// them.
     async fn until_prompt(&mut self, from: usize) -> String {
         loop {
-            let found = [format!("{}#", self.host), format!("{}>", self.host)]
-                .iter()
-                .filter_map(|p| {
-                    self.buf
-                        .get(from..)
-                        .and_then(|rest| rest.find(p.as_str()))
-                        .map(|i| from + i + p.len())
-                })
-                .min();
-            if let Some(end) = found {
+            if let Some(end) = self
+                .buf
+                .get(from..)
+                .and_then(|rest| prompt_end(rest, &self.host))
+            {
+                let end = from + end;
                 let rest = self.buf.split_off(end);
                 let out = std::mem::replace(&mut self.buf, rest);
                 self.transcript.push_str(&out);
@@ -109,6 +106,22 @@ impl Session {
         }
     }
 
+    /// Sends a line without waiting for anything (a command that asks a question).
+    pub(crate) async fn send_line(&self, line: &str) {
+        self.send(&format!("{line}\r")).await;
+    }
+
+    /// Reads until `text` has arrived; it and what came before join the transcript.
+    pub(crate) async fn until_text(&mut self, text: &str) {
+        while !self.buf.contains(text) {
+            self.read_more().await;
+        }
+        let end = self.buf.find(text).unwrap_or(0) + text.len();
+        let rest = self.buf.split_off(end);
+        let out = std::mem::replace(&mut self.buf, rest);
+        self.transcript.push_str(&out);
+    }
+
     pub(crate) async fn enable(&mut self, secret: &str) {
         self.send("enable\r").await;
         while !self.buf.contains("Password: ") {
@@ -130,6 +143,28 @@ impl Session {
         }
         self.transcript.push_str(&std::mem::take(&mut self.buf));
     }
+}
+
+/// Where the first prompt of `host` in `text` ends: `R1>`, `R1#` or `R1(config…)#`.
+fn prompt_end(text: &str, host: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find(host) {
+        let at = from + i + host.len();
+        let rest = &text[at..];
+        if rest.starts_with('#') || rest.starts_with('>') {
+            return Some(at + 1);
+        }
+        if let Some(mode) = rest.strip_prefix('(')
+            && let Some(close) = mode.find(")#")
+            && mode[..close]
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-')
+        {
+            return Some(at + 1 + close + 2);
+        }
+        from = at;
+    }
+    None
 }
 
 /// The LAN interface and address R1 pings from, and what it pings: R2's LAN address.

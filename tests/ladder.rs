@@ -451,23 +451,12 @@ async fn write_lab_transcripts() {
 /// HTML report of the run with its commands and cleanup.
 #[tokio::test]
 async fn a_live_triage_draws_the_exchange_and_reports_it_in_html() {
+    use crate::util::fixture::args;
     use ipsec_doctor::cli::triage::{Args, execute_quiet};
-    use std::time::Duration;
     let args = Args {
-        tunnel: None,
-        inventory: None,
         lab: Some("dh-mismatch".into()),
         format: Format::Html,
-        color: "never".into(),
-        ladder: "never".into(),
-        debug_window: Some(Duration::from_secs(3)),
-        idle_cutoff: Duration::from_millis(400),
-        playbook: None,
-        allow_disruptive: false,
-        clear_stale_debug: false,
-        accept_new_host_keys: false,
-        known_hosts: None,
-        lab_speed: 200.0,
+        ..args()
     };
     let reports = execute_quiet(args, std::future::pending())
         .await

@@ -19,6 +19,10 @@ mod fuzz_lines;
 mod inventory;
 /// `ipsec-doctor lab`: listing, refusing a bad config, serving until Ctrl-C.
 mod lab_cli;
+/// Netmiko, Scrapli 2 and ntc-templates (from PyPI) against the lab.
+mod lab_clients;
+/// Configuration mode over SSH: changes reach the IKE model, write memory saves them.
+mod lab_config;
 /// `ipsec-doctor lab --fleet N`: ports, inventory and SSH of many tunnels in one process.
 mod lab_fleet;
 /// Every lab scenario over real SSH, its transcripts diagnosed by the engine.
@@ -29,9 +33,14 @@ mod lab_ssh;
 mod lab_wire;
 /// The IKE exchange as a ladder (terminal and SVG) and the HTML report, against goldens.
 mod ladder;
+/// Secrets never printed: generated spellings of every secret-bearing command, every format.
+mod redaction;
 /// Reports of the example captures against golden files.
 mod report_golden;
 /// One test per finding code, from real-format debug lines.
 mod rules;
+/// Issue 7: signals, panics, concurrent runs, debugs found on, unreachable routers, host key
+/// types, playbook classes, terminal escapes, logs and errors.
+mod safety;
 /// `triage` over real SSH against the lab: every scenario, and every way a run can end.
 mod triage;

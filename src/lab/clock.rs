@@ -149,6 +149,15 @@ impl LabTime {
         )
     }
 
+    /// The stamp of `! Last configuration change at 09:58:12 UTC Thu Nov 26 2026`.
+    pub fn config_stamp(self) -> String {
+        let c = self.civil();
+        format!(
+            "{:02}:{:02}:{:02} UTC {} {} {} {}",
+            c.hour, c.minute, c.second, WEEKDAYS[c.weekday], MONTHS[c.month0], c.day, c.year
+        )
+    }
+
     fn civil(self) -> Civil {
         let days = (self.unix_ms / 86_400_000) as i64;
         let ms_of_day = self.unix_ms % 86_400_000;

@@ -205,12 +205,14 @@ impl<'a> Template<'a> {
             .nodes
             .iter()
             .zip(&routers)
-            .map(|(node, router)| Node {
-                router: router.clone(),
-                cfg: node.cfg.clone(),
-                routing: node.routing.clone(),
-                faults: node.faults.clone(),
-                link_down: node.link_down.clone(),
+            .map(|(node, router)| {
+                router.config.seed(node.cfg());
+                Node::new(
+                    router.clone(),
+                    node.faults.clone(),
+                    node.link_down.clone(),
+                    node.withdrawn.clone(),
+                )
             })
             .collect();
         let net = Arc::new(Net::new(nodes, clock.clone(), seed(prefix)));

@@ -2,7 +2,8 @@
 //!
 //! - [`scenario`]: which routers run, with which configs, credentials and wire faults.
 //! - [`clock`]: the lab clock (speed factor) and IOS timestamp formats.
-//! - [`router`]: one router's shared state: debug flags and the log bus.
+//! - [`router`]: one router's shared state: debug flags, the log bus and its configuration.
+//! - [`running`]: the running-config as lines configuration mode edits, and the startup-config.
 //! - [`model`]: the trait the IKE model implements to answer crypto commands and pings.
 //! - [`cli`] and [`commands`]: the IOS command line, one file per command.
 //! - [`server`]: the russh server in front of each router.
@@ -19,6 +20,7 @@ pub mod fleet;
 pub mod ike;
 pub mod model;
 pub mod router;
+pub mod running;
 pub mod scenario;
 pub mod server;
 

@@ -31,14 +31,28 @@ pub enum CryptoShow {
     Session { detail: bool },
     /// `show crypto map`
     Map,
+    /// `show crypto isakmp peers`
+    IsakmpPeers,
+    /// `show crypto ipsec transform-set`
+    TransformSets,
+    /// `show crypto engine connections active`
+    EngineConnections,
+    /// `show crypto session remote A.B.C.D [detail]`
+    SessionRemote { peer: Ipv4Addr, detail: bool },
 }
 
 /// Network state requests (`show ip route`, `show ip interface brief`, `show udp`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetShow {
     IpRoute,
+    /// `show ip route A.B.C.D`
+    IpRouteTo(Ipv4Addr),
     IpInterfaceBrief,
     Udp,
+    /// `show interfaces [NAME]` (the full IOS name)
+    Interfaces(Option<String>),
+    /// `show access-lists`, `show ip access-lists`
+    AccessLists,
 }
 
 /// `clear crypto …` requests.

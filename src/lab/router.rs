@@ -5,6 +5,7 @@
 //! switched on from one vty prints to every monitoring vty and survives the session.
 
 use super::clock::{LabClock, LogFormat};
+use super::running::ConfigStore;
 use super::scenario::RouterSpec;
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -23,6 +24,10 @@ pub struct Router {
     pub clock: LabClock,
     pub debug: DebugFlags,
     pub log: LogBus,
+    /// Syslog messages kept for `show logging`.
+    pub buffer: LogBuffer,
+    /// The running- and startup-config; configuration mode edits it.
+    pub config: ConfigStore,
     /// Bumped to drop every SSH session of this router at once (a reload or a link flap seen
     /// from the agent: tests of lost connections use it).
     sessions_cut: tokio::sync::watch::Sender<u64>,
@@ -31,11 +36,13 @@ pub struct Router {
 impl Router {
     pub fn new(scenario: &str, spec: RouterSpec, clock: LabClock) -> Router {
         Router {
+            config: ConfigStore::new(&spec.config),
             spec,
             scenario: scenario.to_string(),
             clock,
             debug: DebugFlags::default(),
             log: LogBus::new(),
+            buffer: LogBuffer::default(),
             sessions_cut: tokio::sync::watch::channel(0).0,
         }
     }
@@ -53,6 +60,21 @@ impl Router {
         &self.spec.name
     }
 
+    /// The name in the prompt: the running-config's `hostname`, which configuration mode may
+    /// change, else the scenario's name for the router.
+    pub fn hostname(&self) -> String {
+        // Until the first edit the boot config's hostname is the router's name (a fleet copy's
+        // shared model still carries its template's).
+        if self.config.snapshot_version() == 0 {
+            return self.spec.name.clone();
+        }
+        self.config
+            .typed()
+            .hostname
+            .clone()
+            .unwrap_or_else(|| "Router".to_string())
+    }
+
     pub fn log_format(&self) -> LogFormat {
         self.spec.log_format
     }
@@ -66,7 +88,17 @@ impl Router {
 
     /// Publishes `text` with the router's timestamp (`*Nov 26 10:15:42.123: text`).
     pub fn log_stamped(&self, text: &str) {
-        self.log.publish(format!("{} {text}", self.timestamp()));
+        let line = format!("{} {text}", self.timestamp());
+        if text.starts_with('%') {
+            self.buffer.push(line.clone());
+        }
+        self.log.publish(line);
+    }
+
+    /// Keeps a syslog message in the log buffer only: what the router logged while it booted,
+    /// before any session could be watching.
+    pub fn log_boot(&self, text: &str) {
+        self.buffer.push(format!("{} {text}", self.timestamp()));
     }
 
     /// Publishes a debug line only if that debug is on and the conditions let `peer` through,
@@ -176,6 +208,31 @@ impl LogBus {
 
     pub fn subscribe(&self) -> broadcast::Receiver<String> {
         self.0.subscribe()
+    }
+}
+
+/// Lines the log buffer keeps (IOS keeps bytes, 8192 by default; a line count is simpler and
+/// holds about as many messages).
+const BUFFER_LINES: usize = 200;
+
+/// The `logging buffered` ring: syslog messages (informational and above), oldest first.
+#[derive(Debug, Default)]
+pub struct LogBuffer(Mutex<(std::collections::VecDeque<String>, u64)>);
+
+impl LogBuffer {
+    fn push(&self, line: String) {
+        let mut b = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if b.0.len() == BUFFER_LINES {
+            b.0.pop_front();
+        }
+        b.0.push_back(line);
+        b.1 += 1;
+    }
+
+    /// The kept lines and how many were ever logged.
+    pub fn snapshot(&self) -> (Vec<String>, u64) {
+        let b = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        (b.0.iter().cloned().collect(), b.1)
     }
 }
 

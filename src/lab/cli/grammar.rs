@@ -74,10 +74,15 @@ pub struct Syntax<C> {
 }
 
 /// What a matched line carried: placeholder values in order, and the tokens `...` took.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Args<'a> {
     pub values: Vec<&'a str>,
     pub rest: &'a [Token<'a>],
+    /// The line as IOS stores it: every keyword in full, values and the rest as typed, one
+    /// word per token typed.
+    pub words: Vec<String>,
+    /// The column each of `words` was typed at, for a caret under a word.
+    pub columns: Vec<usize>,
 }
 
 impl Args<'_> {
@@ -207,7 +212,68 @@ pub fn parse<C>(table: &[Syntax<C>], level: Level, tokens: &[Token<'_>]) -> Resu
         .map(|(_, t)| t.text)
         .collect();
     let rest = tokens.get(consumed..).unwrap_or(&[]);
-    (table[*index].build)(&Args { values, rest })
+    let mut words: Vec<String> = pattern
+        .iter()
+        .zip(tokens)
+        .filter(|(e, _)| **e != Elem::Rest)
+        .map(|(e, t)| match e {
+            Elem::Keyword(k) => k.to_string(),
+            _ => t.text.to_string(),
+        })
+        .collect();
+    words.extend(rest.iter().map(|t| t.text.to_string()));
+    let columns = tokens.iter().map(|t| t.column).collect();
+    (table[*index].build)(&Args {
+        values,
+        rest,
+        words,
+        columns,
+    })
+}
+
+/// What `?` lists after `tokens` (the words already typed) when the line is at `partial`
+/// (a word being typed, or empty after a blank): keywords and placeholders in IOS's help
+/// notation, and `<cr>` where the line could end.
+pub fn completions<C>(
+    table: &[Syntax<C>],
+    level: Level,
+    tokens: &[Token<'_>],
+    partial: &str,
+) -> Vec<String> {
+    let partial = partial.to_ascii_lowercase();
+    let mut out: Vec<String> = Vec::new();
+    for s in table.iter().filter(|s| s.level <= level) {
+        let elems = elems(s.pattern);
+        let mut ok = true;
+        for (i, tok) in tokens.iter().enumerate() {
+            match elems.get(i) {
+                Some(Elem::Rest) => break,
+                Some(e) if e.accepts(&tok.text.to_ascii_lowercase()) => {}
+                _ => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let next = match elems.get(tokens.len()) {
+            Some(Elem::Keyword(k)) if k.starts_with(&partial) => k.to_string(),
+            Some(Elem::Keyword(_)) => continue,
+            Some(Elem::Ipv4) if partial.is_empty() => "A.B.C.D".into(),
+            Some(Elem::Range(lo, hi)) if partial.is_empty() => format!("<{lo}-{hi}>"),
+            Some(Elem::Word) if partial.is_empty() => "WORD".into(),
+            Some(Elem::Rest) if partial.is_empty() => "LINE".into(),
+            None if partial.is_empty() && elems.len() == tokens.len() => "<cr>".into(),
+            _ => continue,
+        };
+        if !out.contains(&next) {
+            out.push(next);
+        }
+    }
+    out.sort_by(|a, b| (a == "<cr>").cmp(&(b == "<cr>")).then(a.cmp(b)));
+    out
 }
 
 fn common_prefix(a: &str, b: &str) -> usize {

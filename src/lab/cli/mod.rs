@@ -8,7 +8,8 @@
 pub mod filter;
 pub mod grammar;
 
-use crate::lab::commands::{self, Exec, Reply, enable, unknown};
+use crate::lab::commands::configure::{self, ConfigMode};
+use crate::lab::commands::{self, Exec, Reply, enable, unknown, write};
 use crate::lab::model::{PingRequest, PingSink, RouterModel};
 use crate::lab::router::Router;
 use filter::Filter;
@@ -24,6 +25,11 @@ pub const DEFAULT_LENGTH: u32 = 24;
 const DEFAULT_WIDTH: u32 = 80;
 /// Longest line we keep; IOS truncates input well before this.
 const MAX_LINE: usize = 1024;
+/// Lines the history keeps (IOS's `terminal history size` default is 10; 20 is the most
+/// engineers set).
+const HISTORY: usize = 20;
+/// What `read_line` returns for Ctrl-Z: `end` in configuration mode.
+const CTRL_Z: &str = "\u{1a}";
 const MORE: &str = " --More-- ";
 /// Backspaces over ` --More-- `, blanks, and back again, so the next line starts clean.
 const ERASE_MORE: &str =
@@ -117,6 +123,10 @@ pub struct Shell<T> {
     input: Input,
     state: TermState,
     privileged: bool,
+    /// In configuration mode, and where.
+    config: Option<ConfigMode>,
+    /// Lines entered, oldest first, for the up arrow.
+    history: VecDeque<String>,
 }
 
 impl<T: Terminal> Shell<T> {
@@ -134,12 +144,26 @@ impl<T: Terminal> Shell<T> {
             input,
             state: TermState::new(monitor),
             privileged: false,
+            config: None,
+            history: VecDeque::new(),
         }
     }
 
     fn prompt(&self) -> String {
-        let mark = if self.privileged { '#' } else { '>' };
-        format!("{}{mark}", self.router.name())
+        let host = self.router.hostname();
+        match &self.config {
+            Some(mode) => format!("{host}{}", mode.prompt_suffix()),
+            None if self.privileged => format!("{host}#"),
+            None => format!("{host}>"),
+        }
+    }
+
+    fn level(&self) -> Level {
+        if self.privileged {
+            Level::Privileged
+        } else {
+            Level::User
+        }
     }
 
     /// The interactive EXEC: prompt, read, run, until `exit` or the peer leaves.
@@ -189,8 +213,10 @@ impl<T: Terminal> Shell<T> {
     }
 
     /// Reads up to Enter, echoing unless a secret is being typed. `None`: input closed.
+    /// An echoed line keeps history (arrows, Ctrl-P/N) and answers `?` with help.
     async fn read_line(&mut self, echo: bool) -> Option<String> {
         let mut line = String::new();
+        let mut back = 0usize;
         // Echo of keys that arrived together goes out as one write: a pasted or scripted
         // command is one SSH packet back, not one per character.
         let mut echoed = String::new();
@@ -200,7 +226,28 @@ impl<T: Terminal> Shell<T> {
                 b'\r' | b'\n' => {
                     echoed.push_str("\r\n");
                     self.write(&echoed).await.ok()?;
+                    if echo && !line.trim().is_empty() {
+                        if self.history.len() == HISTORY {
+                            self.history.pop_front();
+                        }
+                        self.history.push_back(line.clone());
+                    }
                     return Some(line);
+                }
+                // Ctrl-Z: `end` in configuration mode.
+                0x1a if echo => {
+                    echoed.push_str("^Z\r\n");
+                    self.write(&echoed).await.ok()?;
+                    return Some(CTRL_Z.to_string());
+                }
+                b'?' if echo => {
+                    echoed.push_str("?\r\n");
+                    self.write(&echoed).await.ok()?;
+                    echoed.clear();
+                    let help = self.help(&line);
+                    let prompt = self.prompt();
+                    self.write_lines(&help).await.ok()?;
+                    format!("\r\n{prompt}{line}")
                 }
                 // Ctrl-C abandons the line.
                 0x03 => {
@@ -222,14 +269,22 @@ impl<T: Terminal> Shell<T> {
                         String::new()
                     }
                 }
-                // Cursor keys (ESC [ A …): history and editing are not simulated.
+                // Cursor keys: up and down walk the history; left and right are not simulated.
                 0x1b => {
                     let next = self.input.key().await?;
-                    if next == b'[' || next == b'O' {
-                        self.input.key().await?;
+                    let key = if next == b'[' || next == b'O' {
+                        self.input.key().await?
+                    } else {
+                        next
+                    };
+                    match key {
+                        b'A' if echo => self.recall(&mut line, &mut back, true),
+                        b'B' if echo => self.recall(&mut line, &mut back, false),
+                        _ => String::new(),
                     }
-                    String::new()
                 }
+                0x10 if echo => self.recall(&mut line, &mut back, true),
+                0x0e if echo => self.recall(&mut line, &mut back, false),
                 0x20..=0x7e if line.len() < MAX_LINE => {
                     line.push(char::from(key));
                     if echo {
@@ -248,7 +303,79 @@ impl<T: Terminal> Shell<T> {
         }
     }
 
+    /// Replaces the line being typed with an older (`older`) or newer history entry; the
+    /// echo that erases the old text and shows the new.
+    fn recall(&self, line: &mut String, back: &mut usize, older: bool) -> String {
+        let n = self.history.len();
+        let next = if older {
+            (*back + 1).min(n)
+        } else {
+            back.saturating_sub(1)
+        };
+        if next == *back {
+            return "\x07".to_string();
+        }
+        *back = next;
+        let erase = "\x08 \x08".repeat(line.chars().count());
+        *line = match next {
+            0 => String::new(),
+            k => self.history.get(n - k).cloned().unwrap_or_default(),
+        };
+        format!("{erase}{line}")
+    }
+
+    /// `?`: the words that may come next (or complete the word being typed).
+    fn help(&self, line: &str) -> Vec<String> {
+        let tokens = tokenize(line);
+        let (done, partial) = match (line.ends_with(char::is_whitespace), tokens.split_last()) {
+            (false, Some((last, before))) => (before, last.text),
+            _ => (tokens.as_slice(), ""),
+        };
+        let words = match &self.config {
+            Some(mode) => configure::completions(mode, done, partial),
+            None => grammar::completions(commands::SYNTAX, self.level(), done, partial),
+        };
+        if words.is_empty() {
+            return vec!["% Unrecognized command".to_string()];
+        }
+        if !partial.is_empty() {
+            return vec![words.join("  ")];
+        }
+        words.iter().map(|w| format!("  {w}")).collect()
+    }
+
     async fn execute(
+        &mut self,
+        line: &str,
+        prompt_len: usize,
+        interactive: bool,
+    ) -> Result<Flow, Closed> {
+        if let Some(mode) = self.config.clone() {
+            let typed = if line == CTRL_Z { "end" } else { line };
+            let user = self.router.spec.username.clone();
+            let outcome = match configure::run(&self.router, &mode, typed, &user) {
+                Ok(o) => o,
+                Err(r) => return self.reject(&r, line, prompt_len).await,
+            };
+            self.write_lines(&outcome.lines).await?;
+            if outcome.mode.is_none() {
+                self.router.log_stamped(&format!(
+                    "%SYS-5-CONFIG_I: Configured from console by {user} on vty0"
+                ));
+            }
+            self.config = outcome.mode;
+            return match outcome.exec {
+                Some(exec) => self.exec(&exec, prompt_len + 3, interactive).await,
+                None => Ok(Flow::Continue),
+            };
+        }
+        if line == CTRL_Z {
+            return Ok(Flow::Continue);
+        }
+        self.exec(line, prompt_len, interactive).await
+    }
+
+    async fn exec(
         &mut self,
         line: &str,
         prompt_len: usize,
@@ -268,10 +395,10 @@ impl<T: Terminal> Shell<T> {
                 None => Ok(Flow::Continue),
             };
         }
-        let level = if self.privileged {
+        let level = if self.config.is_some() {
             Level::Privileged
         } else {
-            Level::User
+            self.level()
         };
         let command = match commands::parse(&tokens, level) {
             Ok(c) => c,
@@ -309,6 +436,16 @@ impl<T: Terminal> Shell<T> {
             Reply::Enable => self.enable().await?,
             Reply::Exit => return Ok(Flow::Exit),
             Reply::Ping(request) => self.ping(request).await?,
+            Reply::Configure => {
+                self.write_lines(&[CONFIGURE_BANNER.to_string()]).await?;
+                self.config = Some(ConfigMode::default());
+            }
+            Reply::CopyRunStart => {
+                self.write(write::DESTINATION_PROMPT).await?;
+                let answer = self.read_line(true).await.ok_or(Closed)?;
+                let out = write::copy_to(&self.router, &answer);
+                self.write_lines(&out).await?;
+            }
         }
         Ok(Flow::Continue)
     }
@@ -387,6 +524,8 @@ impl<T: Terminal> Shell<T> {
         Ok(())
     }
 }
+
+const CONFIGURE_BANNER: &str = "Enter configuration commands, one per line.  End with CNTL/Z.";
 
 fn crlf(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\n', "\r\n")

@@ -357,6 +357,16 @@ async fn debug_flags_round_trip_through_show_debug() {
         h.cmd("undebug all").await,
         "All possible debugging has been turned off\r\nR1#"
     );
+    // As on IOS, the condition outlives `undebug all`.
+    assert_eq!(
+        h.cmd("show debug").await,
+        "Crypto conditional debug is turned ON\r\nIKE peer IP address filter: 203.0.113.2\r\nR1#"
+    );
+    assert_eq!(
+        h.cmd("no debug crypto condition peer ipv4 203.0.113.2")
+            .await,
+        "R1#"
+    );
     assert_eq!(h.cmd("show debug").await, "R1#");
     assert!(h.router.debug.get().is_quiet());
 }
@@ -450,4 +460,118 @@ proptest::proptest! {
             while h.output.try_recv().is_ok() {}
         });
     }
+}
+
+impl Harness {
+    /// Types `line` in configuration mode and reads up to `prompt`.
+    async fn conf(&mut self, line: &str, prompt: &str) -> String {
+        self.send(&format!("{line}\r"));
+        let out = self.until(prompt).await;
+        assert!(
+            out.starts_with(&format!("{line}\r\n")),
+            "echo of {line:?} missing in {out:?}"
+        );
+        out[line.len() + 2..].to_string()
+    }
+}
+
+#[tokio::test]
+async fn configuration_mode_has_ios_prompts_and_ctrl_z_ends_it() {
+    let mut h = Harness::start().await;
+    h.enable().await;
+    let banner = h.conf("conf t", "R1(config)#").await;
+    assert_eq!(
+        banner,
+        "Enter configuration commands, one per line.  End with CNTL/Z.\r\nR1(config)#"
+    );
+    for (line, prompt) in [
+        ("crypto isakmp policy 20", "R1(config-isakmp)#"),
+        ("exit", "R1(config)#"),
+        (
+            "crypto ipsec transform-set T2 esp-3des esp-md5-hmac",
+            "R1(cfg-crypto-trans)#",
+        ),
+        ("ip access-list extended VPN2", "R1(config-ext-nacl)#"),
+        ("ip access-list standard S1", "R1(config-std-nacl)#"),
+        ("interface gi0/0", "R1(config-if)#"),
+        ("crypto keyring KR", "R1(conf-keyring)#"),
+    ] {
+        assert_eq!(h.conf(line, prompt).await, prompt, "{line}");
+    }
+    let note = h.conf("crypto map VPN 20", "R1(config-crypto-map)#").await;
+    assert!(note.starts_with("% NOTE: This new crypto map will remain disabled until a peer\r\n        and a valid access list have been configured.\r\n"), "{note:?}");
+    h.send("\x1a");
+    assert_eq!(h.until_prompt().await, "^Z\r\nR1#");
+    let run = h.cmd("show running-config | include crypto map").await;
+    assert!(
+        run.contains("crypto map VPN 20 ipsec-isakmp\r\n"),
+        "{run:?}"
+    );
+}
+
+#[tokio::test]
+async fn configuration_refuses_what_the_lab_does_not_model_with_the_caret() {
+    let mut h = Harness::start().await;
+    h.enable().await;
+    h.conf("configure terminal", "R1(config)#").await;
+    let out = h.conf("router ospf 1", "R1(config)#").await;
+    assert_eq!(
+        out,
+        format!(
+            "{}^\r\n% Invalid input detected at '^' marker.\r\n\r\nR1(config)#",
+            " ".repeat(11)
+        )
+    );
+    h.conf("crypto isakmp policy 10", "R1(config-isakmp)#")
+        .await;
+    let out = h.conf("ha sha257", "R1(config-isakmp)#").await;
+    assert!(
+        out.starts_with(&format!("{}^\r\n% Invalid", " ".repeat(18 + 3))),
+        "{out:?}"
+    );
+    h.conf("hash sha256", "R1(config-isakmp)#").await;
+    // A global command leaves the block.
+    h.conf("interface GigabitEthernet9/9", "R1(config-isakmp)#")
+        .await;
+    let out = h
+        .conf(
+            "do show running-config | section policy 10",
+            "R1(config-isakmp)#",
+        )
+        .await;
+    assert!(
+        out.contains("crypto isakmp policy 10\r\n encr aes 256\r\n hash sha256\r\n"),
+        "{out:?}"
+    );
+    let out = h
+        .conf("access-list 101 permit ipx any any", "R1(config-isakmp)#")
+        .await;
+    assert!(
+        out.starts_with(&format!(
+            "{}^\r\n% Invalid input detected",
+            " ".repeat(18 + 23)
+        )),
+        "{out:?}"
+    );
+    h.conf("end", "R1#").await;
+}
+
+#[tokio::test]
+async fn question_mark_lists_what_may_follow_and_history_recalls() {
+    let mut h = Harness::start().await;
+    h.enable().await;
+    h.send("show crypto ?");
+    let out = h.until("R1#show crypto ").await;
+    for word in ["  ipsec", "  isakmp", "  map", "  session"] {
+        assert!(out.contains(&format!("{word}\r\n")), "{out:?}");
+    }
+    h.send("\x15sh?");
+    let out = h.until("R1#sh").await;
+    assert!(out.contains("show\r\n"), "{out:?}");
+    h.send("\x15");
+    h.until("\x08 \x08\x08 \x08").await;
+    h.cmd("show clock").await;
+    h.send("\x1b[A\r");
+    let again = h.until_prompt().await;
+    assert!(again.contains("show clock\r\n*"), "{again:?}");
 }

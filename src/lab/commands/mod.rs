@@ -6,16 +6,20 @@
 //! [`RouterModel`](crate::lab::model::RouterModel).
 
 pub mod clear_crypto;
+pub mod configure;
+pub mod configure_log;
 pub mod debug;
 pub mod enable;
 pub mod ping;
 pub mod show_clock;
 pub mod show_crypto;
 pub mod show_debug;
+pub mod show_logging;
 pub mod show_running_config;
 pub mod show_version;
 pub mod terminal;
 pub mod unknown;
+pub mod write;
 
 use crate::lab::cli::TermState;
 use crate::lab::cli::grammar::{self, Level, Reject, Syntax, Token};
@@ -29,7 +33,9 @@ pub enum Command {
     ShowClock,
     ShowVersion,
     ShowRunningConfig,
+    ShowStartupConfig,
     ShowDebug,
+    ShowLogging,
     ShowCrypto(CryptoShow),
     ShowNet(NetShow),
     ClearCrypto(CryptoClear),
@@ -39,6 +45,12 @@ pub enum Command {
     Disable,
     Exit,
     Ping(PingRequest),
+    /// `configure terminal`
+    Configure,
+    /// `write [memory]`
+    Write,
+    /// `copy running-config startup-config`: asks for the destination first.
+    CopyRunStart,
 }
 
 use Level::{Privileged as P, User as U};
@@ -79,6 +91,54 @@ pub const SYNTAX: &[Syntax<Command>] = &[
     row("show ip route", U, |_| {
         Ok(Command::ShowNet(NetShow::IpRoute))
     }),
+    row("show ip route A.B.C.D", U, |a| {
+        Ok(Command::ShowNet(NetShow::IpRouteTo(a.ipv4(0)?)))
+    }),
+    row("show interfaces", U, |_| {
+        Ok(Command::ShowNet(NetShow::Interfaces(None)))
+    }),
+    row("show interfaces WORD ...", U, |a| {
+        let name = ping::interface_name(a.values[0], a.rest.first().map(|t| t.text)).ok_or(
+            Reject::Invalid {
+                column: a.columns[2],
+            },
+        )?;
+        Ok(Command::ShowNet(NetShow::Interfaces(Some(name))))
+    }),
+    row("show access-lists", U, |_| {
+        Ok(Command::ShowNet(NetShow::AccessLists))
+    }),
+    row("show ip access-lists", U, |_| {
+        Ok(Command::ShowNet(NetShow::AccessLists))
+    }),
+    row("show logging", P, |_| Ok(Command::ShowLogging)),
+    row("show crypto isakmp peers", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::IsakmpPeers))
+    }),
+    row("show crypto ipsec transform-set", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::TransformSets))
+    }),
+    row("show crypto engine connections active", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::EngineConnections))
+    }),
+    row("show crypto session remote A.B.C.D", P, |a| {
+        Ok(Command::ShowCrypto(CryptoShow::SessionRemote {
+            peer: a.ipv4(0)?,
+            detail: false,
+        }))
+    }),
+    row("show crypto session remote A.B.C.D detail", P, |a| {
+        Ok(Command::ShowCrypto(CryptoShow::SessionRemote {
+            peer: a.ipv4(0)?,
+            detail: true,
+        }))
+    }),
+    row("show crypto ipsec sa peer A.B.C.D detail", P, |a| {
+        Ok(Command::ShowCrypto(CryptoShow::IpsecSa {
+            peer: Some(a.ipv4(0)?),
+            detail: true,
+        }))
+    }),
     row("show ip interface brief", U, |_| {
         Ok(Command::ShowNet(NetShow::IpInterfaceBrief))
     }),
@@ -86,6 +146,13 @@ pub const SYNTAX: &[Syntax<Command>] = &[
         Ok(Command::Ping(ping::build(a)?))
     }),
     row("show running-config", P, |_| Ok(Command::ShowRunningConfig)),
+    row("show startup-config", P, |_| Ok(Command::ShowStartupConfig)),
+    row("configure terminal", P, |_| Ok(Command::Configure)),
+    row("write", P, |_| Ok(Command::Write)),
+    row("write memory", P, |_| Ok(Command::Write)),
+    row("copy running-config startup-config", P, |_| {
+        Ok(Command::CopyRunStart)
+    }),
     row("show debugging", P, |_| Ok(Command::ShowDebug)),
     row("show udp", P, |_| Ok(Command::ShowNet(NetShow::Udp))),
     row("show crypto isakmp sa", P, |_| {
@@ -190,6 +257,10 @@ pub enum Reply {
     Exit,
     /// Run a ping, streaming its output.
     Ping(PingRequest),
+    /// Enter configuration mode.
+    Configure,
+    /// Ask for the destination of `copy running-config startup-config`.
+    CopyRunStart,
 }
 
 /// What a command may touch: the router, its model, this session's terminal and level.
@@ -208,7 +279,9 @@ impl Command {
             Command::ShowClock
                 | Command::ShowVersion
                 | Command::ShowRunningConfig
+                | Command::ShowStartupConfig
                 | Command::ShowDebug
+                | Command::ShowLogging
                 | Command::ShowCrypto(_)
                 | Command::ShowNet(_)
         )
@@ -219,7 +292,12 @@ impl Command {
             Command::ShowClock => show_clock::lines(ex.router),
             Command::ShowVersion => show_version::lines(ex.router),
             Command::ShowRunningConfig => show_running_config::lines(ex.router),
+            Command::ShowStartupConfig => show_running_config::startup(ex.router),
+            Command::Write => write::memory(ex.router),
+            Command::Configure => return Reply::Configure,
+            Command::CopyRunStart => return Reply::CopyRunStart,
             Command::ShowDebug => show_debug::lines(&ex.router.debug.get()),
+            Command::ShowLogging => show_logging::lines(ex.router),
             Command::ShowCrypto(q) => ex.model.show_crypto(&q),
             Command::ShowNet(q) => ex.model.show_net(&q),
             Command::ClearCrypto(c) => ex.model.clear_crypto(&c),
@@ -259,6 +337,8 @@ mod tests {
                 .replace("A.B.C.D", "203.0.113.2")
                 .replace("<0-512>", "0")
                 .replace("<1-32766>", "1001")
+                .replace("<1-2147483647>", "1")
+                .replace("WORD ...", "gi0/0")
                 .replace("...", "");
             assert!(p(&line).is_ok(), "{line}: {:?}", p(&line));
         }

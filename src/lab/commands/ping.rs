@@ -67,19 +67,25 @@ fn source(tok: &Token<'_>, unit: Option<&str>) -> Result<PingSource, Reject> {
     if let Ok(addr) = tok.text.parse() {
         return Ok(PingSource::Address(addr));
     }
-    let bad = Reject::Invalid { column: tok.column };
-    let split = tok
-        .text
+    interface_name(tok.text, unit)
+        .map(PingSource::Interface)
+        .ok_or(Reject::Invalid { column: tok.column })
+}
+
+/// The full IOS name of an interface typed as `gi0/1`, `Gi 0/1` (`unit` the second word) or
+/// `GigabitEthernet0/1`; `None` when the type is unknown or ambiguous or the unit malformed.
+pub fn interface_name(text: &str, unit: Option<&str>) -> Option<String> {
+    let split = text
         .find(|c: char| c.is_ascii_digit())
-        .unwrap_or(tok.text.len());
-    let (kind, number) = tok.text.split_at(split);
+        .unwrap_or(text.len());
+    let (kind, number) = text.split_at(split);
     let number = unit.unwrap_or(number);
     let well_formed = starts_with_digit(number)
         && number
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '/' | '.' | ':'));
     if kind.is_empty() || !well_formed {
-        return Err(bad);
+        return None;
     }
     let lower = kind.to_ascii_lowercase();
     let hits: Vec<&str> = INTERFACE_TYPES
@@ -88,8 +94,8 @@ fn source(tok: &Token<'_>, unit: Option<&str>) -> Result<PingSource, Reject> {
         .filter(|t| t.to_ascii_lowercase().starts_with(&lower))
         .collect();
     match hits.as_slice() {
-        [one] => Ok(PingSource::Interface(format!("{one}{number}"))),
-        _ => Err(bad),
+        [one] => Some(format!("{one}{number}")),
+        _ => None,
     }
 }
 
@@ -105,6 +111,7 @@ mod tests {
         build(&Args {
             values: vec![tokens[1].text],
             rest: &tokens[2..],
+            ..Args::default()
         })
     }
 

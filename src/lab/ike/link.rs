@@ -106,7 +106,7 @@ fn digest(key: &Secret) -> u64 {
 fn offered(net: &Net, p: &Pair) -> Vec<crate::ios::model::IsakmpPolicy> {
     net.nodes
         .get(p.a)
-        .and_then(|n| phase1::offered_policies(&n.cfg, p.b_addr).ok())
+        .and_then(|n| phase1::offered_policies(&n.cfg(), p.b_addr).ok())
         .unwrap_or_default()
 }
 
@@ -185,7 +185,7 @@ fn decode(net: &Net, p: &Pair, trigger: (Ipv4Addr, Ipv4Addr), msg: WireMsg) -> O
             let own = net
                 .nodes
                 .get(p.b)?
-                .cfg
+                .cfg()
                 .key_for(p.a_addr)
                 .map(|k| k.key.secret.clone());
             let sealed_with = key.map(|d| match own {
@@ -198,7 +198,7 @@ fn decode(net: &Net, p: &Pair, trigger: (Ipv4Addr, Ipv4Addr), msg: WireMsg) -> O
         WireMsg::Qm1 { mid, spi } => {
             let packet = Packet::new(Protocol::Icmp, trigger.0, trigger.1);
             let offer =
-                phase2::initiator_offer(&net.nodes.get(p.a)?.cfg, &packet, p.b_addr).ok()?;
+                phase2::initiator_offer(&net.nodes.get(p.a)?.cfg(), &packet, p.b_addr).ok()?;
             Msg::Qm1 {
                 mid,
                 spi,
@@ -464,7 +464,7 @@ mod tests {
         };
         assert_eq!(got, chosen);
         let p2 = phase2::initiator_offer(
-            &net.nodes[0].cfg,
+            &net.nodes[0].cfg(),
             &Packet::new(Protocol::Icmp, TRIGGER.0, TRIGGER.1),
             pair().b_addr,
         )
@@ -484,7 +484,7 @@ mod tests {
     fn the_key_crosses_as_a_digest_that_only_the_same_key_matches() {
         let healthy = net("healthy");
         let own = healthy.nodes[1]
-            .cfg
+            .cfg()
             .key_for(pair().a_addr)
             .map(|k| k.key.secret.clone());
         let frame = Frame::ike(

@@ -15,6 +15,7 @@ pub mod link;
 pub mod net;
 pub mod say;
 pub mod show;
+pub mod show_ip;
 pub mod wire;
 
 use crate::ios::RunningConfig;
@@ -82,53 +83,57 @@ pub fn build_net(routers: &[Arc<Router>]) -> anyhow::Result<Arc<Net>> {
     let Some(first) = routers.first() else {
         anyhow::bail!("a lab needs at least one router");
     };
-    let configs: Vec<RunningConfig> = routers
+    let parsed: Vec<Arc<RunningConfig>> = routers
         .iter()
-        .map(|r| parse_config(&r.scenario, &r.spec))
+        .map(|r| parse_config(&r.scenario, &r.spec).map(Arc::new))
         .collect::<anyhow::Result<_>>()?;
     let mut nodes = Vec::with_capacity(routers.len());
-    for (i, (router, cfg)) in routers.iter().zip(&configs).enumerate() {
-        let others: Vec<&RunningConfig> = configs
+    for (i, (router, cfg)) in routers.iter().zip(&parsed).enumerate() {
+        let others: Vec<&RunningConfig> = routers
             .iter()
             .enumerate()
             .filter(|(j, _)| *j != i)
-            .map(|(_, c)| c)
+            .filter_map(|(j, _)| parsed.get(j).map(|c| c.as_ref()))
             .collect();
         let faults = router.spec.faults.clone();
-        let mut routing = cfg.clone();
-        let mut link_down = BTreeSet::new();
-        if faults.contains(&WireFault::LinkDown) {
-            link_down = outside_interfaces(cfg, &others);
-            for iface in routing.interfaces.iter_mut() {
-                if link_down.contains(&iface.name) {
-                    iface.shutdown = true;
-                }
-            }
-        }
-        if faults.contains(&WireFault::NoRoute) {
-            // The routes toward the other routers' addresses are withdrawn.
-            let peers: Vec<Ipv4Addr> = others
+        let link_down = if faults.contains(&WireFault::LinkDown) {
+            outside_interfaces(cfg, &others)
+        } else {
+            BTreeSet::new()
+        };
+        let withdrawn = if faults.contains(&WireFault::NoRoute) {
+            others
                 .iter()
                 .flat_map(|o| {
                     o.interfaces
                         .iter()
                         .filter_map(|i| i.address.map(|a| a.addr))
                 })
-                .collect();
-            routing
-                .routes
-                .retain(|r| !peers.iter().any(|p| r.prefix.contains(*p)));
-        }
-        nodes.push(Node {
-            router: router.clone(),
-            cfg: Arc::new(cfg.clone()),
-            routing,
-            faults,
-            link_down,
-        });
+                .collect()
+        } else {
+            Vec::new()
+        };
+        router.config.seed(cfg.clone());
+        boot_log(router, cfg, &link_down);
+        nodes.push(Node::new(router.clone(), faults, link_down, withdrawn));
     }
     let clock = first.clock.clone();
     Ok(Arc::new(Net::new(nodes, clock, seed(&first.scenario))))
+}
+
+/// What a router logged while it booted: each interface coming up (or staying down), and
+/// ISAKMP switching on with the crypto map. `show logging` starts with these.
+fn boot_log(router: &Router, cfg: &RunningConfig, link_down: &BTreeSet<String>) {
+    use crate::lab::commands::configure_log::{isakmp_on_off, link};
+    for i in &cfg.interfaces {
+        let up = !i.shutdown && !link_down.contains(&i.name);
+        for message in link(&i.name, up, i.shutdown) {
+            router.log_boot(&message);
+        }
+    }
+    if cfg.isakmp_enabled && cfg.interfaces.iter().any(|i| i.crypto_map.is_some()) {
+        router.log_boot(&isakmp_on_off(true));
+    }
 }
 
 impl ModelFactory for IkeFactory {
@@ -157,14 +162,14 @@ impl IkeModel {
         match &request.source {
             Some(PingSource::Address(a)) => Some(*a),
             Some(PingSource::Interface(name)) => node
-                .cfg
+                .cfg()
                 .interface(name)
                 .and_then(|i| i.address)
                 .map(|a| a.addr),
             None => {
-                let route = node.routing.route_to(request.target)?;
-                node.cfg.ike_source(&route.interface).or_else(|| {
-                    node.cfg
+                let route = node.routing().route_to(request.target)?;
+                node.cfg().ike_source(&route.interface).or_else(|| {
+                    node.cfg()
                         .interface(&route.interface)
                         .and_then(|i| i.address)
                         .map(|a| a.addr)
@@ -187,13 +192,21 @@ impl RouterModel for IkeModel {
                 |sa| if sa.dst == sa.peer { sa.src } else { sa.dst },
                 now,
             ),
-            CryptoShow::IsakmpPolicy => show::isakmp_policy(&self.net.nodes[self.node].cfg),
-            CryptoShow::IpsecSa { peer, .. } => {
-                show::ipsec_sa(&self.net, self.node, &p2, *peer, now)
+            CryptoShow::IsakmpPolicy => show::isakmp_policy(&self.net.nodes[self.node].cfg()),
+            CryptoShow::IpsecSa { peer, detail } => {
+                show::ipsec_sa(&self.net, self.node, &p2, *peer, *detail, now)
             }
             CryptoShow::Session { detail } => {
-                show::session(&self.net, self.node, &p1, &p2, *detail, now)
+                show::session(&self.net, self.node, &p1, &p2, *detail, None, now)
             }
+            CryptoShow::SessionRemote { peer, detail } => {
+                show::session(&self.net, self.node, &p1, &p2, *detail, Some(*peer), now)
+            }
+            CryptoShow::IsakmpPeers => {
+                show::isakmp_peers(&p1, |sa| if sa.dst == sa.peer { sa.src } else { sa.dst })
+            }
+            CryptoShow::TransformSets => show::transform_sets(&self.net.nodes[self.node].cfg()),
+            CryptoShow::EngineConnections => show::engine_connections(&p1, &p2),
             CryptoShow::Map => show::crypto_map(&self.net, self.node, &p1),
         }
     }
@@ -201,6 +214,9 @@ impl RouterModel for IkeModel {
     fn show_net(&self, query: &NetShow) -> Vec<String> {
         match query {
             NetShow::IpRoute => show::ip_route(&self.net, self.node),
+            NetShow::IpRouteTo(addr) => show_ip::ip_route_to(&self.net, self.node, *addr),
+            NetShow::Interfaces(name) => show_ip::interfaces(&self.net, self.node, name.as_deref()),
+            NetShow::AccessLists => show_ip::access_lists(&self.net, self.node),
             NetShow::IpInterfaceBrief => show::ip_interface_brief(&self.net, self.node),
             NetShow::Udp => show::udp(&self.net, self.node),
         }
@@ -237,7 +253,7 @@ impl RouterModel for IkeModel {
             (gone, peers)
         };
         let local: Vec<Ipv4Addr> = self.net.nodes[me]
-            .cfg
+            .cfg()
             .interfaces
             .iter()
             .filter_map(|i| i.address.map(|a| a.addr))

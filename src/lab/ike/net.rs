@@ -32,18 +32,63 @@ pub enum Proto {
 #[derive(Debug)]
 pub struct Node {
     pub router: Arc<Router>,
-    /// The config as written.
-    pub cfg: Arc<RunningConfig>,
-    /// The config as forwarding sees it: down links shut, withdrawn routes gone.
-    pub routing: RunningConfig,
     pub faults: Vec<WireFault>,
     /// Interfaces whose link is down (`down down` in `show ip interface brief`).
     pub link_down: BTreeSet<String>,
+    /// Addresses of the other routers, whose static routes a `no_route` fault withdraws.
+    pub withdrawn: Vec<Ipv4Addr>,
+    /// The forwarding view of the config edit it was made from.
+    view: Mutex<Option<(u64, Arc<RunningConfig>)>>,
 }
 
 impl Node {
+    pub fn new(
+        router: Arc<Router>,
+        faults: Vec<WireFault>,
+        link_down: BTreeSet<String>,
+        withdrawn: Vec<Ipv4Addr>,
+    ) -> Node {
+        Node {
+            router,
+            faults,
+            link_down,
+            withdrawn,
+            view: Mutex::new(None),
+        }
+    }
+
+    /// The running-config as the router reads it now.
+    pub fn cfg(&self) -> Arc<RunningConfig> {
+        self.router.config.typed()
+    }
+
+    /// The config as forwarding sees it: down links shut, withdrawn routes gone. Rebuilt only
+    /// after configuration mode changed the running-config.
+    pub fn routing(&self) -> Arc<RunningConfig> {
+        let (version, cfg) = self.router.config.snapshot();
+        let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((v, routing)) = view.as_ref()
+            && *v == version
+        {
+            return routing.clone();
+        }
+        let mut routing = (*cfg).clone();
+        for iface in routing.interfaces.iter_mut() {
+            if self.link_down.contains(&iface.name) {
+                iface.shutdown = true;
+            }
+        }
+        let withdrawn = &self.withdrawn;
+        routing
+            .routes
+            .retain(|r| !withdrawn.iter().any(|p| r.prefix.contains(*p)));
+        let routing = Arc::new(routing);
+        *view = Some((version, routing.clone()));
+        routing
+    }
+
     fn owns(&self, addr: Ipv4Addr) -> bool {
-        self.routing
+        self.routing()
             .interfaces
             .iter()
             .any(|i| !i.shutdown && i.owns(addr))
@@ -51,9 +96,9 @@ impl Node {
 
     /// UDP 500 is open only with ISAKMP on and a crypto map applied somewhere.
     pub fn listens_ike(&self) -> bool {
-        self.cfg.isakmp_enabled
+        self.cfg().isakmp_enabled
             && self
-                .routing
+                .routing()
                 .interfaces
                 .iter()
                 .any(|i| !i.shutdown && i.crypto_map.is_some())
@@ -119,6 +164,8 @@ pub struct State {
     pub replies: BTreeMap<(usize, Ipv4Addr), mpsc::UnboundedSender<Msg>>,
     /// Echo requests waiting for a reply from a remote router, by (node, source, target).
     echoes: BTreeMap<(usize, Ipv4Addr, Ipv4Addr), oneshot::Sender<()>>,
+    /// Packets each access-list entry matched: (node, list, entry index) → count.
+    acl_hits: BTreeMap<(usize, String, usize), u64>,
 }
 
 #[derive(Debug)]
@@ -154,6 +201,7 @@ impl Net {
                 sessions: Vec::new(),
                 replies: BTreeMap::new(),
                 echoes: BTreeMap::new(),
+                acl_hits: BTreeMap::new(),
             }),
             remote: OnceLock::new(),
         }
@@ -207,6 +255,31 @@ impl Net {
         });
     }
 
+    /// What `show access-lists` counts on `node`: (list, entry index, matches).
+    pub fn acl_hits(&self, node: usize) -> Vec<(String, usize, u64)> {
+        self.lock()
+            .acl_hits
+            .iter()
+            .filter(|((n, _, _), _)| *n == node)
+            .map(|((_, name, i), count)| (name.clone(), *i, *count))
+            .collect()
+    }
+
+    /// Counts `packet` against the first entry of `acl` it matches, as IOS's counters do.
+    fn count_acl(&self, node: usize, cfg: &RunningConfig, acl: &str, packet: &Packet) {
+        let Some(list) = cfg.access_list(acl) else {
+            return;
+        };
+        let Some(i) = list.entries.iter().position(|e| e.matches(packet)) else {
+            return;
+        };
+        *self
+            .lock()
+            .acl_hits
+            .entry((node, acl.to_string(), i))
+            .or_default() += 1;
+    }
+
     pub fn owner_of(&self, addr: Ipv4Addr) -> Option<usize> {
         self.nodes.iter().position(|n| n.owns(addr))
     }
@@ -217,7 +290,7 @@ impl Net {
         if node.owns(dst) {
             return Some(from);
         }
-        let route = node.routing.route_to(dst)?;
+        let route = node.routing().route_to(dst)?;
         let target = self.owner_of(dst)?;
         if route.next_hop != dst
             && let Some(hop) = self.owner_of(route.next_hop)
@@ -288,7 +361,7 @@ impl Net {
                 }
                 Out::Installed(sa) => {
                     let interface = n
-                        .routing
+                        .routing()
                         .route_to(peer)
                         .map(|r| r.interface)
                         .unwrap_or_default();
@@ -468,15 +541,19 @@ impl Net {
         is_reply: bool,
     ) -> bool {
         let node = &self.nodes[from];
-        let Some(route) = node.routing.route_to(dst) else {
+        let Some(route) = node.routing().route_to(dst) else {
             return false;
         };
         let packet = Packet::new(Protocol::Icmp, src, dst);
         let has_map = node
-            .routing
+            .routing()
             .interface(&route.interface)
             .is_some_and(|i| i.crypto_map.is_some());
-        if has_map && let Ok(entry) = phase2::interesting_packet(&node.cfg, &packet) {
+        let cfg = node.cfg();
+        if has_map && let Ok(entry) = phase2::interesting_packet(&cfg, &packet) {
+            if let Some(acl) = entry.acl.as_deref() {
+                self.count_acl(from, &cfg, acl, &packet);
+            }
             let Some(peer) = entry.peers.first().map(|p| p.addr) else {
                 return false;
             };
@@ -541,11 +618,12 @@ impl Net {
         let node = &self.nodes[at];
         if !encrypted {
             let back = Packet::new(Protocol::Icmp, dst, src);
-            let ingress = node.routing.route_to(src).map(|r| r.interface);
-            let protected = phase2::interesting_packet(&node.cfg, &back).is_ok()
+            let routing = node.routing();
+            let ingress = routing.route_to(src).map(|r| r.interface);
+            let protected = phase2::interesting_packet(&node.cfg(), &back).is_ok()
                 && ingress
                     .as_deref()
-                    .and_then(|i| node.routing.interface(i))
+                    .and_then(|i| routing.interface(i))
                     .is_some_and(|i| i.crypto_map.is_some());
             if protected {
                 node.router.log_stamped(&format!(
@@ -563,13 +641,13 @@ impl Net {
     /// Interesting traffic with no SA: start (or join) the exchange toward `peer`.
     fn start_ike(self: &Arc<Self>, from: usize, interface: &str, peer: Ipv4Addr, packet: &Packet) {
         let node = &self.nodes[from];
-        if !node.cfg.isakmp_enabled {
+        if !node.cfg().isakmp_enabled {
             return;
         }
-        let Ok(offer) = phase2::initiator_offer(&node.cfg, packet, peer) else {
+        let Ok(offer) = phase2::initiator_offer(&node.cfg(), packet, peer) else {
             return;
         };
-        let Some(local) = node.cfg.ike_source(interface) else {
+        let Some(local) = node.cfg().ike_source(interface) else {
             return;
         };
         {

@@ -191,21 +191,41 @@ fn spi_text(spi: u32) -> String {
     format!("0x{spi:08X}({spi})")
 }
 
+/// The error counters `show crypto ipsec sa detail` prints instead of the send/recv totals
+/// (ntc-templates' `show crypto ipsec sa detail` sample).
+const DETAIL_COUNTERS: &[&str] = &[
+    "    #pkts no sa (send) 0, #pkts invalid sa (rcv) 0",
+    "    #pkts encaps failed (send) 0, #pkts decaps failed (rcv) 0",
+    "    #pkts invalid prot (recv) 0, #pkts verify failed: 0",
+    "    #pkts invalid identity (recv) 0, #pkts invalid len (rcv) 0",
+    "    #pkts replay rollover (send): 0, #pkts replay rollover (rcv) 0",
+    "    ##pkts replay failed (rcv): 0",
+    "    #pkts tagged (send): 0, #pkts untagged (rcv): 0",
+    "    #pkts not tagged (send): 0, #pkts not untagged (rcv): 0",
+    "    #pkts internal err (send): 0, #pkts internal err (recv) 0",
+];
+
 /// `show crypto ipsec sa`
 pub fn ipsec_sa(
     net: &Net,
     node: usize,
     p2: &[&P2Sa],
     peer: Option<Ipv4Addr>,
+    detail: bool,
     now: LabTime,
 ) -> Vec<String> {
-    let cfg = &net.nodes[node].routing;
+    // IOS-XE prints the SA's state and the hardware's: `ACTIVE(ACTIVE)`.
+    let status = match net.nodes[node].router.log_format() {
+        crate::lab::clock::LogFormat::IosXe => "ACTIVE(ACTIVE)",
+        crate::lab::clock::LogFormat::Ios15 => "ACTIVE",
+    };
+    let cfg = &net.nodes[node].routing();
     let mut out = Vec::new();
     for iface in cfg.interfaces.iter().filter(|i| i.crypto_map.is_some()) {
         let Some(map) = &iface.crypto_map else {
             continue;
         };
-        let local = net.nodes[node].cfg.ike_source(&iface.name);
+        let local = net.nodes[node].cfg().ike_source(&iface.name);
         out.push(String::new());
         out.push(format!("interface: {}", iface.name));
         out.push(format!(
@@ -246,7 +266,11 @@ pub fn ipsec_sa(
             out.push("    #pkts compressed: 0, #pkts decompressed: 0".into());
             out.push("    #pkts not compressed: 0, #pkts compr. failed: 0".into());
             out.push("    #pkts not decompressed: 0, #pkts decompress failed: 0".into());
-            out.push("    #send errors 0, #recv errors 0".into());
+            if detail {
+                out.extend(DETAIL_COUNTERS.iter().map(|l| l.to_string()));
+            } else {
+                out.push("    #send errors 0, #recv errors 0".into());
+            }
             out.push(String::new());
             out.push(format!(
                 "     local crypto endpt.: {}, remote crypto endpt.: {}",
@@ -261,7 +285,14 @@ pub fn ipsec_sa(
                 spi_text(sa.sa.out_spi)
             ));
             out.push(format!("     {pfs}"));
-            for (dir, spi) in [("inbound", sa.sa.in_spi), ("outbound", sa.sa.out_spi)] {
+            // Each direction is its own SA with its own connection id; its kilobyte lifetime
+            // goes down with the traffic it carried (pings of 100 bytes).
+            let used = |packets: u64| (packets * 100).div_ceil(1024);
+            for (dir, spi, conn, packets) in [
+                ("inbound", sa.sa.in_spi, sa.conn, sa.decaps),
+                ("outbound", sa.sa.out_spi, sa.conn + 1, sa.encaps),
+            ] {
+                let kb = kb.saturating_sub(used(packets));
                 out.push(String::new());
                 out.push(format!("     {dir} esp sas:"));
                 out.push(format!("      spi: {}", spi_text(spi)));
@@ -271,17 +302,20 @@ pub fn ipsec_sa(
                 ));
                 out.push("        in use settings ={Tunnel, }".into());
                 out.push(format!(
-                    "        conn id: {}, flow_id: SW:{}, sibling_flags 80000046, crypto map: {}",
-                    sa.conn,
-                    sa.conn.saturating_sub(2000),
+                    "        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000046, crypto map: {}",
+                    conn.saturating_sub(2000),
                     sa.sa.map
                 ));
                 out.push(format!(
                     "        sa timing: remaining key lifetime (k/sec): ({kb}/{left})"
                 ));
                 out.push("        IV size: 16 bytes".into());
-                out.push("        replay detection support: Y".into());
-                out.push("        Status: ACTIVE".into());
+                out.push(if detail {
+                    "        replay detection support: Y  replay window size: 64".into()
+                } else {
+                    "        replay detection support: Y".into()
+                });
+                out.push(format!("        Status: {status}"));
                 out.push(String::new());
                 out.push(format!("     {dir} ah sas:"));
                 out.push(String::new());
@@ -299,9 +333,11 @@ pub fn session(
     p1: &[&P1Sa],
     p2: &[&P2Sa],
     detail: bool,
+    only: Option<Ipv4Addr>,
     now: LabTime,
 ) -> Vec<String> {
     let n = &net.nodes[node];
+    let (cfg_now, routing_now) = (n.cfg(), n.routing());
     let mut out = vec!["Crypto session current status".to_string(), String::new()];
     if detail {
         out.extend(lines(&[
@@ -312,15 +348,13 @@ pub fn session(
             "",
         ]));
     }
-    for iface in n
-        .routing
+    for iface in routing_now
         .interfaces
         .iter()
         .filter(|i| i.crypto_map.is_some())
     {
-        let entries = n.cfg.crypto_map_on_interface(&iface.name);
-        let local = n
-            .cfg
+        let entries = cfg_now.crypto_map_on_interface(&iface.name);
+        let local = cfg_now
             .ike_source(&iface.name)
             .unwrap_or(Ipv4Addr::UNSPECIFIED);
         let mut peers: Vec<Ipv4Addr> = entries
@@ -328,7 +362,7 @@ pub fn session(
             .flat_map(|e| e.peers.iter().map(|p| p.addr))
             .collect();
         peers.dedup();
-        for peer in peers {
+        for peer in peers.into_iter().filter(|p| only.is_none_or(|o| o == *p)) {
             let ike = p1.iter().find(|s| s.peer == peer);
             let sas: Vec<&&P2Sa> = p2.iter().filter(|s| s.peer == peer).collect();
             let status = match (
@@ -373,7 +407,7 @@ pub fn session(
                 }
             }
             for e in entries.iter().filter(|e| e.has_peer(peer)) {
-                let Some(acl) = e.acl.as_deref().and_then(|a| n.cfg.access_list(a)) else {
+                let Some(acl) = e.acl.as_deref().and_then(|a| cfg_now.access_list(a)) else {
                     continue;
                 };
                 for entry in acl.permit_entries() {
@@ -417,8 +451,9 @@ pub fn session(
 /// `show crypto map`
 pub fn crypto_map(net: &Net, node: usize, p1: &[&P1Sa]) -> Vec<String> {
     let n = &net.nodes[node];
-    let cfg = &n.cfg;
-    let text: Vec<&str> = n.router.spec.config.lines().collect();
+    let (cfg_now, routing_now) = (n.cfg(), n.routing());
+    let cfg = &cfg_now;
+    let text = n.router.config.lines();
     let mut out = Vec::new();
     for e in &cfg.crypto_maps {
         out.push(format!(
@@ -476,8 +511,7 @@ pub fn crypto_map(net: &Net, node: usize, p1: &[&P1Sa]) -> Vec<String> {
             }
         }
         out.push("\t}".into());
-        let users: Vec<&str> = n
-            .routing
+        let users: Vec<&str> = routing_now
             .interfaces
             .iter()
             .filter(|i| i.crypto_map.as_deref() == Some(e.map.as_str()))
@@ -497,11 +531,12 @@ pub fn crypto_map(net: &Net, node: usize, p1: &[&P1Sa]) -> Vec<String> {
 /// `show ip interface brief`
 pub fn ip_interface_brief(net: &Net, node: usize) -> Vec<String> {
     let n = &net.nodes[node];
+    let cfg_now = n.cfg();
     let mut out = vec![
         "Interface              IP-Address      OK? Method Status                Protocol"
             .to_string(),
     ];
-    for i in &n.cfg.interfaces {
+    for i in &cfg_now.interfaces {
         let addr = i
             .address
             .map_or("unassigned".to_string(), |a| a.addr.to_string());
@@ -522,7 +557,7 @@ pub fn ip_interface_brief(net: &Net, node: usize) -> Vec<String> {
 
 /// `show ip route`
 pub fn ip_route(net: &Net, node: usize) -> Vec<String> {
-    let cfg = &net.nodes[node].routing;
+    let cfg = &net.nodes[node].routing();
     let mut out = lines(&[
         "Codes: L - local, C - connected, S - static, R - RIP, M - mobile, B - BGP",
         "       D - EIGRP, EX - EIGRP external, O - OSPF, IA - OSPF inter area ",
@@ -583,12 +618,13 @@ pub fn ip_route(net: &Net, node: usize) -> Vec<String> {
 /// `show udp`
 pub fn udp(net: &Net, node: usize) -> Vec<String> {
     let n = &net.nodes[node];
+    let routing_now = n.routing();
     let mut out = vec![
         "Proto        Remote      Port      Local       Port  In Out  Stat TTY OutputIF"
             .to_string(),
     ];
     if n.listens_ike() {
-        for i in n.routing.interfaces.iter().filter(|i| !i.shutdown) {
+        for i in routing_now.interfaces.iter().filter(|i| !i.shutdown) {
             if let Some(a) = i.address {
                 out.push(format!(
                     " 17   --listen--            {:<15} 500   0   0  1001011   0",
@@ -599,5 +635,108 @@ pub fn udp(net: &Net, node: usize) -> Vec<String> {
         out.push(" 17   --listen--            --any--         4500   0   0  1001011   0".into());
     }
     out.push(" 17   --listen--            --any--         2517   0   0     11   0".into());
+    out
+}
+
+/// `show crypto isakmp peers`: one block per phase 1 peer (genie's `ShowCryptoIsakmpPeer`
+/// sample).
+pub fn isakmp_peers(p1: &[&P1Sa], local_of: impl Fn(&P1Sa) -> Ipv4Addr) -> Vec<String> {
+    let mut out = Vec::new();
+    for sa in p1.iter().filter(|s| !s.deleted) {
+        out.push(format!(
+            "Peer: {} Port: 500 Local: {}",
+            sa.peer,
+            local_of(sa)
+        ));
+        out.push(format!(" Phase1 id: {}", sa.peer));
+    }
+    out
+}
+
+/// `show crypto ipsec transform-set`.
+pub fn transform_sets(cfg: &RunningConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    for ts in &cfg.transform_sets {
+        out.push(format!(
+            "Transform set {}: {{ {}  }} ",
+            ts.name,
+            show_transform(&ts.transforms_text())
+        ));
+        let mode = match ts.mode {
+            crate::ios::model::IpsecMode::Tunnel => "Tunnel",
+            crate::ios::model::IpsecMode::Transport => "Transport",
+        };
+        out.push(format!("   will negotiate = {{ {mode},  }}, "));
+        out.push(String::new());
+    }
+    out
+}
+
+fn algorithm(transform: &str) -> String {
+    let cipher = if transform.contains("esp-aes 256") {
+        "AES256"
+    } else if transform.contains("esp-aes 192") {
+        "AES192"
+    } else if transform.contains("esp-aes") {
+        "AES"
+    } else if transform.contains("esp-3des") {
+        "3DES"
+    } else {
+        "DES"
+    };
+    let hash = if transform.contains("md5") {
+        "MD5"
+    } else {
+        "SHA"
+    };
+    format!("{cipher}+{hash}")
+}
+
+/// `show crypto engine connections active`: a row per IPsec SA (inbound and outbound each
+/// with its own connection id) and per phase 1 SA.
+pub fn engine_connections(p1: &[&P1Sa], p2: &[&P2Sa]) -> Vec<String> {
+    let mut out = vec![
+        "Crypto Engine Connections".to_string(),
+        String::new(),
+        "   ID  Type    Algorithm           Encrypt  Decrypt LastSeqN IP-Address".to_string(),
+    ];
+    let mut rows: Vec<(u32, String)> = Vec::new();
+    for sa in p2 {
+        let alg = algorithm(&sa.sa.transform);
+        rows.push((
+            sa.conn,
+            format!(
+                "{:>5}  IPsec   {alg:<19} {:>7} {:>8} {:>8} {}",
+                sa.conn, 0, sa.decaps, sa.decaps, sa.local_addr
+            ),
+        ));
+        rows.push((
+            sa.conn + 1,
+            format!(
+                "{:>5}  IPsec   {alg:<19} {:>7} {:>8} {:>8} {}",
+                sa.conn + 1,
+                sa.encaps,
+                0,
+                sa.encaps,
+                sa.local_addr
+            ),
+        ));
+    }
+    for sa in p1.iter().filter(|s| s.policy.is_some() && !s.deleted) {
+        let Some(p) = &sa.policy else { continue };
+        let (enc, hash, _) = short_words(p);
+        let alg = format!("{}+{}", hash.to_uppercase(), enc.to_uppercase());
+        let local = if sa.dst == sa.peer { sa.src } else { sa.dst };
+        rows.push((
+            sa.conn,
+            format!(
+                "{:>5}  IKE     {alg:<19} {:>7} {:>8} {:>8} {local}",
+                sa.conn, 0, 0, 0
+            ),
+        ));
+    }
+    rows.sort_by_key(|(id, _)| *id);
+    out.extend(rows.into_iter().map(|(_, l)| l));
+    out.push(String::new());
     out
 }

@@ -19,13 +19,13 @@ use tokio::sync::mpsc;
 fn ctx(net: &Net, node: usize, local: Ipv4Addr, peer: Ipv4Addr) -> Ctx {
     let n = &net.nodes[node];
     let interface = n
-        .routing
+        .routing()
         .route_to(peer)
         .map(|r| r.interface)
         .unwrap_or_default();
     Ctx {
         format: n.router.log_format(),
-        cfg: n.cfg.clone(),
+        cfg: n.cfg().clone(),
         local,
         peer,
         interface,

@@ -1,0 +1,191 @@
+//! The IP side of a router in IOS's layout: `show ip route A.B.C.D` (one routing entry),
+//! `show interfaces [NAME]` and `show access-lists` with the hit counts the wire counted.
+
+use super::net::Net;
+use crate::ios::model::{RouteVia, RunningConfig};
+use std::net::Ipv4Addr;
+
+/// `show ip route A.B.C.D`: the entry that routes the address, or `% Network not in table`.
+///
+/// ```text
+/// Routing entry for 192.168.102.0/24
+///   Known via "static", distance 1, metric 0
+///   Routing Descriptor Blocks:
+///   * 203.0.113.2
+///       Route metric is 0, traffic share count is 1
+/// ```
+pub fn ip_route_to(net: &Net, node: usize, addr: Ipv4Addr) -> Vec<String> {
+    let routing = net.nodes[node].routing();
+    let Some(d) = routing.route_to(addr) else {
+        return vec!["% Network not in table".to_string()];
+    };
+    let local = d.prefix.len == 32
+        && routing
+            .interfaces
+            .iter()
+            .any(|i| !i.shutdown && i.owns(addr));
+    let mut out = vec![format!(
+        "Routing entry for {}/{}",
+        d.prefix.addr, d.prefix.len
+    )];
+    match d.via {
+        RouteVia::Connected => {
+            let (what, prefix_len) = if local {
+                ("(connected)", 32)
+            } else {
+                ("(connected, via interface)", d.prefix.len)
+            };
+            let _ = prefix_len;
+            out.push(format!(
+                "  Known via \"connected\", distance 0, metric 0 {what}"
+            ));
+            out.push("  Routing Descriptor Blocks:".into());
+            out.push(format!("  * directly connected, via {}", d.interface));
+        }
+        RouteVia::Static { line } => {
+            let distance = routing
+                .routes
+                .iter()
+                .find(|r| r.line == line)
+                .map_or(1, |r| r.distance);
+            let default = if d.prefix.len == 0 {
+                ", candidate default path"
+            } else {
+                ""
+            };
+            out.push(format!(
+                "  Known via \"static\", distance {distance}, metric 0{default}"
+            ));
+            out.push("  Routing Descriptor Blocks:".into());
+            if d.next_hop == addr {
+                out.push(format!("  * directly connected, via {}", d.interface));
+            } else {
+                out.push(format!("  * {}", d.next_hop));
+            }
+        }
+    }
+    out.push("      Route metric is 0, traffic share count is 1".into());
+    out
+}
+
+/// A stable MAC per router and interface, in Cisco's dotted form.
+fn mac(node: usize, index: usize) -> String {
+    format!("ca{:02x}.{:04x}.0000", (node + 1) % 256, index * 8 + 0x0a00)
+}
+
+/// `show interfaces [NAME]`; an unknown name gets IOS's caret from the CLI.
+pub fn interfaces(net: &Net, node: usize, only: Option<&str>) -> Vec<String> {
+    let n = &net.nodes[node];
+    let cfg = n.cfg();
+    let mut out = Vec::new();
+    for (index, i) in cfg.interfaces.iter().enumerate() {
+        if only.is_some_and(|o| !o.eq_ignore_ascii_case(&i.name)) {
+            continue;
+        }
+        let (state, proto) = if i.shutdown {
+            ("administratively down", "down")
+        } else if n.link_down.contains(&i.name) {
+            ("down", "down")
+        } else {
+            ("up", "up")
+        };
+        let m = mac(node, index);
+        out.push(format!("{} is {state}, line protocol is {proto} ", i.name));
+        out.push(format!(
+            "  Hardware is i82543 (Livengood), address is {m} (bia {m})"
+        ));
+        if let Some(d) = &i.description {
+            out.push(format!("  Description: {d}"));
+        }
+        if let Some(a) = i.address {
+            out.push(format!("  Internet address is {}/{}", a.addr, a.len));
+        }
+        out.extend(
+            INTERFACE_BODY
+                .iter()
+                .map(|l| l.replace("{packets}", "0").replace("{bytes}", "0")),
+        );
+    }
+    out
+}
+
+const INTERFACE_BODY: &[&str] = &[
+    "  MTU 1500 bytes, BW 1000000 Kbit/sec, DLY 10 usec, ",
+    "     reliability 255/255, txload 1/255, rxload 1/255",
+    "  Encapsulation ARPA, loopback not set",
+    "  Keepalive set (10 sec)",
+    "  Full Duplex, 1000Mbps, link type is force-up, media type is RJ45",
+    "  output flow-control is XON, input flow-control is XON",
+    "  ARP type: ARPA, ARP Timeout 04:00:00",
+    "  Last input never, output never, output hang never",
+    "  Last clearing of \"show interface\" counters never",
+    "  Input queue: 0/75/0/0 (size/max/drops/flushes); Total output drops: 0",
+    "  Queueing strategy: fifo",
+    "  Output queue: 0/40 (size/max)",
+    "  5 minute input rate 0 bits/sec, 0 packets/sec",
+    "  5 minute output rate 0 bits/sec, 0 packets/sec",
+    "     {packets} packets input, {bytes} bytes, 0 no buffer",
+    "     Received 0 broadcasts (0 IP multicasts)",
+    "     0 runts, 0 giants, 0 throttles",
+    "     0 input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored",
+    "     0 watchdog, 0 multicast, 0 pause input",
+    "     {packets} packets output, {bytes} bytes, 0 underruns",
+    "     0 output errors, 0 collisions, 0 interface resets",
+    "     0 unknown protocol drops",
+    "     0 babbles, 0 late collision, 0 deferred",
+    "     0 lost carrier, 0 no carrier, 0 pause output",
+    "     0 output buffer failures, 0 output buffers swapped out",
+];
+
+/// Whether `name` is one of the router's interfaces (for `show interfaces NAME`).
+pub fn has_interface(cfg: &RunningConfig, name: &str) -> bool {
+    cfg.interface(name).is_some()
+}
+
+/// `show access-lists`: each list with its entries numbered 10, 20, … and, once an entry has
+/// matched traffic, `(N matches)`.
+///
+/// ```text
+/// Extended IP access list 101
+///     10 permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255 (5 matches)
+/// ```
+pub fn access_lists(net: &Net, node: usize) -> Vec<String> {
+    let n = &net.nodes[node];
+    let cfg = n.cfg();
+    let text = n.router.config.lines();
+    let hits = net.acl_hits(node);
+    let mut out = Vec::new();
+    for acl in &cfg.access_lists {
+        let kind = match acl.kind {
+            crate::ios::acl::AclKind::Standard => "Standard",
+            crate::ios::acl::AclKind::Extended => "Extended",
+        };
+        out.push(format!("{kind} IP access list {}", acl.name));
+        for (i, e) in acl.entries.iter().enumerate() {
+            let Some(raw) = text.get(e.line.saturating_sub(1)) else {
+                continue;
+            };
+            let body = entry_text(raw, &acl.name);
+            let matches = hits
+                .iter()
+                .find(|(name, index, _)| *name == acl.name && *index == i)
+                .map_or(String::new(), |(_, _, n)| format!(" ({n} matches)"));
+            out.push(format!("    {} {body}{matches}", (i + 1) * 10));
+        }
+    }
+    out
+}
+
+/// An entry as `show access-lists` prints it: the config line without `access-list N` or the
+/// named list's sequence number.
+fn entry_text(raw: &str, name: &str) -> String {
+    let line = raw.trim();
+    let body = line
+        .strip_prefix(&format!("access-list {name} "))
+        .unwrap_or(line);
+    let body = match body.split_once(' ') {
+        Some((seq, rest)) if seq.chars().all(|c| c.is_ascii_digit()) => rest,
+        _ => body,
+    };
+    body.split_whitespace().collect::<Vec<_>>().join(" ")
+}
