@@ -237,9 +237,7 @@ fn assert_sound_html(doc: &str) -> Vec<(String, Vec<(String, String)>)> {
         }
     }
     let names: Vec<&str> = elements.iter().map(|(n, _)| n.as_str()).collect();
-    for needed in [
-        "html", "head", "meta", "title", "style", "body", "svg", "h1",
-    ] {
+    for needed in ["html", "head", "meta", "title", "style", "body", "h1"] {
         assert!(names.contains(&needed), "no <{needed}>");
     }
     elements
@@ -260,6 +258,10 @@ fn html_of_the_example_captures_matches_its_golden_and_parses() {
     let r = Report::new("analyze", "R1 <-> R2", d, Vec::new());
     let html = report::render(Format::Html, &[r], false);
     let elements = assert_sound_html(&html);
+    assert!(
+        elements.iter().any(|(n, _)| n == "svg"),
+        "the ladder is inline SVG"
+    );
     // The viewport makes phones lay it out at their width; print and narrow-screen rules exist.
     assert!(elements.iter().any(|(n, a)| {
         n == "meta"
@@ -283,7 +285,11 @@ fn html_of_both_corpus_sides_and_of_the_lab_parses() {
         diagnose(&[("healthy-01", corpus("debug/healthy-01.log"))]),
     ] {
         let r = Report::new("analyze", "x", d, Vec::new());
-        assert_sound_html(&report::render(Format::Html, &[r.clone(), r], false));
+        let html = report::render(Format::Html, &[r.clone(), r], false);
+        assert_sound_html(&html);
+        // Two reports, two ladders, ids that do not collide.
+        assert_eq!(html.matches("<svg ").count(), 2);
+        assert!(html.contains("id=\"r0-ladder-head\"") && html.contains("id=\"r1-ladder-head\""));
     }
 }
 
@@ -477,4 +483,14 @@ async fn a_live_triage_draws_the_exchange_and_reports_it_in_html() {
     assert!(html.contains("<h2>Commands run</h2>"));
     assert!(html.contains("<code>debug crypto isakmp</code>"));
     assert!(html.contains("debug off, confirmed by show debug"));
+}
+
+/// A tunnel an interrupted run never reached still gets its page, saying so.
+#[test]
+fn html_of_a_tunnel_not_checked_says_why() {
+    let r = Report::not_checked("triage", "hq-branch1", "interrupted");
+    let html = report::render(Format::Html, &[r], false);
+    assert_sound_html(&html);
+    assert!(html.contains("<strong>Not diagnosed:</strong> not checked: interrupted"));
+    assert!(html.contains("No router logged an IKE message."));
 }

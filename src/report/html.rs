@@ -121,6 +121,13 @@ fn report(out: &mut String, r: &Report, i: usize) {
     for w in &r.warnings {
         let _ = writeln!(out, "<div class=\"warn\"><p>{}</p></div>", h(w));
     }
+    if let Some(why) = &r.reason {
+        let _ = writeln!(
+            out,
+            "<div class=\"warn\"><p><strong>Not diagnosed:</strong> {}</p></div>",
+            h(why)
+        );
+    }
     out.push_str("<h2>IKE exchange</h2>\n");
     match ladder::build(d) {
         Some(l) => {
