@@ -33,6 +33,8 @@ mod lab_scenarios;
 mod lab_ssh;
 /// `ipsec-doctor lab --only`: a scenario's two routers in two processes, IKE over UDP.
 mod lab_wire;
+/// The IKE exchange as a ladder (terminal and SVG) and the HTML report, against goldens.
+mod ladder;
 /// Secrets never printed: generated spellings of every secret-bearing command, every format.
 mod redaction;
 /// Reports of the example captures against golden files.

@@ -194,6 +194,7 @@ pub mod fixture {
             lab: None,
             format: Format::Json,
             color: "never".into(),
+            ladder: "never".into(),
             debug_window: Some(Duration::from_secs(3)),
             idle_cutoff: Duration::from_millis(400),
             playbook: None,
