@@ -16,6 +16,7 @@ pub mod net;
 pub mod say;
 pub mod show;
 pub mod show_ip;
+pub mod show_ipsec;
 pub mod wire;
 
 use crate::ios::RunningConfig;
@@ -194,7 +195,7 @@ impl RouterModel for IkeModel {
             ),
             CryptoShow::IsakmpPolicy => show::isakmp_policy(&self.net.nodes[self.node].cfg()),
             CryptoShow::IpsecSa { peer, detail } => {
-                show::ipsec_sa(&self.net, self.node, &p2, *peer, *detail, now)
+                show_ipsec::ipsec_sa(&self.net, self.node, &p2, *peer, *detail, now)
             }
             CryptoShow::Session { detail } => {
                 show::session(&self.net, self.node, &p1, &p2, *detail, None, now)

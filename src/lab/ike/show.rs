@@ -11,12 +11,12 @@ fn lines(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-fn remaining(since: LabTime, now: LabTime, lifetime: u32) -> u64 {
+pub(super) fn remaining(since: LabTime, now: LabTime, lifetime: u32) -> u64 {
     let used = now.unix_ms.saturating_sub(since.unix_ms) / 1000;
     u64::from(lifetime).saturating_sub(used)
 }
 
-fn hms(secs: u64) -> String {
+pub(super) fn hms(secs: u64) -> String {
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
@@ -174,7 +174,7 @@ pub fn isakmp_policy(cfg: &RunningConfig) -> Vec<String> {
     out
 }
 
-fn ident(w: &Wildcard) -> String {
+pub(super) fn ident(w: &Wildcard) -> String {
     match w.to_net() {
         Some(n) => format!("{}/{}", n.network(), n.mask()),
         None => format!("{}/{}", w.addr, w.wildcard),
@@ -182,148 +182,13 @@ fn ident(w: &Wildcard) -> String {
 }
 
 /// `esp-aes 256 esp-sha-hmac` (config) → `esp-256-aes esp-sha-hmac` (show output).
-fn show_transform(t: &str) -> String {
+pub(super) fn show_transform(t: &str) -> String {
     t.replace("esp-aes 256", "esp-256-aes")
         .replace("esp-aes 192", "esp-192-aes")
 }
 
-fn spi_text(spi: u32) -> String {
+pub(super) fn spi_text(spi: u32) -> String {
     format!("0x{spi:08X}({spi})")
-}
-
-/// The error counters `show crypto ipsec sa detail` prints instead of the send/recv totals
-/// (ntc-templates' `show crypto ipsec sa detail` sample).
-const DETAIL_COUNTERS: &[&str] = &[
-    "    #pkts no sa (send) 0, #pkts invalid sa (rcv) 0",
-    "    #pkts encaps failed (send) 0, #pkts decaps failed (rcv) 0",
-    "    #pkts invalid prot (recv) 0, #pkts verify failed: 0",
-    "    #pkts invalid identity (recv) 0, #pkts invalid len (rcv) 0",
-    "    #pkts replay rollover (send): 0, #pkts replay rollover (rcv) 0",
-    "    ##pkts replay failed (rcv): 0",
-    "    #pkts tagged (send): 0, #pkts untagged (rcv): 0",
-    "    #pkts not tagged (send): 0, #pkts not untagged (rcv): 0",
-    "    #pkts internal err (send): 0, #pkts internal err (recv) 0",
-];
-
-/// `show crypto ipsec sa`
-pub fn ipsec_sa(
-    net: &Net,
-    node: usize,
-    p2: &[&P2Sa],
-    peer: Option<Ipv4Addr>,
-    detail: bool,
-    now: LabTime,
-) -> Vec<String> {
-    // IOS-XE prints the SA's state and the hardware's: `ACTIVE(ACTIVE)`.
-    let status = match net.nodes[node].router.log_format() {
-        crate::lab::clock::LogFormat::IosXe => "ACTIVE(ACTIVE)",
-        crate::lab::clock::LogFormat::Ios15 => "ACTIVE",
-    };
-    let cfg = &net.nodes[node].routing();
-    let mut out = Vec::new();
-    for iface in cfg.interfaces.iter().filter(|i| i.crypto_map.is_some()) {
-        let Some(map) = &iface.crypto_map else {
-            continue;
-        };
-        let local = net.nodes[node].cfg().ike_source(&iface.name);
-        out.push(String::new());
-        out.push(format!("interface: {}", iface.name));
-        out.push(format!(
-            "    Crypto map tag: {map}, local addr {}",
-            local.map_or("0.0.0.0".to_string(), |a| a.to_string())
-        ));
-        for sa in p2
-            .iter()
-            .filter(|s| s.interface.eq_ignore_ascii_case(&iface.name))
-            .filter(|s| peer.is_none_or(|p| p == s.peer))
-        {
-            let left = remaining(sa.since, now, sa.sa.lifetime_seconds);
-            let kb = sa.sa.lifetime_kilobytes;
-            let pfs = match sa.sa.pfs {
-                Some(g) => format!("PFS (Y/N): Y, DH group: group{g}"),
-                None => "PFS (Y/N): N, DH group: none".to_string(),
-            };
-            out.push(String::new());
-            out.push("   protected vrf: (none)".into());
-            out.push(format!(
-                "   local  ident (addr/mask/prot/port): ({}/0/0)",
-                ident(&sa.sa.local)
-            ));
-            out.push(format!(
-                "   remote ident (addr/mask/prot/port): ({}/0/0)",
-                ident(&sa.sa.remote)
-            ));
-            out.push(format!("   current_peer {} port 500", sa.peer));
-            out.push("     PERMIT, flags={origin_is_acl,}".into());
-            out.push(format!(
-                "    #pkts encaps: {0}, #pkts encrypt: {0}, #pkts digest: {0}",
-                sa.encaps
-            ));
-            out.push(format!(
-                "    #pkts decaps: {0}, #pkts decrypt: {0}, #pkts verify: {0}",
-                sa.decaps
-            ));
-            out.push("    #pkts compressed: 0, #pkts decompressed: 0".into());
-            out.push("    #pkts not compressed: 0, #pkts compr. failed: 0".into());
-            out.push("    #pkts not decompressed: 0, #pkts decompress failed: 0".into());
-            if detail {
-                out.extend(DETAIL_COUNTERS.iter().map(|l| l.to_string()));
-            } else {
-                out.push("    #send errors 0, #recv errors 0".into());
-            }
-            out.push(String::new());
-            out.push(format!(
-                "     local crypto endpt.: {}, remote crypto endpt.: {}",
-                sa.local_addr, sa.peer
-            ));
-            out.push(format!(
-                "     plaintext mtu 1438, path mtu 1500, ip mtu 1500, ip mtu idb {}",
-                iface.name
-            ));
-            out.push(format!(
-                "     current outbound spi: {}",
-                spi_text(sa.sa.out_spi)
-            ));
-            out.push(format!("     {pfs}"));
-            // Each direction is its own SA with its own connection id; its kilobyte lifetime
-            // goes down with the traffic it carried (pings of 100 bytes).
-            let used = |packets: u64| (packets * 100).div_ceil(1024);
-            for (dir, spi, conn, packets) in [
-                ("inbound", sa.sa.in_spi, sa.conn, sa.decaps),
-                ("outbound", sa.sa.out_spi, sa.conn + 1, sa.encaps),
-            ] {
-                let kb = kb.saturating_sub(used(packets));
-                out.push(String::new());
-                out.push(format!("     {dir} esp sas:"));
-                out.push(format!("      spi: {}", spi_text(spi)));
-                out.push(format!(
-                    "        transform: {} ,",
-                    show_transform(&sa.sa.transform)
-                ));
-                out.push("        in use settings ={Tunnel, }".into());
-                out.push(format!(
-                    "        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000046, crypto map: {}",
-                    conn.saturating_sub(2000),
-                    sa.sa.map
-                ));
-                out.push(format!(
-                    "        sa timing: remaining key lifetime (k/sec): ({kb}/{left})"
-                ));
-                out.push("        IV size: 16 bytes".into());
-                out.push(if detail {
-                    "        replay detection support: Y  replay window size: 64".into()
-                } else {
-                    "        replay detection support: Y".into()
-                });
-                out.push(format!("        Status: {status}"));
-                out.push(String::new());
-                out.push(format!("     {dir} ah sas:"));
-                out.push(String::new());
-                out.push(format!("     {dir} pcp sas:"));
-            }
-        }
-    }
-    out
 }
 
 /// `show crypto session [detail]`

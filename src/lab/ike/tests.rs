@@ -383,7 +383,66 @@ async fn clear_crypto_tears_the_sas_down() {
             detail: false,
         })
         .join("\n");
-    assert!(!ipsec.contains("current_peer"), "{ipsec}");
+    // The flow stays, as on IOS: its peer, zero counters, no SPI, empty SA sections.
+    assert_no_sa_flow(&ipsec, "203.0.113.1");
+}
+
+/// A `show crypto ipsec sa` with the crypto ACL's flow toward `peer` and no SA behind it.
+fn assert_no_sa_flow(ipsec: &str, peer: &str) {
+    for want in [
+        "   local  ident (addr/mask/prot/port): (192.168.",
+        &format!("   current_peer {peer} port 500"),
+        "     PERMIT, flags={origin_is_acl,}",
+        "    #pkts encaps: 0, #pkts encrypt: 0, #pkts digest: 0",
+        "    #pkts decaps: 0, #pkts decrypt: 0, #pkts verify: 0",
+        &format!("remote crypto endpt.: {peer}"),
+        "     current outbound spi: 0x0(0)",
+        "     inbound esp sas:\n\n     inbound ah sas:",
+        "     outbound esp sas:\n\n     outbound ah sas:",
+    ] {
+        assert!(ipsec.contains(want), "{want:?} not in\n{ipsec}");
+    }
+    assert!(
+        !ipsec.lines().any(|l| l.trim().starts_with("spi:")),
+        "{ipsec}"
+    );
+    let parsed = show::parse(ShowKind::IpsecSa, ipsec).unwrap();
+    assert!(parsed.unparsed().is_empty(), "{:?}", parsed.unparsed());
+}
+
+/// IOS lists every crypto ACL flow whether or not an SA exists: before any traffic and when
+/// phase 2 was refused, the flow is there with nothing behind it.
+#[tokio::test]
+async fn ipsec_sa_lists_every_acl_flow_without_an_sa() {
+    let r = run("transform-mismatch", |_| {}).await;
+    let show = |node: usize, detail: bool| {
+        r.models[node]
+            .show_crypto(&CryptoShow::IpsecSa { peer: None, detail })
+            .join("\n")
+    };
+    assert_no_sa_flow(&show(0, false), "203.0.113.2");
+    assert_no_sa_flow(&show(1, true), "203.0.113.1");
+    // IOS 15 leaves the plaintext MTU out until an SA exists; IOS-XE prints the interface's.
+    assert!(
+        show(0, false).contains("\n     path mtu 1500, ip mtu 1500, ip mtu idb GigabitEthernet0/0")
+    );
+    assert!(show(1, false).contains(
+        "plaintext mtu 1500, path mtu 1500, ip mtu 1500, ip mtu idb GigabitEthernet0/0/0"
+    ));
+    let by_peer = r.models[0]
+        .show_crypto(&CryptoShow::IpsecSa {
+            peer: Some("203.0.113.2".parse().unwrap()),
+            detail: false,
+        })
+        .join("\n");
+    assert!(by_peer.contains("current_peer 203.0.113.2"), "{by_peer}");
+    let other = r.models[0]
+        .show_crypto(&CryptoShow::IpsecSa {
+            peer: Some("198.51.100.7".parse().unwrap()),
+            detail: false,
+        })
+        .join("\n");
+    assert!(!other.contains("current_peer"), "{other}");
 }
 
 #[tokio::test]
