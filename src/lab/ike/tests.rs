@@ -369,6 +369,177 @@ async fn failures_print_what_the_engine_knows() {
     }
 }
 
+/// A refused phase 1 proposal is answered: the responder sends a notify and deletes its SA,
+/// so the initiator hears something each time, unlike with a silent peer, yet still dies by
+/// retransmission (the notify carries no hash it could trust).
+#[tokio::test]
+async fn a_refused_phase1_proposal_is_answered_with_a_notify() {
+    let r = run("encryption-mismatch", |_| {}).await;
+    let (r1, r2) = (&r.logs[0], &r.logs[1]);
+    for want in [
+        "ISAKMP-ERROR: (0):phase 1 SA policy not acceptable! (local 203.0.113.2 remote 203.0.113.1)",
+        "ISAKMP: (0):incrementing error counter on sa, attempt 1 of 5: construct_fail_ag_init",
+        "ISAKMP-PAK: (0):sending packet to 203.0.113.1 my_port 500 peer_port 500 (R) MM_NO_STATE",
+        "deleting SA reason \"Phase1 SA policy proposal not accepted\" state (R) MM_NO_STATE (peer 203.0.113.1)",
+        "Old State = IKE_R_MM1  New State = IKE_DEST_SA",
+    ] {
+        assert!(has(r2, want), "R2 lacks {want:?}: {r2:#?}");
+    }
+    let heard = |l: &&String| {
+        l.contains("ISAKMP (0): received packet from 203.0.113.2 dport 500 sport 500 Global (I) MM_NO_STATE")
+    };
+    // The first MM1 and its five retransmissions each get their notify.
+    assert_eq!(r1.iter().filter(heard).count(), 6, "{r1:#?}");
+    assert_eq!(
+        r1.iter()
+            .filter(|l| l.ends_with("ISAKMP:(0):Notify has no hash. Rejected."))
+            .count(),
+        6
+    );
+    assert!(has(
+        r1,
+        "ISAKMP (0): Unknown Input IKE_MESG_FROM_PEER, IKE_INFO_NOTIFY: state = IKE_I_MM1"
+    ));
+    assert!(has(
+        r1,
+        "deleting SA reason \"Death by retransmission P1\" state (I) MM_NO_STATE"
+    ));
+    // A silent peer's initiator hears nothing at all.
+    let silent = run("ike-blocked", |_| {}).await;
+    assert!(!silent.logs[0].iter().any(|l| l.contains("received packet")));
+}
+
+/// Different pre-shared keys: the responder cannot read MM5, counts each one as a bad
+/// message and finally deletes its SA; the initiator retransmits MM5 until it gives up.
+#[tokio::test]
+async fn a_psk_mismatch_shows_on_both_sides() {
+    let r = run("psk-mismatch", |_| {}).await;
+    let (r1, r2) = (&r.logs[0], &r.logs[1]);
+    let bad = r2
+        .iter()
+        .filter(|l| l.ends_with("%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 203.0.113.1 failed its sanity check or is malformed"))
+        .count();
+    assert_eq!(bad, 6, "{r2:#?}");
+    for n in 1..=5 {
+        let want =
+            format!("incrementing error counter on sa, attempt {n} of 5: reset_retransmission");
+        assert!(has(r2, &want), "R2 lacks {want:?}");
+    }
+    assert!(has(
+        r2,
+        "deleting SA reason \"Death by retransmission P1\" state (R) MM_KEY_EXCH (peer 203.0.113.1)"
+    ));
+    assert!(
+        has(r1, "ISAKMP:(1001): retransmitting phase 1 MM_KEY_EXCH..."),
+        "{r1:#?}"
+    );
+    assert!(has(
+        r1,
+        "deleting SA reason \"Death by retransmission P1\" state (I) MM_KEY_EXCH (peer 203.0.113.2)"
+    ));
+    // R1 authenticated nothing: no MM6 ever came.
+    assert!(!has(r1, "SA has been authenticated"));
+}
+
+/// `debug crypto ipsec`: the initiator's key engine asks for SAs with the flow and transform,
+/// and each router creates both SAs of the pair (its inbound one first), with the conn ids
+/// and SPIs `show crypto ipsec sa` then shows.
+#[tokio::test]
+async fn debug_crypto_ipsec_shows_the_key_engine_at_work() {
+    let r = run("healthy", |_| {}).await;
+    let (r1, r2) = (r.logs[0].join("\n"), r.logs[1].join("\n"));
+    for want in [
+        "IPSEC(sa_request): ,\n  (key eng. msg.) OUTBOUND local= 203.0.113.1:0, remote= 203.0.113.2:0,",
+        "    local_proxy= 192.168.101.0/255.255.255.0/0/0 (type=4),\n    remote_proxy= 192.168.102.0/255.255.255.0/0/0 (type=4),",
+        "    protocol= ESP, transform= esp-aes 256 esp-sha-hmac (Tunnel),\n    lifedur= 3600s and 4608000kb,",
+        "IPSEC(key_engine): got a queue event with 1 KMI message(s)",
+        "IPSEC(crypto_ipsec_create_ipsec_sas): Map found VPN, 10",
+        "  (sa) sa_dest= 203.0.113.1, sa_proto= 50, ",
+        "  (sa) sa_dest= 203.0.113.2, sa_proto= 50, ",
+    ] {
+        assert!(r1.contains(want), "R1 lacks {want:?}\n{r1}");
+    }
+    for want in [
+        "IPSEC(validate_proposal_request): proposal part #1,\n  (key eng. msg.) INBOUND local= 203.0.113.2:0, remote= 203.0.113.1:0,",
+        "    local_proxy= 192.168.102.0/255.255.255.0/256/0,\n    remote_proxy= 192.168.101.0/255.255.255.0/256/0,",
+        "    protocol= ESP, transform= esp-aes 256 esp-sha-hmac  (Tunnel), \n    lifedur= 0s and 0kb, ",
+        "(ipsec_process_proposal)Map Accepted: VPN, 10",
+        "Crypto mapdb : proxy_match\n        src addr     : 192.168.102.0\n        dst addr     : 192.168.101.0",
+        "IPSEC(key_engine_enable_outbound): rec'd enable notify from ISAKMP",
+    ] {
+        assert!(r2.contains(want), "R2 lacks {want:?}\n{r2}");
+    }
+    for (log, node) in [(&r1, 0), (&r2, 1)] {
+        assert_eq!(
+            log.matches("IPSEC(create_sa): sa created,").count(),
+            2,
+            "{log}"
+        );
+        let sa = r.models[node]
+            .show_crypto(&CryptoShow::IpsecSa {
+                peer: None,
+                detail: false,
+            })
+            .join("\n");
+        let spi = |dir: &str| {
+            let at = sa.find(&format!("{dir} esp sas:\n      spi: 0x")).unwrap() + dir.len() + 23;
+            sa[at..at + 8].trim_start_matches('0').to_string()
+        };
+        let (inbound, outbound) = (spi("inbound"), spi("outbound"));
+        // The SA it receives on is created first, toward itself, and is the one IOS names as
+        // installed.
+        let first = log.find(&format!("sa_spi= 0x{inbound}(")).unwrap();
+        let second = log.find(&format!("sa_spi= 0x{outbound}(")).unwrap();
+        assert!(first < second, "{log}");
+        assert!(log.contains(&format!(
+            "Successfully installed IPSEC SA (SPI:0x{inbound})"
+        )));
+        assert!(log.contains("sa_conn_id= 2001") && log.contains("sa_conn_id= 2002"));
+        assert!(
+            sa.contains("conn id: 2001,") && sa.contains("conn id: 2002,"),
+            "{sa}"
+        );
+    }
+}
+
+/// Every quick mode and notify has its own message id on both routers, and an exchange's
+/// steps are milliseconds apart: the packets cross the wire and Diffie-Hellman takes time.
+#[tokio::test]
+async fn message_ids_are_unique_and_steps_take_milliseconds() {
+    let r = run("acl-not-mirrored", |_| {}).await;
+    let ids = |log: &[String], pat: &str| -> Vec<String> {
+        let re = regex::Regex::new(pat).unwrap();
+        log.iter()
+            .filter_map(|l| re.captures(l).map(|c| c[1].to_string()))
+            .collect()
+    };
+    let quick_modes = ids(&r.logs[0], r"M-ID of (\d+)$");
+    let notifies = ids(&r.logs[1], r"^\s*spi \d+, message ID = (\d+)$");
+    // Each packet of the five-packet ping starts a quick mode the responder refuses.
+    assert!(quick_modes.len() >= 4, "{:#?}", r.logs[0]);
+    assert_eq!(notifies.len(), quick_modes.len(), "{:#?}", r.logs[1]);
+    let everything: Vec<&String> = quick_modes.iter().chain(&notifies).collect();
+    let distinct: std::collections::BTreeSet<&&String> = everything.iter().collect();
+    assert_eq!(distinct.len(), everything.len(), "{everything:?}");
+
+    let r = run("healthy", |_| {}).await;
+    let stamp = regex::Regex::new(r"^\*\w{3} [ \d]\d (\d\d):(\d\d):(\d\d)\.(\d{3}):").unwrap();
+    let ms: Vec<u64> = r.logs[0]
+        .iter()
+        .filter_map(|l| stamp.captures(l))
+        .map(|c| {
+            let n = |i: usize| c[i].parse::<u64>().unwrap();
+            ((n(1) * 60 + n(2)) * 60 + n(3)) * 1000 + n(4)
+        })
+        .collect();
+    assert!(ms.windows(2).all(|w| w[0] <= w[1]), "{ms:?}");
+    let span = ms.last().unwrap() - ms.first().unwrap();
+    // Two Diffie-Hellman computations of 18 ms and eight wire crossings of 2 ms at least.
+    assert!((50..1000).contains(&span), "{span} ms: {:#?}", r.logs[0]);
+    let distinct: std::collections::BTreeSet<u64> = ms.iter().copied().collect();
+    assert!(distinct.len() > 10, "{distinct:?}");
+}
+
 #[tokio::test]
 async fn clear_crypto_tears_the_sas_down() {
     let r = run("healthy", |_| {}).await;
@@ -553,4 +724,17 @@ async fn proxy_mismatch_prints_the_corpus_lines_on_both_sides() {
     let r = run("acl-not-mirrored", as_iosxe_on(0, None)).await;
     assert_in_order("p2-acl-mismatch-01.log", &r.logs[1]);
     assert_in_order("p2-acl-mismatch-02.log", &r.logs[0]);
+}
+
+#[tokio::test]
+#[ignore = "prints both routers' logs of a scenario: LAB_SCENARIO=name cargo test -- --ignored dump"]
+async fn dump_logs() {
+    let name = std::env::var("LAB_SCENARIO").unwrap_or_else(|_| "healthy".into());
+    let r = run(&name, |_| {}).await;
+    for (i, log) in r.logs.iter().enumerate() {
+        println!("===== R{}", i + 1);
+        for l in log {
+            println!("{l}");
+        }
+    }
 }
