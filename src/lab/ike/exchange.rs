@@ -124,6 +124,8 @@ pub enum Out {
         lifetime: u32,
         policy: IsakmpPolicy,
     },
+    /// The policy phase 1 is negotiating (before it is up), for `show crypto isakmp sa detail`.
+    P1Proposal(IsakmpPolicy),
     P1Deleted,
     Installed(Install),
     /// The initiator is done (up or failed); the exchange ends.
@@ -522,8 +524,12 @@ impl Initiator {
             offer: offer.clone(),
         };
         t.send(peer, "I", msg.clone());
+        let first = offer.first().cloned();
         self.offer = offer;
         self.arm(out, msg, "MM_NO_STATE");
+        if let Some(first) = first {
+            out.push(Out::P1Proposal(first));
+        }
     }
 
     /// Records the message to resend and starts the retransmission timer.
@@ -618,6 +624,7 @@ impl Initiator {
                 );
                 self.state = IState::MmSaSetup;
                 self.arm(&mut out, Msg::Mm3, "MM_SA_SETUP");
+                out.push(Out::P1Proposal(own));
             }
             (IState::MmNoState, Msg::Mm1Refused) => {
                 // Without keys the notify cannot be authenticated: IOS logs it, ignores it
@@ -1188,6 +1195,9 @@ impl Responder {
         self.lifetime = lifetime;
         self.state = RState::Mm2Sent;
         out.push(Out::P1State("MM_NO_STATE", 0));
+        if let Some(agreed) = self.chosen.clone() {
+            out.push(Out::P1Proposal(agreed));
+        }
     }
 
     fn on_qm1(&mut self, mid: u32, their_spi: u32, offer: &Phase2Offer, out: &mut Vec<Out>) {

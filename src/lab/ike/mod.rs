@@ -192,6 +192,7 @@ impl RouterModel for IkeModel {
                 &p1,
                 |sa| if sa.dst == sa.peer { sa.src } else { sa.dst },
                 now,
+                show::capabilities(&self.net.nodes[self.node].cfg()),
             ),
             CryptoShow::IsakmpPolicy => show::isakmp_policy(&self.net.nodes[self.node].cfg()),
             CryptoShow::IpsecSa { peer, detail } => {

@@ -123,7 +123,11 @@ pub struct P1Sa {
     pub state: &'static str,
     pub conn: u32,
     pub deleted: bool,
+    /// The agreed policy, once phase 1 is up.
     pub policy: Option<IsakmpPolicy>,
+    /// The policy being negotiated before that: what the initiator offers first, or what
+    /// the responder accepted.
+    pub proposal: Option<IsakmpPolicy>,
     pub lifetime: u32,
     pub since: LabTime,
 }
@@ -373,6 +377,15 @@ impl Net {
                     drop(s);
                     self.expire_p1(node, peer, lifetime);
                 }
+                Out::P1Proposal(policy) => {
+                    let mut s = self.lock();
+                    if let Some(sa) =
+                        s.p1.iter_mut()
+                            .find(|p| p.owner == node && p.peer == peer && !p.deleted)
+                    {
+                        sa.proposal = Some(policy);
+                    }
+                }
                 Out::P1Deleted => {
                     let mut s = self.lock();
                     for sa in
@@ -456,6 +469,7 @@ impl Net {
             conn,
             deleted: false,
             policy: None,
+            proposal: None,
             lifetime: 0,
             since: self.clock.now(),
         });

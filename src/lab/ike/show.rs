@@ -65,11 +65,25 @@ fn short_words(p: &IsakmpPolicy) -> (&'static str, &'static str, &'static str) {
     (enc, hash, auth)
 }
 
-/// `show crypto isakmp sa detail`
+/// The capability letters of a phase 1 SA, shared by `show crypto isakmp sa detail` (`Cap.`)
+/// and `show crypto session detail` (`Capabilities:`): `D` when the router runs dead peer
+/// detection (`crypto isakmp keepalive`); the lab has no NAT-T (`N`) or other options.
+pub fn capabilities(cfg: &RunningConfig) -> &'static str {
+    if cfg.isakmp_keepalive.is_some() {
+        "D"
+    } else {
+        ""
+    }
+}
+
+/// `show crypto isakmp sa detail`: the same SAs as the brief form, in the same order, with
+/// the same conn-ids and status. An SA still negotiating shows the policy on the table and no
+/// lifetime yet.
 pub fn isakmp_sa_detail(
     p1: &[&P1Sa],
     local_of: impl Fn(&P1Sa) -> Ipv4Addr,
     now: LabTime,
+    caps: &str,
 ) -> Vec<String> {
     let mut out = lines(&[
         "Codes: C - IKE configuration mode, D - Dead Peer Detection",
@@ -83,20 +97,37 @@ pub fn isakmp_sa_detail(
         "",
     ]);
     for sa in p1 {
-        let Some(p) = &sa.policy else { continue };
+        let Some(p) = sa.policy.as_ref().or(sa.proposal.as_ref()) else {
+            continue;
+        };
         let (enc, hash, auth) = short_words(p);
-        let left = hms(remaining(sa.since, now, sa.lifetime));
+        let status = if sa.deleted {
+            "ACTIVE (deleted)"
+        } else {
+            "ACTIVE"
+        };
+        let life = match &sa.policy {
+            Some(_) if !sa.deleted => {
+                format!(" {}  {caps}", hms(remaining(sa.since, now, sa.lifetime)))
+            }
+            _ => String::new(),
+        };
         out.push(format!(
-            "{:<5} {:<15} {:<15}        ACTIVE {enc:<4} {hash:<6} {auth:<4} {:<2} {left}  D",
+            "{:<5} {:<15} {:<15}        {status} {enc:<4} {hash:<6} {auth:<4} {:<2}{life}",
             sa.conn,
             local_of(sa).to_string(),
             sa.peer.to_string(),
             p.group
         ));
-        out.push(format!(
-            "       Engine-id:Conn-id =  SW:{}",
-            sa.conn.saturating_sub(1000)
-        ));
+        if sa.conn == 0 {
+            // No keys yet, so no crypto engine connection.
+            out.push("       Engine-id:Conn-id =  ???".to_string());
+        } else {
+            out.push(format!(
+                "       Engine-id:Conn-id =  SW:{}",
+                sa.conn.saturating_sub(1000)
+            ));
+        }
         out.push(String::new());
     }
     out.extend(lines(&["IPv6 Crypto ISAKMP SA", ""]));
@@ -264,10 +295,20 @@ pub fn session(
                     "  IKEv1 SA: local {local}/500 remote {peer}/500 {active} "
                 ));
                 if detail {
+                    let caps = match capabilities(&cfg_now) {
+                        "" => "(none)",
+                        c => c,
+                    };
+                    // Not up yet: no connection and no lifetime (ntc's DOWN-NEGOTIATING sample).
+                    let (conn, life) = match &sa.policy {
+                        Some(_) if active == "Active" => {
+                            (sa.conn, hms(remaining(sa.since, now, sa.lifetime)))
+                        }
+                        _ => (0, "0".to_string()),
+                    };
+                    let caps = if active == "Active" { caps } else { "(none)" };
                     out.push(format!(
-                        "          Capabilities:(none) connid:{} lifetime:{}",
-                        sa.conn,
-                        hms(remaining(sa.since, now, sa.lifetime))
+                        "          Capabilities:{caps} connid:{conn} lifetime:{life}"
                     ));
                 }
             }

@@ -540,6 +540,89 @@ async fn message_ids_are_unique_and_steps_take_milliseconds() {
     assert!(distinct.len() > 10, "{distinct:?}");
 }
 
+/// `show crypto isakmp sa` and its detail form list the same SAs, with the same conn-ids and
+/// status, whatever state phase 1 reached: up, stuck in MM_KEY_EXCH, deleted after a refusal.
+#[tokio::test]
+async fn isakmp_sa_brief_and_detail_always_agree() {
+    for name in [
+        "healthy",
+        "psk-mismatch",
+        "encryption-mismatch",
+        "acl-not-mirrored",
+    ] {
+        let r = run(name, |_| {}).await;
+        for (node, model) in r.models.iter().enumerate() {
+            let brief = model
+                .show_crypto(&CryptoShow::IsakmpSa { detail: false })
+                .join("\n");
+            let detail = model
+                .show_crypto(&CryptoShow::IsakmpSa { detail: true })
+                .join("\n");
+            let show::ShowOutput::IsakmpSa(b) = show::parse(ShowKind::IsakmpSa, &brief).unwrap()
+            else {
+                panic!("{brief}")
+            };
+            let d = show::parse(ShowKind::IsakmpSaDetail, &detail).unwrap();
+            assert!(
+                d.unparsed().is_empty(),
+                "{name}: {detail}\n{:?}",
+                d.unparsed()
+            );
+            let show::ShowOutput::IsakmpSaDetail(d) = d else {
+                panic!("{detail}")
+            };
+            let rows_b: Vec<(i64, bool)> = b.rows.iter().map(|x| (x.conn_id, x.deleted)).collect();
+            let rows_d: Vec<(i64, bool)> = d.rows.iter().map(|x| (x.conn_id, x.deleted)).collect();
+            // The initiator always has one (a refused responder deleted its own).
+            assert!(node == 1 || !rows_b.is_empty(), "{name} R1: {brief}");
+            assert_eq!(rows_b, rows_d, "{name} R{}:\n{brief}\n{detail}", node + 1);
+        }
+    }
+}
+
+/// The capability letters of `show crypto isakmp sa detail` and `show crypto session detail`
+/// come from the same configuration: DPD configured, `D` in both; not, nothing in either.
+#[tokio::test]
+async fn capabilities_agree_with_the_session_view() {
+    let with_dpd = |s: &mut Scenario| {
+        for r in s.routers.iter_mut() {
+            r.config = r.config.replacen(
+                "crypto isakmp key",
+                "crypto isakmp keepalive 10 3 periodic\ncrypto isakmp key",
+                1,
+            );
+        }
+    };
+    for (edit, cap, session) in [
+        (None, "", "Capabilities:(none)"),
+        (Some(with_dpd), "D", "Capabilities:D"),
+    ] {
+        let r = run("healthy", |s| {
+            if let Some(e) = edit {
+                e(s)
+            }
+        })
+        .await;
+        let detail = r.models[0]
+            .show_crypto(&CryptoShow::IsakmpSa { detail: true })
+            .join("\n");
+        let show::ShowOutput::IsakmpSaDetail(d) =
+            show::parse(ShowKind::IsakmpSaDetail, &detail).unwrap()
+        else {
+            panic!("{detail}")
+        };
+        let row = d.rows.first().unwrap();
+        assert_eq!(row.capabilities.as_deref().unwrap_or(""), cap, "{detail}");
+        let sess = r.models[0]
+            .show_crypto(&CryptoShow::Session { detail: true })
+            .join("\n");
+        assert!(
+            sess.contains(&format!("{session} connid:{} ", row.conn_id)),
+            "{sess}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn clear_crypto_tears_the_sas_down() {
     let r = run("healthy", |_| {}).await;
