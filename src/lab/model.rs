@@ -22,6 +22,8 @@ pub enum CryptoShow {
     IsakmpSa { detail: bool },
     /// `show crypto isakmp policy`
     IsakmpPolicy,
+    /// `show crypto isakmp default policy`
+    IsakmpDefaultPolicy,
     /// `show crypto ipsec sa [peer A.B.C.D] [detail]`
     IpsecSa {
         peer: Option<Ipv4Addr>,

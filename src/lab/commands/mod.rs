@@ -164,6 +164,9 @@ pub const SYNTAX: &[Syntax<Command>] = &[
     row("show crypto isakmp policy", P, |_| {
         Ok(Command::ShowCrypto(CryptoShow::IsakmpPolicy))
     }),
+    row("show crypto isakmp default policy", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::IsakmpDefaultPolicy))
+    }),
     row("show crypto ipsec sa", P, |_| {
         Ok(Command::ShowCrypto(CryptoShow::IpsecSa {
             peer: None,

@@ -194,7 +194,13 @@ impl RouterModel for IkeModel {
                 now,
                 show::capabilities(&self.net.nodes[self.node].cfg()),
             ),
-            CryptoShow::IsakmpPolicy => show::isakmp_policy(&self.net.nodes[self.node].cfg()),
+            CryptoShow::IsakmpPolicy => show::isakmp_policy(
+                &self.net.nodes[self.node].cfg(),
+                self.net.nodes[self.node].router.log_format(),
+            ),
+            CryptoShow::IsakmpDefaultPolicy => {
+                show::isakmp_default_policy(self.net.nodes[self.node].router.log_format())
+            }
             CryptoShow::IpsecSa { peer, detail } => {
                 show_ipsec::ipsec_sa(&self.net, self.node, &p2, *peer, *detail, now)
             }

@@ -4,7 +4,7 @@
 use super::net::{Net, P1Sa, P2Sa};
 use crate::ios::Wildcard;
 use crate::ios::model::{AuthMethod, Encryption, Hash, IsakmpPolicy, RunningConfig};
-use crate::lab::clock::LabTime;
+use crate::lab::clock::{LabTime, LogFormat};
 use std::net::Ipv4Addr;
 
 fn lines(v: &[&str]) -> Vec<String> {
@@ -178,29 +178,90 @@ fn group_long(g: u8) -> String {
     format!("#{g} ({bits})")
 }
 
-/// `show crypto isakmp policy`
-pub fn isakmp_policy(cfg: &RunningConfig) -> Vec<String> {
+/// The default suites IOS-XE prints (genie's IOS-XE `ShowCryptoIsakmpDefaultPolicy` sample):
+/// (priority, encryption, hash, authentication, group).
+const XE_DEFAULT_SUITES: &[(u32, Encryption, Hash, AuthMethod, u8)] = &[
+    (65507, Encryption::Aes128, Hash::Sha, AuthMethod::RsaSig, 5),
+    (
+        65508,
+        Encryption::Aes128,
+        Hash::Sha,
+        AuthMethod::PreShare,
+        5,
+    ),
+];
+
+fn xe_default_suites() -> Vec<IsakmpPolicy> {
+    XE_DEFAULT_SUITES
+        .iter()
+        .map(|&(priority, encryption, hash, auth, group)| {
+            let mut p = IsakmpPolicy::with_defaults(priority, 0);
+            p.encryption = encryption;
+            p.hash = hash;
+            p.auth = auth;
+            p.group = crate::ios::model::DhGroup(group);
+            p
+        })
+        .collect()
+}
+
+fn suite_lines(out: &mut Vec<String>, p: &IsakmpPolicy, title: String) {
+    out.push(title);
+    out.push(format!(
+        "\tencryption algorithm:\t{}",
+        encryption_long(p.encryption)
+    ));
+    out.push(format!("\thash algorithm:\t\t{}", hash_long(p.hash)));
+    out.push(format!("\tauthentication method:\t{}", auth_long(p.auth)));
+    out.push(format!(
+        "\tDiffie-Hellman group:\t{}",
+        group_long(p.group.0)
+    ));
+    out.push(format!(
+        "\tlifetime:\t\t{} seconds, no volume limit",
+        p.lifetime
+    ));
+}
+
+/// `show crypto isakmp policy`. IOS 15 (as the lab models it) ends with its one default
+/// suite; IOS-XE shows its default suites only when no policy is configured, as Cisco's
+/// command reference says.
+pub fn isakmp_policy(cfg: &RunningConfig, format: LogFormat) -> Vec<String> {
     let mut out = vec![String::new(), "Global IKE policy".to_string()];
-    for p in cfg.policies_with_default() {
-        if p.priority == crate::ios::model::DEFAULT_SUITE_PRIORITY {
-            out.push("Default protection suite".into());
+    let policies = match format {
+        LogFormat::Ios15 => cfg.policies_with_default(),
+        LogFormat::IosXe if cfg.isakmp_policies.is_empty() => xe_default_suites(),
+        LogFormat::IosXe => cfg.isakmp_policies.clone(),
+    };
+    for p in policies {
+        let title = if p.priority == crate::ios::model::DEFAULT_SUITE_PRIORITY {
+            "Default protection suite".to_string()
+        } else if p.line == 0 {
+            format!("Default protection suite of priority {}", p.priority)
         } else {
-            out.push(format!("Protection suite of priority {}", p.priority));
+            format!("Protection suite of priority {}", p.priority)
+        };
+        suite_lines(&mut out, &p, title);
+    }
+    out
+}
+
+/// `show crypto isakmp default policy`: the suites a router falls back on with no policy of
+/// its own.
+pub fn isakmp_default_policy(format: LogFormat) -> Vec<String> {
+    let mut out = vec![String::new()];
+    match format {
+        LogFormat::IosXe => {
+            for p in xe_default_suites() {
+                let title = format!("Default protection suite of priority {}", p.priority);
+                suite_lines(&mut out, &p, title);
+            }
         }
-        out.push(format!(
-            "\tencryption algorithm:\t{}",
-            encryption_long(p.encryption)
-        ));
-        out.push(format!("\thash algorithm:\t\t{}", hash_long(p.hash)));
-        out.push(format!("\tauthentication method:\t{}", auth_long(p.auth)));
-        out.push(format!(
-            "\tDiffie-Hellman group:\t{}",
-            group_long(p.group.0)
-        ));
-        out.push(format!(
-            "\tlifetime:\t\t{} seconds, no volume limit",
-            p.lifetime
-        ));
+        LogFormat::Ios15 => suite_lines(
+            &mut out,
+            &IsakmpPolicy::default_suite(),
+            "Default protection suite".to_string(),
+        ),
     }
     out
 }
@@ -481,43 +542,107 @@ pub fn ip_route(net: &Net, node: usize) -> Vec<String> {
         None => out.push("Gateway of last resort is not set".into()),
     }
     out.push(String::new());
-    let mut rows: Vec<(u32, u8, String)> = Vec::new();
+    let mut rows: Vec<Route> = Vec::new();
     for r in &cfg.routes {
         if cfg.route_to(r.prefix.network()).is_none() && r.prefix.len > 0 {
             continue;
         }
-        let code = if r.prefix.len == 0 { "S*" } else { "S " };
+        let code = if r.prefix.len == 0 { "S*" } else { "S" };
         let via = match (r.next_hop, &r.interface) {
             (Some(nh), _) => format!("[{}/0] via {nh}", r.distance),
             (None, Some(i)) => format!("is directly connected, {i}"),
             (None, None) => continue,
         };
-        rows.push((
-            u32::from(r.prefix.network()),
-            r.prefix.len,
-            format!("{code}       {}/{} {via}", r.prefix.network(), r.prefix.len),
-        ));
+        rows.push(Route {
+            net: r.prefix.network(),
+            len: r.prefix.len,
+            code,
+            rest: via,
+        });
     }
     for i in cfg.interfaces.iter().filter(|i| !i.shutdown) {
         let Some(a) = i.address else { continue };
-        rows.push((
-            u32::from(a.network()),
-            a.len,
-            format!(
-                "C        {}/{} is directly connected, {}",
-                a.network(),
-                a.len,
-                i.name
-            ),
-        ));
-        rows.push((
-            u32::from(a.addr),
-            32,
-            format!("L        {}/32 is directly connected, {}", a.addr, i.name),
-        ));
+        rows.push(Route {
+            net: a.network(),
+            len: a.len,
+            code: "C",
+            rest: format!("is directly connected, {}", i.name),
+        });
+        rows.push(Route {
+            net: a.addr,
+            len: 32,
+            code: "L",
+            rest: format!("is directly connected, {}", i.name),
+        });
     }
-    rows.sort();
-    out.extend(rows.into_iter().map(|(_, _, l)| l));
+    rows.sort_by_key(|r| (u32::from(r.net), r.len));
+    out.extend(route_lines(&rows));
+    out
+}
+
+/// One row of the routing table.
+struct Route {
+    net: Ipv4Addr,
+    len: u8,
+    code: &'static str,
+    rest: String,
+}
+
+/// The classful network an address belongs to (A /8, B /16, C /24), as IOS groups routes.
+fn classful(addr: Ipv4Addr) -> (Ipv4Addr, u8) {
+    let len = match addr.octets()[0] {
+        0..=127 => 8,
+        128..=191 => 16,
+        _ => 24,
+    };
+    let mask = u32::MAX << (32 - u32::from(len));
+    (Ipv4Addr::from(u32::from(addr) & mask), len)
+}
+
+/// The rows under their classful parents, as IOS 15 and IOS-XE print them: a network that is
+/// one route of its natural length stands alone (`S     192.168.102.0/24 [1/0] via …`);
+/// otherwise a `… is subnetted` or `… is variably subnetted, N subnets, M masks` line heads
+/// its subnets, which are indented further.
+fn route_lines(rows: &[Route]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let (parent, natural) = if rows[i].len == 0 {
+            (rows[i].net, 0)
+        } else {
+            classful(rows[i].net)
+        };
+        let group: Vec<&Route> = rows[i..]
+            .iter()
+            .take_while(|r| r.len > 0 && natural > 0 && classful(r.net) == (parent, natural))
+            .collect();
+        let group = if group.is_empty() {
+            vec![&rows[i]]
+        } else {
+            group
+        };
+        i += group.len();
+        let alone = group.len() == 1 && group[0].len == natural;
+        if alone {
+            let r = group[0];
+            out.push(format!("{:<6}{}/{} {}", r.code, r.net, r.len, r.rest));
+            continue;
+        }
+        let mut masks: Vec<u8> = group.iter().map(|r| r.len).collect();
+        masks.sort_unstable();
+        masks.dedup();
+        let n = group.len();
+        out.push(match masks.as_slice() {
+            [one] => format!("      {parent}/{one} is subnetted, {n} subnets"),
+            _ => format!(
+                "      {parent}/{natural} is variably subnetted, {n} subnets, {} masks",
+                masks.len()
+            ),
+        });
+        for r in group {
+            out.push(format!("{:<9}{}/{} {}", r.code, r.net, r.len, r.rest));
+        }
+    }
     out
 }
 

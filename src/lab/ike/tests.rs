@@ -623,6 +623,82 @@ async fn capabilities_agree_with_the_session_view() {
     }
 }
 
+/// IOS-XE prints its own text: the default suites of genie's IOS-XE sample, shown by
+/// `show crypto isakmp policy` only when no policy is configured; IOS 15 keeps its one
+/// default suite.
+#[tokio::test]
+async fn isakmp_policies_print_each_generation_s_text() {
+    let r = run("healthy", |_| {}).await;
+    let words = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    let sample = std::fs::read_to_string(format!(
+        "{}/tests/corpus/show/genie-iosxe-ShowCryptoIsakmpDefaultPolicy-golden_output_1.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let xe = r.models[1]
+        .show_crypto(&CryptoShow::IsakmpDefaultPolicy)
+        .join("\n");
+    assert_eq!(words(&xe), words(&sample), "{xe}");
+    let policy = |node: usize| {
+        r.models[node]
+            .show_crypto(&CryptoShow::IsakmpPolicy)
+            .join("\n")
+    };
+    assert!(policy(1).contains("Protection suite of priority 10"));
+    assert!(
+        !policy(1).contains("Default protection suite"),
+        "{}",
+        policy(1)
+    );
+    assert!(
+        policy(0).contains("\nDefault protection suite\n"),
+        "{}",
+        policy(0)
+    );
+    for text in [policy(0), policy(1)] {
+        let parsed = show::parse(ShowKind::IsakmpPolicy, &text).unwrap();
+        assert!(parsed.unparsed().is_empty(), "{text}");
+    }
+    let r = run("healthy", |s| {
+        let cfg = &mut s.routers[1].config;
+        let start = cfg.find("crypto isakmp policy 10").unwrap();
+        let end = cfg.find("crypto isakmp key").unwrap();
+        cfg.replace_range(start..end, "");
+    })
+    .await;
+    let none = r.models[1]
+        .show_crypto(&CryptoShow::IsakmpPolicy)
+        .join("\n");
+    assert!(
+        none.contains("Default protection suite of priority 65507")
+            && none.contains("Default protection suite of priority 65508"),
+        "{none}"
+    );
+}
+
+/// `show ip route` groups routes under their classful network as IOS 15 and IOS-XE do.
+#[tokio::test]
+async fn ip_route_heads_subnets_with_their_classful_network() {
+    let r = run("healthy", |_| {}).await;
+    let table = r.models[0].show_net(&NetShow::IpRoute).join("\n");
+    let want = "\
+Gateway of last resort is not set
+
+      192.168.101.0/24 is variably subnetted, 2 subnets, 2 masks
+C        192.168.101.0/24 is directly connected, GigabitEthernet1/0
+L        192.168.101.1/32 is directly connected, GigabitEthernet1/0
+S     192.168.102.0/24 [1/0] via 203.0.113.2
+      203.0.113.0/24 is variably subnetted, 2 subnets, 2 masks
+C        203.0.113.0/24 is directly connected, GigabitEthernet0/0
+L        203.0.113.1/32 is directly connected, GigabitEthernet0/0";
+    assert!(table.ends_with(want), "{table}");
+}
+
 #[tokio::test]
 async fn clear_crypto_tears_the_sas_down() {
     let r = run("healthy", |_| {}).await;
