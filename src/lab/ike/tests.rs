@@ -4,6 +4,7 @@
 use super::*;
 use crate::engine::parse::show::{self, ShowKind};
 use crate::lab::clock::LabClock;
+use crate::lab::model::TraceRequest;
 use crate::lab::router::DebugKind;
 use crate::lab::scenario::Scenario;
 use std::time::SystemTime;
@@ -697,6 +698,80 @@ S     192.168.102.0/24 [1/0] via 203.0.113.2
 C        203.0.113.0/24 is directly connected, GigabitEthernet0/0
 L        203.0.113.1/32 is directly connected, GigabitEthernet0/0";
     assert!(table.ends_with(want), "{table}");
+}
+
+async fn trace(r: &Run, node: usize, request: TraceRequest) -> String {
+    let (sink, mut out) = PingSink::channel();
+    r.models[node].traceroute(request, sink).await;
+    let mut text = String::new();
+    while let Ok(t) = out.try_recv() {
+        text.push_str(&t);
+    }
+    text
+}
+
+/// `traceroute` in IOS's layout: the peer one hop away, a provider's next hop before it,
+/// stars where nothing answers; through the tunnel the first probe starts IKE and is lost.
+#[tokio::test]
+async fn traceroute_shows_each_hop() {
+    let r = run("healthy", |_| {}).await;
+    let header = "Type escape sequence to abort.\nTracing the route to 203.0.113.2\nVRF info: (vrf in name/id, vrf out name/id)\n";
+    let out = trace(&r, 0, TraceRequest::to("203.0.113.2".parse().unwrap())).await;
+    assert_eq!(
+        out,
+        format!("{header}  1 203.0.113.2 1 msec 1 msec 1 msec\n")
+    );
+
+    let r = run("healthy", |s| {
+        // Bring both sides back to no SA: the traceroute itself must start IKE.
+        s.routers[0].faults.clear();
+    })
+    .await;
+    r.models[0].clear_crypto(&CryptoClear::Session { remote: None });
+    let out = trace(
+        &r,
+        0,
+        TraceRequest {
+            source: Some(PingSource::Interface("GigabitEthernet1/0".into())),
+            ..TraceRequest::to("192.168.102.1".parse().unwrap())
+        },
+    )
+    .await;
+    assert!(out.ends_with("  1  * 203.0.113.2 1 msec 1 msec\n"), "{out}");
+
+    // R2 reaches R1 through the provider (.254); R1 has no route back, so past the
+    // provider nothing answers.
+    let r = run("peer-no-route", |_| {}).await;
+    let out = trace(
+        &r,
+        1,
+        TraceRequest {
+            max_ttl: 3,
+            timeout_secs: 1,
+            ..TraceRequest::to("198.51.100.1".parse().unwrap())
+        },
+    )
+    .await;
+    assert!(
+        out.ends_with("  1 203.0.113.254 1 msec 1 msec 1 msec\n  2  *  *  * \n  3  *  *  * \n"),
+        "{out}"
+    );
+
+    let out = trace(
+        &r,
+        0,
+        TraceRequest {
+            max_ttl: 3,
+            probes: 2,
+            timeout_secs: 1,
+            ..TraceRequest::to("198.51.100.99".parse().unwrap())
+        },
+    )
+    .await;
+    assert!(
+        out.ends_with("  1  *  * \n  2  *  * \n  3  *  * \n"),
+        "{out}"
+    );
 }
 
 #[tokio::test]
