@@ -266,10 +266,8 @@ fn read(path: &Path) -> Result<String, InventoryError> {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, InventoryError> {
-    yaml::from_str(file, text).map_err(|mut e| {
-        e.message = with_suggestion(&e.message);
-        InventoryError::Yaml(e)
-    })
+    // `yaml` already adds the did-you-mean of an unknown key.
+    yaml::from_str(file, text).map_err(InventoryError::Yaml)
 }
 
 fn parse_one(file: &str, text: &str) -> Result<Parsed, InventoryError> {
@@ -693,23 +691,6 @@ fn parse_net(s: &str) -> Option<Ipv4Net> {
 }
 
 // ---- did you mean ----
-
-/// serde says ``unknown field `hostnme`, expected one of `hostname`, `port`, …``; add the
-/// closest expected name so the fix is obvious.
-fn with_suggestion(message: &str) -> String {
-    // serde_yaml puts the key path first: `hosts.R1: unknown field …`.
-    let Some(rest) = ["unknown field `", "unknown variant `"]
-        .iter()
-        .find_map(|m| message.find(m).map(|i| &message[i + m.len()..]))
-    else {
-        return message.to_string();
-    };
-    let Some((wrong, expected)) = rest.split_once('`') else {
-        return message.to_string();
-    };
-    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    format!("{message}{}", did_you_mean(wrong, &candidates))
-}
 
 fn did_you_mean(wrong: &str, candidates: &[&str]) -> String {
     let best = candidates

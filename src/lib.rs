@@ -6,10 +6,13 @@
 //! - [`capture`]: reads captured files for offline analysis (the I/O the engine must not do).
 //! - [`report`]: renders a diagnosis as text, JSON, Prometheus or Markdown.
 //! - [`lab`]: simulated IOS routers over SSH.
+//! - [`visible`]: router and file text made safe to print (control characters shown, not obeyed).
 //! - [`cli`]: one entry point per subcommand.
+//! - [`deadline`]: instants from user-chosen durations, without overflow panics.
 
 pub mod capture;
 pub mod cli;
+pub mod deadline;
 pub mod device;
 pub mod engine;
 pub mod inventory;
@@ -20,4 +23,5 @@ pub mod report;
 pub mod run;
 pub mod secret;
 pub mod ssh;
+pub mod visible;
 pub mod yaml;

@@ -126,3 +126,113 @@ fn lossy_bytes_and_truncated_last_line_warn_but_analyse() {
         "{out}"
     );
 }
+
+/// A FIFO is read once, as a stream: nothing is consumed by the checks before the analysis.
+#[test]
+fn reads_a_fifo() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("r1.log");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let data = std::fs::read(corpus("debug/p1-psk-missing-01.log")).unwrap();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            // Opening blocks until the reader opens its end.
+            let mut f = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            f.write_all(&data).unwrap();
+        })
+    };
+    let (code, out, err) = run(&["analyze", fifo.to_str().unwrap(), "--format", "json"]);
+    writer.join().unwrap();
+    assert_eq!(code, 2, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["findings"][0]["code"], "P1_PSK_MISSING");
+    assert_eq!(
+        v["peers"][0]["lines"], 17,
+        "every line read, none lost to a sniff"
+    );
+}
+
+/// `analyze <(zcat r1.log.gz)`: the shell hands over `/dev/fd/63`, a pipe.
+#[test]
+fn reads_process_substitution() {
+    // `$0` is the binary, so the shell runs it as a user would.
+    let shell = |script: &str| {
+        std::process::Command::new("bash")
+            .args(["-c", script, env!("CARGO_BIN_EXE_ipsec-doctor")])
+            .output()
+            .unwrap()
+    };
+    let out = shell(&format!(
+        "exec \"$0\" analyze <(cat '{}') --format json",
+        corpus("debug/p1-psk-missing-01.log").display()
+    ));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["code"], "P1_PSK_MISSING");
+    assert!(
+        v["findings"][0]["evidence"][0]["source"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .all(|c| c.is_ascii_digit())
+    );
+
+    // An empty pipe is said to be empty, and binary data refused, without hanging.
+    let out = shell("exec \"$0\" analyze <(true)");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
+    let out = shell("exec \"$0\" analyze <(printf 'R1#show ver\\n\\0\\1')");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("binary"));
+}
+
+/// A line far longer than any router prints is cut, with a warning naming file and line,
+/// and the rest of the capture is analysed as usual.
+#[test]
+fn a_huge_line_is_cut_with_a_warning_naming_file_and_line() {
+    let mut child = bin()
+        .args(["analyze", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        stdin
+            .write_all(b"R1#show running-config\nbanner motd ^C")
+            .unwrap();
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..64 {
+            stdin.write_all(&chunk).unwrap();
+        }
+        stdin.write_all(b"^C\n").unwrap();
+        stdin
+            .write_all(&std::fs::read(corpus("debug/p1-psk-missing-01.log")).unwrap())
+            .unwrap();
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["code"], "P1_PSK_MISSING");
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("<stdin>:2: line of 67108881 bytes cut to its first 64 KiB"),
+        "{warnings:?}"
+    );
+    assert!(stderr.contains("<stdin>:2: line of"), "{stderr}");
+}

@@ -31,9 +31,14 @@ mod lab_scenarios;
 mod lab_ssh;
 /// `ipsec-doctor lab --only`: a scenario's two routers in two processes, IKE over UDP.
 mod lab_wire;
+/// Secrets never printed: generated spellings of every secret-bearing command, every format.
+mod redaction;
 /// Reports of the example captures against golden files.
 mod report_golden;
 /// One test per finding code, from real-format debug lines.
 mod rules;
+/// Issue 7: signals, panics, concurrent runs, debugs found on, unreachable routers, host key
+/// types, playbook classes, terminal escapes, logs and errors.
+mod safety;
 /// `triage` over real SSH against the lab: every scenario, and every way a run can end.
 mod triage;

@@ -2,83 +2,12 @@
 //! the safety paths — success, a refused command, a timeout, a lost connection, Ctrl-C, debugs
 //! found already on — each ending with every debug confirmed off.
 
+use crate::util::StepTrap;
+use crate::util::fixture::{Fixture, args};
 use ipsec_doctor::cli::triage::{self, Args, execute, execute_quiet};
-use ipsec_doctor::lab::ike::IkeFactory;
 use ipsec_doctor::lab::scenario::Scenario;
-use ipsec_doctor::lab::{Lab, LabHandle, LabOptions};
-use ipsec_doctor::report::{Format, Report};
-use ipsec_doctor::run::progress::Progress;
-use std::path::PathBuf;
-use std::sync::Mutex;
+use ipsec_doctor::report::Report;
 use std::time::Duration;
-
-fn args() -> Args {
-    Args {
-        tunnel: None,
-        inventory: None,
-        lab: None,
-        format: Format::Json,
-        color: "never".into(),
-        debug_window: Some(Duration::from_secs(3)),
-        idle_cutoff: Duration::from_millis(400),
-        playbook: None,
-        allow_disruptive: false,
-        clear_stale_debug: false,
-        accept_new_host_keys: false,
-        known_hosts: None,
-        lab_speed: 200.0,
-    }
-}
-
-/// A lab the test keeps hold of, with its inventory and known_hosts written to a temp dir.
-struct Fixture {
-    lab: LabHandle,
-    dir: tempfile::TempDir,
-}
-
-impl Fixture {
-    async fn start(scenario: &str, speed: f64) -> Fixture {
-        let scenario = Scenario::embedded(scenario).expect("shipped scenario");
-        let options = LabOptions {
-            speed,
-            ..LabOptions::default()
-        };
-        let lab = Lab::start(&scenario, options, &IkeFactory, std::future::pending())
-            .await
-            .expect("lab starts");
-        let dir = tempfile::tempdir().unwrap();
-        lab.write_inventory(&dir.path().join("inventory.yaml"))
-            .unwrap();
-        lab.write_known_hosts(&dir.path().join("known_hosts"))
-            .unwrap();
-        Fixture { lab, dir }
-    }
-
-    fn args(&self) -> Args {
-        Args {
-            inventory: Some(self.dir.path().join("inventory.yaml")),
-            known_hosts: Some(self.dir.path().join("known_hosts")),
-            ..args()
-        }
-    }
-
-    fn playbook(&self, text: &str) -> PathBuf {
-        let p = self.dir.path().join("playbook.yaml");
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn debug_quiet(&self) -> bool {
-        ["R1", "R2"].iter().all(|r| {
-            self.lab
-                .router_state(r)
-                .expect("router")
-                .debug
-                .get()
-                .is_quiet()
-        })
-    }
-}
 
 fn only(reports: Vec<Report>) -> Report {
     assert_eq!(reports.len(), 1);
@@ -262,30 +191,10 @@ async fn a_timeout_still_cleans_up() {
     fx.lab.stop().await;
 }
 
-/// Fires `stop` when the runner reports that debug is on, and can cut a router's sessions.
-struct Trap {
-    on_debug: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
-}
-
-impl Progress for Trap {
-    fn step(&self, _router: &str, what: &str) {
-        if what == "debug on"
-            && let Some(tx) = self.on_debug.lock().unwrap().take()
-        {
-            let _ = tx.send(());
-        }
-    }
-    fn lines(&self, _: &str, _: u64) {}
-    fn finish(&self) {}
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_during_the_debug_window_cleans_up() {
     let fx = Fixture::start("peer-no-route", 1.0).await;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let trap = Trap {
-        on_debug: Mutex::new(Some(tx)),
-    };
+    let (trap, rx) = StepTrap::new("debug on");
     let stop = async move {
         let _ = rx.await;
         // Let the debug commands land on the router first.
@@ -308,10 +217,7 @@ async fn ctrl_c_during_the_debug_window_cleans_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_connection_is_reopened_to_clean_up() {
     let fx = Fixture::start("peer-no-route", 1.0).await;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let trap = Trap {
-        on_debug: Mutex::new(Some(tx)),
-    };
+    let (trap, rx) = StepTrap::new("debug on");
     let r1 = fx.lab.router_state("R1").unwrap().clone();
     tokio::spawn(async move {
         if rx.await.is_ok() {

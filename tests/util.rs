@@ -62,9 +62,11 @@ pub mod quiet_lab {
     use tokio::sync::Notify;
 
     /// Empty crypto tables; a ping hangs until `release` is notified, so a test can make a
-    /// command that never returns and then let it go.
+    /// command that never returns and then let it go. `extra` lines follow every crypto show
+    /// (a router printing something odd).
     pub struct Quiet {
         release: Arc<Notify>,
+        extra: Vec<String>,
     }
 
     impl RouterModel for Quiet {
@@ -78,6 +80,7 @@ pub mod quiet_lab {
             ]
             .iter()
             .map(|s| s.to_string())
+            .chain(self.extra.iter().cloned())
             .collect()
         }
         fn show_net(&self, _query: &NetShow) -> Vec<String> {
@@ -98,6 +101,7 @@ pub mod quiet_lab {
 
     pub struct QuietFactory {
         pub release: Arc<Notify>,
+        pub extra: Vec<String>,
     }
 
     impl ModelFactory for QuietFactory {
@@ -107,6 +111,7 @@ pub mod quiet_lab {
                 .map(|_| {
                     Arc::new(Quiet {
                         release: self.release.clone(),
+                        extra: self.extra.clone(),
                     }) as Arc<dyn RouterModel>
                 })
                 .collect())
@@ -115,6 +120,11 @@ pub mod quiet_lab {
 
     /// The `healthy` scenario on free ports, lab time 50x; `release` frees hung pings.
     pub async fn start() -> (LabHandle, Arc<Notify>) {
+        start_printing(Vec::new()).await
+    }
+
+    /// [`start`], with routers that add `extra` to every crypto show.
+    pub async fn start_printing(extra: Vec<String>) -> (LabHandle, Arc<Notify>) {
         let release = Arc::new(Notify::new());
         let scenario = Scenario::embedded("healthy").unwrap();
         let options = LabOptions {
@@ -123,10 +133,167 @@ pub mod quiet_lab {
         };
         let factory = QuietFactory {
             release: release.clone(),
+            extra,
         };
         let lab = Lab::start(&scenario, options, &factory, std::future::pending())
             .await
             .unwrap();
         (lab, release)
+    }
+}
+
+/// A progress display that fires a oneshot when the run reaches the step that starts with
+/// `what` (`"debug on"`, `"ping "`): the test then stops the run, cuts a link… at that moment.
+pub struct StepTrap {
+    what: &'static str,
+    tx: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+}
+
+impl StepTrap {
+    pub fn new(what: &'static str) -> (StepTrap, tokio::sync::oneshot::Receiver<()>) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        (
+            StepTrap {
+                what,
+                tx: std::sync::Mutex::new(Some(tx)),
+            },
+            rx,
+        )
+    }
+}
+
+impl ipsec_doctor::run::progress::Progress for StepTrap {
+    fn step(&self, _router: &str, what: &str) {
+        if what.starts_with(self.what)
+            && let Some(tx) = self.tx.lock().ok().and_then(|mut t| t.take())
+        {
+            let _ = tx.send(());
+        }
+    }
+    fn lines(&self, _: &str, _: u64) {}
+    fn finish(&self) {}
+}
+
+/// A lab the test keeps hold of, with its inventory and known_hosts written to a temp dir, for
+/// driving `triage` (in process or as the binary) against it.
+pub mod fixture {
+    use ipsec_doctor::cli::triage::Args;
+    use ipsec_doctor::lab::ike::IkeFactory;
+    use ipsec_doctor::lab::model::ModelFactory;
+    use ipsec_doctor::lab::scenario::Scenario;
+    use ipsec_doctor::lab::{Lab, LabHandle, LabOptions};
+    use ipsec_doctor::report::Format;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    /// Arguments as a test wants them: JSON, a short debug window, a fast lab.
+    pub fn args() -> Args {
+        Args {
+            tunnel: None,
+            inventory: None,
+            lab: None,
+            format: Format::Json,
+            color: "never".into(),
+            debug_window: Some(Duration::from_secs(3)),
+            idle_cutoff: Duration::from_millis(400),
+            playbook: None,
+            allow_disruptive: false,
+            clear_stale_debug: false,
+            accept_new_host_keys: false,
+            known_hosts: None,
+            lab_speed: 200.0,
+            cleanup_deadline: Duration::from_secs(20),
+        }
+    }
+
+    pub struct Fixture {
+        pub lab: LabHandle,
+        pub dir: tempfile::TempDir,
+    }
+
+    impl Fixture {
+        pub async fn start(scenario: &str, speed: f64) -> Fixture {
+            Fixture::start_with(scenario, speed, &IkeFactory).await
+        }
+
+        pub async fn start_with(scenario: &str, speed: f64, factory: &dyn ModelFactory) -> Fixture {
+            let scenario = Scenario::embedded(scenario).expect("shipped scenario");
+            let options = LabOptions {
+                speed,
+                ..LabOptions::default()
+            };
+            let lab = Lab::start(&scenario, options, factory, std::future::pending())
+                .await
+                .expect("lab starts");
+            let dir = tempfile::tempdir().unwrap();
+            lab.write_inventory(&dir.path().join("inventory.yaml"))
+                .unwrap();
+            lab.write_known_hosts(&dir.path().join("known_hosts"))
+                .unwrap();
+            Fixture { lab, dir }
+        }
+
+        pub fn inventory(&self) -> PathBuf {
+            self.dir.path().join("inventory.yaml")
+        }
+
+        pub fn known_hosts(&self) -> PathBuf {
+            self.dir.path().join("known_hosts")
+        }
+
+        pub fn args(&self) -> Args {
+            Args {
+                inventory: Some(self.inventory()),
+                known_hosts: Some(self.known_hosts()),
+                ..args()
+            }
+        }
+
+        pub fn playbook(&self, text: &str) -> PathBuf {
+            let p = self.dir.path().join("playbook.yaml");
+            std::fs::write(&p, text).unwrap();
+            p
+        }
+
+        pub fn debug_quiet(&self) -> bool {
+            ["R1", "R2"].iter().all(|r| {
+                self.lab
+                    .router_state(r)
+                    .expect("router")
+                    .debug
+                    .get()
+                    .is_quiet()
+            })
+        }
+
+        /// Waits (up to a minute) until `router` has crypto ISAKMP debugging on: the run under
+        /// test is inside its debug window.
+        pub async fn until_debug_on(&self, router: &str) {
+            let state = self.lab.router_state(router).expect("router").clone();
+            let wait = async {
+                while !state.debug.get().crypto_isakmp {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            };
+            tokio::time::timeout(Duration::from_secs(60), wait)
+                .await
+                .expect("the run switched debug on");
+        }
+
+        /// The binary, run as `ipsec-doctor triage` on this lab with `extra` arguments; its
+        /// per-router locks in the fixture's directory.
+        pub fn triage(&self, extra: &[&str]) -> std::process::Command {
+            let mut c = super::bin();
+            c.arg("triage")
+                .arg("-i")
+                .arg(self.inventory())
+                .arg("--known-hosts")
+                .arg(self.known_hosts())
+                .args(["--format", "json"])
+                .args(extra)
+                .env("XDG_RUNTIME_DIR", self.dir.path())
+                .env_remove("RUST_LOG");
+            c
+        }
     }
 }

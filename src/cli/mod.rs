@@ -9,9 +9,11 @@ use clap::{Parser, Subcommand};
 
 /// Diagnoses broken site-to-site IPsec VPNs between Cisco routers.
 #[derive(Debug, Parser)]
-#[command(name = "ipsec-doctor", version, about, long_about = None)]
+#[command(name = "ipsec-doctor", version, about, long_about = None, after_help = LOGS_HELP)]
 pub struct Cli {
-    /// More logs on stderr (-v info, -vv debug).
+    /// Tracing logs on stderr: -v info (connections, steps, debug window, cleanup), -vv debug
+    /// (every command sent and its answer), -vvv trace. RUST_LOG overrides, e.g.
+    /// RUST_LOG=ipsec_doctor=debug,russh=info.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
     #[command(subcommand)]
@@ -27,6 +29,10 @@ pub enum Command {
     /// Run simulated Cisco routers (a scenario) to practise on, demo or test against.
     Lab(lab::Args),
 }
+
+const LOGS_HELP: &str = "Logs: -v, -vv and -vvv write tracing logs to stderr (info, debug, trace); \
+the RUST_LOG environment variable, when set, chooses instead (EnvFilter syntax, e.g. \
+RUST_LOG=ipsec_doctor=debug). Secrets are redacted at every level. The report goes to stdout.";
 
 /// Exit code for "could not run" (Nagios UNKNOWN).
 pub const EXIT_UNKNOWN: i32 = 3;
@@ -50,22 +56,49 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("ipsec-doctor: {e:#}");
+            // Not eprintln!: stderr may be a terminal that is gone (SIGHUP), and a failed
+            // write must not turn into a panic.
+            use std::io::Write;
+            // A device's answer may be quoted in the error: shown, not obeyed.
+            let text = crate::visible::visible(&message(&e)).into_owned();
+            let _ = writeln!(std::io::stderr(), "ipsec-doctor: {text}");
             EXIT_UNKNOWN
         }
     }
+}
+
+/// The error and its causes, each said once: many errors already quote their cause in their
+/// own message ("cannot read x: No such file…"), and `{:#}` would repeat it.
+pub fn message(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 fn init_tracing(verbose: u8) {
     let level = match verbose {
         0 => "warn",
         1 => "info",
-        _ => "debug",
+        2 => "debug",
+        _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("IPSEC_DOCTOR_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("ipsec_doctor={level}")));
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(format!("ipsec_doctor={level}")));
+    // Colours only on a terminal: a log file or a pipe gets plain text.
+    use std::io::IsTerminal;
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .try_init();
 }

@@ -10,6 +10,7 @@ use crate::lab::{Lab, LabOptions};
 use crate::playbook::{self, Playbook};
 use crate::report::{self, Format, Report};
 use crate::run::progress::{Bars, Progress, Silent};
+use crate::run::stop::Stop;
 use crate::run::{RouterTarget, RunOptions, TunnelTarget, run_tunnel};
 use crate::ssh::HostKeyPolicy;
 use anyhow::{Context, bail};
@@ -37,11 +38,12 @@ pub struct Args {
     /// Colour the text report: auto, always or never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
-    /// How long debugs stay on in the debug window (overrides the playbook), e.g. 45s.
-    #[arg(long, value_parser = duration_arg)]
+    /// How long debugs stay on in the debug window (overrides the playbook), e.g. 45s; at
+    /// most 600s.
+    #[arg(long, value_parser = playbook::parse_debug_duration)]
     pub debug_window: Option<Duration>,
-    /// Ends the debug window early once the routers stay quiet this long.
-    #[arg(long, value_parser = duration_arg, default_value = "5s")]
+    /// Ends the debug window early once the routers stay quiet this long; at most 600s.
+    #[arg(long, value_parser = playbook::parse_debug_duration, default_value = "5s")]
     pub idle_cutoff: Duration,
     /// A playbook file to run instead of the shipped triage playbook.
     #[arg(long, value_name = "FILE")]
@@ -61,10 +63,10 @@ pub struct Args {
     /// Lab seconds per real second for --lab (retransmission timers run this much faster).
     #[arg(long, default_value_t = 20.0, hide = true)]
     pub lab_speed: f64,
-}
-
-fn duration_arg(s: &str) -> Result<Duration, String> {
-    playbook::parse_duration(s)
+    /// How long the cleanup of one router may take before the run gives up on it and reports
+    /// DEBUG MAY STILL BE ON.
+    #[arg(long, value_parser = playbook::parse_duration, default_value = "20s", hide = true)]
+    pub cleanup_deadline: Duration,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -72,11 +74,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut interrupt = signal(SignalKind::interrupt())?;
-        let stop = async move {
-            interrupt.recv().await;
-        };
+        // First, before any router is touched: from here on SIGINT, SIGTERM, SIGHUP and
+        // SIGQUIT stop the run through its cleanup instead of killing the process.
+        let stop = Stop::from_signals()?.wait();
         let color = match args.color.as_str() {
             "always" => true,
             "never" => false,
@@ -197,6 +197,8 @@ async fn run_inventory(
         debug_window: args.debug_window,
         idle_cutoff: args.idle_cutoff,
         no_debug: false,
+        cleanup_deadline: args.cleanup_deadline,
+        ..RunOptions::default()
     };
     // One stop signal for every tunnel: once it fires, the remaining tunnels are not started.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -209,7 +211,9 @@ async fn run_inventory(
     let mut reports = Vec::new();
     for t in &targets {
         if *stop_rx.borrow() {
-            break;
+            // Not run, but not forgotten: a monitoring system must see it as UNKNOWN.
+            reports.push(Report::not_checked("triage", &t.name, "interrupted"));
+            continue;
         }
         let mut rx = stop_rx.clone();
         let this_stop = async move {

@@ -5,10 +5,13 @@
 //! Partial lines never leave the framer (as mini-redis's `Connection` keeps partial frames).
 //! Prompts, pager stops and password questions are recognised on the unterminated tail;
 //! everything else on complete lines. Backspaces (the pager erases itself with them) edit the
-//! tail; carriage returns and terminal escape sequences are dropped.
+//! tail; carriage returns, bells and the CSI cursor and erase codes a terminal session carries
+//! are dropped. Nothing else that acts on a terminal gets through: OSC strings (clipboard,
+//! window title), other escapes and control characters come out visible (`\x1b]52;…\x07`).
 
 use super::platform::{Platform, Prompt};
 use crate::engine::parse::debug::looks_like_log;
+use crate::visible::visible;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -52,6 +55,8 @@ pub struct Framer {
     /// With `terminal monitor` off nothing unsolicited can arrive during a command, so log-like
     /// output (`show logging`) stays output.
     monitor: bool,
+    /// Inside an OSC string (`ESC ]` … `BEL`): its closing bell is kept, to be shown.
+    in_osc: bool,
 }
 
 impl Framer {
@@ -63,6 +68,7 @@ impl Framer {
             pending: None,
             last_prompt: None,
             monitor: false,
+            in_osc: false,
         }
     }
 
@@ -102,14 +108,21 @@ impl Framer {
         for &b in bytes {
             match b {
                 b'\n' => {
+                    self.in_osc = false;
                     let raw = std::mem::take(&mut self.tail);
                     self.line(clean(&raw), &mut events);
                 }
-                b'\r' | 0 | 0x07 => {}
+                b'\r' | 0 => {}
+                0x07 if !self.in_osc => {}
                 0x08 => {
                     self.tail.pop();
                 }
                 _ => {
+                    if b == b']' && self.tail.last() == Some(&0x1b) {
+                        self.in_osc = true;
+                    } else if b == 0x07 || (b == b'\\' && self.tail.last() == Some(&0x1b)) {
+                        self.in_osc = false;
+                    }
                     self.tail.push(b);
                     if self.tail.len() >= MAX_LINE {
                         let raw = std::mem::take(&mut self.tail);
@@ -143,7 +156,7 @@ impl Framer {
             } else if looks_like_log(&rest) {
                 events.push(Event::Unsolicited(rest));
             } else {
-                tracing::trace!(line = %rest, "dropped before the echo");
+                tracing::trace!(line = %crate::secret::redact(&rest), "dropped before the echo");
             }
             return;
         }
@@ -255,16 +268,33 @@ impl Framer {
     }
 }
 
-/// Terminal escape sequences (`ESC [ … letter`), which some AAA banners and IOS-XE send.
-static ANSI: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]").expect("ANSI pattern compiles"));
+/// Final bytes of the CSI sequences a terminal session to IOS carries: cursor movement,
+/// erase in line or display, and text attributes (some AAA banners and IOS-XE send them).
+/// Any other CSI (a device status request makes the terminal type an answer) is shown.
+const CURSOR_CODES: &[u8] = b"ABCDEFGHJKfm";
 
+/// The line as text: cursor codes dropped, every other control character made visible.
 fn clean(raw: &[u8]) -> String {
     let text = String::from_utf8_lossy(raw);
-    match ANSI.replace_all(&text, "") {
-        std::borrow::Cow::Borrowed(s) => s.to_string(),
-        std::borrow::Cow::Owned(s) => s,
+    let mut kept = String::with_capacity(text.len());
+    let mut rest: &str = &text;
+    while let Some(at) = rest.find("\x1b[") {
+        kept.push_str(&rest[..at]);
+        let seq = &rest.as_bytes()[at + 2..];
+        let params = seq
+            .iter()
+            .take_while(|b| (0x20..=0x3f).contains(*b))
+            .count();
+        match seq.get(params) {
+            Some(f) if CURSOR_CODES.contains(f) => rest = &rest[at + 2 + params + 1..],
+            _ => {
+                kept.push_str("\x1b[");
+                rest = &rest[at + 2..];
+            }
+        }
     }
+    kept.push_str(rest);
+    visible(&kept).into_owned()
 }
 
 /// Where a dated log stamp starts inside a line, as when a console message lands in the
@@ -443,6 +473,25 @@ mod tests {
             output(&ev).unwrap(),
             &vec!["10:00:00.000 UTC Wed Nov 26 2026".to_string()]
         );
+    }
+
+    #[test]
+    fn cursor_codes_are_dropped_and_every_other_escape_is_shown() {
+        let mut f = framer();
+        f.begin("show crypto session");
+        let ev = f.feed(
+            b"show crypto session\r\n\x1b[2K\x1b[1;1HInterface: Gi0/0\x1b[0m\r\n\
+peer \x1b]52;c;Y3VybCBldmlsLnNofHNo\x07 title \x1b]0;owned\x1b\\ reset \x1bc dsr \x1b[6n bell\x07\r\n\
+csi \xc2\x9b31m bidi \xe2\x80\xae\r\nR1>",
+        );
+        let out = output(&ev).unwrap();
+        assert_eq!(out[0], "Interface: Gi0/0");
+        assert_eq!(
+            out[1],
+            "peer \\x1b]52;c;Y3VybCBldmlsLnNofHNo\\x07 title \\x1b]0;owned\\x1b\\ reset \\x1bc dsr \\x1b[6n bell"
+        );
+        assert_eq!(out[2], "csi \\x9b31m bidi \\u{202e}");
+        assert!(out.iter().all(|l| !l.chars().any(|c| c.is_control())));
     }
 
     #[test]

@@ -450,13 +450,13 @@ impl Actor {
             return Ok(prompt.clone());
         }
         let start = Instant::now();
-        let deadline = start + timeout;
+        let deadline = crate::deadline::after(start, timeout);
         let mut nudged = false;
         loop {
             let until = if nudged {
                 deadline
             } else {
-                deadline.min(start + NUDGE_AFTER)
+                deadline.min(crate::deadline::after(start, NUDGE_AFTER))
             };
             match self.next_events(until).await {
                 Ok(events) => {
@@ -484,7 +484,7 @@ impl Actor {
     }
 
     async fn enable(&mut self, secret: &Secret, timeout: Duration) -> Result<Prompt, DeviceError> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::deadline::from_now(timeout);
         let command = self.platform.enable;
         self.framer.begin(command);
         self.send(format!("{command}\r").as_bytes())?;
@@ -558,7 +558,7 @@ impl Actor {
         if self.lost {
             return Err(self.lost());
         }
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::deadline::from_now(timeout);
         let monitor = monitor_switch(command);
         if monitor == Some(true) {
             // Lines may stream right after the command; they must not land in its output.
@@ -620,7 +620,7 @@ impl Actor {
         if self.lost {
             return Err(self.lost());
         }
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::deadline::from_now(timeout);
         let in_config = matches!(
             self.framer.last_prompt().map(|p| &p.mode),
             Some(Mode::Config(_))

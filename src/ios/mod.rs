@@ -5,6 +5,7 @@
 //! - [`acl`]: access lists, first-match evaluation, the mirror-image check.
 //! - [`model`]: the typed config ([`RunningConfig`]) with IOS defaults, and the lookups IOS
 //!   makes over it (key for a peer, route to an address, crypto map on an interface).
+//! - [`keyword`]: command words as typed (any blanks, any case, abbreviated).
 //! - [`config`]: text → [`RunningConfig`], with the lines it did not understand.
 //! - [`mod@phase1`], [`mod@phase2`]: IKEv1 main mode and quick mode between two configs, step by step;
 //!   [`mod@negotiate`] runs both in order for one direction.
@@ -18,6 +19,7 @@ mod commands;
 pub mod config;
 #[cfg(test)]
 mod fixtures;
+pub mod keyword;
 mod lex;
 pub mod model;
 pub mod negotiate;

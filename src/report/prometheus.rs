@@ -4,8 +4,11 @@ use super::Report;
 use crate::engine::finding::Code;
 use std::fmt::Write;
 
+/// A label value: control characters shown (`\x1b` — someone may read this in a terminal),
+/// then escaped as the exposition format wants (`\\`, `\"`, `\n`).
 fn label(s: &str) -> String {
-    s.replace('\\', "\\\\")
+    crate::visible::visible(s)
+        .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
 }
@@ -24,6 +27,23 @@ pub fn render(reports: &[Report]) -> String {
             label(&r.subject),
             r.exit_code
         );
+    }
+    if reports.iter().any(|r| r.reason.is_some()) {
+        let _ = writeln!(
+            out,
+            "# HELP ipsec_doctor_unknown_reason 1 for a tunnel with no diagnosis, labelled with why (not checked, could not connect)."
+        );
+        let _ = writeln!(out, "# TYPE ipsec_doctor_unknown_reason gauge");
+        for r in reports {
+            if let Some(why) = &r.reason {
+                let _ = writeln!(
+                    out,
+                    "ipsec_doctor_unknown_reason{{tunnel=\"{}\",reason=\"{}\"}} 1",
+                    label(&r.subject),
+                    label(why)
+                );
+            }
+        }
     }
     let _ = writeln!(
         out,

@@ -2,6 +2,7 @@
 
 use super::Report;
 use crate::engine::finding::{Finding, Severity, Verdict};
+use crate::visible::visible as v;
 use std::fmt::Write;
 
 struct Paint {
@@ -45,7 +46,7 @@ pub fn render(report: &Report, color: bool) -> String {
         out,
         "{} {}: {}",
         p.bold("ipsec-doctor"),
-        report.subject,
+        v(&report.subject),
         verdict
     );
     let peers: Vec<String> = d
@@ -54,25 +55,40 @@ pub fn render(report: &Report, color: bool) -> String {
         .map(|x| {
             format!(
                 "{} ({} lines, {} IKE events)",
-                x.name, x.lines, x.ike_events
+                v(&x.name),
+                x.lines,
+                x.ike_events
             )
         })
         .collect();
-    let _ = writeln!(out, "{}", p.dim(&format!("peers: {}", peers.join(", "))));
-    for w in &report.warnings {
-        let _ = writeln!(out, "{} {w}", p.severity(Severity::Warning, "warning:"));
+    if !peers.is_empty() {
+        let _ = writeln!(out, "{}", p.dim(&format!("peers: {}", peers.join(", "))));
     }
-    if d.findings.is_empty() {
+    for w in &report.warnings {
         let _ = writeln!(
             out,
-            "\nNo finding: the input holds no IKE negotiation, no SA state and no crypto configuration the engine could judge."
+            "{} {}",
+            p.severity(Severity::Warning, "warning:"),
+            v(w)
         );
+    }
+    match &report.reason {
+        Some(why) => {
+            let _ = writeln!(out, "\n{} {}", p.bold("Not diagnosed:"), v(why));
+        }
+        None if d.findings.is_empty() => {
+            let _ = writeln!(
+                out,
+                "\nNo finding: the input holds no IKE negotiation, no SA state and no crypto configuration the engine could judge."
+            );
+        }
+        None => {}
     }
     for (i, f) in d.findings.iter().enumerate() {
         finding(&mut out, &p, i + 1, f);
     }
     for n in &d.notes {
-        let _ = writeln!(out, "\n{} {n}", p.bold("note:"));
+        let _ = writeln!(out, "\n{} {}", p.bold("note:"), v(n));
     }
     if let Some(run) = &report.run {
         run_log(&mut out, &p, run);
@@ -95,18 +111,25 @@ fn run_log(out: &mut String, p: &Paint, run: &crate::run::log::RunLog) {
                 let on = if s.router.is_empty() {
                     String::new()
                 } else {
-                    format!(" on {}", s.router)
+                    format!(" on {}", v(&s.router))
                 };
-                let _ = writeln!(out, "   {} {}{on}: {why}", p.dim("skipped"), s.step);
+                let _ = writeln!(
+                    out,
+                    "   {} {}{on}: {}",
+                    p.dim("skipped"),
+                    v(&s.step),
+                    v(why)
+                );
             }
             StepStatus::Failed(why) => {
                 let _ = writeln!(
                     out,
-                    "   {} {} on {} ({}): {why}",
+                    "   {} {} on {} ({}): {}",
                     p.severity(Severity::Warning, "failed"),
-                    s.step,
-                    s.router,
-                    s.command
+                    v(&s.step),
+                    v(&s.router),
+                    v(&s.command),
+                    v(why)
                 );
             }
         }
@@ -122,7 +145,7 @@ fn run_log(out: &mut String, p: &Paint, run: &crate::run::log::RunLog) {
         } else {
             ""
         };
-        let _ = writeln!(out, "   cleanup {}: {state}{again}", c.router);
+        let _ = writeln!(out, "   cleanup {}: {state}{again}", v(&c.router));
     }
 }
 
@@ -137,25 +160,25 @@ fn finding(out: &mut String, p: &Paint, n: usize, f: &Finding) {
         out,
         "\n{n}. [{sev}] {} on {}{cause} {}",
         p.bold(f.code.as_str()),
-        f.peer,
+        v(&f.peer),
         p.dim(&format!("(confidence {conf})"))
     );
-    let _ = writeln!(out, "   {}", f.summary);
+    let _ = writeln!(out, "   {}", v(&f.summary));
     if !f.evidence.is_empty() {
         let _ = writeln!(out, "   evidence:");
         for e in &f.evidence {
             let _ = writeln!(
                 out,
                 "     {} {}",
-                p.dim(&format!("{} {}:{}", e.peer, e.source, e.line)),
-                e.text.trim()
+                p.dim(&format!("{} {}:{}", v(&e.peer), v(&e.source), e.line)),
+                v(e.text.trim())
             );
         }
     }
     for fix in &f.fix {
-        let _ = writeln!(out, "   fix on {} (configure terminal):", fix.peer);
+        let _ = writeln!(out, "   fix on {} (configure terminal):", v(&fix.peer));
         for c in &fix.commands {
-            let _ = writeln!(out, "     {c}");
+            let _ = writeln!(out, "     {}", v(c));
         }
     }
 }

@@ -9,10 +9,22 @@ pub struct RunLog {
     /// Crypto debugs already on when the run started.
     pub stale_debug: Vec<StaleDebug>,
     pub cleanup: Vec<Cleanup>,
-    /// The run was stopped (Ctrl-C) before its steps were done.
+    /// The run was stopped (a signal) before its steps were done.
     pub interrupted: bool,
     /// Errors that ended the steps early (connection lost, device refused to connect…).
     pub errors: Vec<String>,
+    /// A panic (a bug) that ended the steps; the cleanup ran after it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internal_error: Option<String>,
+    /// Routers that could not be reached at the start, each with its own error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreachable: Vec<RouterError>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RouterError {
+    pub router: String,
+    pub error: String,
 }
 
 impl RunLog {
@@ -53,7 +65,11 @@ pub struct Cleanup {
     pub router: String,
     /// The session had been lost and was reopened to clean up.
     pub reconnected: bool,
-    /// `show debug` read back after `undebug all` lists no debugging.
+    /// `show debug`, read back after switching off, lists none of this run's debugs and not
+    /// its debug condition.
     pub debug_off_confirmed: bool,
+    /// What was sent to switch off exactly what this run switched on (`no debug crypto
+    /// isakmp`, `no debug crypto condition peer ipv4 …`).
+    pub commands: Vec<String>,
     pub detail: String,
 }

@@ -1,30 +1,50 @@
 //! The orchestrator: runs a playbook on the two routers of a tunnel at once, feeds every line
 //! to the engine as it arrives, and guarantees cleanup.
 //!
-//! Safety is built into the shape of [`run_tunnel`]: the steps run inside a `select!` against
-//! the stop signal (Ctrl-C in `main`, a future in tests); whatever ends them — success, a
-//! device error, a timeout, a lost connection, the stop — the cleanup that follows switches
-//! every debug off (reconnecting if the session was lost) and reads `show debug` back to
-//! confirm it. Only a process killed outright escapes, which is why each run starts by
-//! reporting crypto debugs already on.
+//! Safety is built into the shape of [`run_tunnel`]:
+//! - runs on one router from this machine take turns ([`lock`]);
+//! - the steps run inside a `select!` against the stop signal ([`stop`]: SIGINT, SIGTERM,
+//!   SIGHUP, SIGQUIT in the CLI, any future in tests) and inside [`unwind::CatchUnwind`], so a
+//!   panic ends them like an error;
+//! - whatever ends them — success, a device error, a timeout, a lost connection, the stop, a
+//!   panic — the cleanup that follows switches off exactly the debugs this run switched on
+//!   (reconnecting if the session was lost), on both routers at once, each within a deadline,
+//!   and reads `show debug` back to confirm it;
+//! - debugs found on at the start are someone else's: no debug window is opened on that
+//!   router (unless `--clear-stale-debug`), and they are left as found.
+//!
+//! Only a process killed outright (SIGKILL, a power cut) escapes, which is why each run starts
+//! by reporting crypto debugs already on.
 
 pub mod context;
+pub mod lock;
 pub mod log;
 pub mod progress;
+pub mod stop;
+pub mod unwind;
 
 use crate::device::{DeviceError, IosSession, SessionOptions, UnsolicitedLine};
 use crate::engine::parse::show::{self, ShowKind, ShowOutput};
 use crate::engine::{Diagnosis, Engine, StreamId};
+use crate::ios::keyword::{Keyword, words};
 use crate::playbook::{Action, PeerSel, Playbook, Safety, Step};
 use crate::ssh::{HostKeyPolicy, SshTarget};
 use context::{Hints, Values};
-use log::{Cleanup, RunLog, StaleDebug, StepRecord, StepStatus};
+use lock::RouterLock;
+use log::{Cleanup, RouterError, RunLog, StaleDebug, StepRecord, StepStatus};
 use progress::Progress;
 use std::future::Future;
 use std::net::Ipv4Addr;
+use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use unwind::CatchUnwind;
+
+/// How long the cleanup of one router may take (reconnecting included) before the run gives
+/// up on it and says DEBUG MAY STILL BE ON: a stop request from systemd or Kubernetes is
+/// followed by SIGKILL after 30 to 90 s, and cleanup must be over by then.
+pub const CLEANUP_DEADLINE: Duration = Duration::from_secs(20);
 
 /// One router as the runner reaches it.
 #[derive(Debug, Clone)]
@@ -57,6 +77,10 @@ pub struct RunOptions {
     pub idle_cutoff: Duration,
     /// Skips debug steps entirely (health checks).
     pub no_debug: bool,
+    /// How long cleanup may take per router ([`CLEANUP_DEADLINE`]).
+    pub cleanup_deadline: Duration,
+    /// Where the per-router locks live ([`lock::default_dir`]).
+    pub lock_dir: PathBuf,
 }
 
 impl Default for RunOptions {
@@ -67,20 +91,24 @@ impl Default for RunOptions {
             debug_window: None,
             idle_cutoff: Duration::from_secs(5),
             no_debug: false,
+            cleanup_deadline: CLEANUP_DEADLINE,
+            lock_dir: lock::default_dir(),
         }
     }
 }
 
-/// A router during a run: its session (absent once lost), its engine stream, whether debug
-/// was switched on by us.
+/// A router during a run: its session (absent once lost), its engine stream, and what this
+/// run changed on it.
 struct Router {
     target: RouterTarget,
     session: Option<IosSession>,
     stream: StreamId,
-    debug_on: bool,
-    /// The `debug crypto condition peer` address we set; IOS keeps conditions after
-    /// `undebug all`, so cleanup removes it explicitly.
-    condition: Option<String>,
+    /// The debug commands this run sent, in order (a failed one included: it may have taken
+    /// effect). Cleanup undoes each, last first, and nothing else.
+    switched_on: Vec<String>,
+    /// Crypto debugs were on when the run came (someone else's) and are still on: no debug
+    /// window here, so that they are left exactly as found.
+    stale: bool,
     lost: bool,
 }
 
@@ -96,6 +124,8 @@ struct Run<'a> {
     log: RunLog,
     progress: &'a dyn Progress,
     debug_lines: u64,
+    /// The per-router locks, held until the cleanup is over.
+    locks: Vec<RouterLock>,
 }
 
 /// Runs `playbook` on both routers of `tunnel`. Always returns a diagnosis and the log of what
@@ -131,32 +161,68 @@ pub async fn run_tunnel(
         log: RunLog::default(),
         progress,
         debug_lines: 0,
+        locks: Vec::new(),
     };
     tokio::pin!(stop);
     let outcome = tokio::select! {
-        r = run.steps(playbook) => r,
+        r = CatchUnwind::new(run.steps(playbook)) => r.unwrap_or_else(|m| Err(RunError::Panic(m))),
         _ = &mut stop => Err(RunError::Interrupted),
     };
     match outcome {
         Ok(()) => {}
-        Err(RunError::Interrupted) => run.log.interrupted = true,
+        Err(RunError::Interrupted) => {
+            tracing::warn!(tunnel = %tunnel.name, "interrupted: cleaning up");
+            run.log.interrupted = true;
+        }
         Err(RunError::Device(e)) => run.log.errors.push(e.to_string()),
+        Err(RunError::Unreachable(errors)) => {
+            for e in &errors {
+                run.log.errors.push(format!("{}: {}", e.router, e.error));
+            }
+            run.log.unreachable = errors;
+        }
+        Err(RunError::Lock(e)) => run.log.errors.push(e),
+        Err(RunError::Panic(m)) => {
+            tracing::error!(tunnel = %tunnel.name, "internal error: {m}; cleaning up");
+            run.log
+                .errors
+                .push(format!("internal error (a bug, please report it): {m}"));
+            run.log.internal_error = Some(m);
+        }
     }
     run.cleanup().await;
-    run.drain();
+    run.locks.clear();
+    // The engine may be what panicked: its answer is taken with the same care.
+    let diagnosis = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run.drain();
+        std::mem::take(&mut run.engine).finish()
+    })) {
+        Ok(d) => d,
+        Err(p) => {
+            let m = unwind::message(p.as_ref());
+            run.log
+                .errors
+                .push(format!("internal error (a bug, please report it): {m}"));
+            run.log.internal_error.get_or_insert(m);
+            Engine::new().finish()
+        }
+    };
     progress.finish();
-    let diagnosis = run.engine.finish();
     (diagnosis, run.log)
 }
 
 enum RunError {
     Interrupted,
-    Device(DeviceError),
+    Device(Box<DeviceError>),
+    /// One or both routers could not be reached; each one's error.
+    Unreachable(Vec<RouterError>),
+    Lock(String),
+    Panic(String),
 }
 
 impl From<DeviceError> for RunError {
     fn from(e: DeviceError) -> RunError {
-        RunError::Device(e)
+        RunError::Device(Box::new(e))
     }
 }
 
@@ -166,8 +232,8 @@ impl Router {
             target,
             session: None,
             stream,
-            debug_on: false,
-            condition: None,
+            switched_on: Vec::new(),
+            stale: false,
             lost: false,
         }
     }
@@ -196,9 +262,19 @@ impl Router {
                 device: self.target.name.clone(),
             });
         };
+        let shown = crate::secret::redact(command);
+        tracing::debug!(router = %self.target.name, "> {shown}");
         match s.run(command, timeout).await {
-            Ok(out) => Ok(out.text()),
+            Ok(out) => {
+                tracing::debug!(router = %self.target.name, "< {shown}: {} line(s)", out.lines.len());
+                for l in &out.lines {
+                    let l = crate::secret::redact(l);
+                    tracing::trace!(router = %self.target.name, "| {}", crate::visible::visible(&l));
+                }
+                Ok(out.text())
+            }
             Err(e) => {
+                tracing::debug!(router = %self.target.name, "< {shown}: {e}");
                 if matches!(e, DeviceError::Lost { .. }) {
                     self.lost = true;
                 }
@@ -242,15 +318,64 @@ impl Run<'_> {
         )
     }
 
+    /// Takes both routers' locks, in one order for every run (no two runs can each hold
+    /// one and wait for the other).
+    async fn lock(&mut self) -> Result<(), RunError> {
+        let mut keys: Vec<(String, u16, String)> = [&self.a, &self.b]
+            .iter()
+            .map(|r| {
+                (
+                    r.target.ssh.host.clone(),
+                    r.target.ssh.port,
+                    r.target.name.clone(),
+                )
+            })
+            .collect();
+        keys.sort();
+        keys.dedup_by(|x, y| x.0 == y.0 && x.1 == y.1);
+        for (host, port, name) in keys {
+            let progress = self.progress;
+            let dir = &self.options.lock_dir;
+            let lock = lock::acquire(dir, &host, port, |pid| {
+                let who = pid.map_or_else(String::new, |p| format!(" (pid {p})"));
+                let text = format!("waiting for the run on {name}{who} to finish");
+                tracing::info!("{text}");
+                progress.step(&name, "waiting for another run");
+                progress.note(&name, &text);
+            })
+            .await
+            .map_err(|e| {
+                RunError::Lock(format!(
+                    "{name}: cannot take the per-router lock in {}: {e}",
+                    dir.display()
+                ))
+            })?;
+            self.locks.push(lock);
+        }
+        Ok(())
+    }
+
     async fn steps(&mut self, playbook: &Playbook) -> Result<(), RunError> {
+        self.lock().await?;
         self.progress.step(&self.a.target.name, "connecting");
         self.progress.step(&self.b.target.name, "connecting");
+        tracing::info!(a = %self.a.target.name, b = %self.b.target.name, "connecting");
         let (ra, rb) = tokio::join!(
             self.a.connect(&self.policy, self.tx.clone()),
             self.b.connect(&self.policy, self.tx.clone())
         );
-        ra?;
-        rb?;
+        let unreachable: Vec<RouterError> = [(&self.a, ra), (&self.b, rb)]
+            .into_iter()
+            .filter_map(|(r, res)| {
+                res.err().map(|e| RouterError {
+                    router: r.target.name.clone(),
+                    error: e.to_string(),
+                })
+            })
+            .collect();
+        if !unreachable.is_empty() {
+            return Err(RunError::Unreachable(unreachable));
+        }
         self.stale_debug().await?;
         for step in &playbook.steps {
             self.drain();
@@ -317,42 +442,41 @@ impl Run<'_> {
         });
     }
 
-    /// Reports crypto debugs already on (a crashed run, a colleague); clears them only when
-    /// asked.
+    /// Reports crypto debugs already on (a crashed run, a colleague). They are left as
+    /// found, and no debug window is opened on that router, unless `--clear-stale-debug`
+    /// asks to switch them off first.
     async fn stale_debug(&mut self) -> Result<(), RunError> {
         for side in [PeerSel::A, PeerSel::B] {
-            let r = if side == PeerSel::A {
-                &mut self.a
-            } else {
-                &mut self.b
-            };
+            let clear = self.options.clear_stale_debug;
+            let r = self.router(side);
             let name = r.target.name.clone();
             let timeout = r.target.command_timeout;
             let out = r.run("show debug", timeout).await?;
             let stream = r.stream;
             self.engine
                 .feed_command(stream, "show debug", "show debug", &out);
-            let on = match show::parse(ShowKind::Debug, &out) {
-                Some(ShowOutput::Debug(d)) => d.crypto_debug_on(),
-                _ => false,
-            };
-            if on {
-                let mut cleared = false;
-                if self.options.clear_stale_debug {
-                    let r = if side == PeerSel::A {
-                        &mut self.a
-                    } else {
-                        &mut self.b
-                    };
-                    r.run("undebug all", timeout).await?;
-                    cleared = true;
-                }
-                self.log.stale_debug.push(StaleDebug {
-                    router: name,
-                    lines: out.lines().map(str::to_string).collect(),
-                    cleared,
-                });
+            let on = crypto_debugs(&out);
+            if on.is_empty() {
+                continue;
             }
+            tracing::warn!(router = %name, "crypto debugs already on: {}", on.join(", "));
+            let mut cleared = false;
+            if clear {
+                let r = self.router(side);
+                for name in &on {
+                    let command = format!("no debug {}", name.to_ascii_lowercase());
+                    // Refused names (an older IOS spelling) show in the check below.
+                    let _ = r.run(&command, timeout).await?;
+                }
+                let after = r.run("show debug", timeout).await?;
+                cleared = crypto_debugs(&after).is_empty();
+            }
+            self.router(side).stale = !cleared;
+            self.log.stale_debug.push(StaleDebug {
+                router: name,
+                lines: out.lines().map(str::to_string).collect(),
+                cleared,
+            });
         }
         Ok(())
     }
@@ -452,13 +576,22 @@ impl Run<'_> {
             } else {
                 vb.clone()
             };
+            if self.router(side).stale {
+                let name = self.router(side).target.name.clone();
+                self.record(
+                    step,
+                    &name,
+                    "",
+                    StepStatus::Skipped(
+                        "crypto debugs were already on (another run or a colleague): no debug window here, so they are left as found; --clear-stale-debug switches them off first".into(),
+                    ),
+                );
+                continue;
+            }
             let mut cmds = Vec::new();
             if condition_peer {
                 match values.get("peer_address") {
-                    Some(p) => {
-                        self.router(side).condition = Some(p.clone());
-                        cmds.push(format!("debug crypto condition peer ipv4 {p}"))
-                    }
+                    Some(p) => cmds.push(format!("debug crypto condition peer ipv4 {p}")),
                     None => {
                         let name = self.router(side).target.name.clone();
                         self.record(
@@ -472,12 +605,16 @@ impl Run<'_> {
             }
             cmds.extend(commands.iter().cloned());
             let r = self.router(side);
-            // Marked before the first command: a failure half-way must still be cleaned up.
-            r.debug_on = true;
             let name = r.target.name.clone();
             let timeout = r.target.command_timeout;
+            tracing::info!(router = %name, "debug window: {}", cmds.join(", "));
             self.progress.step(&name, "debug on");
             for c in cmds {
+                if undo(&c).is_some() {
+                    // Noted before it is sent: a failure or a stop half-way must still be
+                    // undone.
+                    self.router(side).switched_on.push(c.clone());
+                }
                 let result = self.router(side).run(&c, timeout).await;
                 match result {
                     Ok(out) => {
@@ -487,6 +624,10 @@ impl Run<'_> {
                         self.record(step, &name, &c, StepStatus::Ok)
                     }
                     Err(e) => {
+                        if matches!(e, DeviceError::Rejected { .. }) {
+                            // The router refused it: nothing was switched on to undo.
+                            self.router(side).switched_on.pop();
+                        }
                         self.record(step, &name, &c, StepStatus::Failed(e.to_string()));
                         return Err(e.into());
                     }
@@ -560,10 +701,10 @@ impl Run<'_> {
             }
         }
         // Collect until the window closes, or earlier once the routers have gone quiet.
-        let deadline = start + window;
+        let deadline = crate::deadline::after(start, window);
         let mut last = Instant::now();
         loop {
-            let idle_end = last + self.options.idle_cutoff;
+            let idle_end = crate::deadline::after(last, self.options.idle_cutoff);
             let until = deadline.min(idle_end);
             match tokio::time::timeout_at(until, self.unsolicited.recv()).await {
                 Ok(Some(line)) => {
@@ -577,87 +718,182 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Debug off on every router we switched it on, confirmed by `show debug`; a lost session
-    /// is reopened for it.
+    /// Switches off what this run switched on, on both routers at once, each within the
+    /// cleanup deadline; then closes the sessions.
     async fn cleanup(&mut self) {
-        for side in [PeerSel::A, PeerSel::B] {
-            let policy = self.policy.clone();
-            let tx = self.tx.clone();
-            let tx2 = self.tx.clone();
-            let r = if side == PeerSel::B {
-                &mut self.b
-            } else {
-                &mut self.a
-            };
-            if !r.debug_on {
-                if let Some(s) = r.session.as_mut() {
-                    let _ = s.close().await;
-                }
-                continue;
+        let deadline = self.options.cleanup_deadline;
+        let progress = self.progress;
+        let (ca, cb) = tokio::join!(
+            clean_bounded(&mut self.a, &self.policy, &self.tx, deadline, progress),
+            clean_bounded(&mut self.b, &self.policy, &self.tx, deadline, progress)
+        );
+        self.log.cleanup.extend(ca.into_iter().chain(cb));
+        for r in [&mut self.a, &mut self.b] {
+            if let Some(s) = r.session.as_mut() {
+                // The session's own timeouts bound this; the deadline is a second belt.
+                let _ = tokio::time::timeout(deadline, s.close()).await;
             }
-            let name = r.target.name.clone();
-            let mut record = Cleanup {
-                router: name.clone(),
-                reconnected: false,
-                debug_off_confirmed: false,
-                detail: String::new(),
-            };
-            if r.lost || r.session.is_none() {
-                r.session = None;
-                match r.connect(&policy, tx).await {
-                    Ok(()) => record.reconnected = true,
-                    Err(e) => {
-                        record.detail = format!("could not reconnect to switch debug off: {e}");
-                        self.log.cleanup.push(record);
-                        continue;
-                    }
-                }
-            }
-            let timeout = r.target.command_timeout;
-            let mut result = r.run("undebug all", timeout).await;
-            if result.is_err() {
-                // The session may be stuck behind an interrupted command: start afresh.
-                if let Some(s) = r.session.as_mut() {
-                    let _ = s.close().await;
-                }
-                r.session = None;
-                if r.connect(&policy, tx2).await.is_ok() {
-                    record.reconnected = true;
-                    result = r.run("undebug all", timeout).await;
-                }
-            }
-            if result.is_ok()
-                && let Some(p) = r.condition.take()
-            {
-                // Best effort: the condition alone prints nothing, but we leave no trace.
-                let _ = r
-                    .run(&format!("no debug crypto condition peer ipv4 {p}"), timeout)
-                    .await;
-            }
-            match result {
-                Ok(_) => match r.run("show debug", timeout).await {
-                    Ok(out) => match show::parse(ShowKind::Debug, &out) {
-                        Some(ShowOutput::Debug(d))
-                            if !d.crypto_debug_on() && d.enabled.is_empty() =>
-                        {
-                            record.debug_off_confirmed = true;
-                            record.detail = "show debug: no debugging enabled".into();
-                        }
-                        _ => record.detail = format!("show debug still lists: {}", out.trim()),
-                    },
-                    Err(e) => record.detail = format!("show debug failed: {e}"),
-                },
-                Err(e) => record.detail = format!("undebug all failed: {e}"),
-            }
-            if record.debug_off_confirmed {
-                r.debug_on = false;
-            }
+        }
+    }
+}
+
+/// The command that undoes a debug command this run sent, when it is one (`debug …` →
+/// `no debug …`; `undebug …` and `no debug …` switch off and need no undoing).
+fn undo(command: &str) -> Option<String> {
+    let first = words(command).first()?.text;
+    Keyword("deb|ug")
+        .matches(first)
+        .then(|| format!("no {}", command.trim()))
+}
+
+/// The crypto debugs `show debug` lists as on, by name (`Crypto ISAKMP`).
+fn crypto_debugs(out: &str) -> Vec<String> {
+    let Some(ShowOutput::Debug(d)) = show::parse(ShowKind::Debug, out) else {
+        return Vec::new();
+    };
+    d.enabled
+        .iter()
+        .filter(|e| {
+            let name = e.name.to_ascii_lowercase();
+            ["crypto", "isakmp", "ipsec", "ikev2"]
+                .iter()
+                .any(|w| name.contains(w))
+                || e.section
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("Cryptographic"))
+        })
+        .map(|e| e.name.clone())
+        .collect()
+}
+
+/// [`clean`] within `deadline`, and a panic in it reported, not propagated.
+async fn clean_bounded(
+    r: &mut Router,
+    policy: &HostKeyPolicy,
+    tx: &mpsc::UnboundedSender<UnsolicitedLine>,
+    deadline: Duration,
+    progress: &dyn Progress,
+) -> Option<Cleanup> {
+    if r.switched_on.is_empty() {
+        return None;
+    }
+    let name = r.target.name.clone();
+    let undo: Vec<String> = r.switched_on.iter().rev().filter_map(|c| undo(c)).collect();
+    let outcome =
+        tokio::time::timeout(deadline, CatchUnwind::new(clean(r, policy, tx, progress))).await;
+    let record = match outcome {
+        Ok(Ok(record)) => record,
+        Ok(Err(panic)) => Cleanup {
+            router: name,
+            reconnected: false,
+            debug_off_confirmed: false,
+            commands: undo,
+            detail: format!("the cleanup hit an internal error: {panic}"),
+        },
+        Err(_) => Cleanup {
+            router: name,
+            reconnected: false,
+            debug_off_confirmed: false,
+            commands: undo,
+            detail: format!(
+                "the cleanup did not finish within {} s",
+                deadline.as_secs_f64()
+            ),
+        },
+    };
+    if record.debug_off_confirmed {
+        tracing::info!(router = %record.router, "debug off, confirmed by show debug");
+        r.switched_on.clear();
+    } else {
+        tracing::error!(router = %record.router, "DEBUG MAY STILL BE ON: {}", record.detail);
+    }
+    Some(record)
+}
+
+/// Switches off exactly what this run switched on, last first, and confirms it with
+/// `show debug`; a lost or stuck session is replaced by a new one.
+async fn clean(
+    r: &mut Router,
+    policy: &HostKeyPolicy,
+    tx: &mpsc::UnboundedSender<UnsolicitedLine>,
+    progress: &dyn Progress,
+) -> Cleanup {
+    let name = r.target.name.clone();
+    progress.step(&name, "switching debug off");
+    let commands: Vec<String> = r.switched_on.iter().rev().filter_map(|c| undo(c)).collect();
+    tracing::info!(router = %name, "cleanup: {}", commands.join(", "));
+    let mut record = Cleanup {
+        router: name.clone(),
+        reconnected: false,
+        debug_off_confirmed: false,
+        commands: commands.clone(),
+        detail: String::new(),
+    };
+    let timeout = r.target.command_timeout;
+    let mut fresh = false;
+    let mut result: Result<(), DeviceError> = Err(DeviceError::Lost {
+        device: name.clone(),
+    });
+    // At most two sessions: the one the run had, then (if it was lost or is stuck behind an
+    // interrupted command) a new one.
+    for attempt in 0..2 {
+        if attempt == 1 || r.lost || r.session.is_none() {
             if let Some(s) = r.session.as_mut() {
                 let _ = s.close().await;
             }
-            self.log.cleanup.push(record);
+            r.session = None;
+            r.lost = false;
+            if let Err(e) = r.connect(policy, tx.clone()).await {
+                record.detail = format!("could not reconnect to switch debug off: {e}");
+                return record;
+            }
+            record.reconnected = true;
+            fresh = true;
+        }
+        result = Ok(());
+        for c in &commands {
+            match r.run(c, timeout).await {
+                Ok(_) => {}
+                // Refused: that debug does not exist here, so it is not on; `show debug`
+                // below judges the rest.
+                Err(DeviceError::Rejected { .. }) => {}
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        if result.is_ok() || fresh {
+            break;
         }
     }
+    if let Err(e) = result {
+        record.detail = format!("switching debug off failed: {e}");
+        return record;
+    }
+    match r.run("show debug", timeout).await {
+        Ok(out) => {
+            let still = crypto_debugs(&out);
+            let conditions: Vec<&str> = r
+                .switched_on
+                .iter()
+                .filter(|c| c.to_ascii_lowercase().contains("cond"))
+                .filter_map(|c| c.split_whitespace().last())
+                .filter(|addr| {
+                    out.split(|ch: char| ch.is_whitespace() || ch == ',')
+                        .any(|w| w == *addr)
+                })
+                .collect();
+            if still.is_empty() && conditions.is_empty() {
+                record.debug_off_confirmed = true;
+                record.detail = "show debug: none of this run's debugs is on".into();
+            } else {
+                record.detail = format!("show debug still lists: {}", out.trim());
+            }
+        }
+        Err(e) => record.detail = format!("show debug failed: {e}"),
+    }
+    record
 }
 
 /// A router's commands in order; stops at a lost connection.

@@ -10,6 +10,9 @@ pub trait Progress: Send + Sync {
     fn step(&self, router: &str, what: &str);
     fn lines(&self, router: &str, total: u64);
     fn finish(&self);
+    /// Something the user must read even without a progress display (a run waiting for
+    /// another one). Says nothing by default.
+    fn note(&self, _router: &str, _text: &str) {}
 }
 
 /// Says nothing (tests, JSON to a pipe).
@@ -59,7 +62,7 @@ impl Bars {
 
 impl Progress for Bars {
     fn step(&self, router: &str, what: &str) {
-        let what = crate::secret::redact(what).into_owned();
+        let what = crate::visible::visible(&crate::secret::redact(what)).into_owned();
         self.with_bar(router, |b| b.set_message(what));
     }
 
@@ -74,6 +77,17 @@ impl Progress for Bars {
             for b in bars.values() {
                 b.finish_and_clear();
             }
+        }
+    }
+
+    fn note(&self, _router: &str, text: &str) {
+        use std::io::Write;
+        let line = format!("ipsec-doctor: {}", crate::visible::visible(text));
+        if self.multi.is_hidden() {
+            // A closed terminal is no reason to fail.
+            let _ = writeln!(std::io::stderr(), "{line}");
+        } else {
+            let _ = self.multi.println(line);
         }
     }
 }

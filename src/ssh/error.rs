@@ -58,6 +58,8 @@ pub enum SshError {
         path: PathBuf,
         line: usize,
     },
+    #[error("{0}")]
+    HostKeyTypeChanged(Box<KeyTypeChange>),
     #[error("known_hosts file {path}: {detail}", path = path.display())]
     KnownHosts { path: PathBuf, detail: String },
     #[error("key exchange failed: {detail}")]
@@ -86,6 +88,23 @@ pub enum SshError {
     Closed,
     #[error("ssh: {0}")]
     Protocol(russh::Error),
+}
+
+/// A host known under one key type presented another (boxed: it is the largest error).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "HOST KEY CHANGED for {host} port {port}: line {line} of {path} records a {known} key, \
+     the router presented a {presented} key; someone may be intercepting the connection \
+     (if the router's keys really changed, check the new key, then remove that line)",
+    path = path.display()
+)]
+pub struct KeyTypeChange {
+    pub host: String,
+    pub port: u16,
+    pub path: PathBuf,
+    pub line: usize,
+    pub known: String,
+    pub presented: String,
 }
 
 impl SshError {

@@ -1,7 +1,14 @@
 //! Host key checks against an OpenSSH known_hosts file: strict by default, trust on first use
 //! only when asked, and a changed key always refused.
+//!
+//! A host known under one key type that presents a key of another type is a changed key too:
+//! an impostor without the router's key would present whatever type it has, and learning it
+//! as "new" would hand it the password. As OpenSSH does, the types already known for the host
+//! are asked for first ([`prefer_known`]), so a router holding several keys presents the one on
+//! record.
 
-use super::error::SshError;
+use super::error::{KeyTypeChange, SshError};
+use russh::keys::ssh_key::Algorithm;
 use russh::keys::{HashAlg, PublicKey, known_hosts};
 use std::path::{Path, PathBuf};
 
@@ -51,6 +58,17 @@ pub fn verify(
     let path = &policy.known_hosts;
     match known_hosts::check_known_hosts_path(host, port, key, path) {
         Ok(true) => Ok(()),
+        // Known, but under another key type: not new, changed.
+        Ok(false) if let Some((line, known)) = known_keys(host, port, path).into_iter().next() => {
+            Err(SshError::HostKeyTypeChanged(Box::new(KeyTypeChange {
+                host: host.to_string(),
+                port,
+                path: path.clone(),
+                line: file_line(path, line),
+                known: known.algorithm().to_string(),
+                presented: key.algorithm().to_string(),
+            })))
+        }
         Ok(false) if policy.accept_new => {
             known_hosts::learn_known_hosts_path(host, port, key, path).map_err(|e| {
                 SshError::KnownHosts {
@@ -77,6 +95,42 @@ pub fn verify(
             detail: e.to_string(),
         }),
     }
+}
+
+/// The keys known_hosts records for `host`:`port`, with russh's entry numbers. An unreadable
+/// or malformed file counts as none here: [`verify`] reports it.
+fn known_keys(host: &str, port: u16, path: &Path) -> Vec<(usize, PublicKey)> {
+    known_hosts::known_host_keys_path(host, port, path).unwrap_or_default()
+}
+
+/// RSA keys sign with several hash names (`ssh-rsa`, `rsa-sha2-256`, `rsa-sha2-512`); they are
+/// one key type.
+fn same_type(a: &Algorithm, b: &Algorithm) -> bool {
+    matches!((a, b), (Algorithm::Rsa { .. }, Algorithm::Rsa { .. })) || a == b
+}
+
+/// Reorders the host key algorithms offered to `host`:`port` so that the types known_hosts
+/// records for it come first (OpenSSH does the same): a router with several host keys then
+/// presents the one on record, and any other type can be treated as a changed key.
+pub fn prefer_known(
+    algorithms: &mut Vec<Algorithm>,
+    host: &str,
+    port: u16,
+    policy: &HostKeyPolicy,
+) {
+    let known: Vec<Algorithm> = known_keys(host, port, &policy.known_hosts)
+        .iter()
+        .map(|(_, k)| k.algorithm())
+        .collect();
+    if known.is_empty() {
+        return;
+    }
+    // A stable partition keeps the configured order within each half.
+    let (mut first, rest): (Vec<Algorithm>, Vec<Algorithm>) = algorithms
+        .drain(..)
+        .partition(|a| known.iter().any(|k| same_type(a, k)));
+    first.extend(rest);
+    *algorithms = first;
 }
 
 /// russh numbers known_hosts entries without counting `#` comment lines; the user needs the
@@ -133,5 +187,52 @@ mod tests {
             SshError::HostKeyChanged { line, .. } => assert_eq!(line, 2),
             other => panic!("{other}"),
         }
+    }
+
+    /// An ECDSA key for the same host, from `ssh-keygen -t ecdsa` (a fixed test key).
+    const ECDSA: &str = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBLCioIxgIFTa0e9w6FrBuO5AMbgVjvM1fbraaqj+OTZiVCHKWTnchQlz8zb9X9zydLAUv0UQ/WdJJBM71licPQc=";
+
+    #[test]
+    fn another_key_type_is_a_changed_key_even_when_learning() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("known_hosts");
+        std::fs::write(&path, format!("# routers\n[10.0.0.1]:2201 {ECDSA}\n")).unwrap();
+        let e = verify("10.0.0.1", 2201, &key(1), &HostKeyPolicy::accept_new(&path)).unwrap_err();
+        match &e {
+            SshError::HostKeyTypeChanged(c) => {
+                assert_eq!(c.line, 2);
+                assert_eq!(c.known, "ecdsa-sha2-nistp256");
+                assert_eq!(c.presented, "ssh-ed25519");
+            }
+            other => panic!("{other}"),
+        }
+        assert!(e.to_string().contains("line 2 of"), "{e}");
+        // Nothing was learned.
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 2, "{text}");
+        // Another host is still new.
+        verify("10.0.0.2", 2201, &key(1), &HostKeyPolicy::accept_new(&path)).unwrap();
+    }
+
+    #[test]
+    fn known_types_are_asked_for_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("known_hosts");
+        std::fs::write(&path, format!("[10.0.0.1]:2201 {ECDSA}\n")).unwrap();
+        let mut algs = vec![
+            Algorithm::Ed25519,
+            Algorithm::Rsa {
+                hash: Some(HashAlg::Sha512),
+            },
+            Algorithm::Ecdsa {
+                curve: russh::keys::ssh_key::EcdsaCurve::NistP256,
+            },
+        ];
+        prefer_known(&mut algs, "10.0.0.1", 2201, &HostKeyPolicy::strict(&path));
+        assert_eq!(algs[0].to_string(), "ecdsa-sha2-nistp256");
+        assert_eq!(algs[1], Algorithm::Ed25519);
+        let before = algs.clone();
+        prefer_known(&mut algs, "10.0.0.9", 22, &HostKeyPolicy::strict(&path));
+        assert_eq!(algs, before, "unknown host: order kept");
     }
 }

@@ -16,7 +16,7 @@ pub mod shell;
 
 pub use algorithms::Algorithms;
 pub use auth::{Credentials, RsaHash};
-pub use error::{SshError, Stage};
+pub use error::{KeyTypeChange, SshError, Stage};
 pub use host_key::HostKeyPolicy;
 pub use shell::ShellIo;
 
@@ -72,8 +72,12 @@ impl std::fmt::Debug for SshSession {
 
 /// Connects, checks the host key, authenticates.
 pub async fn connect(target: &SshTarget, policy: &HostKeyPolicy) -> Result<SshSession, SshError> {
+    let mut preferred = target.algorithms.preferred()?;
+    let mut keys = preferred.key.to_vec();
+    host_key::prefer_known(&mut keys, &target.host, target.port, policy);
+    preferred.key = keys.into();
     let config = Arc::new(client::Config {
-        preferred: target.algorithms.preferred()?,
+        preferred,
         // IOS with a 2048-bit modulus is the floor russh accepts (russh-notes G2), and a
         // 2048-bit preference keeps group exchange fast.
         gex: client::GexParams::new(2048, 2048, 8192).map_err(SshError::Protocol)?,

@@ -357,6 +357,16 @@ async fn debug_flags_round_trip_through_show_debug() {
         h.cmd("undebug all").await,
         "All possible debugging has been turned off\r\nR1#"
     );
+    // As on IOS, the condition outlives `undebug all`.
+    assert_eq!(
+        h.cmd("show debug").await,
+        "Crypto conditional debug is turned ON\r\nIKE peer IP address filter: 203.0.113.2\r\nR1#"
+    );
+    assert_eq!(
+        h.cmd("no debug crypto condition peer ipv4 203.0.113.2")
+            .await,
+        "R1#"
+    );
     assert_eq!(h.cmd("show debug").await, "R1#");
     assert!(h.router.debug.get().is_quiet());
 }

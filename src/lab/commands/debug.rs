@@ -47,10 +47,36 @@ impl DebugChange {
                 flags.reset_conditions();
                 Vec::new()
             }
+            // IOS keeps `debug crypto condition` filters through `undebug all`: only
+            // `debug crypto condition reset` or `no debug crypto condition …` remove them.
             DebugChange::AllOff => {
-                flags.all_off();
+                flags.set(DebugKind::CryptoIsakmp, false);
+                flags.set(DebugKind::CryptoIpsec, false);
                 vec!["All possible debugging has been turned off".to_string()]
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::clock::LabClock;
+    use crate::lab::scenario::Scenario;
+
+    #[test]
+    fn undebug_all_keeps_debug_conditions_as_ios_does() {
+        let s = Scenario::embedded("healthy").unwrap();
+        let clock = LabClock::new(1.0, std::time::SystemTime::now()).unwrap();
+        let r = Router::new("healthy", s.routers[0].clone(), clock);
+        let peer = Ipv4Addr::new(203, 0, 113, 2);
+        DebugChange::On(DebugKind::CryptoIsakmp).apply(&r);
+        DebugChange::AddPeer(peer).apply(&r);
+        DebugChange::AllOff.apply(&r);
+        let state = r.debug.get();
+        assert!(!state.crypto_isakmp && !state.crypto_ipsec);
+        assert!(state.peer_conditions.contains(&peer));
+        DebugChange::RemovePeer(peer).apply(&r);
+        assert!(r.debug.get().is_quiet());
     }
 }
