@@ -3,21 +3,26 @@
 use crate::lab_scenarios::Session;
 use ipsec_doctor::lab::ike::IkeFactory;
 use ipsec_doctor::lab::scenario::Scenario;
-use ipsec_doctor::lab::{Lab, LabOptions};
+use ipsec_doctor::lab::{Lab, LabHandle, LabOptions};
 use std::time::Duration;
 
 const SPEED: f64 = 200.0;
 
-#[tokio::test]
-async fn a_fixed_key_and_a_clear_bring_the_tunnel_up() {
-    let scenario = Scenario::embedded("psk-mismatch").unwrap();
+/// A shipped scenario's lab on free ports, its clock at [`SPEED`].
+async fn start(name: &str) -> LabHandle {
+    let scenario = Scenario::embedded(name).unwrap();
     let options = LabOptions {
         speed: SPEED,
         ..LabOptions::default()
     };
-    let lab = Lab::start(&scenario, options, &IkeFactory, std::future::pending())
+    Lab::start(&scenario, options, &IkeFactory, std::future::pending())
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_fixed_key_and_a_clear_bring_the_tunnel_up() {
+    let lab = start("psk-mismatch").await;
     let mut r1 = Session::open(&lab.routers()[0]).await;
     let mut r2 = Session::open(&lab.routers()[1]).await;
     r1.enable("labenable1").await;
@@ -69,14 +74,7 @@ async fn a_fixed_key_and_a_clear_bring_the_tunnel_up() {
 /// answers start the tunnel from the LAN, and traceroute finds the peer one hop away.
 #[tokio::test]
 async fn extended_ping_dialog_and_traceroute_over_ssh() {
-    let scenario = Scenario::embedded("healthy").unwrap();
-    let options = LabOptions {
-        speed: SPEED,
-        ..LabOptions::default()
-    };
-    let lab = Lab::start(&scenario, options, &IkeFactory, std::future::pending())
-        .await
-        .unwrap();
+    let lab = start("healthy").await;
     let mut r1 = Session::open(&lab.routers()[0]).await;
     r1.enable("labenable1").await;
     r1.cmd("terminal length 0").await;
