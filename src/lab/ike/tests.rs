@@ -959,16 +959,3 @@ async fn proxy_mismatch_prints_the_corpus_lines_on_both_sides() {
     assert_in_order("p2-acl-mismatch-01.log", &r.logs[1]);
     assert_in_order("p2-acl-mismatch-02.log", &r.logs[0]);
 }
-
-#[tokio::test]
-#[ignore = "prints both routers' logs of a scenario: LAB_SCENARIO=name cargo test -- --ignored dump"]
-async fn dump_logs() {
-    let name = std::env::var("LAB_SCENARIO").unwrap_or_else(|_| "healthy".into());
-    let r = run(&name, |_| {}).await;
-    for (i, log) in r.logs.iter().enumerate() {
-        println!("===== R{}", i + 1);
-        for l in log {
-            println!("{l}");
-        }
-    }
-}
