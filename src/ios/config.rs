@@ -8,6 +8,7 @@
 
 use super::acl::AccessList;
 use super::commands::{self, Block, Outcome};
+use super::ikev2::Ikev2Keyring;
 use super::lex::{Bad, Line};
 use super::model::{CryptoMapEntry, PresharedKey, RunningConfig};
 use serde::Serialize;
@@ -37,11 +38,19 @@ pub(crate) struct KeyringDraft {
     pub keys: Vec<PresharedKey>,
 }
 
+/// An IKEv2 keyring being read, and which of its `peer` blocks the lines below belong to.
+#[derive(Debug, Clone)]
+pub(crate) struct Ikev2KeyringDraft {
+    pub ring: Ikev2Keyring,
+    pub peer: Option<usize>,
+}
+
 /// The config under construction.
 #[derive(Debug, Default)]
 pub(crate) struct Builder {
     pub cfg: RunningConfig,
     pub keyrings: Vec<KeyringDraft>,
+    pub ikev2_keyrings: Vec<Ikev2KeyringDraft>,
 }
 
 impl Builder {
@@ -70,6 +79,10 @@ impl Builder {
         for ring in self.keyrings {
             cfg.isakmp_keys.extend(ring.keys);
         }
+        cfg.ikev2
+            .keyrings
+            .extend(self.ikev2_keyrings.into_iter().map(|k| k.ring));
+        super::commands_ikev2::finish_policies(&mut cfg.ikev2.policies);
         self.cfg
     }
 }
@@ -96,6 +109,11 @@ pub fn parse(text: &str) -> ParsedConfig {
         if let Some(delim) = banner_delimiter(&line.text) {
             block = Block::None;
             banner_end = Some(delim);
+            continue;
+        }
+        // IOS-XE closes a nested block (a keyring's `peer`) with an indented `!`: the block
+        // around it goes on.
+        if line.text == "!" && line.indent > 0 {
             continue;
         }
         if line.text == "!" || line.text == "exit" || line.text == "end" {

@@ -15,16 +15,26 @@
 
 pub mod acl;
 pub mod addr;
+pub mod child_sa;
 mod commands;
+mod commands_ikev2;
 pub mod config;
 #[cfg(test)]
 mod fixtures;
+pub mod ike_auth;
+pub mod ikev2;
+pub mod keys;
 pub mod keyword;
 mod lex;
 pub mod model;
 pub mod negotiate;
 pub mod phase1;
 pub mod phase2;
+pub mod sa_init;
+pub mod smart_defaults;
+pub mod tunnel;
+pub mod tunnel_session;
+pub mod vti;
 
 pub use acl::{AccessList, AclEntry, MirrorResult, Packet, Protocol, acl_mirror_check};
 pub use addr::{Ipv4Net, Wildcard};
