@@ -385,3 +385,266 @@ pub fn refused_by(o: &ChildOutcome) -> Option<Side> {
         _ => Some(Side::Responder),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{
+        R1_ADDR, R2_ADDR, V1VTI_R1, V1VTI_R2, V2_R1, V2_R2, cfg, edit, ip, v2_map_r1, v2_map_r2,
+    };
+    use super::super::tunnel::any_any;
+    use super::*;
+
+    fn vti(version: IkeVersion, r1: &str, r2: &str) -> ChildOutcome {
+        let offer = match vti_offer(&cfg(r1), "Tunnel0") {
+            Ok(o) => o,
+            Err(reason) => return ChildOutcome::NoOffer { reason },
+        };
+        child_sa(version, offer, ip(R1_ADDR), &cfg(r2), ip(R2_ADDR))
+    }
+
+    fn map(r1: &str, r2: &str) -> ChildOutcome {
+        let offer = match map_offer(
+            &cfg(r1),
+            ip("192.168.101.10"),
+            ip("192.168.102.20"),
+            ip(R2_ADDR),
+        ) {
+            Ok(o) => o,
+            Err(reason) => return ChildOutcome::NoOffer { reason },
+        };
+        child_sa(IkeVersion::V2, offer, ip(R1_ADDR), &cfg(r2), ip(R2_ADDR))
+    }
+
+    #[test]
+    fn healthy_vti_child_and_its_rekey() {
+        let out = vti(IkeVersion::V2, V2_R1, V2_R2);
+        let a = out.agreement().unwrap();
+        assert_eq!(a.selectors, any_any());
+        assert_eq!(a.transform.transforms_text(), "esp-aes 256 esp-sha256-hmac");
+        assert_eq!(a.mode, IpsecMode::Tunnel);
+        assert_eq!(a.pfs, None, "the first child SA has no PFS exchange");
+        assert_eq!(
+            a.rekey,
+            Some(Rekey::Agreed {
+                pfs: Some(DhGroup(14))
+            })
+        );
+        assert_eq!(
+            a.offer.source,
+            ChildSource::Vti {
+                interface: "Tunnel0".into(),
+                profile: "VTI-PROF".into(),
+                line: 56
+            }
+        );
+        assert_eq!(
+            (a.lifetime_seconds, a.lifetime_kilobytes),
+            (3600, 4_608_000)
+        );
+        assert_eq!(refused_by(&out), None);
+    }
+
+    #[test]
+    fn transform_mismatch() {
+        let r2 = edit(V2_R2, "esp-aes 256 esp-sha256-hmac", "esp-gcm 256");
+        let out = vti(IkeVersion::V2, V2_R1, &r2);
+        let ChildOutcome::TransformMismatch { offer, responder } = &out else {
+            panic!("{out:?}");
+        };
+        assert_eq!(
+            offer.transform_sets[0].transforms_text(),
+            "esp-aes 256 esp-sha256-hmac"
+        );
+        assert_eq!(responder.transform_sets[0].transforms_text(), "esp-gcm 256");
+        assert_eq!(refused_by(&out), Some(Side::Responder));
+    }
+
+    #[test]
+    fn pfs_mismatch_ikev2_at_rekey_ikev1_at_once() {
+        let r2 = edit(V2_R2, " set pfs group14\n", " set pfs group19\n");
+        let out = vti(IkeVersion::V2, V2_R1, &r2);
+        assert_eq!(
+            out.agreement().and_then(|a| a.rekey.clone()),
+            Some(Rekey::PfsMismatch {
+                initiator: Some(DhGroup(14)),
+                responder: Some(DhGroup(19))
+            })
+        );
+        let r1 = edit(
+            V1VTI_R1,
+            " set transform-set TS \n",
+            " set transform-set TS \n set pfs group14\n",
+        );
+        let r2 = edit(
+            V1VTI_R2,
+            " set transform-set TS \n",
+            " set transform-set TS \n set pfs group5\n",
+        );
+        assert!(matches!(
+            vti(IkeVersion::V1, &r1, &r2),
+            ChildOutcome::PfsMismatch {
+                initiator_group: Some(DhGroup(14)),
+                responder_group: Some(DhGroup(5)),
+                ..
+            }
+        ));
+        // PFS on the initiator only: the responder takes the group.
+        let a = vti(IkeVersion::V1, &r1, V1VTI_R2);
+        assert_eq!(a.agreement().map(|a| a.pfs), Some(Some(DhGroup(14))));
+    }
+
+    #[test]
+    fn vti_against_a_crypto_map_is_ts_unacceptable_both_ways() {
+        // R1's VTI proposes any/any; R2's crypto map ACL holds only the two LANs.
+        let out = vti(IkeVersion::V2, V2_R1, &v2_map_r2());
+        let ChildOutcome::TsUnacceptable { offer, candidates } = &out else {
+            panic!("{out:?}");
+        };
+        assert_eq!(offer.selectors, any_any());
+        assert_eq!(candidates.len(), 1);
+        assert_eq!(
+            candidates[0].selectors[0].local.to_string(),
+            "192.168.102.0 0.0.0.255"
+        );
+        assert!(!candidates[0].exact);
+        // R1's crypto map proposes its LANs; R2's VTI takes only any/any.
+        let out = map(&v2_map_r1(), V2_R2);
+        let ChildOutcome::TsUnacceptable { offer, candidates } = &out else {
+            panic!("{out:?}");
+        };
+        assert_eq!(offer.selectors.local.to_string(), "192.168.101.0 0.0.0.255");
+        assert!(candidates[0].exact);
+        // A crypto map that permits `ip any any` takes the VTI's selectors.
+        let any = edit(
+            &v2_map_r2(),
+            " permit ip 192.168.102.0 0.0.0.255 192.168.101.0 0.0.0.255",
+            " permit ip any any",
+        );
+        assert!(vti(IkeVersion::V2, V2_R1, &any).agreement().is_some());
+    }
+
+    #[test]
+    fn crypto_maps_with_ikev2() {
+        let out = map(&v2_map_r1(), &v2_map_r2());
+        let a = out.agreement().unwrap();
+        assert!(matches!(
+            a.offer.source,
+            ChildSource::CryptoMap { seq: 10, .. }
+        ));
+        assert_eq!(a.selectors.remote.to_string(), "192.168.102.0 0.0.0.255");
+        assert_eq!(a.rekey, Some(Rekey::Agreed { pfs: None }));
+        let r2 = edit(
+            &v2_map_r2(),
+            " permit ip 192.168.102.0 0.0.0.255 192.168.101.0 0.0.0.255",
+            " permit ip 192.168.102.0 0.0.0.255 192.168.111.0 0.0.0.255",
+        );
+        assert!(matches!(
+            map(&v2_map_r1(), &r2),
+            ChildOutcome::TsUnacceptable { .. }
+        ));
+        let outside = map_offer(
+            &cfg(&v2_map_r1()),
+            ip("192.168.101.10"),
+            ip("8.8.8.8"),
+            ip(R2_ADDR),
+        );
+        assert!(matches!(outside, Err(NoChildOffer::NotInteresting { .. })));
+    }
+
+    #[test]
+    fn nothing_to_offer_or_to_answer() {
+        let r1 = edit(
+            V2_R1,
+            " tunnel protection ipsec profile VTI-PROF",
+            " tunnel protection ipsec profile MISSING",
+        );
+        assert_eq!(
+            vti(IkeVersion::V2, &r1, V2_R2),
+            ChildOutcome::NoOffer {
+                reason: NoChildOffer::NoProfile {
+                    interface: "Tunnel0".into(),
+                    profile: "MISSING".into()
+                }
+            }
+        );
+        let r1 = edit(
+            V2_R1,
+            " set transform-set TS \n",
+            " set transform-set NONE \n",
+        );
+        assert!(matches!(
+            vti(IkeVersion::V2, &r1, V2_R2),
+            ChildOutcome::NoOffer {
+                reason: NoChildOffer::NoTransformSet { .. }
+            }
+        ));
+        let r2 = edit(
+            V2_R2,
+            " tunnel destination 203.0.113.1",
+            " tunnel destination 203.0.113.9",
+        );
+        assert_eq!(
+            vti(IkeVersion::V2, V2_R1, &r2),
+            ChildOutcome::NoResponderPolicy {
+                interface: Some("GigabitEthernet1".into())
+            }
+        );
+        // An IPsec profile with no transform set uses the smart default one.
+        let d = |c: &str| {
+            edit(
+                c,
+                " set transform-set TS \n",
+                " set transform-set default \n",
+            )
+        };
+        let a = vti(IkeVersion::V2, &d(V2_R1), &d(V2_R2));
+        assert_eq!(
+            a.agreement().map(|a| a.transform.transforms_text()),
+            Some("esp-aes esp-sha-hmac".into())
+        );
+    }
+
+    #[test]
+    fn lifetimes_take_the_lower() {
+        let r2 = edit(
+            V2_R2,
+            " set pfs group14\n",
+            " set pfs group14\n set security-association lifetime seconds 1800\n",
+        );
+        let r1 = edit(
+            V2_R1,
+            "crypto ipsec profile",
+            "crypto ipsec security-association lifetime kilobytes 100000\n!\ncrypto ipsec profile",
+        );
+        let a = vti(IkeVersion::V2, &r1, &r2).agreement().cloned().unwrap();
+        assert_eq!((a.lifetime_seconds, a.lifetime_kilobytes), (1800, 100_000));
+        assert_eq!(a.responder.lifetime_seconds, 1800);
+    }
+
+    #[test]
+    fn gre_over_ipsec_protects_the_endpoints_in_any_mode() {
+        let gre = |c: &str| edit(c, " tunnel mode ipsec ipv4\n", "");
+        let a = vti(IkeVersion::V2, &gre(V2_R1), &gre(V2_R2))
+            .agreement()
+            .cloned()
+            .unwrap();
+        assert_eq!(a.selectors.protocol, super::super::acl::Protocol::Gre);
+        assert_eq!(a.selectors.local, Wildcard::host(ip(R1_ADDR)));
+        // Transport mode is negotiated between the endpoints themselves.
+        let transport = |c: &str| edit(&gre(c), " mode tunnel", " mode transport");
+        let a = vti(IkeVersion::V2, &transport(V2_R1), &transport(V2_R2))
+            .agreement()
+            .cloned()
+            .unwrap();
+        assert_eq!(a.mode, IpsecMode::Transport);
+        assert!(matches!(
+            vti(IkeVersion::V2, &transport(V2_R1), &gre(V2_R2)),
+            ChildOutcome::TransformMismatch { .. }
+        ));
+        // A GRE tunnel and an IPsec VTI do not agree on selectors.
+        assert!(matches!(
+            vti(IkeVersion::V2, &gre(V2_R1), V2_R2),
+            ChildOutcome::TsUnacceptable { .. }
+        ));
+    }
+}

@@ -142,7 +142,7 @@ pub enum AuthOutcome {
         /// signs with the key the other signs with): one side must swap them.
         swapped: bool,
     },
-    Authenticated(AuthAgreement),
+    Authenticated(Box<AuthAgreement>),
 }
 
 impl AuthOutcome {
@@ -249,7 +249,7 @@ pub fn ike_auth(
         Ok(k) => k,
         Err(o) => return o,
     };
-    AuthOutcome::Authenticated(AuthAgreement {
+    AuthOutcome::Authenticated(Box::new(AuthAgreement {
         initiator_profile: i.profile.name.clone(),
         responder_profile: r.profile.name.clone(),
         initiator_id: i.identity().0,
@@ -261,7 +261,7 @@ pub fn ike_auth(
         initiator_lifetime: i.profile.lifetime,
         responder_lifetime: r.profile.lifetime,
         lifetime: i.profile.lifetime.min(r.profile.lifetime),
-    })
+    }))
 }
 
 /// Step 1 (and again for the responder's choice): a profile IOS can authenticate with.
@@ -412,5 +412,330 @@ fn swapped(signer: &Party<'_>, checker: &Party<'_>) -> bool {
     ) {
         (Some((sl, sr)), Some((cl, cr))) => same(&sl, &cl) && same(&sr, &cr),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{R1_ADDR, R2_ADDR, V2_R1, V2_R2, cfg, edit, ip};
+    use super::*;
+
+    fn run(r1: &str, r2: &str) -> AuthOutcome {
+        ike_auth(&cfg(r1), ip(R1_ADDR), "PROF", &cfg(r2), ip(R2_ADDR))
+    }
+
+    #[test]
+    fn healthy_pair_authenticates_both_ways() {
+        let out = run(V2_R1, V2_R2);
+        let a = out.agreement().unwrap();
+        assert_eq!(
+            (a.initiator_id.clone(), a.responder_id.clone()),
+            (Ikev2Id::Address(ip(R1_ADDR)), Ikev2Id::Address(ip(R2_ADDR)))
+        );
+        // My local key is your remote key: R1 signs with its line 30, R2 verifies with its
+        // line 16; R2 signs with its line 15, R1 verifies with its line 31.
+        assert_eq!(
+            a.initiator_key,
+            KeyCheck::Equal {
+                initiator_line: 30,
+                responder_line: 16
+            }
+        );
+        assert_eq!(
+            a.responder_key,
+            KeyCheck::Equal {
+                initiator_line: 31,
+                responder_line: 15
+            }
+        );
+        assert_eq!(a.lifetime, 28800);
+        assert!(out.responder_accepted());
+        let shown = format!("{out:?}") + &serde_json::to_string(&out).unwrap();
+        assert!(!shown.contains("signs-with-this"));
+    }
+
+    #[test]
+    fn one_key_both_ways_differs() {
+        let single = |c: &str, key: &str| {
+            let c = edit(c, "  pre-shared-key local ", "  pre-shared-key ");
+            let start = c.find("  pre-shared-key ").unwrap();
+            let end = start + c[start..].find(" !\n").unwrap();
+            format!("{}  pre-shared-key {key}\n{}", &c[..start], &c[end..])
+        };
+        let ok = run(&single(V2_R1, "Shared-1"), &single(V2_R2, "Shared-1"));
+        assert!(ok.agreement().is_some(), "{ok:?}");
+        let out = run(&single(V2_R1, "Shared-1"), &single(V2_R2, "Shared-2"));
+        assert_eq!(
+            out,
+            AuthOutcome::KeyMismatch {
+                direction: Direction::InitiatorToResponder,
+                signer_line: 30,
+                verifier_line: 15,
+                swapped: false
+            }
+        );
+        assert!(!out.responder_accepted());
+        assert_eq!(Direction::InitiatorToResponder.checker(), Side::Responder);
+    }
+
+    #[test]
+    fn asymmetric_keys_swapped_on_one_side() {
+        // R2 wrote its keys the same way round as R1 instead of mirrored.
+        let r2 = edit(
+            V2_R2,
+            "local R2-signs-with-this",
+            "local R1-signs-with-this",
+        );
+        let r2 = edit(
+            &r2,
+            "remote R1-signs-with-this",
+            "remote R2-signs-with-this",
+        );
+        let out = run(V2_R1, &r2);
+        assert_eq!(
+            out,
+            AuthOutcome::KeyMismatch {
+                direction: Direction::InitiatorToResponder,
+                signer_line: 30,
+                verifier_line: 16,
+                swapped: true
+            }
+        );
+    }
+
+    #[test]
+    fn only_the_responders_proof_fails_half_open() {
+        // R1 checks R2 with a key R2 does not sign with: R2 accepted R1 and installed SAs.
+        let r1 = edit(V2_R1, "remote R2-signs-with-this", "remote stale-key");
+        let out = run(&r1, V2_R2);
+        assert!(matches!(
+            out,
+            AuthOutcome::KeyMismatch {
+                direction: Direction::ResponderToInitiator,
+                signer_line: 15,
+                verifier_line: 31,
+                swapped: false
+            }
+        ));
+        assert!(out.responder_accepted());
+    }
+
+    #[test]
+    fn no_profile_matches_the_initiators_identity() {
+        let r2 = edit(
+            V2_R2,
+            " match identity remote address 203.0.113.1 255.255.255.255",
+            " match identity remote address 203.0.113.11 255.255.255.255",
+        );
+        let out = run(V2_R1, &r2);
+        let AuthOutcome::NoProfileMatched {
+            identity,
+            identity_line,
+            local,
+            profiles,
+        } = &out
+        else {
+            panic!("{out:?}");
+        };
+        assert_eq!(
+            (identity.clone(), *identity_line, *local),
+            (Ikev2Id::Address(ip(R1_ADDR)), 36, ip(R2_ADDR))
+        );
+        assert_eq!(
+            profiles[0].statements,
+            [("address 203.0.113.11".to_string(), 20)]
+        );
+        // An FQDN identity the responder only matches by address: also no profile.
+        let r1 = edit(
+            V2_R1,
+            " identity local address 203.0.113.1",
+            " identity local fqdn r1.example.net",
+        );
+        assert!(matches!(
+            run(&r1, V2_R2),
+            AuthOutcome::NoProfileMatched { .. }
+        ));
+        let r2 = edit(
+            V2_R2,
+            " match identity remote address 203.0.113.1 255.255.255.255",
+            " match identity remote fqdn domain example.net",
+        );
+        assert!(run(&r1, &r2).agreement().is_some());
+    }
+
+    #[test]
+    fn responder_identity_not_matched_by_the_initiators_profile() {
+        let r2 = edit(
+            V2_R2,
+            " identity local address 203.0.113.2",
+            " identity local fqdn r2.example.net",
+        );
+        let out = run(V2_R1, &r2);
+        let AuthOutcome::ResponderIdentityRejected {
+            identity,
+            identity_line,
+            profile,
+        } = &out
+        else {
+            panic!("{out:?}");
+        };
+        assert_eq!(
+            (identity.clone(), *identity_line),
+            (Ikev2Id::Fqdn("r2.example.net".into()), 21)
+        );
+        assert_eq!(profile.profile, "PROF");
+        assert!(
+            out.responder_accepted(),
+            "the responder had already answered"
+        );
+    }
+
+    #[test]
+    fn authentication_method_per_direction() {
+        let r2 = edit(
+            V2_R2,
+            " authentication remote pre-share",
+            " authentication remote rsa-sig",
+        );
+        let out = run(V2_R1, &r2);
+        let AuthOutcome::AuthMethodMismatch {
+            direction,
+            sent,
+            sent_line,
+            accepted,
+            ..
+        } = &out
+        else {
+            panic!("{out:?}");
+        };
+        assert_eq!(
+            (*direction, *sent, *sent_line),
+            (Direction::InitiatorToResponder, Ikev2Auth::PreShare, 38)
+        );
+        assert_eq!(accepted, &[(Ikev2Auth::RsaSig, 22)]);
+        // The other way: R2 signs with certificates R1 does not accept.
+        let r2 = edit(
+            V2_R2,
+            " authentication local pre-share",
+            " authentication local rsa-sig",
+        );
+        let out = run(V2_R1, &r2);
+        assert!(matches!(
+            out,
+            AuthOutcome::AuthMethodMismatch {
+                direction: Direction::ResponderToInitiator,
+                sent: Ikev2Auth::RsaSig,
+                ..
+            }
+        ));
+        // Certificates both ways where both accept them: no key takes part.
+        let certs = |c: &str| {
+            let c = edit(
+                c,
+                " authentication remote pre-share",
+                " authentication remote rsa-sig",
+            );
+            edit(
+                &c,
+                " authentication local pre-share",
+                " authentication local rsa-sig",
+            )
+        };
+        let a = run(&certs(V2_R1), &certs(V2_R2));
+        assert_eq!(
+            a.agreement().map(|a| a.initiator_key.clone()),
+            Some(KeyCheck::NotUsed)
+        );
+    }
+
+    #[test]
+    fn missing_keys_and_profiles() {
+        let r2 = edit(
+            V2_R2,
+            "  address 203.0.113.1\n",
+            "  address 203.0.113.100\n",
+        );
+        assert!(matches!(
+            run(V2_R1, &r2),
+            AuthOutcome::NoKey {
+                side: Side::Responder,
+                direction: Direction::InitiatorToResponder,
+                ..
+            }
+        ));
+        let r1 = edit(V2_R1, "  pre-shared-key local R1-signs-with-this\n", "");
+        assert!(matches!(
+            run(&r1, V2_R2),
+            AuthOutcome::NoKey {
+                side: Side::Initiator,
+                direction: Direction::InitiatorToResponder,
+                ..
+            }
+        ));
+        assert_eq!(
+            ike_auth(&cfg(V2_R1), ip(R1_ADDR), "NOPE", &cfg(V2_R2), ip(R2_ADDR)),
+            AuthOutcome::NoInitiatorProfile {
+                name: "NOPE".into()
+            }
+        );
+        let r2 = edit(V2_R2, " authentication local pre-share\n", "");
+        assert!(matches!(
+            run(V2_R1, &r2),
+            AuthOutcome::ProfileIncomplete {
+                side: Side::Responder,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn responder_finds_keys_by_identity_first() {
+        let r1 = edit(
+            V2_R1,
+            " identity local address 203.0.113.1",
+            " identity local key-id BRANCH-1",
+        );
+        let r2 = edit(
+            V2_R2,
+            " match identity remote address 203.0.113.1 255.255.255.255",
+            " match identity remote key-id BRANCH-1",
+        );
+        let r2 = edit(
+            &r2,
+            "  address 203.0.113.1\n",
+            "  identity key-id BRANCH-1\n",
+        );
+        assert!(run(&r1, &r2).agreement().is_some());
+    }
+
+    #[test]
+    fn encrypted_and_obfuscated_keys() {
+        let r2 = edit(
+            V2_R2,
+            "remote R1-signs-with-this",
+            "remote 6 FLgBaJHXdYY_AcHZZMgQ",
+        );
+        let out = run(V2_R1, &r2);
+        assert!(matches!(
+            out.agreement().map(|a| &a.initiator_key),
+            Some(KeyCheck::Unverifiable { .. })
+        ));
+        // Type 7 is read: `0822455D0A16` is "cisco".
+        let r1 = edit(V2_R1, "local R1-signs-with-this", "local cisco");
+        let r2 = edit(V2_R2, "remote R1-signs-with-this", "remote 7 0822455D0A16");
+        assert!(matches!(
+            run(&r1, &r2).agreement().map(|a| &a.initiator_key),
+            Some(KeyCheck::Equal { .. })
+        ));
+    }
+
+    #[test]
+    fn ike_lifetime_lower_wins() {
+        let r2 = edit(V2_R2, " lifetime 28800\n", " lifetime 3600\n");
+        let a = run(V2_R1, &r2).agreement().cloned().unwrap();
+        assert_eq!(
+            (a.initiator_lifetime, a.responder_lifetime, a.lifetime),
+            (28800, 3600, 3600)
+        );
     }
 }

@@ -75,11 +75,11 @@ pub enum SaInitOutcome {
     },
     /// The responder answered NO_PROPOSAL_CHOSEN.
     NoProposalChosen {
-        initiator: PolicyChoice,
-        responder: PolicyChoice,
+        initiator: Box<PolicyChoice>,
+        responder: Box<PolicyChoice>,
         checks: Vec<ProposalCheck>,
     },
-    Agreed(SaInitAgreement),
+    Agreed(Box<SaInitAgreement>),
 }
 
 impl SaInitOutcome {
@@ -108,10 +108,10 @@ pub fn ike_sa_init(
     };
     let (chosen, checks) = choose_proposal(&offer.proposals, &local.proposals);
     match chosen {
-        Some((o, l)) => SaInitOutcome::Agreed(agree(&offer, &local, o, l, checks)),
+        Some((o, l)) => SaInitOutcome::Agreed(Box::new(agree(&offer, &local, o, l, checks))),
         None => SaInitOutcome::NoProposalChosen {
-            initiator: offer,
-            responder: local,
+            initiator: Box::new(offer),
+            responder: Box::new(local),
             checks,
         },
     }
@@ -263,4 +263,224 @@ pub fn closest_proposal(checks: &[ProposalCheck]) -> Option<ClosestProposal> {
         ),
         differences: best.differences.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{R1_ADDR, R2_ADDR, V2_R1, V2_R2, cfg, edit, ip};
+    use super::*;
+
+    fn run(r1: &str, r2: &str) -> SaInitOutcome {
+        ike_sa_init(&cfg(r1), ip(R1_ADDR), &cfg(r2), ip(R2_ADDR))
+    }
+
+    /// The one pair's differences and the closest fix, when R2 refuses R1's offer.
+    fn refused(r2: &str) -> (Vec<V2Attr>, ClosestProposal) {
+        let out = run(V2_R1, r2);
+        let SaInitOutcome::NoProposalChosen { checks, .. } = &out else {
+            panic!("expected NO_PROPOSAL_CHOSEN, got {out:?}");
+        };
+        let attrs = checks[0].differences.iter().map(|d| d.attr).collect();
+        (attrs, closest_proposal(checks).unwrap())
+    }
+
+    #[test]
+    fn healthy_pair_agrees() {
+        let out = run(V2_R1, V2_R2);
+        let a = out.agreement().unwrap();
+        assert_eq!(
+            (a.encryption, a.integrity, a.prf, a.group),
+            (
+                V2Cipher::AesCbc256,
+                Some(V2Hash::Sha256),
+                V2Hash::Sha256,
+                DhGroup(14)
+            )
+        );
+        assert_eq!(
+            (a.initiator_policy.as_str(), a.responder_policy.as_str()),
+            ("POL-1", "POL-1")
+        );
+        assert_eq!(a.ke_retry, None);
+        assert!(closest_proposal(&a.checks).is_none());
+    }
+
+    #[test]
+    fn encryption_mismatch() {
+        let r2 = edit(
+            V2_R2,
+            " encryption aes-cbc-256\n",
+            " encryption aes-cbc-128 3des\n",
+        );
+        let (attrs, fix) = refused(&r2);
+        assert_eq!(attrs, [V2Attr::Encryption]);
+        assert_eq!(
+            fix.differences[0].offered,
+            V2Values::Encryption(vec![V2Cipher::AesCbc256])
+        );
+        assert_eq!(
+            fix.fix_on_initiator,
+            [
+                "crypto ikev2 proposal PROP-1",
+                " encryption aes-cbc-128 3des"
+            ]
+        );
+        assert_eq!(
+            fix.fix_on_responder,
+            ["crypto ikev2 proposal PROP-1", " encryption aes-cbc-256"]
+        );
+    }
+
+    #[test]
+    fn integrity_mismatch_takes_the_prf_with_it() {
+        // Without `prf` lines the PRF follows the integrity: both differ.
+        let r2 = edit(V2_R2, " integrity sha256\n", " integrity sha512\n");
+        let (attrs, fix) = refused(&r2);
+        assert_eq!(attrs, [V2Attr::Integrity, V2Attr::Prf]);
+        assert_eq!(
+            fix.fix_on_responder,
+            [
+                "crypto ikev2 proposal PROP-1",
+                " integrity sha256",
+                " prf sha256"
+            ]
+        );
+        // With a common PRF configured, only the integrity differs.
+        let r1 = edit(V2_R1, " group 14\n", " prf sha256\n group 14\n");
+        let r2 = edit(&r2, " group 14\n", " prf sha384 sha256\n group 14\n");
+        let out = run(&r1, &r2);
+        let SaInitOutcome::NoProposalChosen { checks, .. } = &out else {
+            panic!("{out:?}");
+        };
+        let attrs: Vec<V2Attr> = checks[0].differences.iter().map(|d| d.attr).collect();
+        assert_eq!(attrs, [V2Attr::Integrity]);
+    }
+
+    #[test]
+    fn dh_group_mismatch() {
+        let r2 = edit(V2_R2, " group 14\n", " group 19 20\n");
+        let (attrs, fix) = refused(&r2);
+        assert_eq!(attrs, [V2Attr::Group]);
+        assert_eq!(
+            fix.differences[0].local,
+            V2Values::Group(vec![DhGroup(19), DhGroup(20)])
+        );
+        assert_eq!(fix.fix_on_initiator[1], " group 19 20");
+    }
+
+    #[test]
+    fn overlapping_lists_agree_with_a_key_share_retry() {
+        let r1 = edit(V2_R1, " group 14\n", " group 19 14\n");
+        let r2 = edit(V2_R2, " group 14\n", " group 14 21\n");
+        let a = run(&r1, &r2).agreement().cloned().unwrap();
+        assert_eq!(a.group, DhGroup(14));
+        assert_eq!(
+            a.ke_retry,
+            Some(KeRetry {
+                sent: DhGroup(19),
+                requested: DhGroup(14)
+            })
+        );
+    }
+
+    #[test]
+    fn a_later_proposal_matches_and_the_closest_pair_is_named() {
+        let extra = "crypto ikev2 proposal OLD\n encryption 3des\n integrity sha1\n group 2\n!\ncrypto ikev2 policy POL-1";
+        let r1 = edit(V2_R1, "crypto ikev2 policy POL-1", extra);
+        let r1 = edit(
+            &r1,
+            " proposal PROP-1\n",
+            " proposal PROP-1\n proposal OLD\n",
+        );
+        let r2 = edit(
+            V2_R2,
+            " encryption aes-cbc-256\n integrity sha256\n group 14\n",
+            " encryption 3des\n integrity sha1\n group 2\n",
+        );
+        let a = run(&r1, &r2).agreement().cloned().unwrap();
+        assert_eq!(a.initiator_proposal, "OLD");
+        assert_eq!(a.checks.len(), 2);
+        assert_eq!(a.checks[1].offered_index, 2);
+        // The failed first pair differed on everything.
+        assert_eq!(a.checks[0].differences.len(), 4);
+    }
+
+    #[test]
+    fn smart_defaults_on_both_sides_agree() {
+        // Neither router has a proposal or policy: the smart defaults negotiate.
+        let strip = |c: &str| {
+            let c = edit(
+                c,
+                "crypto ikev2 proposal PROP-1 \n encryption aes-cbc-256\n integrity sha256\n group 14\n",
+                "",
+            );
+            let start = c.find("crypto ikev2 policy POL-1").unwrap();
+            let end = start + c[start..].find("!\n").unwrap() + 2;
+            format!("{}{}", &c[..start], &c[end..])
+        };
+        let a = run(&strip(V2_R1), &strip(V2_R2))
+            .agreement()
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            (a.initiator_policy.as_str(), a.initiator_proposal.as_str()),
+            ("default", "default")
+        );
+        assert_eq!(
+            (a.encryption, a.integrity, a.group),
+            (V2Cipher::AesCbc256, Some(V2Hash::Sha512), DhGroup(19))
+        );
+        // Smart defaults on one side only: R1's PROP-1 must fit inside them.
+        let sha512 = edit(V2_R1, " integrity sha256\n", " integrity sha512\n");
+        let out = run(&sha512, &strip(V2_R2));
+        let a = out.agreement().unwrap();
+        assert_eq!(
+            (a.responder_proposal.as_str(), a.group, a.ke_retry),
+            ("default", DhGroup(14), None)
+        );
+        let (attrs, fix) = refused(&strip(V2_R2));
+        assert_eq!(
+            attrs,
+            [V2Attr::Integrity, V2Attr::Prf],
+            "sha256 is not a default"
+        );
+        assert_eq!(fix.fix_on_responder[0], "crypto ikev2 proposal default");
+    }
+
+    #[test]
+    fn no_policy_for_the_address() {
+        let r2 = edit(
+            V2_R2,
+            " match address local 203.0.113.2\n",
+            " match address local 203.0.113.99\n",
+        );
+        let r2 = edit(
+            &r2,
+            "hostname R2\n",
+            "hostname R2\nno crypto ikev2 policy default\n",
+        );
+        assert_eq!(
+            run(V2_R1, &r2),
+            SaInitOutcome::NoPolicy {
+                side: Side::Responder,
+                local: ip(R2_ADDR)
+            }
+        );
+    }
+
+    #[test]
+    fn gcm_proposals_ignore_integrity() {
+        let gcm = |c: &str| {
+            edit(
+                c,
+                " encryption aes-cbc-256\n integrity sha256\n",
+                " encryption aes-gcm-256\n prf sha384\n",
+            )
+        };
+        let a = run(&gcm(V2_R1), &gcm(V2_R2)).agreement().cloned().unwrap();
+        assert_eq!(
+            (a.encryption, a.integrity, a.prf),
+            (V2Cipher::AesGcm256, None, V2Hash::Sha384)
+        );
+    }
 }

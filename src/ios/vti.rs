@@ -253,3 +253,140 @@ fn peer_side(
     }
     Ok(back)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{V2_R1, V2_R2, cfg, edit, ip};
+    use super::*;
+
+    fn run(r1: &str, r2: &str) -> EndpointOutcome {
+        endpoints(&cfg(r1), "Tunnel0", &cfg(r2))
+    }
+
+    #[test]
+    fn healthy_ends_meet() {
+        let out = run(V2_R1, V2_R2);
+        let e = out.endpoints().unwrap();
+        assert_eq!((e.local, e.peer), (ip("203.0.113.1"), ip("203.0.113.2")));
+        assert_eq!(e.route.interface, "GigabitEthernet1");
+        assert_eq!(e.peer_interface.as_deref(), Some("Tunnel0"));
+    }
+
+    #[test]
+    fn destination_is_not_the_peer() {
+        let r1 = edit(
+            V2_R1,
+            " tunnel destination 203.0.113.2",
+            " tunnel destination 203.0.113.20",
+        );
+        assert_eq!(
+            run(&r1, V2_R2),
+            EndpointOutcome::DestinationNotPeer {
+                interface: "Tunnel0".into(),
+                destination: ip("203.0.113.20"),
+                line: 55,
+                peer_sources: vec![("Tunnel0".into(), ip("203.0.113.2"))],
+            }
+        );
+    }
+
+    #[test]
+    fn peer_points_elsewhere() {
+        let r2 = edit(
+            V2_R2,
+            " tunnel destination 203.0.113.1",
+            " tunnel destination 203.0.113.10",
+        );
+        assert_eq!(
+            run(V2_R1, &r2),
+            EndpointOutcome::PeerDestinationMismatch {
+                local: ip("203.0.113.1"),
+                peer_interface: "Tunnel0".into(),
+                peer_destination: Some(ip("203.0.113.10")),
+                peer_line: Some(40),
+            }
+        );
+    }
+
+    #[test]
+    fn routes_to_and_from_the_peer() {
+        let r1 = edit(V2_R1, "ip route 0.0.0.0 0.0.0.0 203.0.113.254\n", "");
+        let r1 = edit(
+            &r1,
+            " ip address 203.0.113.1 255.255.255.0",
+            " ip address 198.51.100.1 255.255.255.0",
+        );
+        assert!(matches!(run(&r1, V2_R2), EndpointOutcome::NoRoute { .. }));
+        // Only the tunnel itself leads to its destination.
+        let r1 = edit(
+            &r1,
+            "ip route 192.168.102.0 255.255.255.0 Tunnel0",
+            "ip route 203.0.113.0 255.255.255.0 Tunnel0",
+        );
+        assert!(matches!(
+            run(&r1, V2_R2),
+            EndpointOutcome::RecursiveRoute { .. }
+        ));
+        let r2 = edit(V2_R2, "ip route 0.0.0.0 0.0.0.0 203.0.113.254\n", "");
+        let r2 = edit(
+            &r2,
+            " ip address 203.0.113.2 255.255.255.0",
+            " ip address 203.0.113.2 255.255.255.255",
+        );
+        assert_eq!(
+            run(V2_R1, &r2),
+            EndpointOutcome::PeerNoRoute {
+                local: ip("203.0.113.1")
+            }
+        );
+    }
+
+    #[test]
+    fn tunnel_itself_not_ready() {
+        let shut = edit(
+            V2_R1,
+            " tunnel protection ipsec profile VTI-PROF\n",
+            " tunnel protection ipsec profile VTI-PROF\n shutdown\n",
+        );
+        assert!(matches!(
+            run(&shut, V2_R2),
+            EndpointOutcome::Shutdown { .. }
+        ));
+        let bare = edit(V2_R1, " tunnel protection ipsec profile VTI-PROF\n", "");
+        assert!(matches!(
+            run(&bare, V2_R2),
+            EndpointOutcome::Unprotected { .. }
+        ));
+        let nosrc = edit(
+            V2_R1,
+            " tunnel source GigabitEthernet1",
+            " tunnel source Loopback9",
+        );
+        assert_eq!(
+            run(&nosrc, V2_R2),
+            EndpointOutcome::NoSource {
+                interface: "Tunnel0".into(),
+                source: Some(TunnelSource::Interface("Loopback9".into())),
+                line: Some(53),
+            }
+        );
+        let nodst = edit(V2_R1, " tunnel destination 203.0.113.2\n", "");
+        assert!(matches!(
+            run(&nodst, V2_R2),
+            EndpointOutcome::NoDestination { .. }
+        ));
+        assert!(matches!(
+            endpoints(&cfg(V2_R1), "GigabitEthernet1", &cfg(V2_R2)),
+            EndpointOutcome::NotATunnel { .. }
+        ));
+        let mgre = edit(
+            V2_R1,
+            " tunnel mode ipsec ipv4",
+            " tunnel mode gre multipoint",
+        );
+        assert!(matches!(
+            run(&mgre, V2_R2),
+            EndpointOutcome::ModeNotModelled { .. }
+        ));
+    }
+}
