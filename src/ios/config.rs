@@ -521,6 +521,7 @@ ip route 10.0.0.0 255.0.0.0 203.0.113.9 300
     mod fuzz {
         use super::super::super::fixtures::ip;
         use super::super::super::negotiate::negotiate;
+        use super::super::super::tunnel_session::{negotiate_map, negotiate_vti};
         use super::*;
         use proptest::prelude::*;
 
@@ -565,6 +566,38 @@ ip route 10.0.0.0 255.0.0.0 203.0.113.9 300
             "username u ",
             "enable secret ",
             "R1#",
+            "crypto ikev2 proposal ",
+            " encryption aes-cbc-",
+            " integrity sha",
+            " prf ",
+            "crypto ikev2 policy ",
+            " match address local ",
+            " proposal ",
+            "no crypto ikev2 proposal ",
+            "crypto ikev2 keyring ",
+            " peer ",
+            "  address ",
+            "  identity fqdn ",
+            "  pre-shared-key local ",
+            "  pre-shared-key remote 7 ",
+            "crypto ikev2 profile ",
+            " match identity remote ",
+            " identity local ",
+            " authentication local ",
+            " authentication remote ",
+            " keyring local ",
+            " dpd ",
+            "crypto ipsec profile ",
+            " set ikev2-profile ",
+            " set isakmp-profile ",
+            "crypto isakmp profile ",
+            " match identity address ",
+            "interface Tunnel",
+            " ip unnumbered ",
+            " tunnel source ",
+            " tunnel destination ",
+            " tunnel mode ",
+            " tunnel protection ipsec profile ",
         ];
 
         fn config_like() -> impl Strategy<Value = String> {
@@ -590,6 +623,18 @@ ip route 10.0.0.0 255.0.0.0 203.0.113.9 300
                 &p.config,
                 b,
             );
+            let _ = negotiate_map(
+                &p.config,
+                a,
+                ip("192.168.101.1"),
+                ip("192.168.102.1"),
+                &p.config,
+                b,
+            );
+            for (i, _) in p.config.tunnels() {
+                let s = negotiate_vti(&p.config, &i.name, &p.config);
+                let _ = s.step();
+            }
         }
 
         proptest! {
@@ -608,7 +653,7 @@ ip route 10.0.0.0 255.0.0.0 203.0.113.9 300
                 key in "[A-Za-z][A-Za-z0-9]{5,20}",
                 tail in "[ a-z0-9.]{0,30}",
             ) {
-                let text = format!("crypto isakmp key {key} address {tail} x\n crypto keyring R\n pre-shared-key address {tail} key {key} y\n");
+                let text = format!("crypto isakmp key {key} address {tail} x\n crypto keyring R\n pre-shared-key address {tail} key {key} y\ncrypto ikev2 keyring K\n peer P\n  pre-shared-key local {key} {tail}\n pre-shared-key remote 7 {key} {tail}\n");
                 let p = parse(&text);
                 for d in &p.unknown {
                     prop_assert!(!d.text.contains(&key), "{:?}", d);

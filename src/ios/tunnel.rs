@@ -8,8 +8,10 @@
 //! A VTI in `tunnel mode ipsec ipv4` protects everything routed into it: its selectors are
 //! any/any, unless `tunnel protection ipsec policy ipv4 ACL` narrows them. A GRE tunnel
 //! (`tunnel mode gre ip`, IOS's default) with tunnel protection protects the GRE packets
-//! between its two endpoints. What is not modelled: tunnel VRFs (`tunnel vrf`), multipoint GRE
-//! (DMVPN) and dynamic VTIs (`virtual-template`), IPv6 tunnel modes.
+//! between its two endpoints. A tunnel interface that is not shut counts as up for routing
+//! (`ip route … Tunnel0` resolves); on IOS its line protocol follows the IPsec SA, which is
+//! the lab's state, not the config's. What is not modelled: tunnel VRFs (`tunnel vrf`),
+//! multipoint GRE (DMVPN) and dynamic VTIs (`virtual-template`), IPv6 tunnel modes.
 
 use super::acl::{PortMatch, Protocol};
 use super::addr::{Ipv4Net, Wildcard};

@@ -10,6 +10,10 @@
 //!
 //! In IKEv2 the child SA is judged whenever the responder accepted the initiator, even if the
 //! initiator then refuses the responder: the responder's SAs exist (a half-open tunnel).
+//!
+//! Approximation, said aloud: an IKEv1 route-based tunnel runs main mode as modelled for crypto
+//! maps, so its key is looked up over every keyring, not only those of the ISAKMP profile the
+//! IPsec profile names.
 
 use super::child_sa::{ChildOffer, ChildOutcome, NoChildOffer, child_sa, map_offer, vti_offer};
 use super::ike_auth::{AuthOutcome, ike_auth};
