@@ -4,6 +4,7 @@
 //! - [`engine`]: pure diagnosis (lines and show outputs in, findings out), no I/O.
 //! - [`ios`]: the IOS model shared by the engine's config comparison and the lab.
 //! - [`capture`]: reads captured files for offline analysis (the I/O the engine must not do).
+//! - [`health`]: scheduled health checks over every configured tunnel (Nagios, Prometheus).
 //! - [`report`]: renders a diagnosis as text, JSON, Prometheus or Markdown.
 //! - [`lab`]: simulated IOS routers over SSH.
 //! - [`visible`]: router and file text made safe to print (control characters shown, not obeyed).
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod deadline;
 pub mod device;
 pub mod engine;
+pub mod health;
 pub mod inventory;
 pub mod ios;
 pub mod lab;

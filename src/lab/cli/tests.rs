@@ -403,6 +403,60 @@ async fn ping_streams_the_model_output() {
     assert!(h.model.calls()[0].contains("Interface(\"GigabitEthernet1/0\")"));
 }
 
+/// `ping` alone asks IOS's questions one at a time, echoing each answer, and runs the ping
+/// with them; a bad answer ends the dialog with IOS's message.
+#[tokio::test]
+async fn ping_alone_runs_the_extended_dialog() {
+    let mut h = Harness::start().await;
+    // User mode has no extended ping.
+    assert!(h.cmd("ping").await.contains("% Incomplete command."));
+    h.enable().await;
+    h.send("ping\r");
+    h.until("ping\r\nProtocol [ip]: ").await;
+    for (answer, next) in [
+        ("", "Target IP address: "),
+        ("192.168.102.1", "Repeat count [5]: "),
+        ("3", "Datagram size [100]: "),
+        ("", "Timeout in seconds [2]: "),
+        ("", "Extended commands [n]: "),
+        ("y", "Source address or interface: "),
+        ("GigabitEthernet1/0", "Type of service [0]: "),
+        ("", "Set DF bit in IP header? [no]: "),
+        ("", "Validate reply data? [no]: "),
+        ("", "Data pattern [0xABCD]: "),
+        ("", "Loose, Strict, Record, Timestamp, Verbose[none]: "),
+        ("", "Sweep range of sizes [n]: "),
+    ] {
+        h.send(&format!("{answer}\r"));
+        let got = h.until(next).await;
+        assert_eq!(got, format!("{answer}\r\n{next}"));
+    }
+    h.send("\r");
+    let out = h.until_prompt().await;
+    assert!(
+        out.starts_with(
+            "\r\nType escape sequence to abort.\r\nSending 3, 100-byte ICMP Echos to 192.168.102.1"
+        ),
+        "{out:?}"
+    );
+    assert!(
+        h.model
+            .calls()
+            .last()
+            .unwrap()
+            .contains("Interface(\"GigabitEthernet1/0\")")
+    );
+
+    h.send("ping\r");
+    h.until("Protocol [ip]: ").await;
+    h.send("\r192.168.102.1\r0\r");
+    let out = h.until_prompt().await;
+    assert!(
+        out.ends_with("Repeat count [5]: 0\r\n% A decimal number between 1 and 2147483647.\r\nR1#"),
+        "{out:?}"
+    );
+}
+
 #[tokio::test]
 async fn terminal_monitor_sets_the_shared_flag() {
     let (mut h, shell) = Harness::new();
