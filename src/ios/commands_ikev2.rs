@@ -783,15 +783,6 @@ pub(super) static INTERFACE: LazyLock<Rows<Apply<Interface>>> = LazyLock::new(||
     )
 });
 
-/// A customised `crypto ikev2 policy default` without `proposal` lines keeps the default one.
-pub(super) fn finish_policies(policies: &mut [Ikev2Policy]) {
-    for p in policies.iter_mut().filter(|p| p.name == DEFAULT) {
-        if p.proposals.is_empty() {
-            p.proposals.push(DEFAULT.into());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::config::parse;

@@ -11,6 +11,7 @@ use super::commands::{self, Block, Outcome};
 use super::ikev2::Ikev2Keyring;
 use super::lex::{Bad, Line};
 use super::model::{CryptoMapEntry, PresharedKey, RunningConfig};
+use super::smart_defaults;
 use serde::Serialize;
 
 /// A line inside a modelled section that was not understood.
@@ -82,7 +83,12 @@ impl Builder {
         cfg.ikev2
             .keyrings
             .extend(self.ikev2_keyrings.into_iter().map(|k| k.ring));
-        super::commands_ikev2::finish_policies(&mut cfg.ikev2.policies);
+        // A customised `crypto ikev2 policy default` without `proposal` keeps the default one.
+        for p in cfg.ikev2.policies.iter_mut() {
+            if p.name == smart_defaults::DEFAULT && p.proposals.is_empty() {
+                p.proposals.push(smart_defaults::DEFAULT.into());
+            }
+        }
         self.cfg
     }
 }
