@@ -5,6 +5,7 @@
 //! - [`ios`]: the IOS model shared by the engine's config comparison and the lab.
 //! - [`capture`]: reads captured files for offline analysis (the I/O the engine must not do).
 //! - [`report`]: renders a diagnosis as text, JSON, Prometheus or Markdown.
+//! - [`guide`]: the guided session, step by step, a driver of the runner ([`run`]).
 //! - [`lab`]: simulated IOS routers over SSH.
 //! - [`visible`]: router and file text made safe to print (control characters shown, not obeyed).
 //! - [`cli`]: one entry point per subcommand.
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod deadline;
 pub mod device;
 pub mod engine;
+pub mod guide;
 pub mod inventory;
 pub mod ios;
 pub mod lab;

@@ -2,6 +2,7 @@
 //! point returning its exit code, and `main` turns errors into exit 3 in one place.
 
 pub mod analyze;
+pub mod guide;
 pub mod lab;
 pub mod triage;
 
@@ -26,6 +27,9 @@ pub enum Command {
     Analyze(analyze::Args),
     /// SSH into both routers of a tunnel, run the triage playbook, report why it is down.
     Triage(triage::Args),
+    /// Walk a broken tunnel step by step: what to run and why, the routers' lines explained,
+    /// asking before anything intrusive; optionally apply the fix (--allow-config).
+    Guide(guide::Args),
     /// Run simulated Cisco routers (a scenario) to practise on, demo or test against.
     Lab(lab::Args),
 }
@@ -51,6 +55,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Triage(args) => triage::run(args),
+        Command::Guide(args) => guide::run(args),
         Command::Lab(args) => lab::run(args),
     };
     match result {

@@ -255,6 +255,11 @@ impl<'a> Runner<'a> {
         }
     }
 
+    /// The debug window the run was told to use instead of the playbook's (`--debug-window`).
+    pub fn debug_window(&self) -> Option<Duration> {
+        self.options.debug_window
+    }
+
     /// The router names, `a` first.
     pub fn names(&self) -> (&str, &str) {
         (&self.a.target.name, &self.b.target.name)
