@@ -747,6 +747,112 @@ mod tests {
     }
 
     #[test]
+    fn the_guide_tree_answers_every_finding() {
+        let p = shipped("guide").unwrap().unwrap();
+        for code in Code::ALL {
+            assert!(
+                p.findings.contains_key(&code),
+                "guide.yaml: no words for {code}"
+            );
+        }
+        // Whatever a negotiation shows, the tree knows where to go from it.
+        let watch = p.step("watch").expect("a watch step");
+        for code in Code::ALL {
+            assert!(
+                watch.next.iter().any(|r| r.cond.found.contains(&code)),
+                "guide.yaml: watch has no rule for {code}"
+            );
+        }
+        let fix = p.step("fix").expect("a fix step");
+        assert_eq!(fix.safety, Safety::Config);
+        let Action::Fix { retest } = &fix.action else {
+            panic!("fix is a fix step");
+        };
+        assert!(retest.iter().any(|r| {
+            p.step(r)
+                .is_some_and(|s| matches!(s.action, Action::Clear { .. }))
+        }));
+        assert!(p.steps.iter().all(|s| !s.title.is_empty()));
+    }
+
+    #[test]
+    fn malformed_trees_are_refused_with_file_and_line() {
+        let step = |id: &str, extra: &str| {
+            format!(
+                "  - id: {id}\n    kind: show\n    peer: both\n    safety: read\n    command: show udp\n    explain: x\n{extra}"
+            )
+        };
+        let head = "name: t\nsteps:\n";
+        let e = bad(&format!(
+            "{head}{}{}",
+            step("a", "    next:\n      - goto: phase2\n"),
+            step("phase1", "")
+        ));
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("`phase2` is not a step"), "{e}");
+        assert!(e.message.contains("did you mean `phase1`?"), "{e}");
+
+        let e = bad(&format!(
+            "{head}{}{}",
+            step("a", ""),
+            step("b", "    next:\n      - goto: a\n")
+        ));
+        assert!(e.message.contains("makes a loop"), "{e}");
+        assert_eq!(e.line, Some(9), "{e}");
+
+        let e = bad(&format!(
+            "{head}{}{}",
+            step("a", "    next:\n      - goto: end\n"),
+            step("orphan", "")
+        ));
+        assert!(e.message.contains("`orphan` is never reached"), "{e}");
+
+        let e = bad(&format!(
+            "{head}{}",
+            step(
+                "a",
+                "    next:\n      - state: [MM_NO_SATE]\n        goto: end\n"
+            )
+        ));
+        assert!(
+            e.message.contains("`MM_NO_SATE` is not a phase 1 state"),
+            "{e}"
+        );
+
+        let e = bad(&format!(
+            "{head}{}",
+            step("a", "    highlight: ['(unclosed']\n")
+        ));
+        assert!(e.message.contains("not a regular expression"), "{e}");
+
+        let e = bad(&format!(
+            "{head}{}",
+            step(
+                "a",
+                "    means:\n      - cause: [no_rute]\n        say: x\n"
+            )
+        ));
+        assert!(e.message.contains("no_route"), "{e}");
+
+        let e = bad(&format!("{head}{}", step("a", "    retest: [a]\n")));
+        assert!(e.message.contains("only a fix step re-tests"), "{e}");
+
+        let e = bad(&format!(
+            "{head}  - id: f\n    kind: fix\n    peer: both\n    safety: disruptive\n    explain: x\n"
+        ));
+        assert!(e.message.contains("must be `config`"), "{e}");
+        let e = bad(&format!(
+            "{head}  - id: f\n    kind: fix\n    peer: both\n    safety: config\n    command: write memory\n    explain: x\n"
+        ));
+        assert!(e.message.contains("takes no commands"), "{e}");
+        // A configuration class of its own: no read, debug or disruptive step may carry one.
+        let e = bad(&format!(
+            "{head}  - id: c\n    kind: clear\n    peer: a\n    safety: config\n    command: clear crypto sa\n    explain: x\n"
+        ));
+        assert!(e.message.contains("must be `disruptive`"), "{e}");
+    }
+
+    #[test]
     fn when_conditions() {
         let w = When {
             any: vec![Code::PeerSilent],

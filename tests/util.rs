@@ -174,8 +174,28 @@ impl ipsec_doctor::run::progress::Progress for StepTrap {
     fn finish(&self) {}
 }
 
+/// Everything written to it, kept for the test to read (a stand-in for stdout).
+#[derive(Clone, Default)]
+pub struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Sink {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A lab the test keeps hold of, with its inventory and known_hosts written to a temp dir, for
-/// driving `triage` (in process or as the binary) against it.
+/// driving `triage` and `guide` (in process or as the binary) against it.
 pub mod fixture {
     use ipsec_doctor::cli::triage::Args;
     use ipsec_doctor::lab::ike::IkeFactory;
@@ -247,6 +267,60 @@ pub mod fixture {
                 known_hosts: Some(self.known_hosts()),
                 ..args()
             }
+        }
+
+        /// `guide` arguments on this lab: no colour, a short debug window, no transcript.
+        pub fn guide_args(&self) -> ipsec_doctor::cli::guide::Args {
+            ipsec_doctor::cli::guide::Args {
+                tunnel: None,
+                inventory: Some(self.inventory()),
+                lab: None,
+                transcript: None,
+                allow_config: false,
+                playbook: None,
+                color: "never".into(),
+                debug_window: Some(Duration::from_secs(3)),
+                idle_cutoff: Duration::from_millis(400),
+                clear_stale_debug: false,
+                accept_new_host_keys: false,
+                known_hosts: Some(self.known_hosts()),
+                lab_speed: 200.0,
+                cleanup_deadline: Duration::from_secs(20),
+            }
+        }
+
+        /// The binary, run as `ipsec-doctor guide` on this lab with `extra` arguments.
+        pub fn guide(&self, extra: &[&str]) -> std::process::Command {
+            let mut c = super::bin();
+            c.arg("guide")
+                .arg("-i")
+                .arg(self.inventory())
+                .arg("--known-hosts")
+                .arg(self.known_hosts())
+                .args(["--color", "never"])
+                .args(extra)
+                .env("XDG_RUNTIME_DIR", self.dir.path())
+                .env_remove("RUST_LOG");
+            c
+        }
+
+        /// A router's running-config lines as the lab holds them, comments (the time of
+        /// the last change) left out.
+        pub fn running(&self, router: &str) -> Vec<String> {
+            let lines = self
+                .lab
+                .router_state(router)
+                .expect("router")
+                .config
+                .lines();
+            lines.into_iter().filter(|l| !l.starts_with('!')).collect()
+        }
+
+        /// Its startup-config lines, comments left out.
+        pub fn startup(&self, router: &str) -> Vec<String> {
+            let r = self.lab.router_state(router).expect("router");
+            let lines = r.config.startup_lines();
+            lines.into_iter().filter(|l| !l.starts_with('!')).collect()
         }
 
         pub fn playbook(&self, text: &str) -> PathBuf {
