@@ -25,7 +25,7 @@ use ipsec_doctor::inventory::{Host, Inventory};
 use ipsec_doctor::playbook::{self, Action, Safety};
 use ipsec_doctor::ssh::HostKeyPolicy;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -91,7 +91,7 @@ fn run() -> anyhow::Result<()> {
         println!("collection: BENCH_SKIP_PYTHON set; no Python comparison");
         return Ok(());
     }
-    let python = match python_venv() {
+    let python = match common::python_venv("collection") {
         Ok(p) => p,
         Err(e) => {
             println!("collection: skipping Netmiko and Scrapli 2: {e:#}");
@@ -262,52 +262,6 @@ fn report(o: &Outcome) {
     for e in o.errors.iter().take(5) {
         println!("collection: {}: failed: {e}", o.client);
     }
-}
-
-/// The venv's python with netmiko and scrapli importable, made and filled on first use.
-fn python_venv() -> anyhow::Result<PathBuf> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let venv = target.join("bench-venv");
-    let python = venv.join("bin/python");
-    let importable = |python: &Path| {
-        Command::new(python)
-            .args(["-c", "import netmiko, scrapli"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if python.is_file() && importable(&python) {
-        return Ok(python);
-    }
-    println!(
-        "collection: installing netmiko and scrapli from PyPI into {}",
-        venv.display()
-    );
-    let made = Command::new("python3")
-        .arg("-m")
-        .arg("venv")
-        .arg(&venv)
-        .output()?;
-    anyhow::ensure!(
-        made.status.success(),
-        "python3 -m venv failed: {}",
-        String::from_utf8_lossy(&made.stderr).trim()
-    );
-    let pip = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "netmiko", "scrapli"])
-        .output()?;
-    anyhow::ensure!(
-        pip.status.success(),
-        "pip install netmiko scrapli failed: {}",
-        String::from_utf8_lossy(&pip.stderr).trim()
-    );
-    anyhow::ensure!(
-        importable(&python),
-        "netmiko or scrapli still not importable"
-    );
-    Ok(python)
 }
 
 /// Runs one Python collector and reads the JSON line it prints.

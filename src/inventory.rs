@@ -113,6 +113,8 @@ pub struct Tunnel {
     pub b_peer_address: Option<Ipv4Addr>,
     pub a_protected: Vec<Ipv4Net>,
     pub b_protected: Vec<Ipv4Net>,
+    /// The tunnel must always be up: for health checks, no SA is an alarm, not idleness.
+    pub always_on: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +188,8 @@ struct TunnelFields {
     a_protected: Vec<String>,
     #[serde(default)]
     b_protected: Vec<String>,
+    #[serde(default)]
+    always_on: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -669,6 +673,7 @@ fn resolve_tunnels(
             b_peer_address: t.b_peer_address,
             a_protected: subnets("a", &t.a_protected)?,
             b_protected: subnets("b", &t.b_protected)?,
+            always_on: t.always_on,
         });
     }
     Ok(out)

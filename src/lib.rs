@@ -4,6 +4,7 @@
 //! - [`engine`]: pure diagnosis (lines and show outputs in, findings out), no I/O.
 //! - [`ios`]: the IOS model shared by the engine's config comparison and the lab.
 //! - [`capture`]: reads captured files for offline analysis (the I/O the engine must not do).
+//! - [`health`]: scheduled health checks over every configured tunnel (Nagios, Prometheus).
 //! - [`report`]: renders a diagnosis as text, JSON, Prometheus or Markdown.
 //! - [`guide`]: the guided session, step by step, a driver of the runner ([`run`]).
 //! - [`lab`]: simulated IOS routers over SSH.
@@ -17,6 +18,7 @@ pub mod deadline;
 pub mod device;
 pub mod engine;
 pub mod guide;
+pub mod health;
 pub mod inventory;
 pub mod ios;
 pub mod lab;

@@ -88,6 +88,24 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Deserializes every document of a multi-document stream (`---` between them), such as a
+/// Kubernetes manifest.
+pub fn documents<T: DeserializeOwned>(file: &str, text: &str) -> Result<Vec<T>, YamlError> {
+    serde_yaml::Deserializer::from_str(text)
+        .map(|doc| {
+            T::deserialize(doc).map_err(|e| {
+                let loc = e.location();
+                YamlError {
+                    file: file.to_string(),
+                    line: loc.as_ref().map(|l| l.line()),
+                    column: loc.as_ref().map(|l| l.column()),
+                    message: strip_location(&e.to_string()),
+                }
+            })
+        })
+        .collect()
+}
+
 /// Serializes a value as YAML (inventories the lab writes).
 pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, YamlError> {
     serde_yaml::to_string(value).map_err(|e| YamlError {

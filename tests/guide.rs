@@ -120,6 +120,13 @@ async fn one_sided_silence_is_traced_to_its_cause() {
     // The silent router's evidence: the talker's retransmissions, cited and marked.
     assert!(w.stdout.contains("► "), "{}", w.stdout);
     assert!(w.stdout.contains("retransmitting phase 1"), "{}", w.stdout);
+    // The exchange drawn from R1's side alone: R2's column was never seen.
+    assert!(
+        w.stdout.contains("The exchange, as the routers logged it:"),
+        "{}",
+        w.stdout
+    );
+    assert!(w.stdout.contains("not seen"), "{}", w.stdout);
     assert_eq!(w.report.exit_code, 2);
     assert_cleaned(&w.report);
     assert!(fx.debug_quiet());
@@ -254,6 +261,8 @@ async fn a_fix_that_does_not_help_is_rolled_back_and_the_ticket_holds_no_secret(
         "R1# ping 192.168.102.1 source GigabitEthernet1/0 repeat 5",
         "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 203.0.113.1",
         "retransmitting phase 1 MM_KEY_EXCH",
+        "The exchange, as the routers logged it:",
+        "stopped after MM5",
         "### `P1_PSK_MISMATCH` on R1",
         "crypto isakmp key <same key on both routers> address 203.0.113.1",
         "crypto isakmp key ***** address 203.0.113.2",

@@ -9,23 +9,6 @@ use ipsec_doctor::lab::scenario::Scenario;
 use ipsec_doctor::lab::{Lab, LabOptions};
 use std::path::PathBuf;
 
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("IPSEC_DOCTOR_CLIENTS_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let python = target.join("clients-venv/bin/python");
-    assert!(
-        python.is_file(),
-        "{} is missing: `bash .ci/run` installs the clients of tests/clients/requirements.txt \
-         there (or set IPSEC_DOCTOR_CLIENTS_PYTHON)",
-        python.display()
-    );
-    python
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn netmiko_scrapli_and_ntc_templates_drive_the_lab() {
     let scenario = Scenario::embedded("psk-mismatch").unwrap();
@@ -59,7 +42,7 @@ async fn netmiko_scrapli_and_ntc_templates_drive_the_lab() {
     let job_file = dir.path().join("job.json");
     std::fs::write(&job_file, job.to_string()).unwrap();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/lab_clients.py");
-    let python = python();
+    let python = crate::util::python();
     let out = tokio::process::Command::new(&python)
         .arg(&script)
         .arg(&job_file)

@@ -19,6 +19,8 @@ mod fuzz_lines;
 /// tunnel, a fix applied and rolled back, quitting, signals and lost connections with debug on,
 /// the Markdown transcript.
 mod guide;
+/// `health` against the hub-and-spoke lab: states, outputs, exporter, schedule, shards.
+mod health;
 /// Inventories: shipped examples, the lab's own, errors with file, line and column.
 mod inventory;
 /// `ipsec-doctor lab`: listing, refusing a bad config, serving until Ctrl-C.
@@ -35,6 +37,8 @@ mod lab_scenarios;
 mod lab_ssh;
 /// `ipsec-doctor lab --only`: a scenario's two routers in two processes, IKE over UDP.
 mod lab_wire;
+/// The IKE exchange as a ladder (terminal and SVG) and the HTML report, against goldens.
+mod ladder;
 /// Secrets never printed: generated spellings of every secret-bearing command, every format.
 mod redaction;
 /// Reports of the example captures against golden files.

@@ -214,6 +214,7 @@ pub mod fixture {
             lab: None,
             format: Format::Json,
             color: "never".into(),
+            ladder: "never".into(),
             debug_window: Some(Duration::from_secs(3)),
             idle_cutoff: Duration::from_millis(400),
             playbook: None,
@@ -370,4 +371,24 @@ pub mod fixture {
             c
         }
     }
+}
+
+/// The Python that has the tools of `tests/clients/requirements.txt` (Netmiko, Scrapli 2,
+/// ntc-templates, prometheus_client): `.ci/run` makes it in `target/clients-venv`, or
+/// `IPSEC_DOCTOR_CLIENTS_PYTHON` names another.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("IPSEC_DOCTOR_CLIENTS_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let python = target.join("clients-venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} is missing: `bash .ci/run` installs tests/clients/requirements.txt there (or set \
+         IPSEC_DOCTOR_CLIENTS_PYTHON)",
+        python.display()
+    );
+    python
 }

@@ -1,4 +1,8 @@
-//! What the lab benchmarks share: reading this process's memory from /proc.
+//! What the lab benchmarks share: reading this process's memory from /proc, the Python venv
+//! holding Netmiko and Scrapli 2.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 /// `VmRSS` (resident now) and `VmHWM` (peak resident) of this process, in kB; `None` where
 /// /proc is not there (not Linux) or a field is missing.
@@ -58,4 +62,50 @@ pub fn base_port(attempt: usize, span: usize) -> u16 {
         .wrapping_mul(7919)
         .wrapping_add(attempt.wrapping_mul(104_729));
     u16::try_from(low + spread % room).unwrap_or(20_000)
+}
+
+/// The venv's python with netmiko and scrapli importable, made and filled on first use.
+pub fn python_venv(bench: &str) -> anyhow::Result<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let venv = target.join("bench-venv");
+    let python = venv.join("bin/python");
+    let importable = |python: &Path| {
+        Command::new(python)
+            .args(["-c", "import netmiko, scrapli"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if python.is_file() && importable(&python) {
+        return Ok(python);
+    }
+    println!(
+        "{bench}: installing netmiko and scrapli from PyPI into {}",
+        venv.display()
+    );
+    let made = Command::new("python3")
+        .arg("-m")
+        .arg("venv")
+        .arg(&venv)
+        .output()?;
+    anyhow::ensure!(
+        made.status.success(),
+        "python3 -m venv failed: {}",
+        String::from_utf8_lossy(&made.stderr).trim()
+    );
+    let pip = Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "netmiko", "scrapli"])
+        .output()?;
+    anyhow::ensure!(
+        pip.status.success(),
+        "pip install netmiko scrapli failed: {}",
+        String::from_utf8_lossy(&pip.stderr).trim()
+    );
+    anyhow::ensure!(
+        importable(&python),
+        "netmiko or scrapli still not importable"
+    );
+    Ok(python)
 }

@@ -3,7 +3,7 @@
 use crate::capture::{self, Input};
 use crate::engine::Engine;
 use crate::report::{self, Format, Report};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,6 +19,11 @@ pub struct Args {
     /// Colour the text report: auto (when stdout is a terminal), always or never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
+    /// Draw the IKE exchange as a ladder in the text report: auto (when stdout is a
+    /// terminal), always or never. Box-drawing characters when the locale is UTF-8, ASCII
+    /// otherwise.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub ladder: String,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -57,13 +62,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         tracing::warn!("{w}");
     }
     let report = Report::new("analyze", &subject, diagnosis, warnings);
-    let color = match args.color.as_str() {
-        "always" => true,
-        "never" => false,
-        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let style = super::text_style(&args.color, &args.ladder);
     let code = report.exit_code;
-    let text = report::render(args.format, std::slice::from_ref(&report), color);
+    let text = report::render_styled(args.format, std::slice::from_ref(&report), &style);
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is a normal end, not an error.
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())

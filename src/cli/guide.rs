@@ -79,13 +79,13 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         // First, before any router is touched: signals stop the session through its cleanup.
         let stop = Stop::from_signals()?;
         let terminal = std::io::stdin().is_terminal();
-        let color = match args.color.as_str() {
-            "always" => true,
-            "never" => false,
-            _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        };
+        // The ladder is part of the guide: always drawn, in the locale's characters.
+        let style = super::text_style(&args.color, "always");
         let mut input = Input::stdin(terminal);
-        let say = Transcript::new(Box::new(std::io::stdout()), color, !terminal);
+        let mut say = Transcript::new(Box::new(std::io::stdout()), style.color, !terminal);
+        if let Some(charset) = style.ladder {
+            say = say.with_charset(charset);
+        }
         // Progress lines would mix with the prompts: only notes (a run waiting for another).
         let progress = Bars::new(false);
         let outcome = execute(args, &mut input, say, stop, &progress).await?;

@@ -40,6 +40,10 @@ pub struct Args {
     /// hostnames (t0001-r1, t0001-r2, ...); tunnel k's routers listen on BASE+2k and BASE+2k+1.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub fleet: Option<u32>,
+    /// Run one hub router whose crypto map has N entries and its N spokes, healthy and broken
+    /// in a fixed mix, with users' traffic; the hub listens on BASE, spoke k on BASE+k.
+    #[arg(long, value_name = "N", conflicts_with_all = ["fleet", "only"], value_parser = clap::value_parser!(u32).range(1..=65535))]
+    pub hub: Option<u32>,
     /// With --fleet: cycle through every shipped scenario (healthy and broken) instead of
     /// copying one.
     #[arg(long, requires = "fleet", conflicts_with = "scenario")]
@@ -141,15 +145,43 @@ async fn serve(args: Args, templates: Vec<Scenario>) -> anyhow::Result<i32> {
     let stopped = async move {
         let _ = stop_rx.await;
     };
-    let lab = match args.fleet {
-        Some(n) => {
+    let lab = match (args.fleet, args.hub) {
+        (None, Some(n)) => {
+            let hub = crate::lab::hub::HubLab::start(n as usize, options, stopped).await?;
+            if let Some(path) = &args.inventory_out {
+                // The hub's inventory marks its always-on tunnel.
+                hub.write_inventory(path)?;
+            }
+            if let Some(path) = &args.known_hosts_out {
+                hub.lab().write_known_hosts(path)?;
+            }
+            println!(
+                "hub lab: hub and {n} spokes on {} ports {}-{}; username admin, passwords hubpass1/spokepass1, enable secrets hubenable1/spokeenable1",
+                args.bind,
+                args.base_port,
+                u32::from(args.base_port) + n
+            );
+            for s in hub.spokes().iter().take(10) {
+                println!(
+                    "  {:<16} {:<20} {}",
+                    s.tunnel,
+                    s.kind.as_str(),
+                    s.kind.expect()
+                );
+            }
+            if hub.spokes().len() > 10 {
+                println!("  … the mix repeats every ten spokes");
+            }
+            hub.into_lab()
+        }
+        (Some(n), _) => {
             let fleet = Fleet::start(&templates, n as usize, options, stopped).await?;
             write_files(&args, fleet.lab())?;
             print_fleet(&fleet, &templates);
             // The fleet's own view is printed; from here on it is a lab like any other.
             fleet.into_lab()
         }
-        None => {
+        (None, None) => {
             let Some(scenario) = templates.first() else {
                 anyhow::bail!("no scenario to run");
             };

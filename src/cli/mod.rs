@@ -3,6 +3,7 @@
 
 pub mod analyze;
 pub mod guide;
+pub mod health;
 pub mod lab;
 pub mod triage;
 
@@ -30,6 +31,8 @@ pub enum Command {
     /// Walk a broken tunnel step by step: what to run and why, the routers' lines explained,
     /// asking before anything intrusive; optionally apply the fix (--allow-config).
     Guide(guide::Args),
+    /// Check every configured tunnel (read-only): state and why, for Nagios and Prometheus.
+    Health(health::Args),
     /// Run simulated Cisco routers (a scenario) to practise on, demo or test against.
     Lab(lab::Args),
 }
@@ -37,6 +40,45 @@ pub enum Command {
 const LOGS_HELP: &str = "Logs: -v, -vv and -vvv write tracing logs to stderr (info, debug, trace); \
 the RUST_LOG environment variable, when set, chooses instead (EnvFilter syntax, e.g. \
 RUST_LOG=ipsec_doctor=debug). Secrets are redacted at every level. The report goes to stdout.";
+
+/// The text report's look from `--color` and `--ladder` (each `auto`, `always` or `never`):
+/// `auto` means stdout is a terminal (and, for colour, `NO_COLOR` is unset). The ladder is
+/// drawn with box-drawing characters when the locale says UTF-8, in ASCII otherwise.
+pub fn text_style(color: &str, ladder: &str) -> crate::report::Style {
+    use std::io::IsTerminal;
+    let terminal = std::io::stdout().is_terminal();
+    let color = match color {
+        "always" => true,
+        "never" => false,
+        _ => terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let ladder = match ladder {
+        "always" => true,
+        "never" => false,
+        _ => terminal,
+    };
+    crate::report::Style {
+        color,
+        ladder: ladder.then(locale_charset),
+    }
+}
+
+/// UTF-8 or not, as the C library decides it: the first of LC_ALL, LC_CTYPE and LANG that is
+/// set and not empty.
+fn locale_charset() -> crate::report::ladder::term::Charset {
+    use crate::report::ladder::term::Charset;
+    let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.is_empty())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if locale.contains("utf-8") || locale.contains("utf8") {
+        Charset::Unicode
+    } else {
+        Charset::Ascii
+    }
+}
 
 /// Exit code for "could not run" (Nagios UNKNOWN).
 pub const EXIT_UNKNOWN: i32 = 3;
@@ -56,6 +98,7 @@ pub fn main() -> i32 {
         Command::Analyze(args) => analyze::run(args),
         Command::Triage(args) => triage::run(args),
         Command::Guide(args) => guide::run(args),
+        Command::Health(args) => health::run(args),
         Command::Lab(args) => lab::run(args),
     };
     match result {

@@ -38,6 +38,11 @@ pub struct Args {
     /// Colour the text report: auto, always or never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
+    /// Draw the IKE exchange as a ladder in the text report: auto (when stdout is a
+    /// terminal), always or never. Box-drawing characters when the locale is UTF-8, ASCII
+    /// otherwise.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub ladder: String,
     /// How long debugs stay on in the debug window (overrides the playbook), e.g. 45s; at
     /// most 600s.
     #[arg(long, value_parser = playbook::parse_debug_duration)]
@@ -77,16 +82,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         // First, before any router is touched: from here on SIGINT, SIGTERM, SIGHUP and
         // SIGQUIT stop the run through its cleanup instead of killing the process.
         let stop = Stop::from_signals()?.wait();
-        let color = match args.color.as_str() {
-            "always" => true,
-            "never" => false,
-            _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        };
+        let style = super::text_style(&args.color, &args.ladder);
         let format = args.format;
         let bars = Bars::new(std::io::stderr().is_terminal());
         let reports = execute(args, stop, &bars).await?;
         let code = reports.iter().map(|r| r.exit_code).max().unwrap_or(3);
-        let text = report::render(format, &reports, color);
+        let text = report::render_styled(format, &reports, &style);
         let mut out = std::io::stdout().lock();
         if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
             && e.kind() != std::io::ErrorKind::BrokenPipe

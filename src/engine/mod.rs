@@ -13,6 +13,7 @@
 
 pub mod correlate;
 pub mod event;
+pub mod exchange;
 pub mod finding;
 pub mod parse;
 pub mod peer;
@@ -44,6 +45,9 @@ pub struct PeerSummary {
     pub commands: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// The IKE messages this device logged, per remote address (latest exchange each).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<exchange::Exchange>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -119,6 +123,7 @@ impl Engine {
                 ike_events: p.debug.ike_events,
                 commands: p.commands.clone(),
                 address: p.own_address(),
+                exchanges: p.exchanges.records(),
             })
             .collect();
         Diagnosis {

@@ -2,6 +2,7 @@
 //! show outputs it printed, and its configuration.
 
 use super::event::LineAt;
+use super::exchange::Exchanges;
 use super::finding::Evidence;
 use super::parse::debug;
 use super::parse::show::{self, ShowKind, ShowOutput};
@@ -85,6 +86,8 @@ pub struct PeerState {
     splitter: Splitter,
     pub lines: u64,
     pub debug: DebugState,
+    /// The IKE messages it logged, per remote: the ladder's material.
+    pub exchanges: Exchanges,
     pub commands: Vec<String>,
     /// `debug crypto isakmp` was typed, or `show debug` said it was on.
     pub debug_enabled: bool,
@@ -149,6 +152,7 @@ impl PeerState {
             splitter: Splitter::new(),
             lines: 0,
             debug: DebugState::default(),
+            exchanges: Exchanges::default(),
             commands: Vec::new(),
             debug_enabled: false,
             pings: Vec::new(),
@@ -318,6 +322,7 @@ impl PeerState {
                 text: line,
             };
             self.debug.feed(&kind, &at);
+            self.exchanges.feed(&kind, &at);
         }
     }
 }

@@ -347,6 +347,12 @@ impl<'s> Session<'s, '_> {
                 "{dropped} further debug line(s) were read by the diagnosis but are not kept for display."
             )));
         }
+        // After a negotiation was watched, the picture of it.
+        if matches!(step.action, Action::Debug { .. })
+            && let Some(l) = crate::report::ladder::build(&d)
+        {
+            self.say.say(Entry::Ladder(Box::new(l)));
+        }
         let facts = self.facts();
         if let Some(m) = step.means.iter().find(|m| !quiet && m.cond.holds(&facts)) {
             self.say.say(Entry::Means(m.say.trim().to_string()));

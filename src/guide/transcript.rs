@@ -9,6 +9,7 @@
 
 use super::highlight::Excerpt;
 use crate::engine::finding::Finding;
+use crate::report::ladder::{self, Ladder, term::Charset};
 use crate::report::markdown::fence_safe;
 use crate::secret::redact;
 use crate::visible::visible;
@@ -47,6 +48,8 @@ pub enum Entry {
         source: String,
         text: String,
     },
+    /// The IKE exchange as the routers logged it, drawn as a ladder.
+    Ladder(Box<Ladder>),
     /// What the step's lines mean.
     Means(String),
     /// The step proposed next, and why.
@@ -77,6 +80,8 @@ pub struct Transcript {
     color: bool,
     /// Answers are echoed (the input is not a terminal).
     echo: bool,
+    /// How the ladder is drawn on stdout (the Markdown always uses box drawing).
+    charset: Charset,
     entries: Vec<Entry>,
 }
 
@@ -101,8 +106,15 @@ impl Transcript {
             out,
             color,
             echo,
+            charset: Charset::Unicode,
             entries: Vec::new(),
         }
+    }
+
+    /// Draws ladders on stdout with `charset` (ASCII where the locale is not UTF-8).
+    pub fn with_charset(mut self, charset: Charset) -> Transcript {
+        self.charset = charset;
+        self
     }
 
     pub fn say(&mut self, e: Entry) {
@@ -230,6 +242,14 @@ impl Transcript {
                 for l in text.lines() {
                     let _ = writeln!(out, "{}", safe(l));
                 }
+            }
+            Entry::Ladder(l) => {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    dim.apply_to("The exchange, as the routers logged it:")
+                );
+                out.push_str(&ladder::term::draw(l, self.charset, self.color));
             }
             Entry::Means(t) => {
                 let _ = writeln!(out, "{} {t}", bold.apply_to("What it means:"));
@@ -385,6 +405,13 @@ impl Transcript {
                     );
                     for l in text.lines() {
                         let _ = writeln!(out, "{}", code(l));
+                    }
+                    out.push_str("```\n");
+                }
+                Entry::Ladder(l) => {
+                    let _ = writeln!(out, "\nThe exchange, as the routers logged it:\n\n```text");
+                    for line in ladder::term::draw(l, Charset::Unicode, false).lines() {
+                        let _ = writeln!(out, "{}", fence_safe(line));
                     }
                     out.push_str("```\n");
                 }

@@ -92,6 +92,7 @@ impl Fleet {
         let mut models: Vec<Arc<dyn RouterModel>> = Vec::with_capacity(routers_per_copy);
         let mut specs = Vec::with_capacity(tunnels);
         let mut fleet = Vec::with_capacity(tunnels);
+        let mut nets = Vec::with_capacity(tunnels);
         for k in 0..tunnels {
             let template = &parsed[k % parsed.len()];
             let prefix = format!("t{:0width$}", k + 1);
@@ -110,6 +111,7 @@ impl Fleet {
             });
             specs.extend(copy.tunnels);
             routers.extend(copy.routers);
+            nets.push(copy.net);
         }
         let lab = Lab::serve(
             FLEET_NAME.to_string(),
@@ -122,6 +124,7 @@ impl Fleet {
         Ok(FleetHandle {
             lab,
             tunnels: fleet,
+            nets,
         })
     }
 }
@@ -130,6 +133,8 @@ impl Fleet {
 pub struct FleetHandle {
     lab: LabHandle,
     tunnels: Vec<FleetTunnel>,
+    /// Each tunnel's wire and SA tables.
+    nets: Vec<Arc<Net>>,
 }
 
 impl FleetHandle {
@@ -139,6 +144,15 @@ impl FleetHandle {
 
     pub fn tunnels(&self) -> &[FleetTunnel] {
         &self.tunnels
+    }
+
+    /// Users' traffic across every tunnel, both ways, one echo per `every` of lab time, until
+    /// the fleet stops (see [`super::traffic`]).
+    pub fn start_traffic(&self, every: std::time::Duration) {
+        for net in &self.nets {
+            let flows = super::traffic::flows(net);
+            super::traffic::start(net.clone(), flows, every, self.lab.stopping());
+        }
     }
 
     /// The lab alone, once the tunnels' descriptions are no longer needed.

@@ -8,6 +8,8 @@
 //! - [`cli`] and [`commands`]: the IOS command line, one file per command.
 //! - [`server`]: the russh server in front of each router.
 //! - [`fleet`]: many copies of scenarios in one process, one tunnel each, for scale.
+//! - [`hub`]: one hub router with a crypto map entry per spoke, and its spokes.
+//! - [`traffic`]: users' traffic across the tunnels, so SAs come up and counters move.
 //!
 //! [`Lab::start`] binds every router of a scenario and returns a [`LabHandle`]; the lab runs
 //! until the shutdown future given to `start` resolves or [`LabHandle::stop`] is called, and
@@ -17,12 +19,14 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod fleet;
+pub mod hub;
 pub mod ike;
 pub mod model;
 pub mod router;
 pub mod running;
 pub mod scenario;
 pub mod server;
+pub mod traffic;
 
 use crate::secret::Secret;
 use clock::{ClockError, LabClock};
@@ -312,6 +316,11 @@ impl LabHandle {
         &self.tunnels
     }
 
+    /// Turns true when the lab stops: background tasks of the lab's own (traffic) end with it.
+    pub(crate) fn stopping(&self) -> watch::Receiver<bool> {
+        self.stop_tx.subscribe()
+    }
+
     /// Nornir-style inventory of the running routers, for `ipsec-doctor --inventory`.
     /// It holds the lab's clear-text credentials, so it is written readable by the owner only.
     pub fn inventory_yaml(&self) -> Result<String, LabError> {
@@ -381,7 +390,7 @@ impl LabHandle {
     }
 }
 
-fn write_private(path: &Path, text: &str) -> Result<(), LabError> {
+pub(crate) fn write_private(path: &Path, text: &str) -> Result<(), LabError> {
     let err = |source| LabError::Write {
         path: path.to_path_buf(),
         source,

@@ -31,6 +31,9 @@ pub struct Router {
     /// Bumped to drop every SSH session of this router at once (a reload or a link flap seen
     /// from the agent: tests of lost connections use it).
     sessions_cut: tokio::sync::watch::Sender<u64>,
+    /// Successful SSH logins so far: tests check that a health cycle logs into each router
+    /// once, however many tunnels it carries.
+    logins: std::sync::atomic::AtomicU64,
 }
 
 impl Router {
@@ -44,7 +47,18 @@ impl Router {
             log: LogBus::new(),
             buffer: LogBuffer::default(),
             sessions_cut: tokio::sync::watch::channel(0).0,
+            logins: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Successful SSH logins since the router started.
+    pub fn logins(&self) -> u64 {
+        self.logins.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_login(&self) {
+        self.logins
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Drops every SSH session of this router; new logins are still accepted.

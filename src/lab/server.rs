@@ -170,6 +170,7 @@ impl Connection {
     fn check(&self, user: &str, password: &str) -> Auth {
         let spec = &self.router.spec;
         if user == spec.username && spec.password == Secret::new(password) {
+            self.router.count_login();
             Auth::Accept
         } else {
             Auth::reject()

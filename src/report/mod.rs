@@ -7,10 +7,16 @@
 //! Prometheus labels) shows control characters instead of sending them
 //! ([`crate::visible::visible`]).
 
+mod device_text;
+pub mod health;
+pub mod html;
 pub mod json;
+pub mod ladder;
 pub mod markdown;
 pub mod prometheus;
 pub mod text;
+
+pub use device_text::{device_text, visible};
 
 use crate::engine::Diagnosis;
 use crate::engine::finding::Verdict;
@@ -179,16 +185,40 @@ pub enum Format {
     Json,
     Prometheus,
     Markdown,
+    /// One self-contained HTML file: verdict, the exchange as SVG, findings, commands run.
+    Html,
+}
+
+/// How the text report looks; the other formats ignore it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Style {
+    /// ANSI colours.
+    pub color: bool,
+    /// Draw the IKE exchange as a ladder, with these characters.
+    pub ladder: Option<ladder::term::Charset>,
 }
 
 /// Renders reports in a format; `color` only matters for text.
 pub fn render(format: Format, reports: &[Report], color: bool) -> String {
+    render_styled(
+        format,
+        reports,
+        &Style {
+            color,
+            ladder: None,
+        },
+    )
+}
+
+/// Renders reports in a format, the text report as `style` says.
+pub fn render_styled(format: Format, reports: &[Report], style: &Style) -> String {
     match format {
         Format::Text => reports
             .iter()
-            .map(|r| text::render(r, color))
+            .map(|r| text::render_styled(r, style))
             .collect::<Vec<_>>()
             .join("\n"),
+        Format::Html => html::render(reports),
         Format::Json => json::render(reports),
         Format::Prometheus => prometheus::render(reports),
         Format::Markdown => reports

@@ -1,6 +1,6 @@
 //! The terminal report: verdict first, then each finding with its evidence and fix.
 
-use super::Report;
+use super::{Report, Style, ladder};
 use crate::engine::finding::{Finding, Severity, Verdict};
 use crate::visible::visible as v;
 use std::fmt::Write;
@@ -33,6 +33,19 @@ impl Paint {
 }
 
 pub fn render(report: &Report, color: bool) -> String {
+    render_styled(
+        report,
+        &Style {
+            color,
+            ladder: None,
+        },
+    )
+}
+
+/// The report, with the IKE exchange drawn between the warnings and the findings when
+/// `style.ladder` asks for it (and some router logged an IKE message).
+pub fn render_styled(report: &Report, style: &Style) -> String {
+    let color = style.color;
     let p = Paint { on: color };
     let d = &report.diagnosis;
     let mut out = String::new();
@@ -71,6 +84,12 @@ pub fn render(report: &Report, color: bool) -> String {
             p.severity(Severity::Warning, "warning:"),
             v(w)
         );
+    }
+    if let Some(charset) = style.ladder
+        && let Some(l) = ladder::build(d)
+    {
+        let _ = writeln!(out, "\n{}", p.bold("exchange:"));
+        out.push_str(&ladder::term::draw(&l, charset, color));
     }
     match &report.reason {
         Some(why) => {
