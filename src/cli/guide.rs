@@ -5,7 +5,7 @@
 //! line at a time; the session goes to stdout, the final report with it.
 
 use super::triage::{DEFAULT_LAB_SCENARIO, host_key_policy, target, tempfile_dir};
-use crate::guide::input::Input;
+use crate::guide::input::{Input, TerminalGuard};
 use crate::guide::transcript::Transcript;
 use crate::guide::{self, Options, Outcome};
 use crate::inventory::Inventory;
@@ -81,6 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         let terminal = std::io::stdin().is_terminal();
         // The ladder is part of the guide: always drawn, in the locale's characters.
         let style = super::text_style(&args.color, "always");
+        let _restore = terminal.then(TerminalGuard::save);
         let mut input = Input::stdin(terminal);
         let mut say = Transcript::new(Box::new(std::io::stdout()), style.color, !terminal);
         if let Some(charset) = style.ladder {

@@ -137,6 +137,29 @@ impl Input {
     }
 }
 
+/// The terminal's settings as the session found them, put back when it ends: a key prompt
+/// cut short by Ctrl-C or SIGTERM would otherwise leave the terminal without echo.
+pub struct TerminalGuard(Option<nix::sys::termios::Termios>);
+
+impl TerminalGuard {
+    /// Saves stdin's terminal settings, when stdin is a terminal.
+    pub fn save() -> TerminalGuard {
+        TerminalGuard(nix::sys::termios::tcgetattr(std::io::stdin()).ok())
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        if let Some(t) = &self.0 {
+            let _ = nix::sys::termios::tcsetattr(
+                std::io::stdin(),
+                nix::sys::termios::SetArg::TCSANOW,
+                t,
+            );
+        }
+    }
+}
+
 /// What the engineer may answer at a step's prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Choice {

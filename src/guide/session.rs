@@ -635,10 +635,13 @@ impl<'s> Session<'s, '_> {
                 lines.len(),
                 p.router
             );
-            self.say.say(Entry::Config {
-                router: p.router.clone(),
-                lines: lines.clone(),
-            });
+            if p.needs_key {
+                // The lines as they will be sent, key in place (shown as `*****`).
+                self.say.say(Entry::Config {
+                    router: p.router.clone(),
+                    lines: lines.clone(),
+                });
+            }
             let Some(answer) = self.ask_line(&q).await else {
                 return Err(End::Quit);
             };
