@@ -4,8 +4,8 @@
 //! SIGTERM and a lost connection while debugs are on — each ending with the debugs confirmed
 //! off — and the Markdown transcript (evidence in, secrets out).
 
-use crate::util::Sink;
 use crate::util::fixture::Fixture;
+use crate::util::{Sink, assert_cleaned};
 use ipsec_doctor::cli::guide::{Args, execute};
 use ipsec_doctor::guide::Outcome;
 use ipsec_doctor::guide::input::{Feeder, Input};
@@ -41,21 +41,6 @@ impl Walked {
             .map(|t| t.rsplit_once(" [").map_or(t, |x| x.0))
             .collect()
     }
-}
-
-fn assert_cleaned(r: &Report) {
-    let run = r.run.as_ref().expect("live runs carry their log");
-    assert!(!run.cleanup.is_empty(), "{run:#?}");
-    for c in &run.cleanup {
-        assert!(c.debug_off_confirmed, "{c:#?}");
-    }
-    assert!(
-        !r.warnings
-            .iter()
-            .any(|w| w.contains("DEBUG MAY STILL BE ON")),
-        "{:?}",
-        r.warnings
-    );
 }
 
 /// Runs the guide in process with `answers`, then the end of input.

@@ -174,6 +174,23 @@ impl ipsec_doctor::run::progress::Progress for StepTrap {
     fn finish(&self) {}
 }
 
+/// A live run's report says every debug it switched on was confirmed off, and warns of none
+/// left on.
+pub fn assert_cleaned(r: &ipsec_doctor::report::Report) {
+    let run = r.run.as_ref().expect("live runs carry their log");
+    assert!(!run.cleanup.is_empty(), "{:#?}", run);
+    for c in &run.cleanup {
+        assert!(c.debug_off_confirmed, "{c:#?}");
+    }
+    assert!(
+        !r.warnings
+            .iter()
+            .any(|w| w.contains("DEBUG MAY STILL BE ON")),
+        "{:?}",
+        r.warnings
+    );
+}
+
 /// Everything written to it, kept for the test to read (a stand-in for stdout).
 #[derive(Clone, Default)]
 pub struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);

@@ -642,30 +642,10 @@ impl<'s> Session<'s, '_> {
                     lines: lines.clone(),
                 });
             }
-            let Some(answer) = self.ask_line(&q).await else {
-                return Err(End::Quit);
-            };
-            if answer.trim() != p.router {
-                self.say
-                    .say(Entry::Note(format!("{} left unchanged.", p.router)));
+            if !self.typed(&p.router, &q, "left unchanged").await? {
                 continue;
             }
-            let side = p.side;
-            let runner = &mut self.runner;
-            let done = guarded(self.stop.fired(), runner.configure(side, &lines, false)).await;
-            match done {
-                Err(e) => return Err(self.ended(e)),
-                Ok(a) => match &a.refused {
-                    None => self.say.say(Entry::Note(format!(
-                        "{}: {} line(s) applied (running-config only).",
-                        p.router, a.taken
-                    ))),
-                    Some((line, why)) => self.say.say(Entry::Warn(format!(
-                        "{} refused `{line}`: {why}; the {} line(s) before it were applied.",
-                        p.router, a.taken
-                    ))),
-                },
-            }
+            self.configure(&p, &lines, false).await?;
             applied.push((p, before));
         }
         if applied.is_empty() {
@@ -796,30 +776,50 @@ impl<'s> Session<'s, '_> {
                 "Type {} to roll {} back (anything else keeps the change):",
                 p.router, p.router
             );
-            let Some(answer) = self.ask_line(&q).await else {
-                return Err(End::Quit);
-            };
-            if answer.trim() != p.router {
-                self.say
-                    .say(Entry::Note(format!("{} keeps the change.", p.router)));
+            if !self.typed(&p.router, &q, "keeps the change").await? {
                 continue;
             }
-            let side = p.side;
-            let runner = &mut self.runner;
-            match guarded(self.stop.fired(), runner.configure(side, &lines, true)).await {
-                Err(e) => return Err(self.ended(e)),
-                Ok(a) => match &a.refused {
-                    None => self.say.say(Entry::Note(format!(
-                        "{} rolled back ({} line(s)).",
-                        p.router, a.taken
-                    ))),
-                    Some((line, why)) => self.say.say(Entry::Warn(format!(
-                        "{} refused `{line}` during the rollback: {why}. Check its configuration by hand.",
-                        p.router
-                    ))),
-                },
-            }
+            self.configure(p, &lines, true).await?;
         }
+        Ok(())
+    }
+
+    /// Asks for the router's name to be typed; whether it was (`otherwise` is said if not).
+    async fn typed(&mut self, router: &str, question: &str, otherwise: &str) -> Result<bool, End> {
+        let Some(answer) = self.ask_line(question).await else {
+            return Err(End::Quit);
+        };
+        let yes = answer.trim() == router;
+        if !yes {
+            self.say.say(Entry::Note(format!("{router} {otherwise}.")));
+        }
+        Ok(yes)
+    }
+
+    /// Sends configuration lines (a fix, or its rollback) and says how it went.
+    async fn configure(&mut self, p: &Part, lines: &[String], rollback: bool) -> Result<(), End> {
+        let runner = &mut self.runner;
+        let done = guarded(self.stop.fired(), runner.configure(p.side, lines, rollback)).await;
+        let a = match done {
+            Err(e) => return Err(self.ended(e)),
+            Ok(a) => a,
+        };
+        let said = match (&a.refused, rollback) {
+            (None, false) => Entry::Note(format!(
+                "{}: {} line(s) applied (running-config only).",
+                p.router, a.taken
+            )),
+            (None, true) => Entry::Note(format!("{} rolled back ({} line(s)).", p.router, a.taken)),
+            (Some((line, why)), false) => Entry::Warn(format!(
+                "{} refused `{line}`: {why}; the {} line(s) before it were applied.",
+                p.router, a.taken
+            )),
+            (Some((line, why)), true) => Entry::Warn(format!(
+                "{} refused `{line}` during the rollback: {why}. Check its configuration by hand.",
+                p.router
+            )),
+        };
+        self.say.say(said);
         Ok(())
     }
 
