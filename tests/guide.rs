@@ -215,6 +215,14 @@ async fn a_fix_that_does_not_help_is_rolled_back_and_the_ticket_holds_no_secret(
     let w = walk(args, &answers).await;
     assert!(w.stdout.contains("R1: 1 line(s) applied"), "{}", w.stdout);
     assert!(w.stdout.contains("R2 left unchanged."), "{}", w.stdout);
+    // An answer that is not the router's name is not repeated (it could be a key typed at the
+    // wrong prompt).
+    assert!(
+        w.stdout
+            .contains("on R2 (anything else leaves it unchanged): (something else)"),
+        "{}",
+        w.stdout
+    );
     assert!(
         w.stdout
             .contains("After the change the tunnel is still down, with P1_PSK_MISMATCH"),
@@ -471,5 +479,87 @@ async fn a_bad_tree_is_refused_before_any_router_is_contacted() {
     );
     // Nothing was said on stdout: the session never began.
     assert!(out.stdout.is_empty());
+    fx.lab.stop().await;
+}
+
+/// The guide in a pseudo-terminal driven by `tests/support/guide_pty.py`: what the screen
+/// showed and how the terminal was left.
+async fn in_a_terminal(fx: &Fixture, mode: &str, key: &str, extra: &[&str]) -> serde_json::Value {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/guide_pty.py");
+    let guide = fx.guide(extra);
+    let mut c = tokio::process::Command::new(crate::util::python());
+    c.arg(script)
+        .args([mode, key, "--"])
+        .arg(guide.get_program());
+    c.args(guide.get_args());
+    for (k, v) in guide.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let out = c.output().await.expect("python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_a_terminal_the_key_is_typed_without_echo_and_never_shown() {
+    let fx = Fixture::start("psk-mismatch", 200.0).await;
+    let args = [
+        "--allow-config",
+        "--debug-window",
+        "3s",
+        "--idle-cutoff",
+        "400ms",
+    ];
+    let t = in_a_terminal(&fx, "fix", "Pty-Key-58", &args).await;
+    let screen = t["screen"].as_str().unwrap();
+    assert_eq!(t["status"], 0, "{screen}");
+    assert_eq!(t["keys_typed"], 2, "{screen}");
+    assert_eq!(
+        t["echo_at_prompt"], false,
+        "the key prompt echoed: {screen}"
+    );
+    assert_eq!(t["echo_after"], true, "{screen}");
+    assert!(!screen.contains("Pty-Key-58"), "{screen}");
+    assert!(
+        screen.contains("After the change the tunnel comes up"),
+        "{screen}"
+    );
+    // Both routers hold the typed key now (and only in their running-config).
+    for (r, peer) in [("R1", "203.0.113.2"), ("R2", "203.0.113.1")] {
+        let line = format!("crypto isakmp key Pty-Key-58 address {peer}");
+        assert!(fx.running(r).contains(&line), "{r}: {:?}", fx.running(r));
+        assert!(!fx.startup(r).contains(&line), "{r} saved unasked");
+    }
+    fx.lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_at_the_key_prompt_leaves_the_terminal_echoing_and_the_routers_as_found() {
+    let fx = Fixture::start("psk-mismatch", 200.0).await;
+    let r1 = fx.running("R1");
+    let args = [
+        "--allow-config",
+        "--debug-window",
+        "3s",
+        "--idle-cutoff",
+        "400ms",
+    ];
+    let t = in_a_terminal(&fx, "sigterm", "unused", &args).await;
+    let screen = t["screen"].as_str().unwrap();
+    assert!(t["status"].is_number(), "killed instead of stopping: {t:#}");
+    assert_eq!(t["echo_at_prompt"], false, "{screen}");
+    assert_eq!(t["echo_after"], true, "echo left off: {screen}");
+    assert!(
+        screen.contains("cleanup R1: debug off, confirmed by show debug"),
+        "{screen}"
+    );
+    assert!(screen.contains("interrupted"), "{screen}");
+    assert_eq!(fx.running("R1"), r1);
+    assert!(fx.debug_quiet());
     fx.lab.stop().await;
 }

@@ -444,13 +444,21 @@ impl<'s> Session<'s, '_> {
                     return Picked::TimedOut;
                 }
             };
-            self.say.say(Entry::Answer(line.clone()));
-            match Choice::parse(&line) {
-                Some(c) if choices.contains(&c) => return Picked::Choice(c),
-                None if line.trim().is_empty() && default.is_some() => {
-                    return default.map_or(Picked::Gone, Picked::Choice);
-                }
-                _ => {
+            let picked = match Choice::parse(&line) {
+                Some(c) if choices.contains(&c) => Some(c),
+                None if line.trim().is_empty() => default,
+                _ => None,
+            };
+            // Only an answer understood is repeated: text typed at the wrong prompt (a key,
+            // a password) must not land in the transcript.
+            self.say.say(Entry::Answer(match picked {
+                Some(_) if !line.trim().is_empty() => line.trim().to_string(),
+                Some(c) => c.label().1.to_string(),
+                None => "(not understood)".to_string(),
+            }));
+            match picked {
+                Some(c) => return Picked::Choice(c),
+                None => {
                     let help: Vec<String> = choices
                         .iter()
                         .map(|c| format!("{} ({})", c.label().0, c.label().1))
@@ -462,13 +470,19 @@ impl<'s> Session<'s, '_> {
         }
     }
 
-    /// A free answer (a router's name, yes or no); `None` when the answers end or the stop
-    /// fires.
-    async fn ask_line(&mut self, question: &str) -> Option<String> {
+    /// A free answer, one of `expected` (a router's name, yes or no) or anything else, which
+    /// is not repeated: it may be a key typed at the wrong prompt. `None` when the answers end
+    /// or the stop fires.
+    async fn ask_line(&mut self, question: &str, expected: &[&str]) -> Option<String> {
         self.say.say(Entry::Ask(question.to_string()));
         match self.hear(None).await {
             Heard::Line(l) => {
-                self.say.say(Entry::Answer(l.clone()));
+                let known = expected.iter().any(|e| e.eq_ignore_ascii_case(l.trim()));
+                self.say.say(Entry::Answer(if known {
+                    l.trim().to_string()
+                } else {
+                    "(something else)".to_string()
+                }));
                 Some(l)
             }
             _ => {
@@ -478,22 +492,25 @@ impl<'s> Session<'s, '_> {
         }
     }
 
-    /// The key, typed twice alike; `None` when given up on.
-    async fn ask_key(&mut self) -> Option<Secret> {
+    /// The key, typed twice alike; `None` when given up on after three tries.
+    async fn ask_key(&mut self) -> Result<Option<Secret>, End> {
         for _ in 0..3 {
-            let first = self.secret("Pre-shared key (not shown):").await?;
+            let first = self
+                .secret("Pre-shared key (not shown):")
+                .await
+                .ok_or(End::Quit)?;
             if first.is_empty() {
                 self.say.say(Entry::Note("An empty key is no key.".into()));
                 continue;
             }
-            let again = self.secret("The same key again:").await?;
+            let again = self.secret("The same key again:").await.ok_or(End::Quit)?;
             if first == again {
-                return Some(first);
+                return Ok(Some(first));
             }
             self.say
                 .say(Entry::Note("The two keys differ; once more.".into()));
         }
-        None
+        Ok(None)
     }
 
     async fn secret(&mut self, prompt: &str) -> Option<Secret> {
@@ -615,7 +632,7 @@ impl<'s> Session<'s, '_> {
                 self.say.say(Entry::Note(
                     "This fix needs the pre-shared key. Type the key both routers should use: the guide does not copy it from the other router, it is never shown, and it is written nowhere but to the routers.".into(),
                 ));
-                key = self.ask_key().await;
+                key = self.ask_key().await?;
                 if key.is_none() {
                     self.say
                         .say(Entry::Note("No key: nothing is applied.".into()));
@@ -786,7 +803,7 @@ impl<'s> Session<'s, '_> {
 
     /// Asks for the router's name to be typed; whether it was (`otherwise` is said if not).
     async fn typed(&mut self, router: &str, question: &str, otherwise: &str) -> Result<bool, End> {
-        let Some(answer) = self.ask_line(question).await else {
+        let Some(answer) = self.ask_line(question, &[router]).await else {
             return Err(End::Quit);
         };
         let yes = answer.trim() == router;
@@ -830,7 +847,7 @@ impl<'s> Session<'s, '_> {
                 "The change on {} is in its running-config only. Save it to the startup-config (write memory)? [y/N]",
                 p.router
             );
-            let Some(answer) = self.ask_line(&q).await else {
+            let Some(answer) = self.ask_line(&q, &["y", "yes", "n", "no"]).await else {
                 return Err(End::Quit);
             };
             if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
