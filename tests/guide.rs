@@ -563,3 +563,37 @@ async fn sigterm_at_the_key_prompt_leaves_the_terminal_echoing_and_the_routers_a
     assert!(fx.debug_quiet());
     fx.lab.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debugs_found_on_are_said_and_left_as_found() {
+    use ipsec_doctor::lab::router::DebugKind;
+    let fx = Fixture::start("healthy", 200.0).await;
+    let r2 = fx.lab.router_state("R2").unwrap().clone();
+    r2.debug.set(DebugKind::CryptoIsakmp, true);
+    let w = walk(fx.guide_args(), &[GO; 6]).await;
+    assert!(
+        w.stdout
+            .contains("R2 has crypto debugs on that this session did not switch on"),
+        "{}",
+        w.stdout
+    );
+    // The watch went on with R1's debugs alone; R2's stay as they were found.
+    assert!(w.steps().contains(&"Watch a negotiation"), "{}", w.stdout);
+    assert!(r2.debug.get().crypto_isakmp, "R2's debug was switched off");
+    assert!(
+        !r2.debug.get().crypto_ipsec,
+        "a debug was switched on on R2"
+    );
+    let run = w.report.run.as_ref().unwrap();
+    assert_eq!(
+        run.cleanup
+            .iter()
+            .map(|c| c.router.as_str())
+            .collect::<Vec<_>>(),
+        ["R1"],
+        "{run:#?}"
+    );
+    assert_cleaned(&w.report);
+    assert!(!fx.lab.router_state("R1").unwrap().debug.get().crypto_isakmp);
+    fx.lab.stop().await;
+}

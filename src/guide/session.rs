@@ -85,8 +85,11 @@ impl<'s> Session<'s, '_> {
         let opened = guarded(self.stop.fired(), self.runner.open()).await;
         if let Err(e) = opened {
             self.end_with(e);
-        } else if let Err(End::Quit) = self.steps().await {
-            self.runner.fail(RunError::Interrupted);
+        } else {
+            self.stale();
+            if let Err(End::Quit) = self.steps().await {
+                self.runner.fail(RunError::Interrupted);
+            }
         }
         let Session {
             runner, mut say, ..
@@ -98,6 +101,57 @@ impl<'s> Session<'s, '_> {
             markdown: crate::report::markdown::render(&report),
         });
         (report, say)
+    }
+
+    /// Debugs someone else left on stay as found: say so before any step.
+    fn stale(&mut self) {
+        let stale: Vec<String> = self
+            .runner
+            .log()
+            .stale_debug
+            .iter()
+            .map(|s| {
+                if s.cleared {
+                    format!("{} had crypto debugs on; they were switched off (--clear-stale-debug).", s.router)
+                } else {
+                    format!(
+                        "{0} has crypto debugs on that this session did not switch on (another run, a colleague): they stay as found, and no debug is switched on on {0}. --clear-stale-debug switches them off first.",
+                        s.router
+                    )
+                }
+            })
+            .collect();
+        for w in stale {
+            self.say.say(Entry::Warn(w));
+        }
+    }
+
+    /// The commands of the step just run that failed or could not run, said plainly.
+    fn troubles(&mut self, since: usize) {
+        use crate::run::log::StepStatus;
+        let said: Vec<String> = self.runner.log().steps[since..]
+            .iter()
+            .filter_map(|r| {
+                let what = if r.command.is_empty() {
+                    String::new()
+                } else {
+                    format!(" `{}`", r.command)
+                };
+                let on = if r.router.is_empty() {
+                    String::new()
+                } else {
+                    format!(" on {}", r.router)
+                };
+                match &r.status {
+                    StepStatus::Ok => None,
+                    StepStatus::Skipped(why) => Some(format!("not run{what}{on}: {why}")),
+                    StepStatus::Failed(why) => Some(format!("failed{what}{on}: {why}")),
+                }
+            })
+            .collect();
+        for t in said {
+            self.say.say(Entry::Warn(t));
+        }
     }
 
     fn end_with(&mut self, e: RunError) {
@@ -249,6 +303,13 @@ impl<'s> Session<'s, '_> {
     /// Runs a step (a debug step with its own question before the traffic, unless `quiet`),
     /// then shows and explains what it found.
     async fn run<'p>(&mut self, step: &'p Step, quiet: bool) -> Result<Done<'p>, End> {
+        let since = self.runner.log().steps.len();
+        let done = self.run_step(step, quiet).await;
+        self.troubles(since);
+        done
+    }
+
+    async fn run_step<'p>(&mut self, step: &'p Step, quiet: bool) -> Result<Done<'p>, End> {
         if let Action::Debug { trigger, .. } = &step.action {
             let runner = &mut self.runner;
             let on = guarded(self.stop.fired(), runner.debug_on(step)).await;

@@ -260,6 +260,11 @@ impl<'a> Runner<'a> {
         self.options.debug_window
     }
 
+    /// What the run has done so far.
+    pub fn log(&self) -> &RunLog {
+        &self.log
+    }
+
     /// The router names, `a` first.
     pub fn names(&self) -> (&str, &str) {
         (&self.a.target.name, &self.b.target.name)
