@@ -168,12 +168,20 @@ async fn healthy_tunnel_comes_up_between_two_processes() {
     };
     let before = qm_idle(&lab.show(1, "show crypto isakmp sa").await);
     lab.show(0, "clear crypto sa").await;
+    // The flow stays listed, as on IOS, with no SA behind it.
     let cleared = lab.show(1, "show crypto ipsec sa").await;
-    assert!(!cleared.contains("#pkts decaps: "), "{cleared}");
+    assert!(
+        cleared.contains("current outbound spi: 0x0(0)"),
+        "{cleared}"
+    );
     let again = lab.show(0, PING).await;
     assert!(again.contains("Success rate is"), "{again}");
     let ipsec = lab.show(1, "show crypto ipsec sa").await;
-    assert!(ipsec.contains("#pkts decaps: "), "{ipsec}");
+    assert!(!ipsec.contains("current outbound spi: 0x0(0)"), "{ipsec}");
+    assert!(
+        ipsec.contains("inbound esp sas:\r\n      spi: 0x"),
+        "{ipsec}"
+    );
     // Same phase 1 (same conn-id): no new main mode.
     let after = qm_idle(&lab.show(1, "show crypto isakmp sa").await);
     assert_eq!(after, before);

@@ -22,6 +22,8 @@ pub enum CryptoShow {
     IsakmpSa { detail: bool },
     /// `show crypto isakmp policy`
     IsakmpPolicy,
+    /// `show crypto isakmp default policy`
+    IsakmpDefaultPolicy,
     /// `show crypto ipsec sa [peer A.B.C.D] [detail]`
     IpsecSa {
         peer: Option<Ipv4Addr>,
@@ -102,6 +104,33 @@ impl PingRequest {
     }
 }
 
+/// `traceroute A.B.C.D [source IF|A.B.C.D] [probe N] [timeout S] [ttl MIN MAX]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceRequest {
+    pub target: Ipv4Addr,
+    pub source: Option<PingSource>,
+    /// Probes per hop (IOS default 3).
+    pub probes: u32,
+    /// Seconds to wait for each probe (IOS default 3), in lab time.
+    pub timeout_secs: u32,
+    pub min_ttl: u32,
+    /// IOS default 30.
+    pub max_ttl: u32,
+}
+
+impl TraceRequest {
+    pub fn to(target: Ipv4Addr) -> TraceRequest {
+        TraceRequest {
+            target,
+            source: None,
+            probes: 3,
+            timeout_secs: 3,
+            min_ttl: 1,
+            max_ttl: 30,
+        }
+    }
+}
+
 /// Where a running ping writes its output as it happens (`Type escape sequence…`, then one
 /// `!` or `.` per packet, then the success-rate line). Text uses `\n`; the CLI turns it into
 /// `\r\n`.
@@ -129,6 +158,26 @@ pub trait RouterModel: Send + Sync {
     fn clear_crypto(&self, what: &CryptoClear) -> Vec<String>;
     /// Runs a ping in lab time, streaming its output; traffic matching a crypto ACL starts IKE.
     fn ping(&self, request: PingRequest, out: PingSink) -> BoxFuture<'static, ()>;
+    /// Runs a traceroute in lab time, streaming one line per hop. A model without a network
+    /// (a test double) hears no answer to any probe.
+    fn traceroute(&self, request: TraceRequest, out: PingSink) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            out.write(trace_header(request.target));
+            for ttl in request.min_ttl..=request.max_ttl {
+                let stars = " * ".repeat(request.probes as usize);
+                if !out.write(format!("{ttl:>3} {stars}\n")) {
+                    return;
+                }
+            }
+        })
+    }
+}
+
+/// The lines IOS prints before the first hop of a traceroute.
+pub fn trace_header(target: Ipv4Addr) -> String {
+    format!(
+        "Type escape sequence to abort.\nTracing the route to {target}\nVRF info: (vrf in name/id, vrf out name/id)\n"
+    )
 }
 
 /// Builds every router's model once the lab's routers exist, so a model can hold both peers

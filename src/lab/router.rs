@@ -4,7 +4,7 @@
 //! Debug flags live here, not in a session, because on IOS they are global to the box: a debug
 //! switched on from one vty prints to every monitoring vty and survives the session.
 
-use super::clock::{LabClock, LogFormat};
+use super::clock::{LabClock, LabTime, LogFormat};
 use super::running::ConfigStore;
 use super::scenario::RouterSpec;
 use std::collections::BTreeSet;
@@ -28,6 +28,9 @@ pub struct Router {
     pub buffer: LogBuffer,
     /// The running- and startup-config; configuration mode edits it.
     pub config: ConfigStore,
+    /// The last timestamp this router printed: lines of an exchange carry the lab time their
+    /// step happened at, and a router's log never goes back in time.
+    last_stamp: Mutex<u64>,
     /// Bumped to drop every SSH session of this router at once (a reload or a link flap seen
     /// from the agent: tests of lost connections use it).
     sessions_cut: tokio::sync::watch::Sender<u64>,
@@ -46,6 +49,7 @@ impl Router {
             debug: DebugFlags::default(),
             log: LogBus::new(),
             buffer: LogBuffer::default(),
+            last_stamp: Mutex::new(0),
             sessions_cut: tokio::sync::watch::channel(0).0,
             logins: std::sync::atomic::AtomicU64::new(0),
         }
@@ -95,14 +99,26 @@ impl Router {
 
     /// The timestamp this router puts before a debug or syslog line right now.
     pub fn timestamp(&self) -> String {
-        self.spec
-            .log_format
-            .debug_stamp(self.clock.now(), self.spec.ntp)
+        self.stamp_at(self.clock.now())
+    }
+
+    /// The timestamp for a line that happened at `at`, never earlier than the last one.
+    fn stamp_at(&self, at: LabTime) -> String {
+        let mut last = self.last_stamp.lock().unwrap_or_else(|p| p.into_inner());
+        *last = (*last).max(at.unix_ms);
+        let at = LabTime { unix_ms: *last };
+        self.spec.log_format.debug_stamp(at, self.spec.ntp)
     }
 
     /// Publishes `text` with the router's timestamp (`*Nov 26 10:15:42.123: text`).
     pub fn log_stamped(&self, text: &str) {
-        let line = format!("{} {text}", self.timestamp());
+        self.log_at(text, self.clock.now());
+    }
+
+    /// Publishes `text` stamped with lab time `at` (a step of an exchange a few milliseconds
+    /// after the one before). Syslog messages (`%…`) are kept for `show logging`.
+    pub fn log_at(&self, text: &str, at: LabTime) {
+        let line = format!("{} {text}", self.stamp_at(at));
         if text.starts_with('%') {
             self.buffer.push(line.clone());
         }
@@ -119,10 +135,21 @@ impl Router {
     /// as IOS filters crypto debugs with `debug crypto condition peer`. Returns whether it was
     /// published.
     pub fn debug_line(&self, kind: DebugKind, peer: Option<Ipv4Addr>, text: &str) -> bool {
+        self.debug_line_at(kind, peer, text, self.clock.now())
+    }
+
+    /// [`Router::debug_line`] for a line that happened at lab time `at`.
+    pub fn debug_line_at(
+        &self,
+        kind: DebugKind,
+        peer: Option<Ipv4Addr>,
+        text: &str,
+        at: LabTime,
+    ) -> bool {
         if !self.debug.get().shows(kind, peer) {
             return false;
         }
-        self.log_stamped(text);
+        self.log_at(text, at);
         true
     }
 }

@@ -148,6 +148,9 @@ def main():
     ping_rows = c1.send_command(job["ping"], use_textfsm=True, read_timeout=30)
     check(isinstance(ping_rows, list) and ping_rows and ping_rows[0].get("success_pct") == "100", "netmiko ping rows")
     raws[job["ping"]] = c1.send_command(job["ping"], read_timeout=30)
+    trace = "traceroute 203.0.113.2"  # R1's peer in psk-mismatch
+    raws[trace] = c1.send_command(trace, read_timeout=30)
+    rows_match_raw(f"netmiko {trace}", c1.send_command(trace, use_textfsm=True, read_timeout=30), raws[trace])
     c1.disconnect()
     c2.disconnect()
 

@@ -9,8 +9,8 @@ pub mod filter;
 pub mod grammar;
 
 use crate::lab::commands::configure::{self, ConfigMode};
-use crate::lab::commands::{self, Exec, Reply, enable, unknown, write};
-use crate::lab::model::{PingRequest, PingSink, RouterModel};
+use crate::lab::commands::{self, Exec, Reply, enable, ping_dialog, unknown, write};
+use crate::lab::model::{BoxFuture, PingRequest, PingSink, RouterModel};
 use crate::lab::router::Router;
 use filter::Filter;
 use grammar::{Level, Reject, tokenize};
@@ -116,6 +116,15 @@ enum Flow {
     Exit,
 }
 
+/// What a line being read is: a command (history, `?` help, Ctrl-Z), the answer to a
+/// question (echoed, nothing else), or a secret (not echoed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Command,
+    Answer,
+    Secret,
+}
+
 pub struct Shell<T> {
     router: Arc<Router>,
     model: Arc<dyn RouterModel>,
@@ -176,7 +185,7 @@ impl<T: Terminal> Shell<T> {
             if self.write(&prompt).await.is_err() {
                 return;
             }
-            let Some(line) = self.read_line(true).await else {
+            let Some(line) = self.read_line(Read::Command).await else {
                 return;
             };
             match self.execute(&line, prompt.chars().count(), true).await {
@@ -213,8 +222,10 @@ impl<T: Terminal> Shell<T> {
     }
 
     /// Reads up to Enter, echoing unless a secret is being typed. `None`: input closed.
-    /// An echoed line keeps history (arrows, Ctrl-P/N) and answers `?` with help.
-    async fn read_line(&mut self, echo: bool) -> Option<String> {
+    /// A command line keeps history (arrows, Ctrl-P/N) and answers `?` with help.
+    async fn read_line(&mut self, read: Read) -> Option<String> {
+        let echo = read != Read::Secret;
+        let command = read == Read::Command;
         let mut line = String::new();
         let mut back = 0usize;
         // Echo of keys that arrived together goes out as one write: a pasted or scripted
@@ -226,7 +237,7 @@ impl<T: Terminal> Shell<T> {
                 b'\r' | b'\n' => {
                     echoed.push_str("\r\n");
                     self.write(&echoed).await.ok()?;
-                    if echo && !line.trim().is_empty() {
+                    if command && !line.trim().is_empty() {
                         if self.history.len() == HISTORY {
                             self.history.pop_front();
                         }
@@ -235,12 +246,12 @@ impl<T: Terminal> Shell<T> {
                     return Some(line);
                 }
                 // Ctrl-Z: `end` in configuration mode.
-                0x1a if echo => {
+                0x1a if command => {
                     echoed.push_str("^Z\r\n");
                     self.write(&echoed).await.ok()?;
                     return Some(CTRL_Z.to_string());
                 }
-                b'?' if echo => {
+                b'?' if command => {
                     echoed.push_str("?\r\n");
                     self.write(&echoed).await.ok()?;
                     echoed.clear();
@@ -278,13 +289,13 @@ impl<T: Terminal> Shell<T> {
                         next
                     };
                     match key {
-                        b'A' if echo => self.recall(&mut line, &mut back, true),
-                        b'B' if echo => self.recall(&mut line, &mut back, false),
+                        b'A' if command => self.recall(&mut line, &mut back, true),
+                        b'B' if command => self.recall(&mut line, &mut back, false),
                         _ => String::new(),
                     }
                 }
-                0x10 if echo => self.recall(&mut line, &mut back, true),
-                0x0e if echo => self.recall(&mut line, &mut back, false),
+                0x10 if command => self.recall(&mut line, &mut back, true),
+                0x0e if command => self.recall(&mut line, &mut back, false),
                 0x20..=0x7e if line.len() < MAX_LINE => {
                     line.push(char::from(key));
                     if echo {
@@ -436,13 +447,19 @@ impl<T: Terminal> Shell<T> {
             Reply::Enable => self.enable().await?,
             Reply::Exit => return Ok(Flow::Exit),
             Reply::Ping(request) => self.ping(request).await?,
+            Reply::PingDialog => self.ping_dialog().await?,
+            Reply::Traceroute(request) => {
+                let (sink, rx) = PingSink::channel();
+                let run = self.model.traceroute(request, sink);
+                self.stream(rx, run).await?;
+            }
             Reply::Configure => {
                 self.write_lines(&[CONFIGURE_BANNER.to_string()]).await?;
                 self.config = Some(ConfigMode::default());
             }
             Reply::CopyRunStart => {
                 self.write(write::DESTINATION_PROMPT).await?;
-                let answer = self.read_line(true).await.ok_or(Closed)?;
+                let answer = self.read_line(Read::Answer).await.ok_or(Closed)?;
                 let out = write::copy_to(&self.router, &answer);
                 self.write_lines(&out).await?;
             }
@@ -497,7 +514,7 @@ impl<T: Terminal> Shell<T> {
         }
         for _ in 0..enable::ATTEMPTS {
             self.write(enable::PROMPT).await?;
-            let typed = self.read_line(false).await.ok_or(Closed)?;
+            let typed = self.read_line(Read::Secret).await.ok_or(Closed)?;
             if enable::accepts(&secret, &typed) {
                 self.privileged = true;
                 return Ok(());
@@ -509,8 +526,34 @@ impl<T: Terminal> Shell<T> {
 
     /// Streams a ping's output as the model produces it (in lab time).
     async fn ping(&mut self, request: PingRequest) -> Result<(), Closed> {
-        let (sink, mut rx) = PingSink::channel();
-        let mut run = self.model.ping(request, sink);
+        let (sink, rx) = PingSink::channel();
+        let run = self.model.ping(request, sink);
+        self.stream(rx, run).await
+    }
+
+    /// `ping` alone: one question at a time, then the ping; a bad answer ends the dialog
+    /// with IOS's message.
+    async fn ping_dialog(&mut self) -> Result<(), Closed> {
+        let mut dialog = ping_dialog::Dialog::new();
+        while let Some(prompt) = dialog.prompt() {
+            self.write(prompt).await?;
+            let answer = self.read_line(Read::Answer).await.ok_or(Closed)?;
+            if let Err(message) = dialog.answer(&answer) {
+                return self.write_lines(&[message]).await;
+            }
+        }
+        match dialog.finish() {
+            Some(request) => self.ping(request).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Writes what a running command produces until it ends.
+    async fn stream(
+        &mut self,
+        mut rx: mpsc::UnboundedReceiver<String>,
+        mut run: BoxFuture<'static, ()>,
+    ) -> Result<(), Closed> {
         loop {
             tokio::select! {
                 biased;

@@ -346,7 +346,9 @@ async fn debug_flags_round_trip_through_show_debug() {
     assert_eq!(
         h.cmd("show debugging").await,
         "Cryptographic Subsystem:\r\n  Crypto ISAKMP debugging is on\r\n  Crypto IPSEC debugging is on\r\n\r\n\
-         Crypto conditional debug is turned ON\r\nIKE peer IP address filter: 203.0.113.2\r\nR1#"
+         Crypto conditional debug is turned ON\r\nIKE debug context unmatched flag:OFF\r\nIPsec debug context unmatched flag:OFF\r\n\
+         Crypto Engine debug context unmatched flag:OFF\r\n\r\nIKE peer IP address filters:\r\n203.0.113.2\r\n\
+         Connection-id filters:[none]\r\nR1#"
     );
     assert!(h.router.debug.get().crypto_isakmp);
     assert_eq!(
@@ -360,7 +362,9 @@ async fn debug_flags_round_trip_through_show_debug() {
     // As on IOS, the condition outlives `undebug all`.
     assert_eq!(
         h.cmd("show debug").await,
-        "Crypto conditional debug is turned ON\r\nIKE peer IP address filter: 203.0.113.2\r\nR1#"
+        "Crypto conditional debug is turned ON\r\nIKE debug context unmatched flag:OFF\r\nIPsec debug context unmatched flag:OFF\r\n\
+         Crypto Engine debug context unmatched flag:OFF\r\n\r\nIKE peer IP address filters:\r\n203.0.113.2\r\n\
+         Connection-id filters:[none]\r\nR1#"
     );
     assert_eq!(
         h.cmd("no debug crypto condition peer ipv4 203.0.113.2")
@@ -401,6 +405,60 @@ async fn ping_streams_the_model_output() {
          .!!\r\nSuccess rate is 66 percent (2/3), round-trip min/avg/max = 1/1/4 ms\r\nR1>"
     );
     assert!(h.model.calls()[0].contains("Interface(\"GigabitEthernet1/0\")"));
+}
+
+/// `ping` alone asks IOS's questions one at a time, echoing each answer, and runs the ping
+/// with them; a bad answer ends the dialog with IOS's message.
+#[tokio::test]
+async fn ping_alone_runs_the_extended_dialog() {
+    let mut h = Harness::start().await;
+    // User mode has no extended ping.
+    assert!(h.cmd("ping").await.contains("% Incomplete command."));
+    h.enable().await;
+    h.send("ping\r");
+    h.until("ping\r\nProtocol [ip]: ").await;
+    for (answer, next) in [
+        ("", "Target IP address: "),
+        ("192.168.102.1", "Repeat count [5]: "),
+        ("3", "Datagram size [100]: "),
+        ("", "Timeout in seconds [2]: "),
+        ("", "Extended commands [n]: "),
+        ("y", "Source address or interface: "),
+        ("GigabitEthernet1/0", "Type of service [0]: "),
+        ("", "Set DF bit in IP header? [no]: "),
+        ("", "Validate reply data? [no]: "),
+        ("", "Data pattern [0xABCD]: "),
+        ("", "Loose, Strict, Record, Timestamp, Verbose[none]: "),
+        ("", "Sweep range of sizes [n]: "),
+    ] {
+        h.send(&format!("{answer}\r"));
+        let got = h.until(next).await;
+        assert_eq!(got, format!("{answer}\r\n{next}"));
+    }
+    h.send("\r");
+    let out = h.until_prompt().await;
+    assert!(
+        out.starts_with(
+            "\r\nType escape sequence to abort.\r\nSending 3, 100-byte ICMP Echos to 192.168.102.1"
+        ),
+        "{out:?}"
+    );
+    assert!(
+        h.model
+            .calls()
+            .last()
+            .unwrap()
+            .contains("Interface(\"GigabitEthernet1/0\")")
+    );
+
+    h.send("ping\r");
+    h.until("Protocol [ip]: ").await;
+    h.send("\r192.168.102.1\r0\r");
+    let out = h.until_prompt().await;
+    assert!(
+        out.ends_with("Repeat count [5]: 0\r\n% A decimal number between 1 and 2147483647.\r\nR1#"),
+        "{out:?}"
+    );
 }
 
 #[tokio::test]

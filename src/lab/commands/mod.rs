@@ -11,6 +11,7 @@ pub mod configure_log;
 pub mod debug;
 pub mod enable;
 pub mod ping;
+pub mod ping_dialog;
 pub mod show_clock;
 pub mod show_crypto;
 pub mod show_debug;
@@ -18,12 +19,13 @@ pub mod show_logging;
 pub mod show_running_config;
 pub mod show_version;
 pub mod terminal;
+pub mod traceroute;
 pub mod unknown;
 pub mod write;
 
 use crate::lab::cli::TermState;
 use crate::lab::cli::grammar::{self, Level, Reject, Syntax, Token};
-use crate::lab::model::{CryptoClear, CryptoShow, NetShow, PingRequest, RouterModel};
+use crate::lab::model::{CryptoClear, CryptoShow, NetShow, PingRequest, RouterModel, TraceRequest};
 use crate::lab::router::{DebugKind, Router};
 use debug::DebugChange;
 use terminal::Terminal;
@@ -45,6 +47,9 @@ pub enum Command {
     Disable,
     Exit,
     Ping(PingRequest),
+    /// `ping` alone: the extended ping dialog.
+    PingDialog,
+    Traceroute(TraceRequest),
     /// `configure terminal`
     Configure,
     /// `write [memory]`
@@ -145,6 +150,10 @@ pub const SYNTAX: &[Syntax<Command>] = &[
     row("ping A.B.C.D ...", U, |a| {
         Ok(Command::Ping(ping::build(a)?))
     }),
+    row("ping", P, |_| Ok(Command::PingDialog)),
+    row("traceroute A.B.C.D ...", U, |a| {
+        Ok(Command::Traceroute(traceroute::build(a)?))
+    }),
     row("show running-config", P, |_| Ok(Command::ShowRunningConfig)),
     row("show startup-config", P, |_| Ok(Command::ShowStartupConfig)),
     row("configure terminal", P, |_| Ok(Command::Configure)),
@@ -163,6 +172,9 @@ pub const SYNTAX: &[Syntax<Command>] = &[
     }),
     row("show crypto isakmp policy", P, |_| {
         Ok(Command::ShowCrypto(CryptoShow::IsakmpPolicy))
+    }),
+    row("show crypto isakmp default policy", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::IsakmpDefaultPolicy))
     }),
     row("show crypto ipsec sa", P, |_| {
         Ok(Command::ShowCrypto(CryptoShow::IpsecSa {
@@ -257,6 +269,10 @@ pub enum Reply {
     Exit,
     /// Run a ping, streaming its output.
     Ping(PingRequest),
+    /// Ask the extended ping dialog's questions, then run the ping.
+    PingDialog,
+    /// Run a traceroute, streaming its output.
+    Traceroute(TraceRequest),
     /// Enter configuration mode.
     Configure,
     /// Ask for the destination of `copy running-config startup-config`.
@@ -314,6 +330,8 @@ impl Command {
             Command::Enable => return Reply::Enable,
             Command::Exit => return Reply::Exit,
             Command::Ping(request) => return Reply::Ping(request),
+            Command::PingDialog => return Reply::PingDialog,
+            Command::Traceroute(request) => return Reply::Traceroute(request),
         };
         Reply::Lines(lines)
     }

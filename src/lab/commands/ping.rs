@@ -47,7 +47,7 @@ pub fn build(args: &Args<'_>) -> Result<PingRequest, Reject> {
     Ok(request)
 }
 
-fn number(tok: &Token<'_>, lo: u32, hi: u32) -> Result<u32, Reject> {
+pub(crate) fn number(tok: &Token<'_>, lo: u32, hi: u32) -> Result<u32, Reject> {
     tok.text
         .parse::<u32>()
         .ok()
@@ -55,15 +55,15 @@ fn number(tok: &Token<'_>, lo: u32, hi: u32) -> Result<u32, Reject> {
         .ok_or(Reject::Invalid { column: tok.column })
 }
 
-fn is_letters(s: &str) -> bool {
+pub(crate) fn is_letters(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
 }
 
-fn starts_with_digit(s: &str) -> bool {
+pub(crate) fn starts_with_digit(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_digit())
 }
 
-fn source(tok: &Token<'_>, unit: Option<&str>) -> Result<PingSource, Reject> {
+pub(crate) fn source(tok: &Token<'_>, unit: Option<&str>) -> Result<PingSource, Reject> {
     if let Ok(addr) = tok.text.parse() {
         return Ok(PingSource::Address(addr));
     }

@@ -7,8 +7,17 @@
 //!   Crypto IPSEC debugging is on
 //!
 //! Crypto conditional debug is turned ON
-//! IKE peer IP address filter: 203.0.113.2
+//! IKE debug context unmatched flag:OFF
+//! IPsec debug context unmatched flag:OFF
+//! Crypto Engine debug context unmatched flag:OFF
+//!
+//! IKE peer IP address filters:
+//! 203.0.113.2
+//! Connection-id filters:[none]
 //! ```
+//!
+//! The conditional part is laid out as `show crypto debug-condition` prints it: the filters
+//! heading, then one address a line.
 
 use crate::lab::router::DebugState;
 
@@ -27,13 +36,19 @@ pub fn lines(state: &DebugState) -> Vec<String> {
         if !out.is_empty() {
             out.push(String::new());
         }
-        out.push("Crypto conditional debug is turned ON".to_string());
         out.extend(
-            state
-                .peer_conditions
-                .iter()
-                .map(|p| format!("IKE peer IP address filter: {p}")),
+            [
+                "Crypto conditional debug is turned ON",
+                "IKE debug context unmatched flag:OFF",
+                "IPsec debug context unmatched flag:OFF",
+                "Crypto Engine debug context unmatched flag:OFF",
+                "",
+                "IKE peer IP address filters:",
+            ]
+            .map(String::from),
         );
+        out.extend(state.peer_conditions.iter().map(|p| p.to_string()));
+        out.push("Connection-id filters:[none]".to_string());
     }
     out
 }
@@ -71,7 +86,13 @@ mod tests {
                 "  Crypto IPSEC debugging is on",
                 "",
                 "Crypto conditional debug is turned ON",
-                "IKE peer IP address filter: 203.0.113.2",
+                "IKE debug context unmatched flag:OFF",
+                "IPsec debug context unmatched flag:OFF",
+                "Crypto Engine debug context unmatched flag:OFF",
+                "",
+                "IKE peer IP address filters:",
+                "203.0.113.2",
+                "Connection-id filters:[none]",
             ]
         );
     }

@@ -8,7 +8,7 @@
 //! [`phase2::choose_transform`], [`phase2::check_pfs`]). The state machine only adds what the
 //! wire sees: message order, retransmissions and what each router prints about it.
 
-use super::say::{L, render, vpi};
+use super::say::{L, proxy, render, vpi};
 use crate::ios::model::{
     AuthMethod, Encryption, EspCipher, Hash, IntegrityAlg, IsakmpPolicy, RunningConfig,
 };
@@ -28,6 +28,9 @@ pub const RETRANSMIT_INTERVAL: Duration = Duration::from_secs(10);
 pub const MAX_ATTEMPTS: u32 = 5;
 /// How long IOS keeps a deleted quick mode node before purging it.
 pub const PURGE_AFTER: Duration = Duration::from_secs(20);
+/// How long a router works out the Diffie-Hellman secret between `processing KE payload` and
+/// `processing NONCE payload` (18 ms in the corpus's IOS-XE capture).
+pub const DH_TIME: Duration = Duration::from_millis(18);
 /// The first connection id IOS hands out once a phase 1 SA has keys.
 pub const FIRST_CONN_ID: u32 = 1001;
 
@@ -63,6 +66,9 @@ pub enum Msg {
     Qm3 {
         mid: u32,
     },
+    /// The responder refused every phase 1 proposal: an unauthenticated NOTIFY (there are no
+    /// keys yet), which the initiator cannot trust and so ignores.
+    Mm1Refused,
     /// `PROPOSAL_NOT_CHOSEN` for quick mode `rejected`.
     Notify {
         mid: u32,
@@ -75,7 +81,7 @@ impl Msg {
     /// The state name IOS prints with a packet of this kind.
     fn ios_state(&self) -> &'static str {
         match self {
-            Msg::Mm1 { .. } | Msg::Mm2 { .. } => "MM_NO_STATE",
+            Msg::Mm1 { .. } | Msg::Mm2 { .. } | Msg::Mm1Refused => "MM_NO_STATE",
             Msg::Mm3 | Msg::Mm4 => "MM_SA_SETUP",
             Msg::Mm5 { .. } | Msg::Mm6 => "MM_KEY_EXCH",
             _ => "QM_IDLE      ",
@@ -106,6 +112,8 @@ pub enum Out {
     Ipsec(String),
     /// A syslog message: printed to monitoring sessions whether or not debug is on.
     Syslog(String),
+    /// The router works this long before its next line (a Diffie-Hellman computation).
+    Elapse(Duration),
     Send(Msg),
     /// Call `on_timer` after this much lab time unless a message comes first.
     Timer(Duration),
@@ -116,6 +124,8 @@ pub enum Out {
         lifetime: u32,
         policy: IsakmpPolicy,
     },
+    /// The policy phase 1 is negotiating (before it is up), for `show crypto isakmp sa detail`.
+    P1Proposal(IsakmpPolicy),
     P1Deleted,
     Installed(Install),
     /// The initiator is done (up or failed); the exchange ends.
@@ -133,24 +143,26 @@ pub struct Ctx {
     pub peer: Ipv4Addr,
     /// The interface IOS names in `Successfully installed IPSEC SA … on IF`.
     pub interface: String,
-    pub ipsec_debug_text: bool,
 }
 
-/// A deterministic source of SPIs, message ids and pointers.
+/// A deterministic source of SPIs, message ids and pointers: one per router, shared by every
+/// exchange it takes part in (clones draw from the same sequence), so no two of its message
+/// ids or SPIs repeat, as on IOS where they come from one random source per box.
 #[derive(Debug, Clone)]
-pub struct Ids(u64);
+pub struct Ids(Arc<std::sync::Mutex<u64>>);
 
 impl Ids {
     pub fn new(seed: u64) -> Ids {
-        Ids(seed | 1)
+        Ids(Arc::new(std::sync::Mutex::new(seed | 1)))
     }
     fn next(&mut self) -> u64 {
+        let mut state = self.0.lock().unwrap_or_else(|p| p.into_inner());
         // xorshift64*: plenty for identifiers that only need to look random.
-        let mut x = self.0;
+        let mut x = *state;
         x ^= x >> 12;
         x ^= x << 25;
         x ^= x >> 27;
-        self.0 = x;
+        *state = x;
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     pub fn spi(&mut self) -> u32 {
@@ -297,6 +309,68 @@ fn p2_attributes(t: &mut Talk<'_>, offer: &Phase2Offer) {
     }
 }
 
+/// The key size the key engine names for a transform set: the AES or GCM key length.
+fn keysize(set: Option<&crate::ios::model::TransformSet>) -> u16 {
+    match set.and_then(|s| s.esp_cipher) {
+        Some(EspCipher::Aes(n) | EspCipher::Gcm(n) | EspCipher::Gmac(n)) => n,
+        _ => 0,
+    }
+}
+
+/// What one router's key engine installs for a quick mode: its inbound SA (its own SPI,
+/// toward itself) and its outbound one (the peer's SPI), with the flow's proxies from its side.
+struct Sas<'a> {
+    local: Ipv4Addr,
+    peer: Ipv4Addr,
+    in_spi: u32,
+    out_spi: u32,
+    conn: u32,
+    transform: &'a str,
+    kilobytes: u64,
+    seconds: u32,
+    local_proxy: &'a Wildcard,
+    remote_proxy: &'a Wildcard,
+    map: &'a str,
+    seq: u32,
+}
+
+/// `debug crypto ipsec` while the key engine creates both SAs of a quick mode.
+fn create_sas(t: &mut Talk<'_>, sas: &Sas<'_>, pointer: &str) {
+    let format = t.format;
+    let (lp, rp) = (
+        proxy(format, sas.local_proxy, 0),
+        proxy(format, sas.remote_proxy, 0),
+    );
+    t.ipsec(L::KeyEngineQueue, &[]);
+    t.ipsec(
+        L::MapdbProxyMatch,
+        &[&sas.local_proxy.addr, &sas.remote_proxy.addr, &256],
+    );
+    t.ipsec(L::MapFound, &[&sas.map, &sas.seq]);
+    t.ipsec(L::NoOldOutbound, &[&pointer]);
+    for (dest, spi, conn) in [
+        (sas.local, sas.in_spi, sas.conn),
+        (sas.peer, sas.out_spi, sas.conn + 1),
+    ] {
+        t.ipsec(
+            L::IpsecCreatingSa,
+            &[
+                &dest,
+                &format!("{spi:X}"),
+                &spi,
+                &sas.transform,
+                &conn,
+                &sas.kilobytes,
+                &sas.seconds,
+                &sas.local,
+                &sas.peer,
+                &lp,
+                &rp,
+            ],
+        );
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum IState {
     MmNoState,
@@ -324,6 +398,29 @@ pub struct Initiator {
     purge: Vec<u32>,
 }
 
+/// `IPSEC(sa_request)`: the key engine asks IKE for SAs for the flow the traffic hit.
+fn sa_request(ctx: &Ctx, p2: &Phase2Offer, out: &mut Vec<Out>) {
+    let set = p2.transform_sets.first();
+    let mut t = Talk {
+        format: ctx.format,
+        sa: 0,
+        out,
+    };
+    t.ipsec(
+        L::IpsecSaRequest,
+        &[
+            &ctx.local,
+            &ctx.peer,
+            &proxy(ctx.format, &p2.proxy.local, p2.proxy.protocol.number()),
+            &proxy(ctx.format, &p2.proxy.remote, p2.proxy.protocol.number()),
+            &set.map(|s| s.transforms_text()).unwrap_or_default(),
+            &p2.lifetime_seconds,
+            &p2.lifetime_kilobytes,
+            &keysize(set),
+        ],
+    );
+}
+
 impl Initiator {
     /// Traffic hit crypto map entry `p2`: start main mode, or quick mode at once when a phase 1
     /// SA (`existing`, its connection id) is already up.
@@ -337,6 +434,7 @@ impl Initiator {
         let mut out = Vec::new();
         let mid = ids.mid();
         let spi = ids.spi();
+        sa_request(&ctx, &p2, &mut out);
         let mut me = Initiator {
             ctx,
             ids,
@@ -426,8 +524,12 @@ impl Initiator {
             offer: offer.clone(),
         };
         t.send(peer, "I", msg.clone());
+        let first = offer.first().cloned();
         self.offer = offer;
         self.arm(out, msg, "MM_NO_STATE");
+        if let Some(first) = first {
+            out.push(Out::P1Proposal(first));
+        }
     }
 
     /// Records the message to resend and starts the retransmission timer.
@@ -522,6 +624,20 @@ impl Initiator {
                 );
                 self.state = IState::MmSaSetup;
                 self.arm(&mut out, Msg::Mm3, "MM_SA_SETUP");
+                out.push(Out::P1Proposal(own));
+            }
+            (IState::MmNoState, Msg::Mm1Refused) => {
+                // Without keys the notify cannot be authenticated: IOS logs it, ignores it
+                // and keeps retransmitting, so the exchange still dies by retransmission.
+                let mut t = self.talk(&mut out);
+                t.say(L::ReceivedPacket, &[&peer, &"I", &"MM_NO_STATE"]);
+                t.say(L::NotifyNoHash, &[]);
+                t.say(L::UnknownInput, &[&"IKE_I_MM1"]);
+                t.state(
+                    ("IKE_MESG_FROM_PEER", "IKE_INFO_NOTIFY"),
+                    "IKE_I_MM1",
+                    "IKE_I_MM1",
+                );
             }
             (IState::MmSaSetup, Msg::Mm4) => {
                 let key = self.ctx.cfg.key_for(peer).map(|k| k.key.secret.clone());
@@ -533,6 +649,7 @@ impl Initiator {
                     "IKE_I_MM4",
                 );
                 t.say(L::ProcessingKe, &[]);
+                t.out.push(Out::Elapse(DH_TIME));
                 t.say(L::ProcessingNonce, &[&0]);
                 if key.is_some() {
                     t.say(L::FoundKey, &[&peer]);
@@ -646,23 +763,41 @@ impl Initiator {
                     "IKE_QM_I_QM1",
                     "IKE_QM_IPSEC_INSTALL_AWAIT",
                 );
+                let set = self.p2.transform_sets.first();
+                let transform = set.map(|s| s.transforms_text()).unwrap_or_default();
+                let pointer = self.ids.pointer();
+                let mut t = self.talk(&mut out);
+                create_sas(
+                    &mut t,
+                    &Sas {
+                        local: self.ctx.local,
+                        peer,
+                        in_spi: self.spi,
+                        out_spi: spi,
+                        conn: self.conn + 1000,
+                        transform: &transform,
+                        kilobytes: self.p2.lifetime_kilobytes,
+                        seconds: lifetime,
+                        local_proxy: &self.p2.proxy.local,
+                        remote_proxy: &self.p2.proxy.remote,
+                        map: &self.p2.map,
+                        seq: self.p2.seq,
+                    },
+                    &pointer[4..],
+                );
                 Talk {
                     format: self.ctx.format,
                     sa: 0,
                     out: &mut out,
                 }
                 .say(L::PeerIndexNode, &[]);
-                let set = self.p2.transform_sets.first();
-                let transform = set.map(|s| s.transforms_text()).unwrap_or_default();
                 let mut t = self.talk(&mut out);
-                if self.ctx.ipsec_debug_text {
-                    t.ipsec(
-                        L::IpsecCreatingSa,
-                        &[&peer, &format!("{spi:08X}"), &spi, &transform, &self.conn],
-                    );
-                }
                 t.say(L::InstallCallback, &[]);
-                t.say(L::Installed, &[&format!("{spi:08X}"), &self.ctx.interface]);
+                // IOS names the SA it will receive on: its own SPI.
+                t.say(
+                    L::Installed,
+                    &[&format!("{:08X}", self.spi), &self.ctx.interface],
+                );
                 t.send(peer, "I", Msg::Qm3 { mid });
                 t.say(L::DeletingNode, &[&mid, &"No Error"]);
                 t.node_state(
@@ -735,8 +870,9 @@ impl Initiator {
         if self.attempts >= MAX_ATTEMPTS {
             t.say(L::Retransmitting, &[&state]);
             t.say(L::NoParanoid, &[]);
-            t.say(L::DeathByRetransmission, &[&state, &peer]);
-            t.say(L::DeathByRetransmission, &[&state, &peer]);
+            let reason = "Death by retransmission P1";
+            t.say(L::DeletingSa, &[&reason, &"I", &state, &peer]);
+            t.say(L::DeletingSa, &[&reason, &"I", &state, &peer]);
             let old = match last {
                 Msg::Mm1 { .. } => "IKE_I_MM1",
                 Msg::Mm3 => "IKE_I_MM3",
@@ -765,6 +901,8 @@ enum RState {
     Mm2Sent,
     Mm4Sent,
     Up,
+    /// Deleted after too many bad messages.
+    Gone,
 }
 
 /// The side that answers. It lives as long as the phase 1 SA, so later quick modes reuse it.
@@ -777,6 +915,8 @@ pub struct Responder {
     conn: u32,
     chosen: Option<IsakmpPolicy>,
     lifetime: u32,
+    /// Messages from the peer that failed their check (a pre-shared key mismatch).
+    errors: u32,
 }
 
 impl Responder {
@@ -789,6 +929,7 @@ impl Responder {
             conn,
             chosen: None,
             lifetime: 0,
+            errors: 0,
         }
     }
 
@@ -828,6 +969,7 @@ impl Responder {
                     "IKE_R_MM3",
                 );
                 t.say(L::ProcessingKe, &[]);
+                t.out.push(Out::Elapse(DH_TIME));
                 t.say(L::ProcessingNonce, &[&0]);
                 if found {
                     t.say(L::FoundKey, &[&peer]);
@@ -868,9 +1010,27 @@ impl Responder {
                 t.say(L::ReceivedPacket, &[&peer, &"R", &"MM_KEY_EXCH"]);
                 if own.is_none() || own != sealed_with {
                     // Keys derived from different secrets: the decrypted payload is garbage.
+                    // IOS counts the error and waits for a good retransmission; after the
+                    // last one it gives the SA up.
                     out.push(Out::Syslog(format!(
                         "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from {peer} failed its sanity check or is malformed"
                     )));
+                    self.errors += 1;
+                    let mut t = self.talk(&mut out);
+                    if self.errors <= MAX_ATTEMPTS {
+                        t.say(L::ErrorCounterFor, &[&self.errors, &"reset_retransmission"]);
+                        return out;
+                    }
+                    let reason = "Death by retransmission P1";
+                    t.say(L::NoParanoid, &[]);
+                    t.say(L::DeletingSa, &[&reason, &"R", &"MM_KEY_EXCH", &peer]);
+                    t.state(
+                        ("IKE_MESG_INTERNAL", "IKE_PHASE1_DEL"),
+                        "IKE_R_MM4",
+                        "IKE_DEST_SA",
+                    );
+                    self.state = RState::Gone;
+                    out.push(Out::P1Deleted);
                     return out;
                 }
                 t.state(
@@ -922,6 +1082,8 @@ impl Responder {
                     "IKE_QM_R_QM2",
                     "IKE_QM_PHASE2_COMPLETE",
                 );
+                t.ipsec(L::KeyEngineQueue, &[]);
+                t.ipsec(L::EnableOutbound, &[]);
             }
             _ => {}
         }
@@ -984,9 +1146,25 @@ impl Responder {
         let Some((offered, local)) = chosen else {
             t.say(L::NoOffers, &[]);
             t.say(L::P1PolicyNotAcceptable, &[&self.ctx.local, &peer]);
-            // IOS drops the half-made SA; the initiator hears nothing and retransmits.
-            t.say(L::UnlockPeer, &[&peer_ptr]);
+            // IOS answers with a notify and drops the half-made SA.
+            t.say(L::ErrorCounterFor, &[&1, &"construct_fail_ag_init"]);
+            t.send(peer, "R", Msg::Mm1Refused);
+            t.say(L::NoParanoid, &[]);
+            let reason = "Phase1 SA policy proposal not accepted";
+            t.say(L::DeletingSa, &[&reason, &"R", &"MM_NO_STATE", &peer]);
+            t.state(
+                ("IKE_MESG_INTERNAL", "IKE_PROCESS_ERROR"),
+                "IKE_R_MM1",
+                "IKE_R_MM1",
+            );
+            t.say(L::DeletingSa, &[&reason, &"R", &"MM_NO_STATE", &peer]);
+            t.say(L::UnlockPeerDeleted, &[&peer_ptr]);
             t.say(L::PeerReap, &[&peer, &peer_ptr]);
+            t.state(
+                ("IKE_MESG_INTERNAL", "IKE_PHASE1_DEL"),
+                "IKE_R_MM1",
+                "IKE_DEST_SA",
+            );
             return;
         };
         let lifetime = offered.lifetime.min(local.lifetime);
@@ -1017,6 +1195,9 @@ impl Responder {
         self.lifetime = lifetime;
         self.state = RState::Mm2Sent;
         out.push(Out::P1State("MM_NO_STATE", 0));
+        if let Some(agreed) = self.chosen.clone() {
+            out.push(Out::P1Proposal(agreed));
+        }
     }
 
     fn on_qm1(&mut self, mid: u32, their_spi: u32, offer: &Phase2Offer, out: &mut Vec<Out>) {
@@ -1031,7 +1212,38 @@ impl Responder {
         t.say(L::CheckingProposal, &[]);
         p2_attributes(&mut t, offer);
         t.say(L::AttsAcceptableP2, &[]);
+        let format = self.ctx.format;
+        let offered_set = offer.transform_sets.first();
+        let offered_text = offered_set.map(|s| s.transforms_text()).unwrap_or_default();
+        // The proxies from this side: ours is what the peer called remote.
+        let mirrored = offer.proxy.mirrored();
         t.ipsec(L::IpsecProposalPart, &[]);
+        t.ipsec(
+            L::IpsecValidateProposal,
+            &[
+                &local,
+                &peer,
+                &proxy(format, &mirrored.local, mirrored.protocol.number()),
+                &proxy(format, &mirrored.remote, mirrored.protocol.number()),
+                // IOS 15 has not looked at the transform yet; IOS-XE names the offered one.
+                &match format {
+                    LogFormat::Ios15 => "NONE".to_string(),
+                    LogFormat::IosXe => offered_text.clone(),
+                },
+                &keysize(offered_set),
+            ],
+        );
+        if let P2Verdict::Agreed { map, seq, .. } = &verdict {
+            t.ipsec(
+                L::MapdbProxyMatch,
+                &[
+                    &mirrored.local.addr,
+                    &mirrored.remote.addr,
+                    &mirrored.protocol.number(),
+                ],
+            );
+            t.ipsec(L::MapAccepted, &[map, seq]);
+        }
         let error = match &verdict {
             P2Verdict::Agreed { .. } => None,
             P2Verdict::Proxy => {
@@ -1039,12 +1251,7 @@ impl Responder {
                 Some(32)
             }
             P2Verdict::Transform => {
-                let text = offer
-                    .transform_sets
-                    .first()
-                    .map(|s| s.transforms_text())
-                    .unwrap_or_default();
-                t.ipsec(L::IpsecTransformNotSupported, &[&text]);
+                t.ipsec(L::IpsecTransformNotSupported, &[&offered_text]);
                 Some(256)
             }
             P2Verdict::Pfs => Some(256),
@@ -1102,23 +1309,35 @@ impl Responder {
             "IKE_QM_SPI_STARVE",
             "IKE_QM_IPSEC_INSTALL_AWAIT",
         );
-        if self.ctx.ipsec_debug_text {
-            t.ipsec(
-                L::IpsecCreatingSa,
-                &[
-                    &peer,
-                    &format!("{their_spi:08X}"),
-                    &their_spi,
-                    &transform,
-                    &self.conn,
-                ],
-            );
-        }
-        t.say(L::InstallCallback, &[]);
-        t.say(
-            L::Installed,
-            &[&format!("{their_spi:08X}"), &self.ctx.interface],
+        let pointer = self.ids.pointer();
+        create_sas(
+            &mut t,
+            &Sas {
+                local,
+                peer,
+                in_spi: spi,
+                out_spi: their_spi,
+                conn: self.conn + 1000,
+                transform: &transform,
+                kilobytes: lifetime_kilobytes,
+                seconds: lifetime_seconds,
+                local_proxy: &mirrored.local,
+                remote_proxy: &mirrored.remote,
+                map: &map,
+                seq,
+            },
+            &pointer[4..],
         );
+        Talk {
+            format,
+            sa: 0,
+            out: t.out,
+        }
+        .say(L::PeerIndexNode, &[]);
+        let mut t = self.talk(out);
+        t.say(L::InstallCallback, &[]);
+        // IOS names the SA it will receive on: its own SPI.
+        t.say(L::Installed, &[&format!("{spi:08X}"), &self.ctx.interface]);
         t.send(
             peer,
             "R",
@@ -1130,11 +1349,10 @@ impl Responder {
         );
         t.node_state(
             mid,
-            ("IKE_MESG_FROM_IPSEC", "IKE_SPI_REPLY"),
+            ("IKE_MESG_FROM_IPSEC", "IPSEC_INSTALL_DONE"),
             "IKE_QM_IPSEC_INSTALL_AWAIT",
             "IKE_QM_R_QM2",
         );
-        let mirrored = offer.proxy.mirrored();
         out.push(Out::Installed(Install {
             in_spi: spi,
             out_spi: their_spi,

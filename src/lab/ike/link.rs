@@ -71,6 +71,7 @@ pub enum WireMsg {
         index: usize,
         lifetime: u32,
     },
+    Mm1Refused,
     Mm3,
     Mm4,
     /// A digest of the key the initiator sealed MM5 with.
@@ -132,6 +133,7 @@ impl Frame {
                     lifetime: chosen.lifetime,
                 }
             }
+            Msg::Mm1Refused => WireMsg::Mm1Refused,
             Msg::Mm3 => WireMsg::Mm3,
             Msg::Mm4 => WireMsg::Mm4,
             Msg::Mm5 { sealed_with } => WireMsg::Mm5 {
@@ -178,6 +180,7 @@ fn decode(net: &Net, p: &Pair, trigger: (Ipv4Addr, Ipv4Addr), msg: WireMsg) -> O
             chosen.lifetime = lifetime;
             Msg::Mm2 { chosen }
         }
+        WireMsg::Mm1Refused => Msg::Mm1Refused,
         WireMsg::Mm3 => Msg::Mm3,
         WireMsg::Mm4 => Msg::Mm4,
         WireMsg::Mm5 { key } => {
@@ -305,7 +308,8 @@ pub fn on_frame(net: &Arc<Net>, frame: Frame) {
             if !net.nodes[b].listens_ike() {
                 return;
             }
-            for back in respond(net, pair, msg) {
+            let mut at = net.clock.now();
+            for back in respond(net, pair, msg, &mut at) {
                 if let Some(f) = Frame::ike(net, pair, trigger, false, &back) {
                     net.to_remote(a, &f);
                 }

@@ -16,12 +16,13 @@ pub mod net;
 pub mod say;
 pub mod show;
 pub mod show_ip;
+pub mod show_ipsec;
 pub mod wire;
 
 use crate::ios::RunningConfig;
 use crate::lab::model::{
     BoxFuture, CryptoClear, CryptoShow, ModelFactory, NetShow, PingRequest, PingSink, PingSource,
-    RouterModel,
+    RouterModel, TraceRequest, trace_header,
 };
 use crate::lab::router::Router;
 use crate::lab::scenario::{RouterSpec, WireFault};
@@ -191,10 +192,17 @@ impl RouterModel for IkeModel {
                 &p1,
                 |sa| if sa.dst == sa.peer { sa.src } else { sa.dst },
                 now,
+                show::capabilities(&self.net.nodes[self.node].cfg()),
             ),
-            CryptoShow::IsakmpPolicy => show::isakmp_policy(&self.net.nodes[self.node].cfg()),
+            CryptoShow::IsakmpPolicy => show::isakmp_policy(
+                &self.net.nodes[self.node].cfg(),
+                self.net.nodes[self.node].router.log_format(),
+            ),
+            CryptoShow::IsakmpDefaultPolicy => {
+                show::isakmp_default_policy(self.net.nodes[self.node].router.log_format())
+            }
             CryptoShow::IpsecSa { peer, detail } => {
-                show::ipsec_sa(&self.net, self.node, &p2, *peer, *detail, now)
+                show_ipsec::ipsec_sa(&self.net, self.node, &p2, *peer, *detail, now)
             }
             CryptoShow::Session { detail } => {
                 show::session(&self.net, self.node, &p1, &p2, *detail, None, now)
@@ -274,6 +282,23 @@ impl RouterModel for IkeModel {
         Vec::new()
     }
 
+    fn traceroute(&self, request: TraceRequest, out: PingSink) -> BoxFuture<'static, ()> {
+        let net = self.net.clone();
+        let node = self.node;
+        let source = self.ping_source(&PingRequest {
+            source: request.source.clone(),
+            ..PingRequest::to(request.target)
+        });
+        Box::pin(async move {
+            out.write(trace_header(request.target));
+            let Some(src) = source else {
+                out.write("% Invalid source address- IP address not on any of our up interfaces\n");
+                return;
+            };
+            IkeModel::trace(net, node, src, request, out).await;
+        })
+    }
+
     fn ping(&self, request: PingRequest, out: PingSink) -> BoxFuture<'static, ()> {
         let net = self.net.clone();
         let node = self.node;
@@ -319,6 +344,79 @@ impl RouterModel for IkeModel {
                 ));
             }
         })
+    }
+}
+
+/// The hops a traceroute from `node` to `target` crosses before the router that owns it: the
+/// provider's next hop when the route points at an address no lab router owns (the lab has
+/// no transit routers of its own).
+fn transit_hops(net: &Net, node: usize, target: Ipv4Addr) -> Vec<Ipv4Addr> {
+    let Some(route) = net.nodes[node].routing().route_to(target) else {
+        return Vec::new();
+    };
+    if route.next_hop != target && net.owner_of(route.next_hop).is_none() {
+        vec![route.next_hop]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The address a router answers a probe from: its interface toward the prober, as IOS
+/// sources ICMP errors; the probed address itself when it has no route back.
+fn answering_address(net: &Net, target: Ipv4Addr, prober: Ipv4Addr) -> Ipv4Addr {
+    let Some(owner) = net.owner_of(target) else {
+        return target;
+    };
+    let routing = net.nodes[owner].routing();
+    routing
+        .route_to(prober)
+        .and_then(|r| routing.interface(&r.interface).and_then(|i| i.address))
+        .map_or(target, |a| a.addr)
+}
+
+impl IkeModel {
+    async fn trace(
+        net: Arc<Net>,
+        node: usize,
+        src: Ipv4Addr,
+        request: TraceRequest,
+        out: PingSink,
+    ) {
+        let transit = transit_hops(&net, node, request.target);
+        let timeout = Duration::from_secs(u64::from(request.timeout_secs));
+        for ttl in request.min_ttl..=request.max_ttl {
+            let mut line = format!("{ttl:>3} ");
+            let index = ttl.saturating_sub(1) as usize;
+            if let Some(hop) = transit.get(index) {
+                // The provider's router answers every probe whose TTL ends there.
+                line.push_str(&format!("{hop}"));
+                for _ in 0..request.probes {
+                    line.push_str(" 1 msec");
+                }
+                if !out.write(format!("{line}\n")) {
+                    return;
+                }
+                continue;
+            }
+            let mut named = false;
+            for _ in 0..request.probes {
+                if net.echo(node, src, request.target, timeout).await {
+                    net.clock.sleep(Duration::from_millis(1)).await;
+                    if named {
+                        line.push_str(" 1 msec");
+                    } else {
+                        let from = answering_address(&net, request.target, src);
+                        line.push_str(&format!("{from} 1 msec"));
+                        named = true;
+                    }
+                } else {
+                    line.push_str(" * ");
+                }
+            }
+            if !out.write(format!("{line}\n")) || named {
+                return;
+            }
+        }
     }
 }
 

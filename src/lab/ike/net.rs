@@ -21,6 +21,10 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
+/// How many debug lines IOS gets out per millisecond of one step (the corpus captures show
+/// 15 to 20 lines sharing a millisecond).
+const LINES_PER_MS: u64 = 16;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Proto {
     Icmp,
@@ -119,7 +123,11 @@ pub struct P1Sa {
     pub state: &'static str,
     pub conn: u32,
     pub deleted: bool,
+    /// The agreed policy, once phase 1 is up.
     pub policy: Option<IsakmpPolicy>,
+    /// The policy being negotiated before that: what the initiator offers first, or what
+    /// the responder accepted.
+    pub proposal: Option<IsakmpPolicy>,
     pub lifetime: u32,
     pub since: LabTime,
 }
@@ -152,7 +160,8 @@ pub struct Session {
 
 #[derive(Debug)]
 pub struct State {
-    pub ids: Ids,
+    /// Each router's identifier source.
+    pub ids: Vec<Ids>,
     next_conn: Vec<u32>,
     next_sa: u64,
     pub p1: Vec<P1Sa>,
@@ -192,7 +201,9 @@ impl Net {
             nodes,
             clock,
             state: Mutex::new(State {
-                ids: Ids::new(seed),
+                ids: (0..n as u64)
+                    .map(|i| Ids::new(seed ^ (i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+                    .collect(),
                 next_conn: vec![super::exchange::FIRST_CONN_ID; n],
                 next_sa: 1,
                 p1: Vec::new(),
@@ -310,28 +321,44 @@ impl Net {
         (!filtered).then_some(target)
     }
 
-    /// Publishes a step's lines on `node` and records its SA changes.
+    /// Publishes a step's lines on `node`, stamped from lab time `at` on (which the step's
+    /// processing time moves forward), and records its SA changes.
     pub fn apply(
         self: &Arc<Self>,
         node: usize,
         peer: Ipv4Addr,
         local: Ipv4Addr,
         outs: Vec<Out>,
+        at: &mut LabTime,
     ) -> Applied {
         let mut applied = Applied::default();
         let Some(n) = self.nodes.get(node) else {
             return applied;
         };
         let router = &n.router;
+        let mut printed = 0u64;
+        // IOS prints a step's lines within a millisecond or so of each other.
+        let mut tick = |at: &mut LabTime| {
+            printed += 1;
+            if printed.is_multiple_of(LINES_PER_MS) {
+                at.unix_ms += 1;
+            }
+        };
         for out in outs {
             match out {
                 Out::Isakmp(text) => {
-                    router.debug_line(DebugKind::CryptoIsakmp, Some(peer), &text);
+                    router.debug_line_at(DebugKind::CryptoIsakmp, Some(peer), &text, *at);
+                    tick(at);
                 }
                 Out::Ipsec(text) => {
-                    router.debug_line(DebugKind::CryptoIpsec, Some(peer), &text);
+                    router.debug_line_at(DebugKind::CryptoIpsec, Some(peer), &text, *at);
+                    tick(at);
                 }
-                Out::Syslog(text) => router.log_stamped(&text),
+                Out::Syslog(text) => {
+                    router.log_at(&text, *at);
+                    tick(at);
+                }
+                Out::Elapse(d) => at.unix_ms += d.as_millis() as u64,
                 Out::Send(m) => applied.send.push(m),
                 Out::Timer(d) => applied.timer = Some(d),
                 Out::Finished { .. } => applied.finished = true,
@@ -349,6 +376,15 @@ impl Net {
                     }
                     drop(s);
                     self.expire_p1(node, peer, lifetime);
+                }
+                Out::P1Proposal(policy) => {
+                    let mut s = self.lock();
+                    if let Some(sa) =
+                        s.p1.iter_mut()
+                            .find(|p| p.owner == node && p.peer == peer && !p.deleted)
+                    {
+                        sa.proposal = Some(policy);
+                    }
                 }
                 Out::P1Deleted => {
                     let mut s = self.lock();
@@ -433,6 +469,7 @@ impl Net {
             conn,
             deleted: false,
             policy: None,
+            proposal: None,
             lifetime: 0,
             since: self.clock.now(),
         });

@@ -4,19 +4,19 @@
 use super::net::{Net, P1Sa, P2Sa};
 use crate::ios::Wildcard;
 use crate::ios::model::{AuthMethod, Encryption, Hash, IsakmpPolicy, RunningConfig};
-use crate::lab::clock::LabTime;
+use crate::lab::clock::{LabTime, LogFormat};
 use std::net::Ipv4Addr;
 
 fn lines(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-fn remaining(since: LabTime, now: LabTime, lifetime: u32) -> u64 {
+pub(super) fn remaining(since: LabTime, now: LabTime, lifetime: u32) -> u64 {
     let used = now.unix_ms.saturating_sub(since.unix_ms) / 1000;
     u64::from(lifetime).saturating_sub(used)
 }
 
-fn hms(secs: u64) -> String {
+pub(super) fn hms(secs: u64) -> String {
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
@@ -65,11 +65,25 @@ fn short_words(p: &IsakmpPolicy) -> (&'static str, &'static str, &'static str) {
     (enc, hash, auth)
 }
 
-/// `show crypto isakmp sa detail`
+/// The capability letters of a phase 1 SA, shared by `show crypto isakmp sa detail` (`Cap.`)
+/// and `show crypto session detail` (`Capabilities:`): `D` when the router runs dead peer
+/// detection (`crypto isakmp keepalive`); the lab has no NAT-T (`N`) or other options.
+pub fn capabilities(cfg: &RunningConfig) -> &'static str {
+    if cfg.isakmp_keepalive.is_some() {
+        "D"
+    } else {
+        ""
+    }
+}
+
+/// `show crypto isakmp sa detail`: the same SAs as the brief form, in the same order, with
+/// the same conn-ids and status. An SA still negotiating shows the policy on the table and no
+/// lifetime yet.
 pub fn isakmp_sa_detail(
     p1: &[&P1Sa],
     local_of: impl Fn(&P1Sa) -> Ipv4Addr,
     now: LabTime,
+    caps: &str,
 ) -> Vec<String> {
     let mut out = lines(&[
         "Codes: C - IKE configuration mode, D - Dead Peer Detection",
@@ -83,20 +97,37 @@ pub fn isakmp_sa_detail(
         "",
     ]);
     for sa in p1 {
-        let Some(p) = &sa.policy else { continue };
+        let Some(p) = sa.policy.as_ref().or(sa.proposal.as_ref()) else {
+            continue;
+        };
         let (enc, hash, auth) = short_words(p);
-        let left = hms(remaining(sa.since, now, sa.lifetime));
+        let status = if sa.deleted {
+            "ACTIVE (deleted)"
+        } else {
+            "ACTIVE"
+        };
+        let life = match &sa.policy {
+            Some(_) if !sa.deleted => {
+                format!(" {}  {caps}", hms(remaining(sa.since, now, sa.lifetime)))
+            }
+            _ => String::new(),
+        };
         out.push(format!(
-            "{:<5} {:<15} {:<15}        ACTIVE {enc:<4} {hash:<6} {auth:<4} {:<2} {left}  D",
+            "{:<5} {:<15} {:<15}        {status} {enc:<4} {hash:<6} {auth:<4} {:<2}{life}",
             sa.conn,
             local_of(sa).to_string(),
             sa.peer.to_string(),
             p.group
         ));
-        out.push(format!(
-            "       Engine-id:Conn-id =  SW:{}",
-            sa.conn.saturating_sub(1000)
-        ));
+        if sa.conn == 0 {
+            // No keys yet, so no crypto engine connection.
+            out.push("       Engine-id:Conn-id =  ???".to_string());
+        } else {
+            out.push(format!(
+                "       Engine-id:Conn-id =  SW:{}",
+                sa.conn.saturating_sub(1000)
+            ));
+        }
         out.push(String::new());
     }
     out.extend(lines(&["IPv6 Crypto ISAKMP SA", ""]));
@@ -147,34 +178,95 @@ fn group_long(g: u8) -> String {
     format!("#{g} ({bits})")
 }
 
-/// `show crypto isakmp policy`
-pub fn isakmp_policy(cfg: &RunningConfig) -> Vec<String> {
+/// The default suites IOS-XE prints (genie's IOS-XE `ShowCryptoIsakmpDefaultPolicy` sample):
+/// (priority, encryption, hash, authentication, group).
+const XE_DEFAULT_SUITES: &[(u32, Encryption, Hash, AuthMethod, u8)] = &[
+    (65507, Encryption::Aes128, Hash::Sha, AuthMethod::RsaSig, 5),
+    (
+        65508,
+        Encryption::Aes128,
+        Hash::Sha,
+        AuthMethod::PreShare,
+        5,
+    ),
+];
+
+fn xe_default_suites() -> Vec<IsakmpPolicy> {
+    XE_DEFAULT_SUITES
+        .iter()
+        .map(|&(priority, encryption, hash, auth, group)| {
+            let mut p = IsakmpPolicy::with_defaults(priority, 0);
+            p.encryption = encryption;
+            p.hash = hash;
+            p.auth = auth;
+            p.group = crate::ios::model::DhGroup(group);
+            p
+        })
+        .collect()
+}
+
+fn suite_lines(out: &mut Vec<String>, p: &IsakmpPolicy, title: String) {
+    out.push(title);
+    out.push(format!(
+        "\tencryption algorithm:\t{}",
+        encryption_long(p.encryption)
+    ));
+    out.push(format!("\thash algorithm:\t\t{}", hash_long(p.hash)));
+    out.push(format!("\tauthentication method:\t{}", auth_long(p.auth)));
+    out.push(format!(
+        "\tDiffie-Hellman group:\t{}",
+        group_long(p.group.0)
+    ));
+    out.push(format!(
+        "\tlifetime:\t\t{} seconds, no volume limit",
+        p.lifetime
+    ));
+}
+
+/// `show crypto isakmp policy`. IOS 15 (as the lab models it) ends with its one default
+/// suite; IOS-XE shows its default suites only when no policy is configured, as Cisco's
+/// command reference says.
+pub fn isakmp_policy(cfg: &RunningConfig, format: LogFormat) -> Vec<String> {
     let mut out = vec![String::new(), "Global IKE policy".to_string()];
-    for p in cfg.policies_with_default() {
-        if p.priority == crate::ios::model::DEFAULT_SUITE_PRIORITY {
-            out.push("Default protection suite".into());
+    let policies = match format {
+        LogFormat::Ios15 => cfg.policies_with_default(),
+        LogFormat::IosXe if cfg.isakmp_policies.is_empty() => xe_default_suites(),
+        LogFormat::IosXe => cfg.isakmp_policies.clone(),
+    };
+    for p in policies {
+        let title = if p.priority == crate::ios::model::DEFAULT_SUITE_PRIORITY {
+            "Default protection suite".to_string()
+        } else if p.line == 0 {
+            format!("Default protection suite of priority {}", p.priority)
         } else {
-            out.push(format!("Protection suite of priority {}", p.priority));
-        }
-        out.push(format!(
-            "\tencryption algorithm:\t{}",
-            encryption_long(p.encryption)
-        ));
-        out.push(format!("\thash algorithm:\t\t{}", hash_long(p.hash)));
-        out.push(format!("\tauthentication method:\t{}", auth_long(p.auth)));
-        out.push(format!(
-            "\tDiffie-Hellman group:\t{}",
-            group_long(p.group.0)
-        ));
-        out.push(format!(
-            "\tlifetime:\t\t{} seconds, no volume limit",
-            p.lifetime
-        ));
+            format!("Protection suite of priority {}", p.priority)
+        };
+        suite_lines(&mut out, &p, title);
     }
     out
 }
 
-fn ident(w: &Wildcard) -> String {
+/// `show crypto isakmp default policy`: the suites a router falls back on with no policy of
+/// its own.
+pub fn isakmp_default_policy(format: LogFormat) -> Vec<String> {
+    let mut out = vec![String::new()];
+    match format {
+        LogFormat::IosXe => {
+            for p in xe_default_suites() {
+                let title = format!("Default protection suite of priority {}", p.priority);
+                suite_lines(&mut out, &p, title);
+            }
+        }
+        LogFormat::Ios15 => suite_lines(
+            &mut out,
+            &IsakmpPolicy::default_suite(),
+            "Default protection suite".to_string(),
+        ),
+    }
+    out
+}
+
+pub(super) fn ident(w: &Wildcard) -> String {
     match w.to_net() {
         Some(n) => format!("{}/{}", n.network(), n.mask()),
         None => format!("{}/{}", w.addr, w.wildcard),
@@ -182,148 +274,13 @@ fn ident(w: &Wildcard) -> String {
 }
 
 /// `esp-aes 256 esp-sha-hmac` (config) → `esp-256-aes esp-sha-hmac` (show output).
-fn show_transform(t: &str) -> String {
+pub(super) fn show_transform(t: &str) -> String {
     t.replace("esp-aes 256", "esp-256-aes")
         .replace("esp-aes 192", "esp-192-aes")
 }
 
-fn spi_text(spi: u32) -> String {
+pub(super) fn spi_text(spi: u32) -> String {
     format!("0x{spi:08X}({spi})")
-}
-
-/// The error counters `show crypto ipsec sa detail` prints instead of the send/recv totals
-/// (ntc-templates' `show crypto ipsec sa detail` sample).
-const DETAIL_COUNTERS: &[&str] = &[
-    "    #pkts no sa (send) 0, #pkts invalid sa (rcv) 0",
-    "    #pkts encaps failed (send) 0, #pkts decaps failed (rcv) 0",
-    "    #pkts invalid prot (recv) 0, #pkts verify failed: 0",
-    "    #pkts invalid identity (recv) 0, #pkts invalid len (rcv) 0",
-    "    #pkts replay rollover (send): 0, #pkts replay rollover (rcv) 0",
-    "    ##pkts replay failed (rcv): 0",
-    "    #pkts tagged (send): 0, #pkts untagged (rcv): 0",
-    "    #pkts not tagged (send): 0, #pkts not untagged (rcv): 0",
-    "    #pkts internal err (send): 0, #pkts internal err (recv) 0",
-];
-
-/// `show crypto ipsec sa`
-pub fn ipsec_sa(
-    net: &Net,
-    node: usize,
-    p2: &[&P2Sa],
-    peer: Option<Ipv4Addr>,
-    detail: bool,
-    now: LabTime,
-) -> Vec<String> {
-    // IOS-XE prints the SA's state and the hardware's: `ACTIVE(ACTIVE)`.
-    let status = match net.nodes[node].router.log_format() {
-        crate::lab::clock::LogFormat::IosXe => "ACTIVE(ACTIVE)",
-        crate::lab::clock::LogFormat::Ios15 => "ACTIVE",
-    };
-    let cfg = &net.nodes[node].routing();
-    let mut out = Vec::new();
-    for iface in cfg.interfaces.iter().filter(|i| i.crypto_map.is_some()) {
-        let Some(map) = &iface.crypto_map else {
-            continue;
-        };
-        let local = net.nodes[node].cfg().ike_source(&iface.name);
-        out.push(String::new());
-        out.push(format!("interface: {}", iface.name));
-        out.push(format!(
-            "    Crypto map tag: {map}, local addr {}",
-            local.map_or("0.0.0.0".to_string(), |a| a.to_string())
-        ));
-        for sa in p2
-            .iter()
-            .filter(|s| s.interface.eq_ignore_ascii_case(&iface.name))
-            .filter(|s| peer.is_none_or(|p| p == s.peer))
-        {
-            let left = remaining(sa.since, now, sa.sa.lifetime_seconds);
-            let kb = sa.sa.lifetime_kilobytes;
-            let pfs = match sa.sa.pfs {
-                Some(g) => format!("PFS (Y/N): Y, DH group: group{g}"),
-                None => "PFS (Y/N): N, DH group: none".to_string(),
-            };
-            out.push(String::new());
-            out.push("   protected vrf: (none)".into());
-            out.push(format!(
-                "   local  ident (addr/mask/prot/port): ({}/0/0)",
-                ident(&sa.sa.local)
-            ));
-            out.push(format!(
-                "   remote ident (addr/mask/prot/port): ({}/0/0)",
-                ident(&sa.sa.remote)
-            ));
-            out.push(format!("   current_peer {} port 500", sa.peer));
-            out.push("     PERMIT, flags={origin_is_acl,}".into());
-            out.push(format!(
-                "    #pkts encaps: {0}, #pkts encrypt: {0}, #pkts digest: {0}",
-                sa.encaps
-            ));
-            out.push(format!(
-                "    #pkts decaps: {0}, #pkts decrypt: {0}, #pkts verify: {0}",
-                sa.decaps
-            ));
-            out.push("    #pkts compressed: 0, #pkts decompressed: 0".into());
-            out.push("    #pkts not compressed: 0, #pkts compr. failed: 0".into());
-            out.push("    #pkts not decompressed: 0, #pkts decompress failed: 0".into());
-            if detail {
-                out.extend(DETAIL_COUNTERS.iter().map(|l| l.to_string()));
-            } else {
-                out.push("    #send errors 0, #recv errors 0".into());
-            }
-            out.push(String::new());
-            out.push(format!(
-                "     local crypto endpt.: {}, remote crypto endpt.: {}",
-                sa.local_addr, sa.peer
-            ));
-            out.push(format!(
-                "     plaintext mtu 1438, path mtu 1500, ip mtu 1500, ip mtu idb {}",
-                iface.name
-            ));
-            out.push(format!(
-                "     current outbound spi: {}",
-                spi_text(sa.sa.out_spi)
-            ));
-            out.push(format!("     {pfs}"));
-            // Each direction is its own SA with its own connection id; its kilobyte lifetime
-            // goes down with the traffic it carried (pings of 100 bytes).
-            let used = |packets: u64| (packets * 100).div_ceil(1024);
-            for (dir, spi, conn, packets) in [
-                ("inbound", sa.sa.in_spi, sa.conn, sa.decaps),
-                ("outbound", sa.sa.out_spi, sa.conn + 1, sa.encaps),
-            ] {
-                let kb = kb.saturating_sub(used(packets));
-                out.push(String::new());
-                out.push(format!("     {dir} esp sas:"));
-                out.push(format!("      spi: {}", spi_text(spi)));
-                out.push(format!(
-                    "        transform: {} ,",
-                    show_transform(&sa.sa.transform)
-                ));
-                out.push("        in use settings ={Tunnel, }".into());
-                out.push(format!(
-                    "        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000046, crypto map: {}",
-                    conn.saturating_sub(2000),
-                    sa.sa.map
-                ));
-                out.push(format!(
-                    "        sa timing: remaining key lifetime (k/sec): ({kb}/{left})"
-                ));
-                out.push("        IV size: 16 bytes".into());
-                out.push(if detail {
-                    "        replay detection support: Y  replay window size: 64".into()
-                } else {
-                    "        replay detection support: Y".into()
-                });
-                out.push(format!("        Status: {status}"));
-                out.push(String::new());
-                out.push(format!("     {dir} ah sas:"));
-                out.push(String::new());
-                out.push(format!("     {dir} pcp sas:"));
-            }
-        }
-    }
-    out
 }
 
 /// `show crypto session [detail]`
@@ -399,10 +356,20 @@ pub fn session(
                     "  IKEv1 SA: local {local}/500 remote {peer}/500 {active} "
                 ));
                 if detail {
+                    let caps = match capabilities(&cfg_now) {
+                        "" => "(none)",
+                        c => c,
+                    };
+                    // Not up yet: no connection and no lifetime (ntc's DOWN-NEGOTIATING sample).
+                    let (conn, life) = match &sa.policy {
+                        Some(_) if active == "Active" => {
+                            (sa.conn, hms(remaining(sa.since, now, sa.lifetime)))
+                        }
+                        _ => (0, "0".to_string()),
+                    };
+                    let caps = if active == "Active" { caps } else { "(none)" };
                     out.push(format!(
-                        "          Capabilities:(none) connid:{} lifetime:{}",
-                        sa.conn,
-                        hms(remaining(sa.since, now, sa.lifetime))
+                        "          Capabilities:{caps} connid:{conn} lifetime:{life}"
                     ));
                 }
             }
@@ -575,43 +542,107 @@ pub fn ip_route(net: &Net, node: usize) -> Vec<String> {
         None => out.push("Gateway of last resort is not set".into()),
     }
     out.push(String::new());
-    let mut rows: Vec<(u32, u8, String)> = Vec::new();
+    let mut rows: Vec<Route> = Vec::new();
     for r in &cfg.routes {
         if cfg.route_to(r.prefix.network()).is_none() && r.prefix.len > 0 {
             continue;
         }
-        let code = if r.prefix.len == 0 { "S*" } else { "S " };
+        let code = if r.prefix.len == 0 { "S*" } else { "S" };
         let via = match (r.next_hop, &r.interface) {
             (Some(nh), _) => format!("[{}/0] via {nh}", r.distance),
             (None, Some(i)) => format!("is directly connected, {i}"),
             (None, None) => continue,
         };
-        rows.push((
-            u32::from(r.prefix.network()),
-            r.prefix.len,
-            format!("{code}       {}/{} {via}", r.prefix.network(), r.prefix.len),
-        ));
+        rows.push(Route {
+            net: r.prefix.network(),
+            len: r.prefix.len,
+            code,
+            rest: via,
+        });
     }
     for i in cfg.interfaces.iter().filter(|i| !i.shutdown) {
         let Some(a) = i.address else { continue };
-        rows.push((
-            u32::from(a.network()),
-            a.len,
-            format!(
-                "C        {}/{} is directly connected, {}",
-                a.network(),
-                a.len,
-                i.name
-            ),
-        ));
-        rows.push((
-            u32::from(a.addr),
-            32,
-            format!("L        {}/32 is directly connected, {}", a.addr, i.name),
-        ));
+        rows.push(Route {
+            net: a.network(),
+            len: a.len,
+            code: "C",
+            rest: format!("is directly connected, {}", i.name),
+        });
+        rows.push(Route {
+            net: a.addr,
+            len: 32,
+            code: "L",
+            rest: format!("is directly connected, {}", i.name),
+        });
     }
-    rows.sort();
-    out.extend(rows.into_iter().map(|(_, _, l)| l));
+    rows.sort_by_key(|r| (u32::from(r.net), r.len));
+    out.extend(route_lines(&rows));
+    out
+}
+
+/// One row of the routing table.
+struct Route {
+    net: Ipv4Addr,
+    len: u8,
+    code: &'static str,
+    rest: String,
+}
+
+/// The classful network an address belongs to (A /8, B /16, C /24), as IOS groups routes.
+fn classful(addr: Ipv4Addr) -> (Ipv4Addr, u8) {
+    let len = match addr.octets()[0] {
+        0..=127 => 8,
+        128..=191 => 16,
+        _ => 24,
+    };
+    let mask = u32::MAX << (32 - u32::from(len));
+    (Ipv4Addr::from(u32::from(addr) & mask), len)
+}
+
+/// The rows under their classful parents, as IOS 15 and IOS-XE print them: a network that is
+/// one route of its natural length stands alone (`S     192.168.102.0/24 [1/0] via …`);
+/// otherwise a `… is subnetted` or `… is variably subnetted, N subnets, M masks` line heads
+/// its subnets, which are indented further.
+fn route_lines(rows: &[Route]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let (parent, natural) = if rows[i].len == 0 {
+            (rows[i].net, 0)
+        } else {
+            classful(rows[i].net)
+        };
+        let group: Vec<&Route> = rows[i..]
+            .iter()
+            .take_while(|r| r.len > 0 && natural > 0 && classful(r.net) == (parent, natural))
+            .collect();
+        let group = if group.is_empty() {
+            vec![&rows[i]]
+        } else {
+            group
+        };
+        i += group.len();
+        let alone = group.len() == 1 && group[0].len == natural;
+        if alone {
+            let r = group[0];
+            out.push(format!("{:<6}{}/{} {}", r.code, r.net, r.len, r.rest));
+            continue;
+        }
+        let mut masks: Vec<u8> = group.iter().map(|r| r.len).collect();
+        masks.sort_unstable();
+        masks.dedup();
+        let n = group.len();
+        out.push(match masks.as_slice() {
+            [one] => format!("      {parent}/{one} is subnetted, {n} subnets"),
+            _ => format!(
+                "      {parent}/{natural} is variably subnetted, {n} subnets, {} masks",
+                masks.len()
+            ),
+        });
+        for r in group {
+            out.push(format!("{:<9}{}/{} {}", r.code, r.net, r.len, r.rest));
+        }
+    }
     out
 }
 

@@ -11,9 +11,11 @@ use super::exchange::{Ctx, Initiator, Msg, Responder};
 use super::link::Frame;
 use super::net::{Net, Proto, Session};
 use crate::ios::phase2::Phase2Offer;
+use crate::lab::clock::LabTime;
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 fn ctx(net: &Net, node: usize, local: Ipv4Addr, peer: Ipv4Addr) -> Ctx {
@@ -29,7 +31,6 @@ fn ctx(net: &Net, node: usize, local: Ipv4Addr, peer: Ipv4Addr) -> Ctx {
         local,
         peer,
         interface,
-        ipsec_debug_text: true,
     }
 }
 
@@ -44,9 +45,12 @@ pub struct Pair {
     pub a_conn: u32,
 }
 
-/// Responder `b` takes `msg` from the initiator; what it sends back, already checked to
-/// reach the initiator over the wire.
-pub fn respond(net: &Arc<Net>, p: Pair, msg: Msg) -> Vec<Msg> {
+/// How long an IKE packet takes from one router to the other on the lab's wire.
+pub const HOP: Duration = Duration::from_millis(2);
+
+/// Responder `b` takes `msg` from the initiator at lab time `at` (moved on by its work); what
+/// it sends back, already checked to reach the initiator over the wire.
+pub fn respond(net: &Arc<Net>, p: Pair, msg: Msg, at: &mut LabTime) -> Vec<Msg> {
     let Pair {
         a,
         b,
@@ -68,8 +72,9 @@ pub fn respond(net: &Arc<Net>, p: Pair, msg: Msg) -> Vec<Msg> {
                 if let Some(p) = found {
                     s.sessions.remove(p);
                 }
-                let ids = s.ids.clone();
-                s.ids.spi();
+                let Some(ids) = s.ids.get(b).cloned() else {
+                    return Vec::new();
+                };
                 drop(s);
                 let b_conn = net.alloc_conn(b);
                 let responder = Responder::new(ctx(net, b, peer, local), ids, b_conn);
@@ -87,7 +92,7 @@ pub fn respond(net: &Arc<Net>, p: Pair, msg: Msg) -> Vec<Msg> {
         };
         s.sessions[pos].responder.on_msg(msg)
     };
-    let back = net.apply(b, local, peer, outs);
+    let back = net.apply(b, local, peer, outs, at);
     back.send
         .into_iter()
         .filter(|_| net.deliver(b, local, Proto::Udp500) == Some(a))
@@ -127,16 +132,16 @@ pub async fn run(
         Some(c) => c,
         None => net.alloc_conn(a),
     };
-    let ids = net.lock().ids.clone();
-    {
-        // Each exchange draws its own identifiers.
-        let mut s = net.lock();
-        s.ids.spi();
-    }
+    let Some(ids) = net.lock().ids.get(a).cloned() else {
+        return;
+    };
     let (replies_tx, mut replies) = mpsc::unbounded_channel();
     net.lock().replies.insert((a, peer), replies_tx);
+    // The lab time the exchange has reached: each step's lines are stamped with it, and each
+    // packet and computation moves it on, so the steps are milliseconds apart.
+    let mut at = net.clock.now();
     let (mut init, outs) = Initiator::start(ctx(&net, a, local, peer), ids, offer, existing, conn);
-    let first = net.apply(a, peer, local, outs);
+    let first = net.apply(a, peer, local, outs, &mut at);
     let mut to_b: VecDeque<Msg> = first.send.into();
     let mut timer = first.timer;
     let mut done = first.finished;
@@ -161,10 +166,12 @@ pub async fn run(
                 }
                 Vec::new()
             } else {
-                respond(&net, pair, msg)
+                at.unix_ms += HOP.as_millis() as u64;
+                respond(&net, pair, msg, &mut at)
             };
             for m in back {
-                let r = net.apply(a, peer, local, init.on_msg(m));
+                at.unix_ms += HOP.as_millis() as u64;
+                let r = net.apply(a, peer, local, init.on_msg(m), &mut at);
                 to_b.extend(r.send);
                 if r.timer.is_some() {
                     timer = r.timer;
@@ -180,13 +187,15 @@ pub async fn run(
         };
         tokio::select! {
             _ = net.clock.sleep(wait) => {
-                let r = net.apply(a, peer, local, init.on_timer());
+                at = at.max(net.clock.now());
+                let r = net.apply(a, peer, local, init.on_timer(), &mut at);
                 to_b.extend(r.send);
                 timer = r.timer;
                 done |= r.finished;
             }
             Some(m) = replies.recv() => {
-                let r = net.apply(a, peer, local, init.on_msg(m));
+                at = at.max(net.clock.now());
+                let r = net.apply(a, peer, local, init.on_msg(m), &mut at);
                 to_b.extend(r.send);
                 // An answer that asks for nothing new leaves the retransmission armed.
                 timer = r.timer.or(Some(wait));
@@ -202,6 +211,7 @@ pub async fn run(
     let purge = init.purge();
     if !purge.is_empty() {
         net.clock.sleep(super::exchange::PURGE_AFTER).await;
-        net.apply(a, peer, local, purge);
+        let mut at = net.clock.now();
+        net.apply(a, peer, local, purge, &mut at);
     }
 }
