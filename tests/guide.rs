@@ -597,3 +597,88 @@ async fn debugs_found_on_are_said_and_left_as_found() {
     assert!(!fx.lab.router_state("R1").unwrap().debug.get().crypto_isakmp);
     fx.lab.stop().await;
 }
+
+/// Every shipped scenario walked with `g` at each prompt: the tree reaches the scenario's
+/// finding (and its cause), stops at the diagnosis, and leaves no debug on.
+async fn scenario(name: &str) {
+    use ipsec_doctor::lab::scenario::Scenario;
+    let s = Scenario::embedded(name).unwrap();
+    let expect = s.expect.clone().expect("scenario names its finding");
+    let fx = Fixture::start(name, 200.0).await;
+    let w = walk(fx.guide_args(), &[GO; 12]).await;
+    let f = w.code(&expect);
+    assert!(!f.evidence.is_empty(), "{name}: no evidence");
+    if let Some(cause) = &s.expect_cause {
+        assert_eq!(f.cause.map(|c| c.as_str()), Some(cause.as_str()), "{name}");
+    }
+    let steps = w.steps();
+    assert_eq!(
+        steps[..3],
+        [
+            "Where phase 1 stands",
+            "The two crypto configurations",
+            "Watch a negotiation"
+        ],
+        "{name}"
+    );
+    if expect == "TUNNEL_UP" {
+        assert_eq!(steps.last(), Some(&"What the test traffic did"), "{name}");
+    } else {
+        assert_eq!(
+            steps.last(),
+            Some(&"The diagnosis and its fix"),
+            "{name}: {steps:?}"
+        );
+    }
+    assert!(
+        !w.stdout.contains("(quit)"),
+        "{name}: ran out of answers:\n{}",
+        w.stdout
+    );
+    assert_cleaned(&w.report);
+    assert!(fx.debug_quiet(), "{name}");
+    fx.lab.stop().await;
+}
+
+macro_rules! scenarios {
+    ($($test:ident => $name:literal),* $(,)?) => {
+        mod every_scenario {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::scenario($name).await;
+                }
+            )*
+
+            #[test]
+            fn every_shipped_scenario_is_walked() {
+                let tested = [$($name),*];
+                for name in ipsec_doctor::lab::scenario::Scenario::embedded_names() {
+                    assert!(tested.contains(&name), "no guide test for scenario {name}");
+                }
+            }
+        }
+    };
+}
+
+scenarios! {
+    healthy => "healthy",
+    auth_mismatch => "auth-mismatch",
+    encryption_mismatch => "encryption-mismatch",
+    hash_mismatch => "hash-mismatch",
+    dh_mismatch => "dh-mismatch",
+    lifetime_mismatch => "lifetime-mismatch",
+    psk_missing => "psk-missing",
+    psk_mismatch => "psk-mismatch",
+    transform_mismatch => "transform-mismatch",
+    acl_not_mirrored => "acl-not-mirrored",
+    pfs_mismatch => "pfs-mismatch",
+    peer_no_route => "peer-no-route",
+    peer_interface_down => "peer-interface-down",
+    peer_address_wrong => "peer-address-wrong",
+    crypto_map_not_applied => "crypto-map-not-applied",
+    isakmp_disabled => "isakmp-disabled",
+    ike_blocked => "ike-blocked",
+    no_interesting_traffic => "no-interesting-traffic",
+    one_way_traffic => "one-way-traffic",
+}
