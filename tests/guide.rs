@@ -682,3 +682,40 @@ scenarios! {
     no_interesting_traffic => "no-interesting-traffic",
     one_way_traffic => "one-way-traffic",
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_traffic_question_does_not_keep_debugs_on() {
+    let fx = Fixture::start("healthy", 200.0).await;
+    let args = Args {
+        debug_window: Some(std::time::Duration::from_secs(1)),
+        ..fx.guide_args()
+    };
+    let (tx, session) = spawn(args);
+    until_traffic_prompt(&fx, &tx).await;
+    // Nobody answers: the debugs go off at the end of their window, the session still open.
+    let off = async {
+        while !fx.debug_quiet() {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), off)
+        .await
+        .expect("the debugs went off without an answer");
+    assert!(!session.is_finished());
+    tx.send("q".into()).unwrap();
+    let w = session.await.unwrap();
+    assert!(
+        w.stdout
+            .contains("No answer within the 1 s debug window: switching the debugs off."),
+        "{}",
+        w.stdout
+    );
+    assert!(
+        w.stdout
+            .contains("Debugs switched off; show debug confirms it."),
+        "{}",
+        w.stdout
+    );
+    assert_cleaned(&w.report);
+    fx.lab.stop().await;
+}

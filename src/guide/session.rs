@@ -97,7 +97,7 @@ impl<'s> Session<'s, '_> {
         let (diagnosis, log) = runner.finish().await;
         let report = Report::live("guide", tunnel, diagnosis, log);
         say.say(Entry::Report {
-            text: crate::report::text::render(&report, false),
+            text: crate::report::text::render(&report, say.color()),
             markdown: crate::report::markdown::render(&report),
         });
         (report, say)
@@ -310,7 +310,10 @@ impl<'s> Session<'s, '_> {
     }
 
     async fn run_step<'p>(&mut self, step: &'p Step, quiet: bool) -> Result<Done<'p>, End> {
-        if let Action::Debug { trigger, .. } = &step.action {
+        if let Action::Debug {
+            trigger, duration, ..
+        } = &step.action
+        {
             let runner = &mut self.runner;
             let on = guarded(self.stop.fired(), runner.debug_on(step)).await;
             if let Err(e) = on {
@@ -318,10 +321,8 @@ impl<'s> Session<'s, '_> {
             }
             let mut send = true;
             if let (Some(t), false) = (trigger, quiet) {
-                let window = self
-                    .runner
-                    .debug_window()
-                    .unwrap_or(Duration::from_secs(30));
+                // The debugs are on while the question waits: no longer than their window.
+                let window = self.runner.debug_window().unwrap_or(*duration);
                 let (a, b) = self.runner.names();
                 let from = if t.peer == PeerSel::B { b } else { a }.to_string();
                 let question = format!(

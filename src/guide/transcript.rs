@@ -111,6 +111,11 @@ impl Transcript {
         }
     }
 
+    /// Whether stdout is coloured.
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
     /// Draws ladders on stdout with `charset` (ASCII where the locale is not UTF-8).
     pub fn with_charset(mut self, charset: Charset) -> Transcript {
         self.charset = charset;
