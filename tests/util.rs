@@ -409,3 +409,49 @@ pub fn python() -> PathBuf {
     );
     python
 }
+
+/// One test per shipped lab scenario, each running `$run(name).await` (an `async fn(&str)`),
+/// and a test that fails when a scenario is shipped without one. `$what` names the check in
+/// that failure.
+macro_rules! every_scenario {
+    ($run:path, $what:literal) => {
+        $crate::util::every_scenario!(@tests $run, $what;
+            healthy => "healthy",
+            auth_mismatch => "auth-mismatch",
+            encryption_mismatch => "encryption-mismatch",
+            hash_mismatch => "hash-mismatch",
+            dh_mismatch => "dh-mismatch",
+            lifetime_mismatch => "lifetime-mismatch",
+            psk_missing => "psk-missing",
+            psk_mismatch => "psk-mismatch",
+            transform_mismatch => "transform-mismatch",
+            acl_not_mirrored => "acl-not-mirrored",
+            pfs_mismatch => "pfs-mismatch",
+            peer_no_route => "peer-no-route",
+            peer_interface_down => "peer-interface-down",
+            peer_address_wrong => "peer-address-wrong",
+            crypto_map_not_applied => "crypto-map-not-applied",
+            isakmp_disabled => "isakmp-disabled",
+            ike_blocked => "ike-blocked",
+            no_interesting_traffic => "no-interesting-traffic",
+            one_way_traffic => "one-way-traffic",
+        );
+    };
+    (@tests $run:path, $what:literal; $($test:ident => $name:literal,)*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                $run($name).await;
+            }
+        )*
+
+        #[test]
+        fn every_shipped_scenario_is_tested() {
+            let tested = [$($name),*];
+            for name in ipsec_doctor::lab::scenario::Scenario::embedded_names() {
+                assert!(tested.contains(&name), "no {} test for scenario {name}", $what);
+            }
+        }
+    };
+}
+pub(crate) use every_scenario;
