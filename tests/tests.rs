@@ -15,6 +15,10 @@ mod corpus_show;
 mod device_session;
 /// Property tests (the fuzz target) for the line parsers and the engine.
 mod fuzz_lines;
+/// Issue 10: `guide` against the lab through stdin — silence and its cause, phase 2, a healthy
+/// tunnel, a fix applied and rolled back, quitting, signals and lost connections with debug on,
+/// the Markdown transcript.
+mod guide;
 /// `health` against the hub-and-spoke lab: states, outputs, exporter, schedule, shards.
 mod health;
 /// Inventories: shipped examples, the lab's own, errors with file, line and column.

@@ -75,46 +75,7 @@ async fn scenario(name: &str) {
     assert!(json["run"]["steps"].as_array().unwrap().len() > 10);
 }
 
-macro_rules! scenarios {
-    ($($test:ident => $name:literal),* $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() {
-                scenario($name).await;
-            }
-        )*
-
-        #[test]
-        fn every_shipped_scenario_is_triaged() {
-            let tested = [$($name),*];
-            for name in Scenario::embedded_names() {
-                assert!(tested.contains(&name), "no triage test for scenario {name}");
-            }
-        }
-    };
-}
-
-scenarios! {
-    healthy => "healthy",
-    auth_mismatch => "auth-mismatch",
-    encryption_mismatch => "encryption-mismatch",
-    hash_mismatch => "hash-mismatch",
-    dh_mismatch => "dh-mismatch",
-    lifetime_mismatch => "lifetime-mismatch",
-    psk_missing => "psk-missing",
-    psk_mismatch => "psk-mismatch",
-    transform_mismatch => "transform-mismatch",
-    acl_not_mirrored => "acl-not-mirrored",
-    pfs_mismatch => "pfs-mismatch",
-    peer_no_route => "peer-no-route",
-    peer_interface_down => "peer-interface-down",
-    peer_address_wrong => "peer-address-wrong",
-    crypto_map_not_applied => "crypto-map-not-applied",
-    isakmp_disabled => "isakmp-disabled",
-    ike_blocked => "ike-blocked",
-    no_interesting_traffic => "no-interesting-traffic",
-    one_way_traffic => "one-way-traffic",
-}
+crate::util::every_scenario!(scenario, "triage");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn success_leaves_no_debug_on() {

@@ -164,7 +164,7 @@ pub enum Confidence {
 }
 
 /// Why a peer is silent, as found by the reachability checks (DESIGN.md, `PEER_SILENT`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SilenceCause {
     NoRoute,

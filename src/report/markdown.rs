@@ -74,7 +74,7 @@ pub fn render(report: &Report) -> String {
 
 /// A line quoted inside a fenced block cannot close the fence (a device printing ```` ``` ````
 /// would otherwise turn the rest of the ticket into markup).
-fn fence_safe(line: &str) -> std::borrow::Cow<'_, str> {
+pub fn fence_safe(line: &str) -> std::borrow::Cow<'_, str> {
     if line.contains("```") {
         std::borrow::Cow::Owned(line.replace("```", "`\u{200b}``"))
     } else {
