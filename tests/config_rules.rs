@@ -26,34 +26,72 @@ fn healthy_configs_raise_nothing() {
 
 #[test]
 fn phase1_attribute_mismatches_name_policy_attribute_and_fix() {
-    for (from, to, code, fix) in [
+    // Issue 8 item 9: whichever router holds the weaker value is raised to the stronger one;
+    // authentication has no order, so the responder aligns with the offer.
+    for (on_r1, from, to, code, fixed, fix) in [
         (
+            true,
             " encr aes 256\n",
             " encr 3des\n",
             Code::P1EncryptionMismatch,
-            " encryption 3des",
+            "R1",
+            " encryption aes 256",
         ),
         (
+            false,
+            " encr aes 256\n",
+            " encr 3des\n",
+            Code::P1EncryptionMismatch,
+            "R2",
+            " encryption aes 256",
+        ),
+        (
+            true,
             " group 14\n",
             " group 14\n hash md5\n",
             Code::P1HashMismatch,
-            " hash md5",
+            "R1",
+            " hash sha",
         ),
         (
+            false,
+            " group 14\n",
+            " group 14\n hash md5\n",
+            Code::P1HashMismatch,
+            "R2",
+            " hash sha",
+        ),
+        (
+            true,
             " group 14\n",
             " group 5\n",
             Code::P1DhGroupMismatch,
-            " group 5",
+            "R1",
+            " group 14",
         ),
         (
+            false,
+            " group 14\n",
+            " group 5\n",
+            Code::P1DhGroupMismatch,
+            "R2",
+            " group 14",
+        ),
+        (
+            true,
             " authentication pre-share\n",
             " authentication rsa-sig\n",
             Code::P1AuthMethodMismatch,
+            "R2",
             " authentication rsa-sig",
         ),
     ] {
-        let r1 = R1.replacen(from, to, 1);
-        let d = pair(&r1, R2);
+        let (r1, r2) = if on_r1 {
+            (R1.replacen(from, to, 1), R2.to_string())
+        } else {
+            (R1.to_string(), R2.replacen(from, to, 1))
+        };
+        let d = pair(&r1, &r2);
         let f = finding(&d, code);
         assert_eq!(f.peer, "R2", "{code}");
         assert_eq!(f.confidence, Confidence::High);
@@ -64,13 +102,23 @@ fn phase1_attribute_mismatches_name_policy_attribute_and_fix() {
         );
         assert_evidence(f, "R1", "crypto isakmp policy 10");
         assert_evidence(f, "R2", "crypto isakmp policy 10");
-        assert_eq!(f.fix[0].peer, "R2");
+        assert_eq!(f.fix.len(), 1, "{code}: {:?}", f.fix);
+        assert_eq!(f.fix[0].peer, fixed, "{code}: {:?}", f.fix);
         assert_eq!(f.fix[0].commands[0], "crypto isakmp policy 10");
         assert!(
             f.fix[0].commands.iter().any(|c| c == fix),
             "{code}: {:?}",
             f.fix
         );
+        // The weak value is named in the notes, whichever router holds it.
+        if code != Code::P1AuthMethodMismatch {
+            let weak = if on_r1 {
+                "Weak cryptography on R1"
+            } else {
+                "Weak cryptography on R2"
+            };
+            assert!(d.notes.iter().any(|n| n.contains(weak)), "{:?}", d.notes);
+        }
     }
 }
 
@@ -161,9 +209,14 @@ fn crypto_acls_that_are_not_mirror_images() {
         "access-list 101 permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255",
     );
     assert_evidence(f, "R2", "192.168.111.0");
+    // The wrong line is replaced, not only added to (issue 8 item 10): the list held only
+    // that line, so it is removed and written again.
     assert_eq!(
         f.fix[0].commands,
-        ["access-list 102 permit ip 192.168.102.0 0.0.0.255 192.168.101.0 0.0.0.255"]
+        [
+            "no access-list 102",
+            "access-list 102 permit ip 192.168.102.0 0.0.0.255 192.168.101.0 0.0.0.255"
+        ]
     );
 }
 

@@ -122,6 +122,15 @@ async fn scenario(name: &str) {
     if let Some(cause) = &s.expect_cause {
         assert_eq!(f["cause"], cause.as_str(), "{name}: {f:#}");
     }
+    crate::lab_scenarios::assert_exact_verdict(name, &expect, &report.diagnosis.findings);
+    // No fix block is printed twice (issue 8 item 10).
+    for f in &report.diagnosis.findings {
+        let mut seen = Vec::new();
+        for fix in &f.fix {
+            assert!(!seen.contains(&fix), "{name}: fix printed twice: {f:#?}");
+            seen.push(fix);
+        }
+    }
     let evidence = f["evidence"].as_array().unwrap();
     assert!(!evidence.is_empty(), "{name}: no evidence");
     if expect != "TUNNEL_UP" {

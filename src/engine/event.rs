@@ -84,21 +84,29 @@ pub enum EventKind {
         role: Option<Role>,
         state: String,
     },
-    /// `received packet from 203.0.113.1 dport 500 sport 500 Global (I) MM_NO_STATE`
+    /// `received packet from 203.0.113.1 dport 500 sport 500 Global (I) MM_NO_STATE`; the first
+    /// packet of a negotiation is marked `(N) NEW SA` and has no role yet.
     PacketReceived {
         peer: String,
         role: Option<Role>,
         state: String,
     },
-    /// `retransmitting phase 1 MM_NO_STATE...`
+    /// `retransmitting phase 1 MM_NO_STATE...`, or 12.2's `retransmitting phase 1...` without
+    /// the state.
     Retransmit {
         phase: u8,
-        state: String,
+        state: Option<String>,
     },
-    /// `incrementing error counter on sa, attempt 2 of 5: retransmit phase 1`
+    /// `retransmitting due to retransmit phase 1`: a responder resends its last message because
+    /// the peer sent its own again.
+    RetransmitDue {
+        phase: u8,
+    },
+    /// `incrementing error counter on sa, attempt 2 of 5: retransmit phase 1`, or 12.2's
+    /// `incrementing error counter on sa: retransmit phase 1` without the count.
     RetransmitAttempt {
-        attempt: u32,
-        of: u32,
+        attempt: Option<u32>,
+        of: Option<u32>,
     },
     /// `Old State = IKE_I_MM1  New State = IKE_I_MM2`
     StateChange {
@@ -160,12 +168,14 @@ pub enum EventKind {
         proposal: u32,
     },
     OfferedP2(P2Attr),
-    /// `IPSec policy invalidated proposal with error 32`
+    /// `IPSec policy invalidated proposal with error 32` (12.2 prints no error number).
     PolicyInvalidated {
-        error: u32,
+        error: Option<u32>,
     },
-    /// `phase 2 SA policy not acceptable! (local 203.0.113.1 remote 203.0.113.30)`
-    Phase2NotAcceptable {
+    /// `phase 2 SA policy not acceptable! (local 203.0.113.1 remote 203.0.113.30)`, its phase 1
+    /// sibling, and 12.2's `SA not acceptable!` that names no phase.
+    SaNotAcceptable {
+        phase: Option<u8>,
         local: Option<String>,
         remote: Option<String>,
     },
@@ -173,6 +183,38 @@ pub enum EventKind {
     ProxyIdsNotSupported,
     /// `IPSEC(ipsec_process_proposal): transform proposal not supported for identity:`
     TransformNotSupported,
+    /// `IPSEC(validate_proposal_request): proposal part #1` (a responder judging a quick-mode
+    /// offer) or `IPSEC(sa_request): ,` (an initiator asking for SAs): opens a
+    /// `(key eng. msg.)` block.
+    IpsecRequest {
+        responder: bool,
+    },
+    /// `(key eng. msg.) INBOUND local= 203.0.113.2:0, remote= 203.0.113.1:0,` (12.3+), or
+    /// `(key eng. msg.) dest= 10.2.2.2, src= 10.1.1.1,` (12.2: the proposal's direction,
+    /// initiator to responder).
+    KeyEngine {
+        local: Option<String>,
+        remote: Option<String>,
+        src: Option<String>,
+        dest: Option<String>,
+    },
+    /// `IPSEC(validate_proposal): invalid local address 10.2.2.2`: quick mode reached an
+    /// address whose interface carries no crypto map for it.
+    InvalidLocalAddress {
+        addr: String,
+    },
+    /// `IPSEC(initialize_sas): invalid proxy IDs`
+    InvalidProxyIds,
+    /// `%CRYPTO-6-IKMP_MODE_FAILURE: Processing of Main mode failed with peer at 10.1.1.1`
+    ModeFailure {
+        quick: bool,
+        peer: Option<String>,
+    },
+    /// `%CRYPTO-5-SESSION_STATUS: Crypto tunnel is UP  .  Peer 10.1.1.2:500 Id: 10.1.1.2`
+    SessionStatus {
+        up: bool,
+        peer: Option<String>,
+    },
     /// `Sending NOTIFY PROPOSAL_NOT_CHOSEN protocol 3`
     NotifySent {
         kind: String,

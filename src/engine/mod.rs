@@ -34,6 +34,10 @@ pub struct Diagnosis {
     pub peers: Vec<PeerSummary>,
     /// Things the engine noticed about its input that the user should know (not findings).
     pub notes: Vec<String>,
+    /// When the input holds IKE activity but no finding: how far each router's negotiation
+    /// got and what to capture next. Absent when there is a finding, or no IKE at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inconclusive: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -44,6 +48,9 @@ pub struct PeerSummary {
     pub commands: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// How far this router's negotiation got (`main mode reached MM_KEY_EXCH as initiator`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reached: Option<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -119,13 +126,22 @@ impl Engine {
                 ike_events: p.debug.ike_events,
                 commands: p.commands.clone(),
                 address: p.own_address(),
+                reached: p.debug.reached(),
             })
             .collect();
+        let inconclusive = findings.is_empty().then(|| {
+            let why: Vec<String> = peers
+                .iter()
+                .filter_map(|p| p.debug.explain_progress(p.name()))
+                .collect();
+            (!why.is_empty()).then(|| why.join(" "))
+        });
         Diagnosis {
             verdict: Verdict::from_findings(&findings),
             findings,
             peers: summaries,
             notes,
+            inconclusive: inconclusive.flatten(),
         }
     }
 }

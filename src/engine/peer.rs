@@ -66,6 +66,11 @@ pub struct ConfigFacts {
 }
 
 impl ConfigFacts {
+    /// The configuration lines as printed, secrets redacted.
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        self.text.lines.iter().map(|(_, _, l)| l.as_str())
+    }
+
     /// Evidence for line `n` (1-based) of the parsed text.
     pub fn evidence(&self, peer: &str, n: usize) -> Option<Evidence> {
         let (source, line, text) = self.text.lines.get(n.checked_sub(1)?)?;

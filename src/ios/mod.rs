@@ -23,6 +23,7 @@ pub mod model;
 pub mod negotiate;
 pub mod phase1;
 pub mod phase2;
+pub mod strength;
 
 pub use acl::{AccessList, AclEntry, MirrorResult, Packet, Protocol, acl_mirror_check};
 pub use addr::{Ipv4Net, Wildcard};

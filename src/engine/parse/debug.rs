@@ -41,12 +41,15 @@ mod tests {
                 "ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...",
                 EventKind::Retransmit {
                     phase: 1,
-                    state: "MM_NO_STATE".into(),
+                    state: Some("MM_NO_STATE".into()),
                 },
             ),
             (
                 "ISAKMP:(0): incrementing error counter on sa, attempt 2 of 5",
-                EventKind::RetransmitAttempt { attempt: 2, of: 5 },
+                EventKind::RetransmitAttempt {
+                    attempt: Some(2),
+                    of: Some(5),
+                },
             ),
             (
                 "ISAKMP:(0): Authentication method offered does not match policy!",
@@ -68,11 +71,12 @@ mod tests {
             ),
             (
                 "ISAKMP:(0): IPSEC policy invalidated proposal with error 32",
-                EventKind::PolicyInvalidated { error: 32 },
+                EventKind::PolicyInvalidated { error: Some(32) },
             ),
             (
                 "ISAKMP:(0): Phase 2 SA policy not acceptable",
-                EventKind::Phase2NotAcceptable {
+                EventKind::SaNotAcceptable {
+                    phase: Some(2),
                     local: None,
                     remote: None,
                 },

@@ -1,11 +1,16 @@
 //! The debug-line signature table: every message the engine understands, in one place.
 //!
 //! Each entry is a real message body (after [`super::prelude`] removed timestamp and prefix),
-//! the pattern that recognises it, and the event it becomes. A network engineer adding a message
-//! adds a row here and nothing else. Patterns are anchored at the start of the body so that the
-//! combined matcher rejects most lines after a few bytes.
+//! a literal every such body contains, the pattern that recognises it, and the event it becomes.
+//! A network engineer adding a message adds a row here and nothing else.
+//!
+//! Most lines of a capture are noise (`processing vendor id payload`, `Input = IKE_MESG_…`).
+//! The literals of all rows form one Aho-Corasick automaton: a line that holds none of them
+//! costs one scan and nothing more ([`may_match`]), and a line that holds some is tried only
+//! against the rows whose literal it holds, in table order.
 
 use crate::engine::event::{EventKind, P1Attr, P1AttrKind, P2Attr, Role};
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 use std::cell::RefCell;
 use std::sync::LazyLock;
@@ -31,6 +36,9 @@ pub struct Signature {
     pub name: &'static str,
     /// A body exactly as a router prints it.
     pub sample: &'static str,
+    /// Text every body the pattern matches contains, spelled as routers print it (compared
+    /// case-sensitively): the prefilter's key.
+    pub literal: &'static str,
     pub pattern: &'static str,
     build: fn(&Caps) -> Option<EventKind>,
 }
@@ -43,10 +51,12 @@ fn num<T: std::str::FromStr>(c: &Caps, name: &str) -> Option<T> {
     c.name(name)?.trim().parse().ok()
 }
 
+/// `(I)` / `(R)`; `(N)` marks a new SA whose role is not settled yet.
 fn role(c: &Caps) -> Option<Role> {
     match c.name("role")? {
         "I" => Some(Role::Initiator),
-        _ => Some(Role::Responder),
+        "R" => Some(Role::Responder),
+        _ => None,
     }
 }
 
@@ -62,6 +72,7 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "peer_created",
         sample: "Created a peer struct for 203.0.113.1, peer port 500",
+        literal: "Created a peer struct",
         pattern: r"^Created a peer struct for (?P<peer>[^,\s]+)",
         build: |c| {
             Some(EventKind::PeerCreated {
@@ -72,13 +83,22 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "main_mode_begin",
         sample: "beginning Main Mode exchange",
-        pattern: r"^beginning Main Mode exchange",
+        literal: "beginning ",
+        pattern: r"^beginning (?:Main|Aggressive) Mode exchange",
         build: |_| Some(EventKind::MainModeBegin),
+    },
+    Signature {
+        name: "quick_mode_begin",
+        sample: "beginning Quick Mode exchange, M-ID of 1327257875",
+        literal: "beginning ",
+        pattern: r"^beginning Quick Mode exchange",
+        build: |_| Some(EventKind::QuickModeBegin),
     },
     Signature {
         name: "packet_sent",
         sample: "sending packet to 203.0.113.1 my_port 500 peer_port 500 (I) MM_NO_STATE",
-        pattern: r"^sending packet to (?P<peer>\S+) (?:my_port \d+ peer_port \d+ )?\((?P<role>[IR])\) (?P<state>\w+)",
+        literal: "sending packet to",
+        pattern: r"^sending packet to (?P<peer>[^\s,]+) (?:my_port \d+ peer_port \d+ )?\((?P<role>[IR])\) (?P<state>\w+)",
         build: |c| {
             Some(EventKind::PacketSent {
                 peer: text(c, "peer")?,
@@ -90,7 +110,8 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "packet_received",
         sample: "received packet from 203.0.113.1 dport 500 sport 500 Global (I) MM_NO_STATE",
-        pattern: r"^received packet from (?P<peer>\S+) (?:dport \d+ sport \d+ )?(?:\S+ )?\((?P<role>[IR])\) (?P<state>\w+)",
+        literal: "received packet from",
+        pattern: r"^received packet from (?P<peer>[^\s,]+) (?:dport \d+ sport \d+ )?(?:\S+ )?\((?P<role>[IRN])\) (?P<state>NEW SA|\w+)",
         build: |c| {
             Some(EventKind::PacketReceived {
                 peer: text(c, "peer")?,
@@ -102,28 +123,47 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "retransmit",
         sample: "retransmitting phase 1 MM_NO_STATE...",
-        pattern: r"^retransmitting phase (?P<phase>[12]) (?P<state>[A-Z_0-9]+)",
+        literal: "retransmitting phase",
+        pattern: r"^retransmitting phase (?P<phase>[12])(?: (?P<state>[A-Z][A-Z_0-9]*))?",
         build: |c| {
             Some(EventKind::Retransmit {
                 phase: num(c, "phase")?,
-                state: text(c, "state")?,
+                state: text(c, "state"),
+            })
+        },
+    },
+    Signature {
+        name: "retransmit_due",
+        sample: "retransmitting due to retransmit phase 1",
+        literal: "retransmitting due",
+        pattern: r"^retransmitting due to retransmit phase (?P<phase>[12])",
+        build: |c| {
+            Some(EventKind::RetransmitDue {
+                phase: num(c, "phase")?,
             })
         },
     },
     Signature {
         name: "retransmit_attempt",
         sample: "incrementing error counter on sa, attempt 2 of 5: retransmit phase 1",
-        pattern: r"^incrementing error counter on (?:sa|node), attempt (?P<n>\d+) of (?P<of>\d+)",
+        literal: "incrementing error counter",
+        pattern: r"^incrementing error counter on (?:sa|node)(?:, attempt (?P<n>\d+) of (?P<of>\d+))?(?::? ?(?P<why>.*))?",
         build: |c| {
+            // `reset_retransmission`: the timer restarted because an answer came in. Not a
+            // retransmission.
+            if c.name("why").is_some_and(|w| w.contains("reset")) {
+                return None;
+            }
             Some(EventKind::RetransmitAttempt {
-                attempt: num(c, "n")?,
-                of: num(c, "of")?,
+                attempt: num(c, "n"),
+                of: num(c, "of"),
             })
         },
     },
     Signature {
         name: "state_change",
         sample: "Old State = IKE_I_MM1  New State = IKE_I_MM2 ",
+        literal: "Old State = ",
         pattern: r"^Old State = (?P<old>\w+)\s+New State = (?P<new>\w+)",
         build: |c| {
             Some(EventKind::StateChange {
@@ -135,6 +175,7 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "sa_deleted",
         sample: r#"deleting SA reason "Death by retransmission P1" state (I) MM_NO_STATE (peer 203.0.113.2)"#,
+        literal: "deleting SA reason",
         pattern: r#"^deleting SA reason "(?P<reason>[^"]*)" state \([IR]\) (?P<state>\w+)(?: \(peer (?P<peer>[^)\s]+)\))?"#,
         build: |c| {
             Some(EventKind::SaDeleted {
@@ -147,12 +188,14 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "duplicate_packet",
         sample: "phase 1 packet is a duplicate of a previous packet.",
+        literal: "duplicate of a previous",
         pattern: r"^phase 1 packet is a duplicate of a previous packet",
         build: |_| Some(EventKind::DuplicatePacket),
     },
     Signature {
         name: "policy_check",
         sample: "Checking ISAKMP transform 1 against priority 10 policy",
+        literal: "Checking ISAKMP transform",
         pattern: r"^Checking ISAKMP transform (?P<t>\d+) against priority (?P<p>\d+) policy",
         build: |c| {
             Some(EventKind::PolicyCheck {
@@ -164,42 +207,49 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "offered_encryption",
         sample: "encryption AES-CBC",
+        literal: "encryption ",
         pattern: r"^encryption (?P<v>[A-Z0-9][A-Z0-9_-]*)\s*$",
         build: |c| Some(EventKind::OfferedP1(P1Attr::Encryption(text(c, "v")?))),
     },
     Signature {
         name: "offered_keylength",
         sample: "keylength of 256",
+        literal: "keylength of",
         pattern: r"^keylength of (?P<v>\d+)",
         build: |c| Some(EventKind::OfferedP1(P1Attr::KeyLength(num(c, "v")?))),
     },
     Signature {
         name: "offered_hash",
         sample: "hash SHA",
+        literal: "hash ",
         pattern: r"^hash (?P<v>[A-Z0-9][A-Za-z0-9_-]*)\s*$",
         build: |c| Some(EventKind::OfferedP1(P1Attr::Hash(text(c, "v")?))),
     },
     Signature {
         name: "offered_group",
         sample: "default group 14",
+        literal: "default group",
         pattern: r"^default group (?P<v>\d+)",
         build: |c| Some(EventKind::OfferedP1(P1Attr::Group(num(c, "v")?))),
     },
     Signature {
         name: "offered_auth",
         sample: "auth pre-share",
+        literal: "auth ",
         pattern: r"^auth (?P<v>[A-Za-z][A-Za-z0-9-]*)\s*$",
         build: |c| Some(EventKind::OfferedP1(P1Attr::Auth(text(c, "v")?))),
     },
     Signature {
         name: "offered_life_basic",
         sample: "life duration (basic) of 3600",
+        literal: "life duration",
         pattern: r"^life duration \(basic\) of (?P<v>\d+)",
         build: |c| Some(EventKind::OfferedP1(P1Attr::Lifetime(num(c, "v")?))),
     },
     Signature {
         name: "offered_life_vpi",
         sample: "life duration (VPI) of  0x0 0x1 0x51 0x80 ",
+        literal: "life duration",
         pattern: r"^life duration \(VPI\) of\s+(?P<v>(?:0x[0-9A-Fa-f]+\s*)+)",
         build: |c| {
             Some(EventKind::OfferedP1(P1Attr::Lifetime(vpi_bytes(
@@ -210,6 +260,7 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "p1_attribute_mismatch",
         sample: "Hash algorithm offered does not match policy!",
+        literal: "offered does not match policy",
         pattern: r"^(?P<what>Encryption algorithm|Hash algorithm|Diffie-Hellman group|Authentication method) offered does not match policy",
         build: |c| {
             let kind = match c.name("what")? {
@@ -224,37 +275,56 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "preshared_offered_no_key",
         sample: "Preshared authentication offered but does not match policy!",
+        literal: "Preshared authentication offered",
         pattern: r"^Preshared authentication offered but does not match policy",
         build: |_| Some(EventKind::PresharedOfferedNoKey),
     },
     Signature {
         name: "atts_not_acceptable",
         sample: "atts are not acceptable. Next payload is 0",
+        literal: "not acceptable",
         pattern: r"^atts (?:are )?not acceptable",
         build: |_| Some(EventKind::AttsNotAcceptable),
     },
     Signature {
+        name: "sa_not_acceptable",
+        sample: "phase 2 SA policy not acceptable! (local 203.0.113.1 remote 203.0.113.30)",
+        literal: "not acceptable",
+        pattern: r"^(?i:(?:phase (?P<ph>[12]) )?SA (?:policy )?not acceptable)!?(?: \(local (?P<l>[^\s)]+) remote (?P<r>[^)\s]+)\))?",
+        build: |c| {
+            Some(EventKind::SaNotAcceptable {
+                phase: num(c, "ph"),
+                local: text(c, "l"),
+                remote: text(c, "r"),
+            })
+        },
+    },
+    Signature {
         name: "atts_acceptable",
         sample: "atts are acceptable. Next payload is 0",
+        literal: "atts are acceptable",
         pattern: r"^atts are acceptable",
         build: |_| Some(EventKind::AttsAcceptable),
     },
     Signature {
         name: "no_offers_accepted",
         sample: "No offers accepted!",
+        literal: "offers accepted",
         pattern: r"^(?i:no offers accepted)",
         build: |_| Some(EventKind::NoOffersAccepted),
     },
     Signature {
         name: "actual_lifetime",
         sample: "Returning Actual lifetime: 86400",
+        literal: "Returning Actual lifetime",
         pattern: r"^Returning Actual lifetime: (?P<v>\d+)",
         build: |c| Some(EventKind::ActualLifetime(num(c, "v")?)),
     },
     Signature {
         name: "psk_found",
         sample: "found peer pre-shared key matching 203.0.113.1",
-        pattern: r"^found peer pre-shared key matching (?P<peer>\S+)",
+        literal: "pre-shared key matching",
+        pattern: r"^found peer pre-shared key matching (?P<peer>[^\s,]+)",
         build: |c| {
             Some(EventKind::PskFound {
                 peer: text(c, "peer")?,
@@ -264,6 +334,7 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "psk_missing",
         sample: "No pre-shared key with 203.0.113.1!",
+        literal: "pre-shared key with",
         pattern: r"^No pre-shared key with (?P<peer>[^!\s]+)",
         build: |c| {
             Some(EventKind::PskMissing {
@@ -274,7 +345,8 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "authenticated",
         sample: "SA has been authenticated with 203.0.113.1",
-        pattern: r"^SA has been authenticated with (?P<peer>\S+)",
+        literal: "SA has been authenticated",
+        pattern: r"^SA has been authenticated with (?P<peer>[^\s,]+)",
         build: |c| {
             Some(EventKind::Authenticated {
                 peer: text(c, "peer")?,
@@ -284,6 +356,7 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "bad_message",
         sample: "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 203.0.113.2 failed its sanity check or is malformed",
+        literal: "IKMP_BAD_MESSAGE",
         pattern: r"^%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from (?P<peer>[^\s,]+)",
         build: |c| {
             Some(EventKind::BadMessage {
@@ -292,14 +365,9 @@ pub static SIGNATURES: &[Signature] = &[
         },
     },
     Signature {
-        name: "quick_mode_begin",
-        sample: "beginning Quick Mode exchange, M-ID of 1327257875",
-        pattern: r"^beginning Quick Mode exchange",
-        build: |_| Some(EventKind::QuickModeBegin),
-    },
-    Signature {
         name: "ipsec_proposal_check",
         sample: "Checking IPSec proposal 1",
+        literal: "Checking IPSec proposal",
         pattern: r"^Checking IPSec proposal (?P<n>\d+)",
         build: |c| {
             Some(EventKind::IpsecProposalCheck {
@@ -310,69 +378,109 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "offered_transform",
         sample: "transform 1, ESP_AES ",
+        literal: "transform ",
         pattern: r"^transform \d+, (?P<v>\w+)",
         build: |c| Some(EventKind::OfferedP2(P2Attr::Transform(text(c, "v")?))),
     },
     Signature {
         name: "offered_encaps",
         sample: "encaps is 1 (Tunnel)",
+        literal: "encaps is",
         pattern: r"^encaps is (?P<v>\d+(?: \([^)]*\))?)",
         build: |c| Some(EventKind::OfferedP2(P2Attr::Encapsulation(text(c, "v")?))),
     },
     Signature {
         name: "offered_authenticator",
         sample: "authenticator is HMAC-SHA",
+        literal: "authenticator is",
         pattern: r"^authenticator is (?P<v>\S+)",
         build: |c| Some(EventKind::OfferedP2(P2Attr::Authenticator(text(c, "v")?))),
     },
     Signature {
         name: "offered_p2_keylength",
         sample: "key length is 256",
+        literal: "key length is",
         pattern: r"^key length is (?P<v>\d+)",
         build: |c| Some(EventKind::OfferedP2(P2Attr::KeyLength(num(c, "v")?))),
     },
     Signature {
         name: "offered_pfs_group",
         sample: "group is 14",
+        literal: "group is",
         pattern: r"^group is (?P<v>\d+)",
         build: |c| Some(EventKind::OfferedP2(P2Attr::PfsGroup(num(c, "v")?))),
     },
     Signature {
         name: "policy_invalidated",
         sample: "IPSec policy invalidated proposal with error 32",
-        pattern: r"^(?i:IPSec policy invalidated proposal with error) (?P<e>\d+)",
-        build: |c| {
-            Some(EventKind::PolicyInvalidated {
-                error: num(c, "e")?,
-            })
-        },
-    },
-    Signature {
-        name: "phase2_not_acceptable",
-        sample: "phase 2 SA policy not acceptable! (local 203.0.113.1 remote 203.0.113.30)",
-        pattern: r"^(?i:phase 2 SA policy not acceptable)!?(?: \(local (?P<l>\S+) remote (?P<r>[^)\s]+)\))?",
-        build: |c| {
-            Some(EventKind::Phase2NotAcceptable {
-                local: text(c, "l"),
-                remote: text(c, "r"),
-            })
-        },
+        literal: "policy invalidated",
+        pattern: r"^(?i:IPSec policy invalidated proposal)(?: with error (?P<e>\d+))?",
+        build: |c| Some(EventKind::PolicyInvalidated { error: num(c, "e") }),
     },
     Signature {
         name: "proxy_ids_not_supported",
         sample: "IPSEC(validate_transform_proposal): proxy identities not supported",
+        literal: "proxy identities not supported",
         pattern: r"^IPSEC\(\w+\): proxy identities not supported",
         build: |_| Some(EventKind::ProxyIdsNotSupported),
     },
     Signature {
         name: "transform_not_supported",
         sample: "IPSEC(ipsec_process_proposal): transform proposal not supported for identity:",
-        pattern: r"^IPSEC\(\w+\): transform proposal not supported",
+        literal: "transform proposal",
+        pattern: r"^IPSEC\(\w+\): transform proposal\b.*\bnot supported",
         build: |_| Some(EventKind::TransformNotSupported),
+    },
+    Signature {
+        name: "invalid_local_address",
+        sample: "IPSEC(validate_proposal): invalid local address 10.2.2.2",
+        literal: "invalid local address",
+        pattern: r"^IPSEC\(\w+\): invalid local address (?P<a>[^\s,]+)",
+        build: |c| {
+            Some(EventKind::InvalidLocalAddress {
+                addr: text(c, "a")?,
+            })
+        },
+    },
+    Signature {
+        name: "invalid_proxy_ids",
+        sample: "IPSEC(initialize_sas): invalid proxy IDs",
+        literal: "invalid proxy ID",
+        pattern: r"^IPSEC\(\w+\): invalid proxy IDs?",
+        build: |_| Some(EventKind::InvalidProxyIds),
+    },
+    Signature {
+        name: "validate_proposal_request",
+        sample: "IPSEC(validate_proposal_request): proposal part #1",
+        literal: "validate_proposal_request",
+        pattern: r"^IPSEC\(validate_proposal_request\)",
+        build: |_| Some(EventKind::IpsecRequest { responder: true }),
+    },
+    Signature {
+        name: "sa_request",
+        sample: "IPSEC(sa_request): ,",
+        literal: "(sa_request)",
+        pattern: r"^IPSEC\(sa_request\)",
+        build: |_| Some(EventKind::IpsecRequest { responder: false }),
+    },
+    Signature {
+        name: "key_engine_message",
+        sample: "(key eng. msg.) INBOUND local= 203.0.113.2:0, remote= 203.0.113.1:0,",
+        literal: "(key eng. msg.)",
+        pattern: r"^\(key eng\. msg\.\) (?:(?:INBOUND|OUTBOUND) local= (?P<l>[^\s:,]+)[^,]*, remote= (?P<r>[^\s:,]+)|src= (?P<s1>[^\s:,]+)[^,]*, dest= (?P<d1>[^\s:,]+)|dest= (?P<d2>[^\s:,]+)[^,]*, src= (?P<s2>[^\s:,]+))",
+        build: |c| {
+            Some(EventKind::KeyEngine {
+                local: text(c, "l"),
+                remote: text(c, "r"),
+                src: text(c, "s1").or_else(|| text(c, "s2")),
+                dest: text(c, "d1").or_else(|| text(c, "d2")),
+            })
+        },
     },
     Signature {
         name: "notify_sent",
         sample: "Sending NOTIFY PROPOSAL_NOT_CHOSEN protocol 3",
+        literal: "NOTIFY ",
         pattern: r"^(?:Sending|sending) NOTIFY (?P<k>[A-Z_]+)",
         build: |c| {
             Some(EventKind::NotifySent {
@@ -383,6 +491,7 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "notify_received",
         sample: "processing NOTIFY PROPOSAL_NOT_CHOSEN protocol 3",
+        literal: "NOTIFY ",
         pattern: r"^processing NOTIFY (?P<k>[A-Z_]+)",
         build: |c| {
             Some(EventKind::NotifyReceived {
@@ -393,6 +502,7 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "sa_installed",
         sample: "Successfully installed IPSEC SA (SPI:0xDA9E8DCA) on Ethernet0/0",
+        literal: "Successfully installed IPSEC SA",
         pattern: r"^Successfully installed IPSEC SA \(SPI:(?P<spi>0x[0-9A-Fa-f]+)\) on (?P<if>\S+)",
         build: |c| {
             Some(EventKind::SaInstalled {
@@ -404,7 +514,8 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "node_deleted",
         sample: r#"deleting node 570535495 error TRUE reason "QM rejected""#,
-        pattern: r#"^deleting node \d+ error (?P<e>TRUE|FALSE) reason "(?P<r>[^"]*)""#,
+        literal: "deleting node",
+        pattern: r#"^deleting node -?\d+ error (?P<e>TRUE|FALSE) reason "(?P<r>[^"]*)""#,
         build: |c| {
             Some(EventKind::NodeDeleted {
                 error: c.name("e")? == "TRUE",
@@ -415,6 +526,7 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "invalid_spi",
         sample: "%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for destaddr=203.0.113.1, prot=50, spi=0x4F3B1C2D(1329273901), srcaddr=203.0.113.2",
+        literal: "RECVD_PKT_INV_SPI",
         pattern: r"^%CRYPTO-4-RECVD_PKT_INV_SPI:(?:.*srcaddr=(?P<peer>[0-9.]+))?",
         build: |c| {
             Some(EventKind::InvalidSpi {
@@ -423,8 +535,33 @@ pub static SIGNATURES: &[Signature] = &[
         },
     },
     Signature {
+        name: "mode_failure",
+        sample: "%CRYPTO-6-IKMP_MODE_FAILURE: Processing of Main mode failed with peer at 10.1.1.1",
+        literal: "IKMP_MODE_FAILURE",
+        pattern: r"^%CRYPTO-6-IKMP_MODE_FAILURE: Processing of (?P<m>\w+) mode failed(?: with peer at (?P<p>[^\s,]+))?",
+        build: |c| {
+            Some(EventKind::ModeFailure {
+                quick: c.name("m")?.eq_ignore_ascii_case("quick"),
+                peer: text(c, "p"),
+            })
+        },
+    },
+    Signature {
+        name: "session_status",
+        sample: "%CRYPTO-5-SESSION_STATUS: Crypto tunnel is UP  .   Peer 10.1.1.2:500       Id: 10.1.1.2",
+        literal: "SESSION_STATUS",
+        pattern: r"^%CRYPTO-5-SESSION_STATUS: Crypto tunnel is (?P<s>UP|DOWN)(?:.*?Peer (?P<p>[0-9.]+))?",
+        build: |c| {
+            Some(EventKind::SessionStatus {
+                up: c.name("s")? == "UP",
+                peer: text(c, "p"),
+            })
+        },
+    },
+    Signature {
         name: "isakmp_on_off",
         sample: "%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is OFF",
+        literal: "ISAKMP_ON_OFF",
         pattern: r"^%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is (?P<s>ON|OFF)",
         build: |c| {
             Some(EventKind::IsakmpOnOff {
@@ -435,49 +572,51 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "paranoid_keepalives",
         sample: "peer does not do paranoid keepalives.",
+        literal: "paranoid keepalives",
         pattern: r"^peer does not do paranoid keepalives",
         build: |_| Some(EventKind::Benign("paranoid_keepalives")),
     },
     Signature {
         name: "csdl_warning",
         sample: "%CRYPTO-4-CSDL_COMPLIANCE_DISABLED: Cisco Secure Development Lifecycle compliance is disabled: algorithm des is not CSDL compliant",
+        literal: "CSDL compliant",
         pattern: r"not CSDL compliant",
         build: |_| Some(EventKind::Benign("csdl_warning")),
     },
 ];
 
-/// The compiled table with a prefilter: most debug lines are noise (`processing vendor id
-/// payload`), and looking up the first three letters of the body rejects them without running
-/// any regex. Only the rows whose pattern can start with those letters are tried, in table order.
+/// The compiled table: one automaton over every row's literal, and per literal the rows that
+/// carry it.
 struct Compiled {
     regexes: Vec<Regex>,
     /// Group name → slot index, per row.
     names: Vec<Vec<(&'static str, usize)>>,
-    /// By the body's first letter (lower-cased ASCII): (first three letters, row, literal prefix
-    /// the body must start with), in table order. A short list per letter, scanned.
-    by_first: Vec<Vec<([u8; 3], usize, String)>>,
-    /// Rows whose pattern is not anchored at the start: tried on every body.
-    anywhere: Vec<usize>,
+    literals: AhoCorasick,
+    /// Per literal (the automaton's pattern id), the rows that carry it, in table order.
+    rows_of: Vec<Vec<usize>>,
 }
 
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
-    let mut by_first: Vec<Vec<([u8; 3], usize, String)>> = vec![Vec::new(); 256];
-    let mut anywhere = Vec::new();
-    let regexes = SIGNATURES
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            match leads(s.pattern) {
-                Some(lits) => {
-                    for lit in lits {
-                        let k = key(lit.as_bytes());
-                        by_first[usize::from(k[0])].push((k, i, lit));
-                    }
-                }
-                None => anywhere.push(i),
+    let mut unique: Vec<&'static str> = Vec::new();
+    let mut rows_of: Vec<Vec<usize>> = Vec::new();
+    for (i, s) in SIGNATURES.iter().enumerate() {
+        match unique.iter().position(|l| *l == s.literal) {
+            Some(k) => rows_of[k].push(i),
+            None => {
+                unique.push(s.literal);
+                rows_of.push(vec![i]);
             }
-            // The patterns are literals in this file and covered by
-            // `every_sample_matches_its_pattern`: a failure is a programming error.
+        }
+    }
+    // The literals are in this file and covered by `every_sample_matches_its_pattern`: a
+    // failure to build is a programming error.
+    let literals = AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .build(&unique)
+        .expect("signature literals build an automaton");
+    let regexes: Vec<Regex> = SIGNATURES
+        .iter()
+        .map(|s| {
             // ASCII classes: IOS messages are ASCII, and Unicode-aware `\w`/`\S` make the
             // automata several times larger and slower.
             RegexBuilder::new(s.pattern)
@@ -504,8 +643,8 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     Compiled {
         regexes,
         names,
-        by_first,
-        anywhere,
+        literals,
+        rows_of,
     }
 });
 
@@ -515,68 +654,29 @@ thread_local! {
         RefCell::new(COMPILED.regexes.iter().map(Regex::capture_locations).collect());
 }
 
-/// The literal texts a body must start with for `pattern` to match (lower-cased, compared
-/// without case), or `None` when the pattern is not anchored. Understands the forms the table
-/// uses: a literal, `(?i:…)`, and a leading group of literal alternatives `(?:A|B)` / `(?P<n>A|B)`.
-fn leads(pattern: &str) -> Option<Vec<String>> {
-    let p = pattern.strip_prefix('^')?;
-    let p = p.strip_prefix("(?i:").unwrap_or(p);
-    let alts: Vec<&str> = if let Some(g) = p.strip_prefix("(?:").or_else(|| {
-        p.strip_prefix("(?P<")
-            .and_then(|r| r.find('>').map(|i| &r[i + 1..]))
-    }) {
-        g[..g.find(')')?].split('|').collect()
-    } else {
-        vec![p]
-    };
-    alts.iter()
-        .map(|a| {
-            let lit: String = a
-                .chars()
-                .take_while(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, ' ' | '%' | '-' | '_' | ':' | ',')
-                })
-                .collect::<String>()
-                .to_ascii_lowercase();
-            (lit.len() >= 3).then_some(lit)
-        })
-        .collect()
-}
-
-fn key(lit: &[u8]) -> [u8; 3] {
-    [
-        lit[0].to_ascii_lowercase(),
-        lit[1].to_ascii_lowercase(),
-        lit[2].to_ascii_lowercase(),
-    ]
-}
-
-fn lead_of(body: &str) -> Option<[u8; 3]> {
-    let b = body.as_bytes();
-    (b.len() >= 3).then(|| key(b))
+/// Whether any signature can match somewhere in `line`: one scan of the literal automaton.
+/// A line for which this is false can be counted and skipped.
+pub fn may_match(line: &[u8]) -> bool {
+    COMPILED.literals.is_match(line)
 }
 
 /// The event a message body stands for, with the name of the signature that matched.
 pub fn classify(body: &str) -> Option<(&'static str, EventKind)> {
     let c = &*COMPILED;
-    let lead = lead_of(body);
-    let anchored = lead
-        .map(|k| c.by_first[usize::from(k[0])].as_slice())
-        .unwrap_or(&[]);
-    // The whole literal prefix is compared before any regex runs: `Sending an IKE IPv4 Packet.`
-    // shares its first letters with `sending packet to`, not its prefix.
-    let b = body.as_bytes();
-    let candidates = anchored
-        .iter()
-        .filter(|(k, _, lit)| {
-            Some(*k) == lead
-                && b.len() >= lit.len()
-                && b[..lit.len()].eq_ignore_ascii_case(lit.as_bytes())
-        })
-        .map(|(_, i, _)| *i);
+    // Candidate rows: those whose literal occurs in the body. Rows are few (under 128), so a
+    // bit set keeps them in table order without allocating.
+    let mut candidates = [0u64; 2];
+    for m in c.literals.find_overlapping_iter(body.as_bytes()) {
+        for &row in &c.rows_of[m.pattern().as_usize()] {
+            candidates[row / 64] |= 1 << (row % 64);
+        }
+    }
+    if candidates == [0, 0] {
+        return None;
+    }
     SLOTS.with(|slots| {
         let mut slots = slots.borrow_mut();
-        for i in candidates.chain(c.anywhere.iter().copied()) {
+        for i in (0..SIGNATURES.len()).filter(|i| candidates[i / 64] & (1 << (i % 64)) != 0) {
             let re = &c.regexes[i];
             // Rows without groups only need a yes/no, which the DFA answers fastest.
             let hit = if re.captures_len() == 1 {
@@ -617,19 +717,18 @@ mod tests {
     }
 
     #[test]
-    fn anchored_rows_have_a_prefilter_key() {
-        // A row without a key would silently never match; one that is not anchored is
-        // tried on every line, which only the rare unanchored rows may afford.
+    fn every_literal_is_in_its_sample_and_the_table_fits_the_bit_set() {
+        // A literal missing from what the row matches would hide the row from the prefilter.
         for sig in SIGNATURES {
-            if sig.pattern.starts_with('^') {
-                assert!(
-                    leads(sig.pattern).is_some(),
-                    "{} has no literal lead",
-                    sig.name
-                );
-            }
+            assert!(
+                sig.sample.contains(sig.literal),
+                "{}: literal {:?} not in its sample",
+                sig.name,
+                sig.literal
+            );
+            assert!(sig.literal.len() >= 4, "{}: literal too short", sig.name);
         }
-        assert!(COMPILED.anywhere.len() <= 2);
+        assert!(SIGNATURES.len() <= 128);
     }
 
     #[test]
@@ -654,8 +753,98 @@ mod tests {
             "encryption algorithm:   AES - Advanced Encryption Standard (256 bit keys).",
             "hash algorithm:         Secure Hash Standard",
             "SA life duration (basic) of 3600",
+            "processing HASH payload. message ID = 0",
+            "incrementing error counter on sa, attempt 1 of 5: reset_retransmission",
+            "Locking peer struct 0x8000730939973C58, refcount 1 for isakmp_initiator",
         ] {
             assert_eq!(classify(body), None, "{body}");
         }
+    }
+
+    #[test]
+    fn older_and_newer_wordings() {
+        let cases: &[(&str, EventKind)] = &[
+            (
+                "retransmitting phase 1...",
+                EventKind::Retransmit {
+                    phase: 1,
+                    state: None,
+                },
+            ),
+            (
+                "incrementing error counter on sa: retransmit phase 1",
+                EventKind::RetransmitAttempt {
+                    attempt: None,
+                    of: None,
+                },
+            ),
+            (
+                "received packet from 10.10.10.2 (N) NEW SA",
+                EventKind::PacketReceived {
+                    peer: "10.10.10.2".into(),
+                    role: None,
+                    state: "NEW SA".into(),
+                },
+            ),
+            (
+                "IPSEC(validate_proposal): transform proposal (prot 3, trans 2, hmac_alg 1) not supported",
+                EventKind::TransformNotSupported,
+            ),
+            (
+                "IPSec policy invalidated proposal",
+                EventKind::PolicyInvalidated { error: None },
+            ),
+            (
+                "SA not acceptable!",
+                EventKind::SaNotAcceptable {
+                    phase: None,
+                    local: None,
+                    remote: None,
+                },
+            ),
+            (
+                "phase 1 SA policy not acceptable! (local 203.0.113.2 remote 203.0.113.1)",
+                EventKind::SaNotAcceptable {
+                    phase: Some(1),
+                    local: Some("203.0.113.2".into()),
+                    remote: Some("203.0.113.1".into()),
+                },
+            ),
+            (
+                "atts not acceptable. Next payload is 0",
+                EventKind::AttsNotAcceptable,
+            ),
+            (
+                "(key eng. msg.) dest= 10.2.2.2, src= 10.1.1.1,",
+                EventKind::KeyEngine {
+                    local: None,
+                    remote: None,
+                    src: Some("10.1.1.1".into()),
+                    dest: Some("10.2.2.2".into()),
+                },
+            ),
+            (
+                "(key eng. msg.) OUTBOUND local= 10.1.1.1, remote= 10.2.2.2, local_proxy= 192.168.1.0/255.255.255.0/0/0 (type=4),",
+                EventKind::KeyEngine {
+                    local: Some("10.1.1.1".into()),
+                    remote: Some("10.2.2.2".into()),
+                    src: None,
+                    dest: None,
+                },
+            ),
+        ];
+        for (body, want) in cases {
+            assert_eq!(classify(body).map(|e| e.1).as_ref(), Some(want), "{body}");
+        }
+    }
+
+    #[test]
+    fn the_prefilter_passes_every_sample_and_rejects_noise() {
+        for sig in SIGNATURES {
+            assert!(may_match(sig.sample.as_bytes()), "{}", sig.name);
+        }
+        assert!(!may_match(
+            b"*Nov 26 10:15:40.101: ISAKMP:(0):Input = IKE_MESG_FROM_PEER, IKE_MM_EXCH"
+        ));
     }
 }

@@ -440,7 +440,7 @@ fn normalise(line: &str) -> String {
 /// only NAT traversal prints (the corpus hub sat behind PAT; the lab has no NAT) are skipped.
 fn assert_in_order(corpus_file: &str, lab: &[String]) {
     let path = format!(
-        "{}/../shared/corpus/debug/{corpus_file}",
+        "{}/tests/corpus/debug/{corpus_file}",
         env!("CARGO_MANIFEST_DIR")
     );
     let corpus = std::fs::read_to_string(&path).unwrap();
