@@ -146,9 +146,9 @@ fn p1_dh_group_mismatch() {
 fn field_guide_encryption_lines_without_a_named_attribute() {
     let lines = "ISAKMP:(0): Checking ISAKMP transform 1 against priority 1 policy\nencryption AES-CBC\nhash SHA\ndefault group 5\nISAKMP:(0): No offers accepted!\n";
     let d = analyze(&[("R2", lines)]);
-    let f = finding(&d, Code::P1EncryptionMismatch);
-    // The router did not name the attribute: the engine says so through its confidence.
-    assert_eq!(f.confidence, Confidence::Low);
+    // The router did not name the attribute: the engine does not guess one.
+    let f = finding(&d, Code::P1NoProposalChosen);
+    assert_eq!(f.confidence, Confidence::Medium);
     assert_evidence(f, "R2", "encryption AES-CBC");
     assert_evidence(f, "R2", "No offers accepted!");
 }

@@ -30,15 +30,30 @@ pub fn correlate(peers: &[PeerState]) -> (Vec<Finding>, Vec<String>) {
 
     if peers.len() == 2 {
         silence(peers, &mut findings, &mut notes);
-        one_way(&peers[0], &peers[1], &mut findings);
-        one_way(&peers[1], &peers[0], &mut findings);
+        // Which router sees one-way traffic is decided before either finding is rewritten.
+        let sees: Vec<bool> = peers
+            .iter()
+            .map(|p| {
+                findings
+                    .iter()
+                    .any(|f| f.code == Code::OneWayTraffic && f.peer == p.name())
+            })
+            .collect();
+        if sees[0] {
+            one_way(&peers[0], &peers[1], &mut findings);
+        } else if sees[1] {
+            one_way(&peers[1], &peers[0], &mut findings);
+        }
         let from_config = config::compare(&peers[0], &peers[1]);
         adopt_config_findings(from_config, &mut findings, &mut notes);
     }
     absorb_generic(&mut findings);
     merge_same_code(&mut findings);
     no_interesting_traffic(peers, &mut findings);
-    one_verdict(&mut findings, &mut notes);
+    if findings.is_empty() && peers.iter().all(|p| p.debug.ike_events == 0) {
+        findings.extend(peers.iter().flat_map(show::untouched_flows));
+    }
+    one_verdict(peers, &mut findings, &mut notes);
     notes.extend(config::weak_choices(peers));
     tidy_fixes(&mut findings);
     findings.sort_by(|a, b| {
@@ -52,39 +67,77 @@ pub fn correlate(peers: &[PeerState]) -> (Vec<Finding>, Vec<String>) {
     (findings, notes)
 }
 
-/// A tunnel gets one verdict: `TUNNEL_UP` only when nothing is wrong with it. The routers'
-/// separate proofs that SAs came up become one finding; beside a failure or a warning they
-/// are only a note.
-fn one_verdict(findings: &mut Vec<Finding>, notes: &mut Vec<String>) {
-    let mut ups = findings.iter().filter(|f| f.code == Code::TunnelUp);
-    let Some(first) = ups.next().cloned() else {
-        return;
+/// Addresses a router is known by: its outside address from the configuration, its own
+/// address as its debug printed it.
+fn addresses(peers: &[PeerState], name: &str) -> Vec<String> {
+    peers
+        .iter()
+        .filter(|p| p.name() == name)
+        .flat_map(|p| [p.own_address(), p.debug.local_addr.clone()])
+        .flatten()
+        .collect()
+}
+
+/// Whether two findings concern the same tunnel. On one router: the same far end, or one of
+/// them does not say. Across two routers: unless the far end one names is known not to be
+/// the other router.
+fn same_tunnel(peers: &[PeerState], a: &Finding, b: &Finding) -> bool {
+    if a.peer == b.peer {
+        return a.remote.is_none() || b.remote.is_none() || a.remote == b.remote;
+    }
+    let points_elsewhere = |f: &Finding, other: &str| {
+        let known = addresses(peers, other);
+        f.remote
+            .as_ref()
+            .is_some_and(|r| !known.is_empty() && !known.contains(r))
     };
-    let mut up = first;
-    for other in ups {
-        if other.peer != up.peer {
-            up.summary = format!(
-                "{} and {} both completed phase 1 and phase 2 and installed the IPsec SAs.",
-                up.peer, other.peer
-            );
-        }
-        up.evidence.extend(other.evidence.iter().cloned());
-        up.confidence = up.confidence.max(other.confidence);
-        up.remote = up.remote.take().or(other.remote.clone());
-    }
+    !points_elsewhere(a, &b.peer) && !points_elsewhere(b, &a.peer)
+}
+
+/// A tunnel gets one verdict: `TUNNEL_UP` only when nothing is wrong with it. The routers'
+/// separate proofs that one tunnel's SAs came up become one finding; beside a failure or a
+/// warning of the same tunnel they are only a note. Other tunnels (a hub's) keep their own.
+fn one_verdict(peers: &[PeerState], findings: &mut Vec<Finding>, notes: &mut Vec<String>) {
+    let ups: Vec<Finding> = findings
+        .iter()
+        .filter(|f| f.code == Code::TunnelUp)
+        .cloned()
+        .collect();
     findings.retain(|f| f.code != Code::TunnelUp);
-    if findings.iter().any(|f| f.severity > Severity::Ok) {
-        notes.push(format!(
-            "Some SAs did come up ({}), but the tunnel is not healthy: see the findings.",
-            up.evidence
-                .first()
-                .map(|e| format!("{} line {}: {}", e.peer, e.line, e.text.trim()))
-                .unwrap_or_default()
-        ));
-        return;
+    let mut merged: Vec<Finding> = Vec::new();
+    for u in ups {
+        match merged.iter_mut().find(|m| same_tunnel(peers, m, &u)) {
+            Some(m) => {
+                if u.peer != m.peer {
+                    m.summary = format!(
+                        "{} and {} both completed phase 1 and phase 2 and installed the IPsec SAs.",
+                        m.peer, u.peer
+                    );
+                }
+                m.evidence.extend(u.evidence);
+                m.confidence = m.confidence.max(u.confidence);
+                m.remote = m.remote.take().or(u.remote);
+            }
+            None => merged.push(u),
+        }
     }
-    up.evidence.dedup();
-    findings.push(up);
+    for mut up in merged {
+        let failing = findings
+            .iter()
+            .any(|f| f.severity > Severity::Ok && same_tunnel(peers, f, &up));
+        if failing {
+            notes.push(format!(
+                "Some SAs did come up ({}), but the tunnel is not healthy: see the findings.",
+                up.evidence
+                    .first()
+                    .map(|e| format!("{} line {}: {}", e.peer, e.line, e.text.trim()))
+                    .unwrap_or_default()
+            ));
+            continue;
+        }
+        up.evidence.dedup();
+        findings.push(up);
+    }
 }
 
 /// Fix blocks as an engineer pastes them: one block per router per finding, no command twice
@@ -491,7 +544,7 @@ fn name_from_own_config(p: &PeerState, findings: &mut [Finding]) {
     };
     let peer = p.name().to_string();
     for f in findings.iter_mut() {
-        if f.code == Code::P1EncryptionMismatch && f.confidence == Confidence::Low {
+        if f.code == Code::P1NoProposalChosen {
             let Some(round) = p.debug.rejected_rounds.first() else {
                 continue;
             };
@@ -553,35 +606,51 @@ fn name_from_own_config(p: &PeerState, findings: &mut [Finding]) {
 fn merge_within_peer(findings: &mut Vec<Finding>) {
     let mut i = 0;
     while i < findings.len() {
-        if let Some(j) = (i + 1..findings.len()).find(|&j| findings[j].code == findings[i].code) {
+        if let Some(j) = (i + 1..findings.len()).find(|&j| {
+            findings[j].code == findings[i].code
+                && (findings[i].remote.is_none()
+                    || findings[j].remote.is_none()
+                    || findings[i].remote == findings[j].remote)
+        }) {
             let other = findings.remove(j);
             let f = &mut findings[i];
             f.evidence.extend(other.evidence);
             f.confidence = f.confidence.max(other.confidence);
+            f.remote = f.remote.take().or(other.remote);
             add_fixes(&mut f.fix, other.fix);
         } else {
             i += 1;
         }
     }
-    // SAs that carry traffic one way only are not a healthy tunnel, whatever the negotiation
-    // showed.
-    if findings.iter().any(|f| f.code == Code::OneWayTraffic) {
-        findings.retain(|f| f.code != Code::TunnelUp);
-    }
     // A show output that hints at a stuck state says less than the debug: drop the hint when
-    // the same phase has a firmer finding on this router.
-    let firm: Vec<_> = findings
+    // the same phase of the same tunnel has a firmer finding on this router.
+    let firm: Vec<(Option<super::finding::Phase>, Option<String>)> = findings
         .iter()
         .filter(|f| f.confidence > Confidence::Low)
-        .map(|f| f.phase)
+        .map(|f| (f.phase, f.remote.clone()))
         .collect();
     findings.retain(|f| {
-        f.confidence > Confidence::Low || !is_generic_or_hint(f) || !firm.contains(&f.phase)
+        f.confidence > Confidence::Low
+            || !is_generic_or_hint(f)
+            || !firm.iter().any(|(phase, remote)| {
+                *phase == f.phase && (remote.is_none() || f.remote.is_none() || *remote == f.remote)
+            })
     });
 }
 
 fn is_generic_or_hint(f: &Finding) -> bool {
     is_generic(f.code) || f.code == Code::P1PskMismatch
+}
+
+/// The debug's summary and the configurations': both when they say different things, the
+/// configurations' alone when they open the same way (it names policies and values).
+fn join_summaries(debug: &str, config: &str) -> String {
+    let head = |s: &str| s.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+    if head(debug) == head(config) {
+        config.to_string()
+    } else {
+        format!("{debug} {config}")
+    }
 }
 
 /// Fixes from the configurations replace, router by router, those the debug alone gave.
@@ -616,7 +685,7 @@ fn adopt_config_findings(
         {
             if f.cause == Some(SilenceCause::Unknown) || f.cause.is_none() {
                 f.cause = c.cause;
-                f.summary = format!("{} {}", f.summary, c.summary);
+                f.summary = join_summaries(&f.summary, &c.summary);
             }
             f.evidence.extend(c.evidence);
             f.remote = f.remote.take().or(c.remote);
@@ -629,7 +698,7 @@ fn adopt_config_findings(
             // The configs name the exact change: it supersedes what the debug alone could say.
             replace_fixes(&mut f.fix, c.fix);
             f.confidence = Confidence::High;
-            f.summary = format!("{} {}", f.summary, c.summary);
+            f.summary = join_summaries(&f.summary, &c.summary);
             continue;
         }
         let clash = findings.iter().find(|f| {

@@ -208,14 +208,45 @@ impl PeerState {
             }
             Item::Prompt { .. } => self.flush(),
             Item::Output(line) => {
+                // The output of a command we do not parse (or a typo: `cshow crypto ipsec sa`)
+                // that turns out to be a show output we know by its header.
+                let unknown = self
+                    .pending
+                    .as_ref()
+                    .is_some_and(|p| show::classify(&p.command).is_none());
+                if unknown && let Some(command) = show::sniff(line) {
+                    self.flush();
+                    self.start_implicit(source, line_no, command, line);
+                    return;
+                }
                 if let Some(p) = &mut self.pending
                     && p.output.len() < MAX_OUTPUT_LINES
                 {
                     p.output.push(line.to_string());
                 }
             }
-            Item::Log(line) => self.log_line(source, line_no, line),
+            Item::Log(line) => {
+                if self.pending.is_none()
+                    && let Some(command) = show::sniff(line)
+                {
+                    self.start_implicit(source, line_no, command, line);
+                    self.splitter.begin_output();
+                    return;
+                }
+                self.log_line(source, line_no, line)
+            }
         }
+    }
+
+    /// A show output pasted without its command: parsed as if `command` had been typed on the
+    /// line before its header. The command is not listed as one the router ran.
+    fn start_implicit(&mut self, source: &str, line_no: usize, command: &str, header: &str) {
+        self.pending = Some(Pending {
+            source: source.to_string(),
+            first_line: line_no,
+            command: command.to_string(),
+            output: vec![header.to_string()],
+        });
     }
 
     fn start_command(&mut self, source: &str, line_no: usize, command: &str) {

@@ -34,6 +34,13 @@ impl Splitter {
         Splitter::default()
     }
 
+    /// Lines from here on belong to a command's output: a show output recognised by its
+    /// header, pasted without its command line.
+    pub fn begin_output(&mut self) {
+        self.in_output = true;
+        self.awaiting = None;
+    }
+
     /// The hostname learned from the prompts so far.
     pub fn hostname(&self) -> Option<&str> {
         self.hostname.as_deref()

@@ -96,6 +96,8 @@ enum Context {
 #[derive(Debug, Clone, Default)]
 pub struct P2Rejection {
     pub error: Option<u32>,
+    /// `IPSec policy invalidated proposal` (12.2 names no error number).
+    pub invalidated: bool,
     pub proxy: bool,
     pub transform: bool,
     /// `invalid local address X`: the crypto map is not where the peer's packets arrive.
@@ -110,6 +112,11 @@ pub struct P2Rejection {
     pub responder: bool,
     /// `sa_request`: an initiator's own request, which names the peer but judges nothing.
     pub request: bool,
+    /// The highest `Checking IPSec proposal N` of this exchange.
+    pub last_proposal: u32,
+    /// After a proposal was refused, IOS went on to check another one of the same offer:
+    /// the refusal was not the exchange's outcome, and the capture may end before it.
+    pub later_proposal: bool,
 }
 
 impl P2Rejection {
@@ -121,7 +128,16 @@ impl P2Rejection {
 
     /// Whether the lines say why quick mode was refused, or that it was.
     fn says_something(&self) -> bool {
-        self.refused || self.proxy || self.transform || self.invalid_local.is_some()
+        self.refused || self.has_reason()
+    }
+
+    /// A line named why a proposal was refused (`error N`, proxies, transforms, address).
+    fn has_reason(&self) -> bool {
+        self.error.is_some()
+            || self.invalidated
+            || self.proxy
+            || self.transform
+            || self.invalid_local.is_some()
     }
 }
 
@@ -385,8 +401,9 @@ impl DebugState {
                 transform,
                 priority,
             } => {
+                // Both sides print these: the responder checking the offer, the initiator
+                // checking the transform the responder chose. The role comes from elsewhere.
                 self.context = Some(Context::Phase1);
-                self.set_role(Some(Role::Responder));
                 self.round_just_closed = false;
                 if self.open_round.len() < KEEP_CHECKS {
                     self.open_round.push(PolicyCheck {
@@ -398,7 +415,7 @@ impl DebugState {
                         lines: vec![at.to_ref()],
                     });
                 }
-                self.reach(Stage::MmStart, Some(Role::Responder), at);
+                self.reach(Stage::MmStart, None, at);
             }
             E::OfferedP1(attr) => {
                 match attr {
@@ -488,13 +505,24 @@ impl DebugState {
                 self.p2_started.push(at, seq);
                 self.reach(Stage::QuickMode, None, at);
             }
-            E::IpsecProposalCheck { .. } => {
-                self.start_p2(at, true);
+            E::IpsecProposalCheck { proposal } => {
+                // The next proposal of the same offer: the refusal of the one before was not
+                // the outcome. Proposal 1 again is a new exchange.
+                let same_offer = self.current_p2.responder
+                    && !self.current_p2.refused
+                    && *proposal > self.current_p2.last_proposal;
+                if same_offer {
+                    self.current_p2.later_proposal |= self.current_p2.has_reason();
+                    self.current_p2.push(at);
+                } else {
+                    self.start_p2(at, true);
+                }
+                self.current_p2.last_proposal = *proposal;
             }
             E::IpsecRequest { responder } => {
                 // `validate_proposal_request` continues the offer being checked when one is
                 // open; a fragment may start here.
-                if !*responder || !self.current_p2.responder || self.current_p2.says_something() {
+                if !*responder || !self.current_p2.responder || self.current_p2.refused {
                     self.start_p2(at, *responder);
                 } else {
                     self.current_p2.push(at);
@@ -538,9 +566,10 @@ impl DebugState {
                 }
             }
             E::PolicyInvalidated { error } => {
+                // Per proposal: the offer may still match on a later one.
                 self.p2_marker(at);
                 self.current_p2.error = *error;
-                self.current_p2.refused = true;
+                self.current_p2.invalidated = true;
             }
             E::ProxyIdsNotSupported | E::InvalidProxyIds => {
                 self.p2_marker(at);
@@ -604,8 +633,28 @@ impl DebugState {
                     self.p2_refused_by_peer.push(at, seq);
                 }
             }
+            E::NotifySent { kind }
+                if kind == "PROPOSAL_NOT_CHOSEN" && self.context == Some(Context::Phase2) =>
+            {
+                if self.current_p2.says_something() || self.current_p2.responder {
+                    self.current_p2.push(at);
+                    self.current_p2.refused = true;
+                    self.close_p2();
+                }
+            }
+            E::NodeDeleted { reason, .. } if reason == "QM rejected" => {
+                if self.current_p2.says_something() {
+                    self.current_p2.push(at);
+                    self.current_p2.refused = true;
+                    self.close_p2();
+                }
+            }
             E::NodeDeleted { .. } | E::NotifySent { .. } => {}
             E::SaInstalled { .. } => {
+                // Quick mode agreed: what was refused along the way was not the outcome.
+                if !self.current_p2.refused {
+                    self.current_p2 = P2Rejection::default();
+                }
                 self.sa_installed.push(at, seq);
                 self.reach(Stage::P2Complete, None, at);
             }
@@ -922,7 +971,7 @@ impl DebugState {
                     Code::P1LifetimeMismatch,
                     peer,
                     format!(
-                        "Phase 1 lifetimes differ: {offered} s was offered and {actual} s is in force. IOS settles on the lower value, so the tunnel works, but rekeys come sooner than one side expects."
+                        "Phase 1 came up with a lifetime of {actual} s although {offered} s was offered: the two routers' lifetimes differ. IOS settles on the lower value, so the tunnel works, but rekeys come sooner than one side expects."
                     ),
                 )
                 .remote(remote.map(str::to_string))
@@ -1031,9 +1080,11 @@ impl DebugState {
                 }
                 _ => psk_mismatch(peer, them, "", true),
             };
-            if state.is_empty() {
-                f = f.confidence(Confidence::Low);
-            }
+            f = f.confidence(if state.is_empty() {
+                Confidence::Low
+            } else {
+                Confidence::Medium
+            });
             let mut ev = self.duplicates.evidence(peer);
             ev.extend(self.received.kept.last().map(|l| to_evidence(peer, l)));
             ev.sort_by_key(|e| e.line);
@@ -1069,13 +1120,26 @@ impl DebugState {
         let (rejections, count) = self.all_p2_rejections();
         if let Some(rej) = rejections.first() {
             let times = if count > 1 {
-                format!(" ({count} times in the capture)")
+                format!(" ({count} times in the capture; the evidence quotes the first)")
             } else {
                 String::new()
             };
             let r = rej.remote.as_deref().or(remote);
             let them = r.unwrap_or("the peer");
             let ev: Vec<Evidence> = rej.lines.iter().map(|l| to_evidence(peer, l)).collect();
+            // Without the final refusal the evidence is thinner, and when IOS went on to
+            // another proposal of the same offer the capture ends before the outcome.
+            let (cap, pending) = if rej.refused {
+                (Confidence::High, String::new())
+            } else if rej.later_proposal {
+                (
+                    Confidence::Low,
+                    " IOS went on to check another proposal of the same offer and the capture ends before the outcome: this proposal was refused, a later one may still match.".to_string(),
+                )
+            } else {
+                (Confidence::Medium, String::new())
+            };
+            let times = format!("{times}{pending}");
             let f = if let Some(addr) = &rej.invalid_local {
                 Finding::new(
                     Code::PeerSilent,
@@ -1085,7 +1149,7 @@ impl DebugState {
                     ),
                 )
                 .cause(crate::engine::finding::SilenceCause::CryptoMapNotApplied)
-                .confidence(Confidence::Medium)
+                .confidence(Confidence::Medium.min(cap))
             } else if rej.proxy || rej.error == Some(32) {
                 Finding::new(
                     Code::P2ProxyIdMismatch,
@@ -1094,7 +1158,7 @@ impl DebugState {
                         "{peer} refused {them}'s phase 2 proposal{times}: no crypto map entry on {peer} has an ACL that covers the networks {them} asked to protect. The crypto ACLs are not mirror images."
                     ),
                 )
-                .confidence(if rej.proxy { Confidence::High } else { Confidence::Medium })
+                .confidence((if rej.proxy { Confidence::High } else { Confidence::Medium }).min(cap))
             } else if rej.transform {
                 Finding::new(
                     Code::P2TransformMismatch,
@@ -1103,6 +1167,7 @@ impl DebugState {
                         "{peer} refused {them}'s phase 2 proposal{times}: none of the offered transforms matches a transform set on {peer}."
                     ),
                 )
+                .confidence(cap)
             } else {
                 let pfs = rej
                     .offered_pfs
@@ -1113,7 +1178,7 @@ impl DebugState {
                     peer,
                     format!("{peer} refused {them}'s phase 2 proposal{times}; the log does not say which part (transform set or PFS, since the proxy identities were not named).{pfs}"),
                 )
-                .confidence(Confidence::Medium)
+                .confidence(Confidence::Medium.min(cap))
             };
             out.push(f.remote(r.map(str::to_string)).evidence(ev));
         }
@@ -1399,15 +1464,15 @@ fn rejected_round_finding(
         .remote(remote)
         .evidence(ev),
         [] if round.checks.iter().any(|c| !c.offered.is_empty()) => Finding::new(
-            Code::P1EncryptionMismatch,
+            Code::P1NoProposalChosen,
             peer,
             format!(
-                "{peer} refused {them}'s phase 1 offer{offered}{times} without naming the attribute. Encryption is the first attribute IOS compares and the usual culprit; compare `show crypto isakmp policy` on both routers to confirm."
+                "{peer} refused {them}'s phase 1 offer{offered}{times} without naming the attribute (IOS 12.2 and some later releases print none). Compare the offer with `show crypto isakmp policy` on {peer}: the policy that differs in one attribute only is the one to align."
             ),
         )
         .remote(remote)
         .evidence(ev)
-        .confidence(Confidence::Low),
+        .confidence(Confidence::Medium),
         [] => Finding::new(
             Code::P1NoProposalChosen,
             peer,

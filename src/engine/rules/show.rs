@@ -59,8 +59,10 @@ fn other_end(row: &IsakmpSaRow, own: Option<&str>) -> Option<String> {
 pub fn findings(p: &PeerState) -> Vec<Finding> {
     let peer = p.name();
     let mut out = Vec::new();
-    let mut up_evidence: Vec<Evidence> = Vec::new();
-    let mut one_way = false;
+    // Proof that SAs are up and carry traffic both ways, per far end: a hub's show output
+    // holds many tunnels, each with its own verdict.
+    let mut up: Vec<(Option<String>, Vec<Evidence>)> = Vec::new();
+    let mut one_way: Vec<Option<String>> = Vec::new();
     let isakmp = p
         .show(ShowKind::IsakmpSa)
         .and_then(|cap| match &cap.output {
@@ -80,33 +82,13 @@ pub fn findings(p: &PeerState) -> Vec<Finding> {
             let them = remote.clone().unwrap_or_else(|| "the peer".into());
             let ev = counter_lines(cap, peer, flow.line);
             if enc > 0 && dec == 0 {
-                one_way = true;
-                out.push(
-                    Finding::new(
-                        Code::OneWayTraffic,
-                        peer,
-                        format!(
-                            "{peer} has IPsec SAs with {them} and encrypted {enc} packets, but decrypted none: nothing comes back through the tunnel. Either {them} does not route the return traffic into the tunnel, or ESP (IP protocol 50) is dropped or translated on the path. {them}'s `show crypto ipsec sa` tells which: if it decrypts these packets, its replies miss the tunnel; if it decrypts none, ESP is lost on the way."
-                        ),
-                    )
-                    .remote(remote)
-                    .evidence(ev),
-                );
+                one_way.push(remote.clone());
+                out.push(one_way_out(peer, &them, enc).remote(remote).evidence(ev));
             } else if dec > 0 && enc == 0 {
-                one_way = true;
-                out.push(
-                    Finding::new(
-                        Code::OneWayTraffic,
-                        peer,
-                        format!(
-                            "{peer} decrypted {dec} packets from {them} but encrypted none back: its replies do not enter the tunnel (a route sends them elsewhere, or NAT translates them before the crypto map sees them)."
-                        ),
-                    )
-                    .remote(remote)
-                    .evidence(ev),
-                );
+                one_way.push(remote.clone());
+                out.push(one_way_back(peer, &them, dec).remote(remote).evidence(ev));
             } else if enc > 0 && dec > 0 && flow.has_sas() {
-                up_evidence.extend(ev);
+                add_up(&mut up, remote, ev);
             } else if !flow.has_sas() && enc == 0 && send_errors > 0 {
                 if let Some(f) =
                     no_sa_for_flow(peer, flow, send_errors, isakmp.map(|i| i.1), own.as_deref())
@@ -119,14 +101,17 @@ pub fn findings(p: &PeerState) -> Vec<Finding> {
 
     if let Some((cap, t)) = isakmp {
         for row in &t.rows {
+            let other = other_end(row, own.as_deref());
             let ev = vec![cap.evidence(peer, row.line)];
             if row.phase1_up() {
-                if !up_evidence.is_empty() {
-                    up_evidence.extend(ev);
+                if let Some(u) = up
+                    .iter_mut()
+                    .find(|(r, _)| r.is_none() || other.is_none() || *r == other)
+                {
+                    u.1.extend(ev);
                 }
                 continue;
             }
-            let other = other_end(row, own.as_deref());
             let between = match &other {
                 Some(o) => o.clone(),
                 None => format!("the peer ({} / {})", row.dst, row.src),
@@ -164,23 +149,135 @@ pub fn findings(p: &PeerState) -> Vec<Finding> {
         && let ShowOutput::CryptoSession(s) = &cap.output
     {
         for sess in &s.sessions {
-            if sess.status == Some(SessionStatus::UpActive) && !up_evidence.is_empty() {
-                up_evidence.push(cap.evidence(peer, sess.line));
-            }
+            session_findings(p, cap, sess, &mut up, &mut one_way, &mut out);
         }
     }
 
-    if !up_evidence.is_empty() && !one_way {
+    for (remote, ev) in up {
+        if one_way.contains(&remote) || one_way.contains(&None) {
+            continue;
+        }
+        let with = remote
+            .as_deref()
+            .map(|r| format!(" with {r}"))
+            .unwrap_or_default();
         out.push(
             Finding::new(
                 Code::TunnelUp,
                 peer,
-                format!("{peer} has phase 2 SAs installed and packets flowing both ways."),
+                format!("{peer} has phase 2 SAs{with} installed and packets flowing both ways."),
             )
-            .evidence(up_evidence),
+            .remote(remote)
+            .evidence(ev),
         );
     }
     out
+}
+
+fn add_up(
+    up: &mut Vec<(Option<String>, Vec<Evidence>)>,
+    remote: Option<String>,
+    ev: Vec<Evidence>,
+) {
+    match up.iter_mut().find(|(r, _)| *r == remote) {
+        Some(u) => u.1.extend(ev),
+        None => up.push((remote, ev)),
+    }
+}
+
+fn one_way_out(peer: &str, them: &str, enc: u64) -> Finding {
+    Finding::new(
+        Code::OneWayTraffic,
+        peer,
+        format!(
+            "{peer} has IPsec SAs with {them} and encrypted {enc} packets, but decrypted none: nothing comes back through the tunnel. Either {them} does not route the return traffic into the tunnel, or ESP (IP protocol 50) is dropped or translated on the path. {them}'s `show crypto ipsec sa` tells which: if it decrypts these packets, its replies miss the tunnel; if it decrypts none, ESP is lost on the way."
+        ),
+    )
+}
+
+fn one_way_back(peer: &str, them: &str, dec: u64) -> Finding {
+    Finding::new(
+        Code::OneWayTraffic,
+        peer,
+        format!(
+            "{peer} decrypted {dec} packets from {them} but encrypted none back: its replies do not enter the tunnel (a route sends them elsewhere, or NAT translates them before the crypto map sees them)."
+        ),
+    )
+}
+
+/// One entry of `show crypto session [detail]`: UP-ACTIVE with packets both ways is a working
+/// tunnel, one way only is one-way traffic, DOWN-NEGOTIATING with an inactive IKE SA is phase
+/// 1 that never completes.
+fn session_findings(
+    p: &PeerState,
+    cap: &ShowCapture,
+    sess: &crate::engine::parse::show::crypto_session::Session,
+    up: &mut Vec<(Option<String>, Vec<Evidence>)>,
+    one_way: &mut Vec<Option<String>>,
+    out: &mut Vec<Finding>,
+) {
+    let peer = p.name();
+    let remote = sess.peer.clone();
+    let them = remote.clone().unwrap_or_else(|| "the peer".into());
+    let mut ev = vec![cap.evidence(peer, sess.line)];
+    ev.extend(sess.peer_line.map(|l| cap.evidence(peer, l)));
+    let (dec, enc) = sess.flows.iter().fold((0, 0), |(d, e), f| {
+        (
+            d + f.inbound.as_ref().map_or(0, |c| c.packets),
+            e + f.outbound.as_ref().map_or(0, |c| c.packets),
+        )
+    });
+    let active_sas: u32 = sess.flows.iter().filter_map(|f| f.active_sas).sum();
+    let flow_ev: Vec<Evidence> = sess
+        .flows
+        .iter()
+        .map(|f| cap.evidence(peer, f.line))
+        .collect();
+    match sess.status {
+        Some(SessionStatus::UpActive) if active_sas > 0 || enc > 0 || dec > 0 => {
+            if enc > 0 && dec == 0 {
+                one_way.push(remote.clone());
+                ev.extend(flow_ev);
+                out.push(one_way_out(peer, &them, enc).remote(remote).evidence(ev));
+            } else if dec > 0 && enc == 0 {
+                one_way.push(remote.clone());
+                ev.extend(flow_ev);
+                out.push(one_way_back(peer, &them, dec).remote(remote).evidence(ev));
+            } else {
+                // Counters both ways, or none read (the plain form prints none).
+                let known = up.iter().any(|(r, _)| *r == remote);
+                if known || enc > 0 {
+                    ev.extend(flow_ev);
+                    add_up(up, remote, ev);
+                }
+            }
+        }
+        Some(SessionStatus::DownNegotiating) => {
+            let active_ike = sess.ike_sas.iter().any(|s| s.active());
+            if active_ike {
+                return;
+            }
+            ev.extend(
+                sess.ike_sas
+                    .iter()
+                    .take(2)
+                    .map(|s| cap.evidence(peer, s.line)),
+            );
+            out.push(
+                Finding::new(
+                    Code::P1NoResponse,
+                    peer,
+                    format!(
+                        "{peer} keeps trying IKE with {them} (session DOWN-NEGOTIATING, IKE SA inactive): phase 1 never completes. The peer does not answer, or refuses every proposal; `debug crypto isakmp` on both routers tells which."
+                    ),
+                )
+                .remote(remote)
+                .evidence(ev)
+                .confidence(Confidence::Low),
+            );
+        }
+        _ => {}
+    }
 }
 
 /// A flow with no SA whose traffic is counted as send errors: packets matched the crypto ACL,
@@ -235,6 +332,45 @@ fn no_sa_for_flow(
         .remote(remote)
         .confidence(confidence),
     )
+}
+
+/// Flows with no SA that no packet has tried to use (`#pkts encaps: 0`, `#send errors 0`):
+/// with nothing else in the capture, the likeliest reading is that no traffic matching the
+/// crypto ACL has reached the crypto map. Only a hint: the counters may just have been cleared.
+pub fn untouched_flows(p: &PeerState) -> Vec<Finding> {
+    let peer = p.name();
+    let Some(cap) = p.show(ShowKind::IpsecSa) else {
+        return Vec::new();
+    };
+    let ShowOutput::IpsecSa(sa) = &cap.output else {
+        return Vec::new();
+    };
+    sa.flows()
+        .filter(|f| {
+            !f.has_sas()
+                && f.counters.encaps.unwrap_or(0) == 0
+                && f.counters.decaps.unwrap_or(0) == 0
+                && f.counters.send_errors.unwrap_or(0) == 0
+        })
+        .map(|flow| {
+            let remote = flow.current_peer.clone();
+            let them = remote.clone().unwrap_or_else(|| "the peer".into());
+            let idents = match (&flow.local_ident, &flow.remote_ident) {
+                (Some(l), Some(r)) => format!(" for {}/{} -> {}/{}", l.addr, l.mask, r.addr, r.mask),
+                _ => String::new(),
+            };
+            Finding::new(
+                Code::NoInterestingTraffic,
+                peer,
+                format!(
+                    "{peer} has no IPsec SA with {them}{idents}, and no packet has tried to use one (#pkts encaps 0, #send errors 0): no traffic matching the crypto ACL has reached the crypto map since the counters were last cleared. Send traffic from the protected network (a ping sourced from the LAN interface) and look again: if the counters stay at 0, the traffic does not match the crypto ACL or leaves by an interface without the crypto map."
+                ),
+            )
+            .remote(remote)
+            .evidence(counter_lines(cap, peer, flow.line))
+            .confidence(Confidence::Low)
+        })
+        .collect()
 }
 
 /// `b`'s flow whose peer is `a`: the other half of a one-way tunnel.
