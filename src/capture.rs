@@ -141,6 +141,9 @@ pub fn feed(engine: &mut Engine, input: &Input) -> Result<Vec<Warning>, CaptureE
 }
 
 /// The reading loop, separate from opening so tests can feed any reader.
+///
+/// Lines are cut out of large reads in place (one memchr pass finds the line ends); only a
+/// line split across two reads is copied. Memory stays one read buffer whatever the size.
 pub fn feed_reader(
     engine: &mut Engine,
     reader: impl Read,
@@ -149,62 +152,94 @@ pub fn feed_reader(
     label: &str,
     explicit: bool,
 ) -> Result<Vec<Warning>, CaptureError> {
-    let mut warnings = Vec::new();
-    let mut reader = BufReader::with_capacity(256 * 1024, reader);
-    let mut buf = Vec::with_capacity(512);
-    let mut line_no = 0usize;
-    let mut lossy_lines = 0usize;
-    let mut first_lossy = None;
+    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut lines = Lines {
+        engine,
+        router: Router::new(label, explicit),
+        source,
+        line_no: 0,
+        lossy_lines: 0,
+        first_lossy: None,
+    };
+    let mut carry: Vec<u8> = Vec::new();
     let mut total_bytes = 0usize;
-    let mut router = Router::new(label, explicit);
     loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| CaptureError::Io {
-                file: file.to_string(),
-                source: e,
-            })?;
-        if n == 0 {
+        let chunk = reader.fill_buf().map_err(|e| CaptureError::Io {
+            file: file.to_string(),
+            source: e,
+        })?;
+        if chunk.is_empty() {
             break;
         }
+        let n = chunk.len();
         total_bytes += n;
-        line_no += 1;
-        let complete = buf.last() == Some(&b'\n');
-        let text = match std::str::from_utf8(&buf) {
-            Ok(s) => std::borrow::Cow::Borrowed(s),
-            Err(_) => {
-                lossy_lines += 1;
-                first_lossy.get_or_insert(line_no);
-                String::from_utf8_lossy(&buf)
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', chunk) {
+            if carry.is_empty() {
+                lines.line(&chunk[start..end]);
+            } else {
+                carry.extend_from_slice(&chunk[start..end]);
+                lines.line(&carry);
+                carry.clear();
             }
-        };
-        if !complete {
-            warnings.push(Warning {
-                file: file.to_string(),
-                line: Some(line_no),
-                message: "last line has no line end (truncated capture?); analysed as is".into(),
-            });
+            start = end + 1;
         }
-        let line = text.trim_end_matches(['\n', '\r']);
-        let (id, line) = router.route(engine, line);
-        engine.feed(id, source, line_no, line);
+        carry.extend_from_slice(&chunk[start..]);
+        reader.consume(n);
     }
     if total_bytes == 0 {
         return Err(CaptureError::Empty {
             file: file.to_string(),
         });
     }
-    if lossy_lines > 0 {
+    let mut warnings = Vec::new();
+    if !carry.is_empty() {
+        lines.line(&carry);
         warnings.push(Warning {
             file: file.to_string(),
-            line: first_lossy,
+            line: Some(lines.line_no),
+            message: "last line has no line end (truncated capture?); analysed as is".into(),
+        });
+    }
+    if lines.lossy_lines > 0 {
+        warnings.push(Warning {
+            file: file.to_string(),
+            line: lines.first_lossy,
             message: format!(
-                "{lossy_lines} line(s) hold bytes that are not UTF-8; they were decoded with replacement characters"
+                "{} line(s) hold bytes that are not UTF-8; they were decoded with replacement characters",
+                lines.lossy_lines
             ),
         });
     }
     Ok(warnings)
+}
+
+/// Where each line of one input goes, and what was noticed on the way.
+struct Lines<'e> {
+    engine: &'e mut Engine,
+    router: Router,
+    source: &'e str,
+    line_no: usize,
+    lossy_lines: usize,
+    first_lossy: Option<usize>,
+}
+
+impl Lines<'_> {
+    /// One line without its `\n`.
+    fn line(&mut self, bytes: &[u8]) {
+        self.line_no += 1;
+        let text = match std::str::from_utf8(bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => {
+                self.lossy_lines += 1;
+                self.first_lossy.get_or_insert(self.line_no);
+                String::from_utf8_lossy(bytes)
+            }
+        };
+        let line = text.trim_end_matches(['\n', '\r']);
+        let (id, line) = self.router.route(self.engine, line);
+        self.engine.feed(id, self.source, self.line_no, line);
+    }
 }
 
 /// Sends each line to its device's stream. A central syslog file carries many routers: once a

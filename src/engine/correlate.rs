@@ -179,7 +179,8 @@ fn one_way(a: &PeerState, b: &PeerState, findings: &mut Vec<Finding>) {
     let enc = flow.counters.encaps.unwrap_or(0);
     let dec = flow.counters.decaps.unwrap_or(0);
     let (an, bn) = (a.name().to_string(), b.name().to_string());
-    let a_addr = findings[i].remote.clone();
+    // Seen from b, the flow's peer is a.
+    let a_addr = flow.current_peer.clone().or_else(|| a.own_address());
     let ev = show::counter_lines(cap, &bn, flow.line);
     let f = &mut findings[i];
     f.evidence.extend(ev);
@@ -189,6 +190,7 @@ fn one_way(a: &PeerState, b: &PeerState, findings: &mut Vec<Finding>) {
         f.summary = format!(
             "{an} encrypts and {bn} decrypts ({dec} packets), but {bn} encrypts nothing back: {bn}'s replies never enter the tunnel. {why}"
         );
+        f.remote = a_addr;
         f.fix.clear();
         if !fix.is_empty() {
             f.fix.push(Fix {

@@ -4,6 +4,7 @@
 use super::event::LineAt;
 use super::finding::Evidence;
 use super::parse::debug;
+use super::parse::signatures::Scratch;
 use super::parse::show::{self, ShowKind, ShowOutput};
 use super::parse::transcript::{Item, Splitter};
 use super::rules::debug::DebugState;
@@ -19,12 +20,14 @@ const MAX_OUTPUT_LINES: usize = 20_000;
 const MAX_CONFIG_LINES: usize = 50_000;
 
 /// One parsed show output and where it was printed.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ShowCapture {
     pub command: String,
     pub source: String,
     /// File line of the output's first line (the line after the command).
     pub first_line: usize,
+    /// The output as printed. Secrets are redacted when a line becomes evidence, which is
+    /// the only way out: a transcript's outputs run to millions of lines, a report quotes few.
     pub lines: Vec<String>,
     pub output: ShowOutput,
 }
@@ -36,8 +39,24 @@ impl ShowCapture {
             peer: peer.to_string(),
             source: self.source.clone(),
             line: self.first_line + offset,
-            text: self.lines.get(offset).cloned().unwrap_or_default(),
+            text: self
+                .lines
+                .get(offset)
+                .map(|l| redact(l).into_owned())
+                .unwrap_or_default(),
         }
+    }
+}
+
+impl std::fmt::Debug for ShowCapture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShowCapture")
+            .field("command", &self.command)
+            .field("source", &self.source)
+            .field("first_line", &self.first_line)
+            .field("lines", &self.lines.len())
+            .field("output", &self.output)
+            .finish()
     }
 }
 
@@ -99,6 +118,8 @@ pub struct PeerState {
     config_text: ConfigText,
     pub config: Option<ConfigFacts>,
     pending: Option<Pending>,
+    /// Regex capture slots, reused for every line of this stream.
+    scratch: Scratch,
 }
 
 /// A `ping` typed on the router: traffic that should start IKE, and whether it got through.
@@ -134,6 +155,8 @@ struct Pending {
     source: String,
     first_line: usize,
     command: String,
+    /// What `command` is, classified once (its output lines are many).
+    kind: Option<ShowKind>,
     output: Vec<String>,
 }
 
@@ -161,6 +184,7 @@ impl PeerState {
             config_text: ConfigText::default(),
             config: None,
             pending: None,
+            scratch: Scratch::new(),
         }
     }
 
@@ -210,10 +234,7 @@ impl PeerState {
             Item::Output(line) => {
                 // The output of a command we do not parse (or a typo: `cshow crypto ipsec sa`)
                 // that turns out to be a show output we know by its header.
-                let unknown = self
-                    .pending
-                    .as_ref()
-                    .is_some_and(|p| show::classify(&p.command).is_none());
+                let unknown = self.pending.as_ref().is_some_and(|p| p.kind.is_none());
                 if unknown && let Some(command) = show::sniff(line) {
                     self.flush();
                     self.start_implicit(source, line_no, command, line);
@@ -245,6 +266,7 @@ impl PeerState {
             source: source.to_string(),
             first_line: line_no,
             command: command.to_string(),
+            kind: show::classify(command),
             output: vec![header.to_string()],
         });
     }
@@ -261,6 +283,7 @@ impl PeerState {
         self.pending = Some(Pending {
             source: source.to_string(),
             first_line: line_no + 1,
+            kind: show::classify(&command),
             command,
             output: Vec::new(),
         });
@@ -330,7 +353,6 @@ impl PeerState {
         let Some(output) = show::parse(kind, &lines.join("\n")) else {
             return;
         };
-        let lines = lines.iter().map(|l| redact(l).into_owned()).collect();
         if let ShowOutput::Debug(d) = &output {
             self.debug_enabled |= d.crypto_debug_on();
         }
@@ -346,8 +368,7 @@ impl PeerState {
     }
 
     fn log_line(&mut self, source: &str, line_no: usize, line: &str) {
-        let parsed = debug::parse(line);
-        if let Some((_, kind)) = parsed.event {
+        if let Some((_, kind)) = debug::event(line, &mut self.scratch) {
             let at = LineAt {
                 source,
                 line: line_no,

@@ -1,30 +1,59 @@
 //! One debug or syslog line → its prelude and, when the signature table knows it, an event.
 
 use super::prelude::{self, Facility, Prelude};
-use super::signatures;
+use super::signatures::{self, Scratch};
 use crate::engine::event::EventKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DebugLine<'a> {
     pub prelude: Prelude<'a>,
     /// The matching signature's name and the event, or `None` for a line kept only as context.
-    pub event: Option<(&'static str, EventKind)>,
+    pub event: Option<(&'static str, EventKind<'a>)>,
 }
 
 pub fn parse(line: &str) -> DebugLine<'_> {
     let prelude = prelude::split(line);
-    let event = match prelude.facility {
+    let candidates = signatures::scan(prelude.body.as_bytes());
+    let event = body_event(&prelude, candidates, &mut Scratch::new());
+    DebugLine { prelude, event }
+}
+
+/// The event of a line, if any: the fast path for long captures. A line holding no signature
+/// literal costs one automaton scan; only the others are split and matched.
+pub fn event<'a>(line: &'a str, scratch: &mut Scratch) -> Option<(&'static str, EventKind<'a>)> {
+    let candidates = signatures::scan(line.as_bytes());
+    if candidates.is_empty() {
+        return None;
+    }
+    body_event(&prelude::split(line), candidates, scratch)
+}
+
+fn body_event<'a>(
+    prelude: &Prelude<'a>,
+    candidates: signatures::Candidates,
+    scratch: &mut Scratch,
+) -> Option<(&'static str, EventKind<'a>)> {
+    match prelude.facility {
         // No IKEv2 signatures yet: IKEv2 lines stay context rather than being misread as IKEv1.
         Facility::Ikev2 => None,
         _ if prelude.body.is_empty() => None,
-        _ => signatures::classify(prelude.body),
-    };
-    DebugLine { prelude, event }
+        _ => signatures::classify_with(prelude.body, candidates, scratch),
+    }
 }
 
 /// True when a line carries a router log decoration (timestamp or a known facility prefix):
 /// used to tell unsolicited log lines from show output in a session transcript.
 pub fn looks_like_log(line: &str) -> bool {
+    // Most show output starts with a letter no log decoration starts with: those lines need
+    // no closer look. Log lines start with a timestamp (`*`, `.`, a digit, a month) or a
+    // facility (`ISAKMP`, `IPSEC`, `IKEv2`, `%…`).
+    let first = line.trim_start().as_bytes().first().copied();
+    if !matches!(
+        first,
+        Some(b'*' | b'.' | b'0'..=b'9' | b'%' | b'I' | b'J' | b'F' | b'M' | b'A' | b'S' | b'O' | b'N' | b'D')
+    ) {
+        return false;
+    }
     let p = prelude::split(line);
     p.time_ms.is_some() || !matches!(p.facility, Facility::Other)
 }
@@ -41,7 +70,7 @@ mod tests {
                 "ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...",
                 EventKind::Retransmit {
                     phase: 1,
-                    state: Some("MM_NO_STATE".into()),
+                    state: Some("MM_NO_STATE"),
                 },
             ),
             (
@@ -66,7 +95,7 @@ mod tests {
             (
                 "ISAKMP:(0): No pre-shared key with 101.1.1.100!",
                 EventKind::PskMissing {
-                    peer: "101.1.1.100".into(),
+                    peer: "101.1.1.100",
                 },
             ),
             (
@@ -83,7 +112,7 @@ mod tests {
             ),
             (
                 "encryption AES-CBC",
-                EventKind::OfferedP1(P1Attr::Encryption("AES-CBC".into())),
+                EventKind::OfferedP1(P1Attr::Encryption("AES-CBC")),
             ),
             ("default group 5", EventKind::OfferedP1(P1Attr::Group(5))),
         ];

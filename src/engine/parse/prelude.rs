@@ -100,6 +100,13 @@ fn timestamp(s: &str) -> Option<(u64, &str, bool)> {
 
 /// `Mar  1 00:42:09.431:`, `Apr 20 11:06:55:`, `Mar 13 15:29:24.294 UTC:`
 fn dated(s: &str) -> Option<(u64, &str)> {
+    // Every line passes here: look at the month only when the first letter can start one.
+    if !matches!(
+        s.as_bytes().first(),
+        Some(b'J' | b'F' | b'M' | b'A' | b'S' | b'O' | b'N' | b'D')
+    ) {
+        return None;
+    }
     let month = MONTHS.iter().position(|m| s.starts_with(m))? as u64;
     let mut r = s.get(3..)?.trim_start_matches(' ');
     let (day, after) = number(r)?;

@@ -41,8 +41,9 @@ impl Lines {
         if self.kept.len() < KEEP {
             self.kept.push(at.to_ref());
         } else if let Some(last) = self.kept.last_mut() {
-            // Keep the first lines and the latest one: the start and how far it got.
-            *last = at.to_ref();
+            // Keep the first lines and the latest one: the start and how far it got. The
+            // latest is rewritten in place, as a long capture repeats it millions of times.
+            at.write_into(last);
         }
     }
 
@@ -169,7 +170,7 @@ impl Stage {
             .or_else(|| s.strip_prefix("R_"))
             .unwrap_or(s);
         Some(match s {
-            "MM_NO_STATE" | "MM1" | "NEW SA" => Stage::MmStart,
+            "MM_NO_STATE" | "MM1" | "NEW" => Stage::MmStart,
             "MM_SA_SETUP" | "MM2" | "MM3" => Stage::MmSaSetup,
             "MM_KEY_EXCH" | "MM4" | "MM5" | "MM6" => Stage::MmKeyExch,
             "AG_INIT_EXCH" | "AG_NO_STATE" | "AM1" | "AM2" | "AM_AWAIT" => Stage::Aggressive,
@@ -182,7 +183,7 @@ impl Stage {
 
     pub fn describe(self) -> &'static str {
         match self {
-            Stage::MmStart => "main mode reached MM_NO_STATE (the first message)",
+            Stage::MmStart => "phase 1 reached its first exchange (MM_NO_STATE)",
             Stage::MmSaSetup => {
                 "main mode reached MM_SA_SETUP (proposal agreed, keys being exchanged)"
             }
@@ -305,7 +306,7 @@ pub struct DebugState {
 }
 
 impl DebugState {
-    pub fn feed(&mut self, kind: &EventKind, at: &LineAt) {
+    pub fn feed(&mut self, kind: &EventKind<'_>, at: &LineAt) {
         use EventKind as E;
         if !matches!(
             kind,
@@ -333,9 +334,12 @@ impl DebugState {
             E::PacketReceived { peer, role, state } => {
                 self.remote(peer);
                 self.received.push(at, seq);
-                let role = role.or((state == "NEW SA").then_some(Role::Responder));
+                // `(N) NEW SA`: the first packet of a negotiation this router did not start.
+                let role = role.or((*state == "NEW").then_some(Role::Responder));
                 self.set_role(role);
-                self.last_rx_state = Some(state.clone());
+                if self.last_rx_state.as_deref() != Some(*state) {
+                    self.last_rx_state = Some(state.to_string());
+                }
                 if let Some(stage) = Stage::of(state) {
                     self.reach(stage, role, at);
                 }
@@ -346,14 +350,18 @@ impl DebugState {
                 self.reach(Stage::MmStart, Some(Role::Initiator), at);
             }
             E::Retransmit { phase, state } => {
-                let key = state.clone().unwrap_or_default();
+                let key = state.unwrap_or_default();
                 let role = self.role;
                 let remote = self.current_remote.clone();
-                let r = self.retransmits.entry(key).or_default();
-                r.lines.push(at, seq);
-                r.role = r.role.or(role);
-                r.remote = remote.or(r.remote.take());
-                if let Some(stage) = state.as_deref().and_then(Stage::of) {
+                if !self.retransmits.contains_key(key) && self.retransmits.len() < KEEP_REMOTES {
+                    self.retransmits.insert(key.to_string(), Retransmits::default());
+                }
+                if let Some(r) = self.retransmits.get_mut(key) {
+                    r.lines.push(at, seq);
+                    r.role = r.role.or(role);
+                    r.remote = remote.or(r.remote.take());
+                }
+                if let Some(stage) = state.and_then(Stage::of) {
                     self.reach(stage, None, at);
                 } else if *phase == 2 {
                     self.reach(Stage::QuickMode, None, at);
@@ -388,7 +396,7 @@ impl DebugState {
                     None
                 };
                 self.set_role(role);
-                match new.as_str() {
+                match *new {
                     "IKE_P1_COMPLETE" => self.p1_complete.push(at, seq),
                     "IKE_QM_PHASE2_COMPLETE" => self.p2_complete.push(at, seq),
                     _ => {}
@@ -429,7 +437,7 @@ impl DebugState {
                 if let Some(check) = self.open_round.last_mut()
                     && check.lines.len() < 2 * KEEP
                 {
-                    check.offered.push(attr.clone());
+                    check.offered.push(attr.to_owned());
                     check.lines.push(at.to_ref());
                 }
             }
@@ -488,12 +496,12 @@ impl DebugState {
             }
             E::PskMissing { peer } => {
                 self.remote(peer);
-                if let Some(lines) = self.psk_missing.get_mut(peer) {
+                if let Some(lines) = self.psk_missing.get_mut(*peer) {
                     lines.push(at, seq);
                 } else if self.psk_missing.len() < KEEP_REMOTES {
                     let mut lines = Lines::default();
                     lines.push(at, seq);
-                    self.psk_missing.insert(peer.clone(), lines);
+                    self.psk_missing.insert(peer.to_string(), lines);
                 }
             }
             E::BadMessage { peer } => {
@@ -537,16 +545,16 @@ impl DebugState {
             } => {
                 // 12.2 prints the proposal's direction: the initiator is `src`.
                 let (l, r) = match (local, remote) {
-                    (Some(l), Some(r)) => (Some(l.clone()), Some(r.clone())),
-                    _ if self.current_p2.responder => (dest.clone(), src.clone()),
-                    _ => (src.clone(), dest.clone()),
+                    (Some(l), Some(r)) => (Some(*l), Some(*r)),
+                    _ if self.current_p2.responder => (*dest, *src),
+                    _ => (*src, *dest),
                 };
-                if let Some(r) = &r {
+                if let Some(r) = r {
                     self.remote(r);
-                    self.current_p2.remote = Some(r.clone());
+                    self.current_p2.remote = Some(r.to_string());
                 }
-                if l.is_some() {
-                    self.local_addr = l;
+                if let Some(l) = l {
+                    self.local_addr = Some(l.to_string());
                 }
                 self.current_p2.push(at);
             }
@@ -559,10 +567,9 @@ impl DebugState {
                         }
                     }
                     P2Attr::Transform(w) | P2Attr::Authenticator(w) => self.weak_word(w),
-                    _ => {}
                 }
                 if self.current_p2.offered.len() < 2 * KEEP {
-                    self.current_p2.offered.push(attr.clone());
+                    self.current_p2.offered.push(attr.to_owned());
                 }
             }
             E::PolicyInvalidated { error } => {
@@ -581,8 +588,8 @@ impl DebugState {
             }
             E::InvalidLocalAddress { addr } => {
                 self.p2_marker(at);
-                self.local_addr.get_or_insert_with(|| addr.clone());
-                self.current_p2.invalid_local = Some(addr.clone());
+                self.local_addr.get_or_insert_with(|| addr.to_string());
+                self.current_p2.invalid_local = Some(addr.to_string());
             }
             E::SaNotAcceptable {
                 phase,
@@ -593,7 +600,7 @@ impl DebugState {
                     self.remote(r);
                 }
                 if let Some(l) = local {
-                    self.local_addr = Some(l.clone());
+                    self.local_addr = Some(l.to_string());
                 }
                 let phase2 = match phase {
                     Some(p) => *p == 2,
@@ -602,8 +609,8 @@ impl DebugState {
                     }
                 };
                 if phase2 {
-                    if remote.is_some() {
-                        self.current_p2.remote = remote.clone();
+                    if let Some(r) = remote {
+                        self.current_p2.remote = Some(r.to_string());
                     }
                     self.current_p2.push(at);
                     self.current_p2.refused = true;
@@ -613,10 +620,10 @@ impl DebugState {
                 } else if let Some(round) = self.rejected_rounds.last_mut()
                     && self.round_just_closed
                 {
-                    round.remote = round.remote.take().or(remote.clone());
+                    round.remote = round.remote.take().or(remote.map(str::to_string));
                 }
             }
-            E::NotifyReceived { kind } => match (kind.as_str(), self.context) {
+            E::NotifyReceived { kind } => match (*kind, self.context) {
                 ("PROPOSAL_NOT_CHOSEN", Some(Context::Phase2)) => {
                     self.p2_refused_by_peer.push(at, seq)
                 }
@@ -625,16 +632,8 @@ impl DebugState {
                 }
                 _ => {}
             },
-            E::NodeDeleted {
-                error: true,
-                reason,
-            } if reason == "Delete Larval" => {
-                if !self.p2_refused_by_peer.is_empty() {
-                    self.p2_refused_by_peer.push(at, seq);
-                }
-            }
             E::NotifySent { kind }
-                if kind == "PROPOSAL_NOT_CHOSEN" && self.context == Some(Context::Phase2) =>
+                if *kind == "PROPOSAL_NOT_CHOSEN" && self.context == Some(Context::Phase2) =>
             {
                 if self.current_p2.says_something() || self.current_p2.responder {
                     self.current_p2.push(at);
@@ -642,7 +641,7 @@ impl DebugState {
                     self.close_p2();
                 }
             }
-            E::NodeDeleted { reason, .. } if reason == "QM rejected" => {
+            E::NodeDeleted { reason, .. } if *reason == "QM rejected" => {
                 if self.current_p2.says_something() {
                     self.current_p2.push(at);
                     self.current_p2.refused = true;
@@ -724,14 +723,24 @@ impl DebugState {
 
     fn reach(&mut self, stage: Stage, role: Option<Role>, at: &LineAt) {
         let role = role.or(self.role);
-        let further = self.progress.as_ref().is_none_or(|p| stage >= p.stage);
-        if further {
-            self.progress = Some(Progress {
-                stage,
-                role,
-                remote: self.current_remote.clone(),
-                line: at.to_ref(),
-            });
+        match &mut self.progress {
+            Some(p) if stage < p.stage => {}
+            // The same stage again: the latest line and far end, rewritten in place.
+            Some(p) if stage == p.stage => {
+                at.write_into(&mut p.line);
+                p.role = role.or(p.role);
+                if p.remote.as_deref() != self.current_remote.as_deref() {
+                    p.remote.clone_from(&self.current_remote);
+                }
+            }
+            _ => {
+                self.progress = Some(Progress {
+                    stage,
+                    role,
+                    remote: self.current_remote.clone(),
+                    line: at.to_ref(),
+                });
+            }
         }
     }
 
@@ -761,7 +770,10 @@ impl DebugState {
             ..P2Rejection::default()
         };
         self.current_p2.push(at);
-        self.reach(Stage::QuickMode, None, at);
+        // An initiator's `sa_request` is traffic asking for SAs: IKE starts with main mode.
+        if responder {
+            self.reach(Stage::QuickMode, None, at);
+        }
     }
 
     /// A line that judges quick mode: a fragment may hold it with nothing before.
@@ -1139,8 +1151,7 @@ impl DebugState {
             } else {
                 (Confidence::Medium, String::new())
             };
-            let times = format!("{times}{pending}");
-            let f = if let Some(addr) = &rej.invalid_local {
+            let mut f = if let Some(addr) = &rej.invalid_local {
                 Finding::new(
                     Code::PeerSilent,
                     peer,
@@ -1180,6 +1191,7 @@ impl DebugState {
                 )
                 .confidence(Confidence::Medium.min(cap))
             };
+            f.summary.push_str(&pending);
             out.push(f.remote(r.map(str::to_string)).evidence(ev));
         }
         if !self.p2_refused_by_peer.is_empty() && rejections.is_empty() {
