@@ -357,7 +357,9 @@ fn patterns(dir: &Path, name: &str, rows: &[&'static str]) -> PathBuf {
             .spawn()
             .and_then(|mut child| {
                 if let Some(mut stdin) = child.stdin.take() {
-                    stdin.write_all(format!("*Nov 26 10:00:00.000: ISAKMP:(0):{}\n", sig.sample).as_bytes())?;
+                    stdin.write_all(
+                        format!("*Nov 26 10:00:00.000: ISAKMP:(0):{}\n", sig.sample).as_bytes(),
+                    )?;
                 }
                 child.wait_with_output()
             })
@@ -415,7 +417,10 @@ fn analyze(path: &Path) -> Command {
 
 fn grep(patterns: &Path, path: &Path) -> Command {
     let mut c = Command::new("grep");
-    c.env("LC_ALL", "C").args(["-c", "-E", "-f"]).arg(patterns).arg(path);
+    c.env("LC_ALL", "C")
+        .args(["-c", "-E", "-f"])
+        .arg(patterns)
+        .arg(path);
     c
 }
 

@@ -174,15 +174,20 @@ pub fn feed_reader(
         let n = chunk.len();
         total_bytes += n;
         let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', chunk) {
-            if carry.is_empty() {
-                lines.line(&chunk[start..end]);
-            } else {
-                carry.extend_from_slice(&chunk[start..end]);
-                lines.line(&carry);
-                carry.clear();
-            }
+        // A line begun in the previous read ends at this read's first line end.
+        if !carry.is_empty()
+            && let Some(end) = memchr::memchr(b'\n', chunk)
+        {
+            carry.extend_from_slice(&chunk[..end]);
+            lines.line(&carry);
+            carry.clear();
             start = end + 1;
+        }
+        if carry.is_empty()
+            && let Some(last) = memchr::memrchr(b'\n', &chunk[start..]).map(|i| start + i)
+        {
+            lines.block(&chunk[start..last]);
+            start = last + 1;
         }
         carry.extend_from_slice(&chunk[start..]);
         reader.consume(n);
@@ -224,7 +229,62 @@ struct Lines<'e> {
     first_lossy: Option<usize>,
 }
 
+/// Lines read one by one before whole blocks are handed over: enough to tell a central
+/// syslog server's file (whose every line carries a sender) from one device's capture.
+const SNIFF_LINES: usize = 16;
+
 impl Lines<'_> {
+    /// Whole lines separated by `\n`: handed to the engine as one block when the input is one
+    /// device's capture, split into lines otherwise.
+    fn block(&mut self, mut bytes: &[u8]) {
+        // The first lines one by one, to see whether a syslog server wrote the file.
+        while self.line_no < SNIFF_LINES {
+            match memchr::memchr(b'\n', bytes) {
+                Some(end) => {
+                    self.line(&bytes[..end]);
+                    bytes = &bytes[end + 1..];
+                }
+                None => {
+                    self.line(bytes);
+                    return;
+                }
+            }
+        }
+        if self.router.saw_server_lines() {
+            for line in bytes.split(|b| *b == b'\n') {
+                self.line(line);
+            }
+            return;
+        }
+        // Valid UTF-8 goes as one block; a line with other bytes is decoded on its own.
+        while !bytes.is_empty() {
+            let valid = match std::str::from_utf8(bytes) {
+                Ok(_) => bytes.len(),
+                Err(e) => e.valid_up_to(),
+            };
+            let cut = if valid == bytes.len() {
+                Some(valid)
+            } else {
+                memchr::memrchr(b'\n', &bytes[..valid])
+            };
+            if let Some(cut) = cut
+                && let Ok(text) = std::str::from_utf8(&bytes[..cut])
+            {
+                let id = self.router.own(self.engine);
+                self.line_no += self
+                    .engine
+                    .feed_block(id, self.source, self.line_no + 1, text);
+                if cut == bytes.len() {
+                    return;
+                }
+                bytes = &bytes[cut + 1..];
+            }
+            let end = memchr::memchr(b'\n', bytes).unwrap_or(bytes.len());
+            self.line(&bytes[..end]);
+            bytes = bytes.get(end + 1..).unwrap_or_default();
+        }
+    }
+
     /// One line without its `\n`.
     fn line(&mut self, bytes: &[u8]) {
         self.line_no += 1;
@@ -273,10 +333,18 @@ impl Router {
             };
             return (id, msg);
         }
-        let id = *self
+        (self.own(engine), line)
+    }
+
+    /// The stream of the device the input belongs to.
+    fn own(&mut self, engine: &mut Engine) -> StreamId {
+        *self
             .own
-            .get_or_insert_with(|| engine.stream(&self.label, self.explicit));
-        (id, line)
+            .get_or_insert_with(|| engine.stream(&self.label, self.explicit))
+    }
+
+    fn saw_server_lines(&self) -> bool {
+        !self.by_host.is_empty()
     }
 }
 

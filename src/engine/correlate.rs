@@ -166,7 +166,7 @@ fn tidy_fixes(findings: &mut [Finding]) {
 
 /// Packets cross the tunnel one way only: the other router's counters say where they stop.
 /// `a` encrypts toward `b` and decrypts nothing back.
-fn one_way(a: &PeerState, b: &PeerState, findings: &mut Vec<Finding>) {
+fn one_way(a: &PeerState, b: &PeerState, findings: &mut [Finding]) {
     let Some(i) = findings
         .iter()
         .position(|f| f.code == Code::OneWayTraffic && f.peer == a.name())

@@ -95,10 +95,6 @@ impl P2Attr<&str> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum EventKind<'a> {
     // --- phase 1 start and transport ---
-    /// `Created a peer struct for 203.0.113.1, peer port 500`
-    PeerCreated {
-        peer: &'a str,
-    },
     /// `beginning Main Mode exchange`
     MainModeBegin,
     /// `sending packet to 203.0.113.1 my_port 500 peer_port 500 (I) MM_NO_STATE`
@@ -166,10 +162,6 @@ pub enum EventKind<'a> {
     NoOffersAccepted,
     /// `Returning Actual lifetime: 86400`
     ActualLifetime(u64),
-    /// `found peer pre-shared key matching 203.0.113.1`
-    PskFound {
-        peer: &'a str,
-    },
     /// `No pre-shared key with 203.0.113.1!`
     PskMissing {
         peer: &'a str,

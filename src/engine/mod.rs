@@ -86,6 +86,22 @@ impl Engine {
         }
     }
 
+    /// Feeds a block of whole lines separated by `\n` (no `\n` after the last one), the first
+    /// numbered `first_line_no`; returns how many lines there were. Equivalent to feeding each
+    /// line, and much faster on long debug captures.
+    pub fn feed_block(
+        &mut self,
+        id: StreamId,
+        source: &str,
+        first_line_no: usize,
+        block: &str,
+    ) -> usize {
+        match self.peers.get_mut(id.0) {
+            Some(p) => p.feed_block(source, first_line_no, block),
+            None => 0,
+        }
+    }
+
     /// Feeds the output of a command run on a device (live sessions know the boundaries).
     pub fn feed_command(&mut self, id: StreamId, source: &str, command: &str, output: &str) {
         if let Some(p) = self.peers.get_mut(id.0) {

@@ -4,8 +4,8 @@
 use super::event::LineAt;
 use super::finding::Evidence;
 use super::parse::debug;
-use super::parse::signatures::Scratch;
 use super::parse::show::{self, ShowKind, ShowOutput};
+use super::parse::signatures::{self, Candidates, Scratch};
 use super::parse::transcript::{Item, Splitter};
 use super::rules::debug::DebugState;
 use crate::ios::{self, RunningConfig};
@@ -18,11 +18,16 @@ const KEEP_COMMANDS: usize = 64;
 const MAX_OUTPUT_LINES: usize = 20_000;
 /// Lines of running-config kept (several `show run | section …` outputs add up).
 const MAX_CONFIG_LINES: usize = 50_000;
+/// Log lines in a row that end a command's output whose prompt never came: `terminal monitor`
+/// interleaves a few dozen into a command's output, never thousands. (Captures cut before the
+/// prompt, and files pasted one after the other, would otherwise stay in that output.)
+const LOGS_END_OUTPUT: u32 = 2_000;
 
 /// One parsed show output and where it was printed.
 #[derive(Clone)]
 pub struct ShowCapture {
     pub command: String,
+    pub kind: ShowKind,
     pub source: String,
     /// File line of the output's first line (the line after the command).
     pub first_line: usize,
@@ -116,6 +121,9 @@ pub struct PeerState {
     /// The latest output of each show command.
     pub shows: Vec<ShowCapture>,
     config_text: ConfigText,
+    /// A digest of each distinct running-config output taken in (never the text: it holds
+    /// secrets, and this struct is printed by `{:?}`).
+    config_chunks: Vec<u64>,
     pub config: Option<ConfigFacts>,
     pending: Option<Pending>,
     /// Regex capture slots, reused for every line of this stream.
@@ -158,6 +166,10 @@ struct Pending {
     /// What `command` is, classified once (its output lines are many).
     kind: Option<ShowKind>,
     output: Vec<String>,
+    /// Recognised by its header, without a command line: it ends at the first log line.
+    implicit: bool,
+    /// Log lines since the last output line.
+    logs_in_a_row: u32,
 }
 
 impl std::fmt::Debug for Pending {
@@ -182,6 +194,7 @@ impl PeerState {
             pings: Vec::new(),
             shows: Vec::new(),
             config_text: ConfigText::default(),
+            config_chunks: Vec::new(),
             config: None,
             pending: None,
             scratch: Scratch::new(),
@@ -202,10 +215,7 @@ impl PeerState {
 
     /// The latest parsed output of a show command.
     pub fn show(&self, kind: ShowKind) -> Option<&ShowCapture> {
-        self.shows
-            .iter()
-            .rev()
-            .find(|s| show::classify(&s.command) == Some(kind))
+        self.shows.iter().rev().find(|s| s.kind == kind)
     }
 
     pub fn running_config(&self) -> Option<&RunningConfig> {
@@ -223,6 +233,12 @@ impl PeerState {
     }
 
     pub fn feed(&mut self, source: &str, line_no: usize, raw: &str) {
+        self.feed_hinted(source, line_no, raw, None);
+    }
+
+    /// As [`PeerState::feed`], with the signature rows the line may match when a block scan
+    /// already found them.
+    fn feed_hinted(&mut self, source: &str, line_no: usize, raw: &str, hint: Option<Candidates>) {
         self.lines += 1;
         let text = raw.trim_end_matches(['\r', '\n']);
         match self.splitter.next(text) {
@@ -240,13 +256,21 @@ impl PeerState {
                     self.start_implicit(source, line_no, command, line);
                     return;
                 }
-                if let Some(p) = &mut self.pending
-                    && p.output.len() < MAX_OUTPUT_LINES
-                {
-                    p.output.push(line.to_string());
+                if let Some(p) = &mut self.pending {
+                    p.logs_in_a_row = 0;
+                    if p.output.len() < MAX_OUTPUT_LINES {
+                        p.output.push(line.to_string());
+                    }
                 }
             }
             Item::Log(line) => {
+                if let Some(p) = &mut self.pending {
+                    p.logs_in_a_row += 1;
+                    if p.implicit || p.logs_in_a_row > LOGS_END_OUTPUT {
+                        self.flush();
+                        self.splitter.end_output();
+                    }
+                }
                 if self.pending.is_none()
                     && let Some(command) = show::sniff(line)
                 {
@@ -254,7 +278,7 @@ impl PeerState {
                     self.splitter.begin_output();
                     return;
                 }
-                self.log_line(source, line_no, line)
+                self.log_line(source, line_no, line, hint)
             }
         }
     }
@@ -268,6 +292,8 @@ impl PeerState {
             command: command.to_string(),
             kind: show::classify(command),
             output: vec![header.to_string()],
+            implicit: true,
+            logs_in_a_row: 0,
         });
     }
 
@@ -286,6 +312,8 @@ impl PeerState {
             kind: show::classify(&command),
             command,
             output: Vec::new(),
+            implicit: false,
+            logs_in_a_row: 0,
         });
     }
 
@@ -339,6 +367,19 @@ impl PeerState {
             return;
         };
         if kind == ShowKind::RunningConfig {
+            // The same configuration printed again adds nothing but parsing work.
+            let digest = {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                lines.hash(&mut h);
+                h.finish()
+            };
+            if self.config_chunks.contains(&digest) {
+                return;
+            }
+            if self.config_chunks.len() < KEEP_COMMANDS {
+                self.config_chunks.push(digest);
+            }
             for (i, l) in lines.into_iter().enumerate() {
                 if self.config_text.lines.len() < MAX_CONFIG_LINES {
                     let shown = redact(&l).into_owned();
@@ -350,16 +391,26 @@ impl PeerState {
             }
             return;
         }
+        // The same output again (a command repeated while watching a state) says the same:
+        // only where it was printed changes.
+        if let Some(prev) = self.shows.iter_mut().find(|s| s.kind == kind)
+            && prev.lines == lines
+        {
+            command.clone_into(&mut prev.command);
+            source.clone_into(&mut prev.source);
+            prev.first_line = first_line;
+            return;
+        }
         let Some(output) = show::parse(kind, &lines.join("\n")) else {
             return;
         };
         if let ShowOutput::Debug(d) = &output {
             self.debug_enabled |= d.crypto_debug_on();
         }
-        self.shows
-            .retain(|s| show::classify(&s.command) != Some(kind));
+        self.shows.retain(|s| s.kind != kind);
         self.shows.push(ShowCapture {
             command: command.to_string(),
+            kind,
             source: source.to_string(),
             first_line,
             lines,
@@ -367,8 +418,65 @@ impl PeerState {
         });
     }
 
-    fn log_line(&mut self, source: &str, line_no: usize, line: &str) {
-        if let Some((_, kind)) = debug::event(line, &mut self.scratch) {
+    /// Feeds a block of whole lines (separated by `\n`) that arrived together, numbered from
+    /// `first_line_no`; returns how many there were. The same as feeding them one by one, only
+    /// faster: while no command output is being collected, the block is scanned once for
+    /// signature literals, and a line with none (most of a debug capture) is counted and left.
+    pub fn feed_block(&mut self, source: &str, first_line_no: usize, block: &str) -> usize {
+        let bytes = block.as_bytes();
+        let mut hits = signatures::block_hits(bytes).peekable();
+        let mut line_no = first_line_no;
+        let mut pos = 0;
+        while pos <= bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+            let line = &block[pos..end];
+            let mut candidates = Candidates::default();
+            while let Some((at, c)) = hits.peek() {
+                if *at >= end {
+                    break;
+                }
+                if *at >= pos {
+                    candidates |= *c;
+                }
+                hits.next();
+            }
+            let structural = !self.splitter.idle()
+                || self.pending.is_some()
+                || self.splitter.is_prompt(line)
+                || show::sniff(line).is_some();
+            if structural {
+                self.feed_hinted(source, line_no, line, Some(candidates));
+            } else {
+                self.lines += 1;
+                if !candidates.is_empty() {
+                    let text = line.trim_end_matches('\r');
+                    if let Some((_, kind)) = debug::event_with(text, candidates, &mut self.scratch)
+                    {
+                        let at = LineAt {
+                            source,
+                            line: line_no,
+                            text,
+                        };
+                        self.debug.feed(&kind, &at);
+                    }
+                }
+            }
+            line_no += 1;
+            if end == bytes.len() {
+                break;
+            }
+            pos = end + 1;
+        }
+        line_no - first_line_no
+    }
+
+    fn log_line(&mut self, source: &str, line_no: usize, line: &str, hint: Option<Candidates>) {
+        let event = match hint {
+            Some(c) if c.is_empty() => None,
+            Some(c) => debug::event_with(line, c, &mut self.scratch),
+            None => debug::event(line, &mut self.scratch),
+        };
+        if let Some((_, kind)) = event {
             let at = LineAt {
                 source,
                 line: line_no,

@@ -25,7 +25,17 @@ pub fn event<'a>(line: &'a str, scratch: &mut Scratch) -> Option<(&'static str, 
     if candidates.is_empty() {
         return None;
     }
-    body_event(&prelude::split(line), candidates, scratch)
+    event_with(line, candidates, scratch)
+}
+
+/// As [`event`], with the candidate rows already known from a block scan.
+pub fn event_with<'a>(
+    line: &'a str,
+    candidates: signatures::Candidates,
+    scratch: &mut Scratch,
+) -> Option<(&'static str, EventKind<'a>)> {
+    let (facility, body) = prelude::body(line);
+    classify_body(facility, body, candidates, scratch)
 }
 
 fn body_event<'a>(
@@ -33,11 +43,20 @@ fn body_event<'a>(
     candidates: signatures::Candidates,
     scratch: &mut Scratch,
 ) -> Option<(&'static str, EventKind<'a>)> {
-    match prelude.facility {
+    classify_body(prelude.facility, prelude.body, candidates, scratch)
+}
+
+fn classify_body<'a>(
+    facility: Facility,
+    body: &'a str,
+    candidates: signatures::Candidates,
+    scratch: &mut Scratch,
+) -> Option<(&'static str, EventKind<'a>)> {
+    match facility {
         // No IKEv2 signatures yet: IKEv2 lines stay context rather than being misread as IKEv1.
         Facility::Ikev2 => None,
-        _ if prelude.body.is_empty() => None,
-        _ => signatures::classify_with(prelude.body, candidates, scratch),
+        _ if body.is_empty() => None,
+        _ => signatures::classify_with(body, candidates, scratch),
     }
 }
 
@@ -50,7 +69,10 @@ pub fn looks_like_log(line: &str) -> bool {
     let first = line.trim_start().as_bytes().first().copied();
     if !matches!(
         first,
-        Some(b'*' | b'.' | b'0'..=b'9' | b'%' | b'I' | b'J' | b'F' | b'M' | b'A' | b'S' | b'O' | b'N' | b'D')
+        Some(
+            b'*' | b'.' | b'0'
+                ..=b'9' | b'%' | b'I' | b'J' | b'F' | b'M' | b'A' | b'S' | b'O' | b'N' | b'D'
+        )
     ) {
         return false;
     }

@@ -317,7 +317,6 @@ impl DebugState {
         self.seq += 1;
         let seq = self.seq;
         match kind {
-            E::PeerCreated { peer } | E::PskFound { peer } => self.remote(peer),
             E::Authenticated { peer } => {
                 self.remote(peer);
                 self.authenticated.push(at, seq);
@@ -354,7 +353,8 @@ impl DebugState {
                 let role = self.role;
                 let remote = self.current_remote.clone();
                 if !self.retransmits.contains_key(key) && self.retransmits.len() < KEEP_REMOTES {
-                    self.retransmits.insert(key.to_string(), Retransmits::default());
+                    self.retransmits
+                        .insert(key.to_string(), Retransmits::default());
                 }
                 if let Some(r) = self.retransmits.get_mut(key) {
                     r.lines.push(at, seq);
@@ -434,7 +434,9 @@ impl DebugState {
                     }
                     _ => {}
                 }
-                if let Some(check) = self.open_round.last_mut()
+                // The offer is the same in every check of a round: the first check keeps it.
+                if self.open_round.len() == 1
+                    && let Some(check) = self.open_round.last_mut()
                     && check.lines.len() < 2 * KEEP
                 {
                     check.offered.push(attr.to_owned());

@@ -89,12 +89,13 @@ pub fn findings(p: &PeerState) -> Vec<Finding> {
                 out.push(one_way_back(peer, &them, dec).remote(remote).evidence(ev));
             } else if enc > 0 && dec > 0 && flow.has_sas() {
                 add_up(&mut up, remote, ev);
-            } else if !flow.has_sas() && enc == 0 && send_errors > 0 {
-                if let Some(f) =
+            } else if !flow.has_sas()
+                && enc == 0
+                && send_errors > 0
+                && let Some(f) =
                     no_sa_for_flow(peer, flow, send_errors, isakmp.map(|i| i.1), own.as_deref())
-                {
-                    out.push(f.evidence(ev));
-                }
+            {
+                out.push(f.evidence(ev));
             }
         }
     }
