@@ -9,6 +9,9 @@ mod analyze_cli;
 mod config_rules;
 /// The real debug captures in tests/corpus/debug give their documented diagnoses.
 mod corpus_debug;
+/// The real captures of tests/corpus/real (public pastes, docs, threads) give the findings
+/// their manifest asserts.
+mod corpus_real;
 /// Show parsers agree with the genie and ntc golden parses in tests/corpus/show.
 mod corpus_show;
 /// The SSH transport and the IOS device session against the lab over real SSH.

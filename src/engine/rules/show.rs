@@ -222,6 +222,19 @@ fn session_findings(
     let them = remote.clone().unwrap_or_else(|| "the peer".into());
     let mut ev = vec![cap.evidence(peer, sess.line)];
     ev.extend(sess.peer_line.map(|l| cap.evidence(peer, l)));
+    // The lines that say it: the status, and the SA counts and counters under the flows.
+    let end = cap.lines[sess.line + 1..]
+        .iter()
+        .position(|l| l.starts_with("Interface:"))
+        .map_or(cap.lines.len(), |i| sess.line + 1 + i);
+    let said: Vec<Evidence> = (sess.line..end)
+        .filter(|&i| {
+            let l = &cap.lines[i];
+            l.contains("Session status:") || l.contains("Active SAs:") || l.contains("#pkts")
+        })
+        .map(|i| cap.evidence(peer, i))
+        .collect();
+    ev.extend(said);
     let (dec, enc) = sess.flows.iter().fold((0, 0), |(d, e), f| {
         (
             d + f.inbound.as_ref().map_or(0, |c| c.packets),
