@@ -16,6 +16,9 @@ mod corpus_real;
 mod corpus_show;
 /// The SSH transport and the IOS device session against the lab over real SSH.
 mod device_session;
+/// Pastes as engineers make them: fragments, old prefixes, show output alone, inconclusive
+/// captures, several policies, healed retransmissions, bounded evidence.
+mod fragments;
 /// Property tests (the fuzz target) for the line parsers and the engine.
 mod fuzz_lines;
 /// Inventories: shipped examples, the lab's own, errors with file, line and column.

@@ -207,6 +207,15 @@ async fn success_leaves_no_debug_on() {
     assert_eq!(report.exit_code, 2);
     assert_cleaned(&report);
     assert!(fx.debug_quiet());
+    // The text report lists what was typed on each router (issue 8 item 11).
+    let text = ipsec_doctor::report::render(Format::Text, std::slice::from_ref(&report), false);
+    for router in ["R1", "R2"] {
+        let at = text
+            .find(&format!("   on {router}:"))
+            .unwrap_or_else(|| panic!("no command list for {router}:\n{text}"));
+        assert!(text[at..].contains("show crypto isakmp sa"), "{text}");
+        assert!(text[at..].contains("debug crypto isakmp"), "{text}");
+    }
     fx.lab.stop().await;
 }
 

@@ -179,8 +179,9 @@ fn one_way(a: &PeerState, b: &PeerState, findings: &mut [Finding]) {
     let enc = flow.counters.encaps.unwrap_or(0);
     let dec = flow.counters.decaps.unwrap_or(0);
     let (an, bn) = (a.name().to_string(), b.name().to_string());
-    // Seen from b, the flow's peer is a.
+    // Seen from b, the flow's peer is a; seen from a, it is b.
     let a_addr = flow.current_peer.clone().or_else(|| a.own_address());
+    let b_seen = findings[i].remote.clone();
     let ev = show::counter_lines(cap, &bn, flow.line);
     let f = &mut findings[i];
     f.evidence.extend(ev);
@@ -201,7 +202,7 @@ fn one_way(a: &PeerState, b: &PeerState, findings: &mut [Finding]) {
         f.confidence = Confidence::High;
     } else if dec == 0 {
         let a_out = a_addr.unwrap_or_else(|| an.clone());
-        let b_addr = b.own_address().unwrap_or_else(|| bn.clone());
+        let b_addr = b.own_address().or(b_seen).unwrap_or_else(|| bn.clone());
         f.peer = bn.clone();
         f.remote = Some(a_out.clone());
         f.summary = format!(
