@@ -166,6 +166,14 @@ pub enum EventKind<'a> {
     PskMissing {
         peer: &'a str,
     },
+    /// `No cert, and no keys (public or pre-shared) with remote peer 150.150.150.2` (12.x) or
+    /// `No Cert or pre-shared address key.` (IOS-XE, which names the peer on the line before).
+    NoKey {
+        peer: Option<&'a str>,
+    },
+    /// `reserved not zero on payload 5!`: a message decrypted with the wrong key reads as
+    /// garbage; IOS sees non-zero reserved bits.
+    ReservedNotZero,
     /// `SA has been authenticated with 203.0.113.1`
     Authenticated {
         peer: &'a str,

@@ -350,13 +350,31 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "psk_missing",
         sample: "No pre-shared key with 203.0.113.1!",
-        literal: "No pre-shared key",
+        literal: "pre-shared",
         pattern: r"^No pre-shared key with (?P<peer>[^!\s]+)",
         build: |c| {
             Some(EventKind::PskMissing {
                 peer: text(c, "peer")?,
             })
         },
+    },
+    Signature {
+        name: "no_cert_or_key",
+        sample: "No cert, and no keys (public or pre-shared) with remote peer 150.150.150.2",
+        literal: "pre-shared",
+        pattern: r"^No [Cc]ert(?:, and no keys \(public or pre-shared\) with remote peer (?P<peer>[^\s,]+)| or pre-shared address key)",
+        build: |c| {
+            Some(EventKind::NoKey {
+                peer: text(c, "peer"),
+            })
+        },
+    },
+    Signature {
+        name: "reserved_not_zero",
+        sample: "reserved not zero on payload 5!",
+        literal: "reserved not zero",
+        pattern: r"^reserved not zero on",
+        build: |_| Some(EventKind::ReservedNotZero),
     },
     Signature {
         name: "authenticated",
@@ -422,14 +440,14 @@ pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "proxy_ids_not_supported",
         sample: "IPSEC(validate_transform_proposal): proxy identities not supported",
-        literal: "proxy identities",
+        literal: "not supported",
         pattern: r"^IPSEC\(\w+\): proxy identities not supported",
         build: |_| Some(EventKind::ProxyIdsNotSupported),
     },
     Signature {
         name: "transform_not_supported",
         sample: "IPSEC(ipsec_process_proposal): transform proposal not supported for identity:",
-        literal: "transform proposal",
+        literal: "not supported",
         pattern: r"^IPSEC\(\w+\): transform proposal\b.*\bnot supported",
         build: |_| Some(EventKind::TransformNotSupported),
     },

@@ -510,6 +510,24 @@ impl DebugState {
                 self.remote(peer);
                 self.bad_message.push(at, seq);
             }
+            E::ReservedNotZero => self.bad_message.push(at, seq),
+            E::NoKey { peer } => {
+                if let Some(p) = peer {
+                    self.remote(p);
+                }
+                // IOS-XE names the peer on the `No pre-shared key with …` line before.
+                let key = peer
+                    .map(str::to_string)
+                    .or_else(|| self.psk_missing.keys().next_back().cloned())
+                    .unwrap_or_default();
+                if let Some(lines) = self.psk_missing.get_mut(&key) {
+                    lines.push(at, seq);
+                } else if self.psk_missing.len() < KEEP_REMOTES {
+                    let mut lines = Lines::default();
+                    lines.push(at, seq);
+                    self.psk_missing.insert(key, lines);
+                }
+            }
             E::QuickModeBegin => {
                 self.context = Some(Context::Phase2);
                 self.p2_started.push(at, seq);
@@ -911,6 +929,19 @@ impl DebugState {
 
     fn psk_findings(&self, peer: &str, out: &mut Vec<Finding>) {
         for (addr, lines) in &self.psk_missing {
+            if addr.is_empty() {
+                out.push(
+                    Finding::new(
+                        Code::P1PskMissing,
+                        peer,
+                        format!(
+                            "{peer} has neither a pre-shared key nor a certificate for the peer (its address is not in these lines), so it cannot authenticate it."
+                        ),
+                    )
+                    .evidence(lines.evidence(peer)),
+                );
+                continue;
+            }
             out.push(
                 Finding::new(
                     Code::P1PskMissing,
