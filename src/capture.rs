@@ -1,12 +1,14 @@
 //! Reading captured router output from files and stdin for offline analysis: the I/O the
 //! engine must not do. Streams line by line so memory stays flat however large the capture.
 
-use crate::engine::parse::syslog_server;
+use crate::engine::parse::signatures::Scratch;
+use crate::engine::parse::{debug, syslog_server};
 use crate::engine::{Engine, StreamId};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
 
 /// One input: a path (or `-` for stdin) and the device name the user gave it, if any.
 #[derive(Debug, Clone)]
@@ -143,7 +145,10 @@ pub fn feed(engine: &mut Engine, input: &Input) -> Result<Vec<Warning>, CaptureE
 /// The reading loop, separate from opening so tests can feed any reader.
 ///
 /// Lines are cut out of large reads in place (one memchr pass finds the line ends); only a
-/// line split across two reads is copied. Memory stays one read buffer whatever the size.
+/// line split across two reads is copied. Memory stays a few read buffers whatever the size.
+/// While the engine takes in one read, a second thread already prepares the next: it scans
+/// the block for signature literals and matches the lines that hold one, which does not depend
+/// on anything before them (see [`debug::prepare_block`]).
 pub fn feed_reader(
     engine: &mut Engine,
     reader: impl Read,
@@ -152,15 +157,45 @@ pub fn feed_reader(
     label: &str,
     explicit: bool,
 ) -> Result<Vec<Warning>, CaptureError> {
+    std::thread::scope(|scope| {
+        let (to_worker, blocks) = mpsc::sync_channel::<Arc<str>>(2);
+        let (worker_done, prepared) = mpsc::sync_channel::<Prepared>(2);
+        scope.spawn(move || {
+            let mut scratch = Scratch::new();
+            for block in blocks {
+                let lines = debug::prepare_block(&block, &mut scratch);
+                if worker_done.send((block, lines)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lines = Lines {
+            engine,
+            router: Router::new(label, explicit),
+            source,
+            line_no: 0,
+            lossy_lines: 0,
+            first_lossy: None,
+            queue: VecDeque::new(),
+            to_worker: Some(to_worker),
+            prepared,
+        };
+        let read = read_all(&mut lines, reader, file);
+        // Closing the channel ends the worker, which the scope then joins.
+        lines.to_worker = None;
+        read
+    })
+}
+
+/// A block sent ahead and what the worker made of it.
+type Prepared = (Arc<str>, Vec<debug::PreparedLine>);
+
+fn read_all(
+    lines: &mut Lines<'_>,
+    reader: impl Read,
+    file: &str,
+) -> Result<Vec<Warning>, CaptureError> {
     let mut reader = BufReader::with_capacity(1 << 20, reader);
-    let mut lines = Lines {
-        engine,
-        router: Router::new(label, explicit),
-        source,
-        line_no: 0,
-        lossy_lines: 0,
-        first_lossy: None,
-    };
     let mut carry: Vec<u8> = Vec::new();
     let mut total_bytes = 0usize;
     loop {
@@ -191,7 +226,10 @@ pub fn feed_reader(
         }
         carry.extend_from_slice(&chunk[start..]);
         reader.consume(n);
+        // The newest block stays with the worker while the engine takes the ones before.
+        lines.drain(1);
     }
+    lines.drain(0);
     if total_bytes == 0 {
         return Err(CaptureError::Empty {
             file: file.to_string(),
@@ -219,6 +257,12 @@ pub fn feed_reader(
     Ok(warnings)
 }
 
+/// What waits to be fed, in order: a line, or a block the worker is preparing.
+enum Item {
+    Line(Vec<u8>),
+    Block(Arc<str>),
+}
+
 /// Where each line of one input goes, and what was noticed on the way.
 struct Lines<'e> {
     engine: &'e mut Engine,
@@ -227,6 +271,9 @@ struct Lines<'e> {
     line_no: usize,
     lossy_lines: usize,
     first_lossy: Option<usize>,
+    queue: VecDeque<Item>,
+    to_worker: Option<mpsc::SyncSender<Arc<str>>>,
+    prepared: mpsc::Receiver<Prepared>,
 }
 
 /// Lines read one by one before whole blocks are handed over: enough to tell a central
@@ -270,10 +317,7 @@ impl Lines<'_> {
             if let Some(cut) = cut
                 && let Ok(text) = std::str::from_utf8(&bytes[..cut])
             {
-                let id = self.router.own(self.engine);
-                self.line_no += self
-                    .engine
-                    .feed_block(id, self.source, self.line_no + 1, text);
+                self.send_block(text);
                 if cut == bytes.len() {
                     return;
                 }
@@ -285,8 +329,66 @@ impl Lines<'_> {
         }
     }
 
-    /// One line without its `\n`.
+    /// Hands a block of valid lines to the worker; the engine gets it, prepared, in its turn.
+    fn send_block(&mut self, text: &str) {
+        // At most two blocks with the worker: neither channel can fill up and block both sides.
+        self.drain(1);
+        let block: Arc<str> = Arc::from(text);
+        match &self.to_worker {
+            Some(tx) if tx.send(block.clone()).is_ok() => self.queue.push_back(Item::Block(block)),
+            // No worker (it stopped): the engine prepares the block itself, in order.
+            _ => {
+                self.drain(0);
+                self.feed_block(&block, None);
+            }
+        }
+    }
+
+    /// Feeds queued items until at most `keep` blocks remain with the worker.
+    fn drain(&mut self, keep: usize) {
+        loop {
+            let blocks = self
+                .queue
+                .iter()
+                .filter(|i| matches!(i, Item::Block(_)))
+                .count();
+            match self.queue.front() {
+                None => return,
+                Some(Item::Block(_)) if blocks <= keep => return,
+                _ => {}
+            }
+            match self.queue.pop_front() {
+                Some(Item::Line(bytes)) => self.feed_line(&bytes),
+                Some(Item::Block(block)) => {
+                    let prepared = self.prepared.recv().ok().map(|(_, lines)| lines);
+                    self.feed_block(&block, prepared);
+                }
+                None => return,
+            }
+        }
+    }
+
+    fn feed_block(&mut self, block: &str, prepared: Option<Vec<debug::PreparedLine>>) {
+        let id = self.router.own(self.engine);
+        let first = self.line_no + 1;
+        self.line_no += match prepared {
+            Some(lines) => self
+                .engine
+                .feed_prepared(id, self.source, first, block, &lines),
+            None => self.engine.feed_block(id, self.source, first, block),
+        };
+    }
+
+    /// One line without its `\n`: fed now, or after the blocks sent ahead of it.
     fn line(&mut self, bytes: &[u8]) {
+        if self.queue.is_empty() {
+            self.feed_line(bytes);
+        } else {
+            self.queue.push_back(Item::Line(bytes.to_vec()));
+        }
+    }
+
+    fn feed_line(&mut self, bytes: &[u8]) {
         self.line_no += 1;
         let text = match std::str::from_utf8(bytes) {
             Ok(s) => std::borrow::Cow::Borrowed(s),

@@ -102,6 +102,22 @@ impl Engine {
         }
     }
 
+    /// [`Engine::feed_block`] with the block already prepared by
+    /// [`parse::debug::prepare_block`], which a reader may run on another thread.
+    pub fn feed_prepared(
+        &mut self,
+        id: StreamId,
+        source: &str,
+        first_line_no: usize,
+        block: &str,
+        prepared: &[parse::debug::PreparedLine],
+    ) -> usize {
+        match self.peers.get_mut(id.0) {
+            Some(p) => p.feed_prepared(source, first_line_no, block, prepared),
+            None => 0,
+        }
+    }
+
     /// Feeds the output of a command run on a device (live sessions know the boundaries).
     pub fn feed_command(&mut self, id: StreamId, source: &str, command: &str, output: &str) {
         if let Some(p) = self.peers.get_mut(id.0) {

@@ -5,7 +5,7 @@ use super::event::LineAt;
 use super::finding::Evidence;
 use super::parse::debug;
 use super::parse::show::{self, ShowKind, ShowOutput};
-use super::parse::signatures::{self, Candidates, Scratch};
+use super::parse::signatures::{Candidates, Scratch};
 use super::parse::transcript::{Item, Splitter};
 use super::rules::debug::DebugState;
 use crate::ios::{self, RunningConfig};
@@ -420,54 +420,59 @@ impl PeerState {
 
     /// Feeds a block of whole lines (separated by `\n`) that arrived together, numbered from
     /// `first_line_no`; returns how many there were. The same as feeding them one by one, only
-    /// faster: while no command output is being collected, the block is scanned once for
-    /// signature literals, and a line with none (most of a debug capture) is counted and left.
+    /// faster: the block is scanned once for signature literals, and while no command output
+    /// is being collected a line with none (most of a debug capture) is counted and left.
     pub fn feed_block(&mut self, source: &str, first_line_no: usize, block: &str) -> usize {
+        let prepared = debug::prepare_block(block, &mut self.scratch);
+        self.feed_prepared(source, first_line_no, block, &prepared)
+    }
+
+    /// [`PeerState::feed_block`] with the block's lines already prepared by
+    /// [`debug::prepare_block`] (which may run ahead, on another thread).
+    pub fn feed_prepared(
+        &mut self,
+        source: &str,
+        first_line_no: usize,
+        block: &str,
+        prepared: &[debug::PreparedLine],
+    ) -> usize {
         let bytes = block.as_bytes();
-        let mut hits = signatures::block_hits(bytes).peekable();
-        let mut line_no = first_line_no;
+        let mut next = prepared.iter().peekable();
+        let mut index = 0u32;
         let mut pos = 0;
-        while pos <= bytes.len() {
+        loop {
             let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
             let line = &block[pos..end];
-            let mut candidates = Candidates::default();
-            while let Some((at, c)) = hits.peek() {
-                if *at >= end {
-                    break;
-                }
-                if *at >= pos {
-                    candidates |= *c;
-                }
-                hits.next();
-            }
+            let line_no = first_line_no + index as usize;
+            let here = next.next_if(|p| p.index == index);
             let structural = !self.splitter.idle()
                 || self.pending.is_some()
                 || self.splitter.is_prompt(line)
                 || show::sniff(line).is_some();
             if structural {
-                self.feed_hinted(source, line_no, line, Some(candidates));
+                let hint = Some(here.map(|p| p.candidates).unwrap_or_default());
+                self.feed_hinted(source, line_no, line, hint);
             } else {
                 self.lines += 1;
-                if !candidates.is_empty() {
-                    let text = line.trim_end_matches('\r');
-                    if let Some((_, kind)) = debug::event_with(text, candidates, &mut self.scratch)
-                    {
-                        let at = LineAt {
-                            source,
-                            line: line_no,
-                            text,
-                        };
-                        self.debug.feed(&kind, &at);
-                    }
+                let text = line.trim_end_matches('\r');
+                if let Some(p) = here
+                    && let Some((_, kind)) = debug::prepared_event(text, p)
+                {
+                    let at = LineAt {
+                        source,
+                        line: line_no,
+                        text,
+                    };
+                    self.debug.feed(&kind, &at);
                 }
             }
-            line_no += 1;
+            index += 1;
             if end == bytes.len() {
                 break;
             }
             pos = end + 1;
         }
-        line_no - first_line_no
+        index as usize
     }
 
     fn log_line(&mut self, source: &str, line_no: usize, line: &str, hint: Option<Candidates>) {

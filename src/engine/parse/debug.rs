@@ -38,6 +38,92 @@ pub fn event_with<'a>(
     classify_body(facility, body, candidates, scratch)
 }
 
+/// One line of a block with a signature literal in it: the rows its literals belong to and,
+/// when one matched, the match (its groups relative to the body, which starts at `body_at`).
+#[derive(Debug, Clone, Copy)]
+pub struct PreparedLine {
+    /// 0-based index of the line in its block.
+    pub index: u32,
+    pub candidates: signatures::Candidates,
+    pub matched: Option<(u32, signatures::Matched)>,
+}
+
+/// Scans a block of whole lines (separated by `\n`) once for signature literals and matches
+/// every line that holds one: everything about the lines that does not depend on what came
+/// before them, so it may run ahead of the stream, on another thread.
+pub fn prepare_block(block: &str, scratch: &mut Scratch) -> Vec<PreparedLine> {
+    let bytes = block.as_bytes();
+    let mut out: Vec<PreparedLine> = Vec::new();
+    let mut lines = LineIndex::default();
+    for (at, c) in signatures::block_hits(bytes) {
+        let index = lines.locate(bytes, at);
+        match out.last_mut() {
+            Some(last) if last.index == index => last.candidates |= c,
+            _ => out.push(PreparedLine {
+                index,
+                candidates: c,
+                matched: None,
+            }),
+        }
+    }
+    for p in &mut out {
+        let (start, end) = lines.bounds(bytes, p.index);
+        let line = block[start..end].trim_end_matches('\r');
+        let (facility, body) = prelude::body(line);
+        if matches!(facility, Facility::Ikev2) || body.is_empty() {
+            continue;
+        }
+        let body_at = (body.as_ptr() as usize - line.as_ptr() as usize) as u32;
+        p.matched = signatures::match_body(body, p.candidates, scratch).map(|m| (body_at, m));
+    }
+    out
+}
+
+/// The event of a prepared line, built from the line's own text.
+pub fn prepared_event<'a>(
+    line: &'a str,
+    prepared: &PreparedLine,
+) -> Option<(&'static str, EventKind<'a>)> {
+    let (at, m) = prepared.matched.as_ref()?;
+    signatures::build(line.get(*at as usize..)?, m)
+}
+
+/// Line numbers of byte offsets in a block, found by walking forward once.
+#[derive(Default)]
+struct LineIndex {
+    /// Start of each line seen so far.
+    starts: Vec<usize>,
+    scanned: usize,
+}
+
+impl LineIndex {
+    /// The index of the line holding byte `at`.
+    fn locate(&mut self, bytes: &[u8], at: usize) -> u32 {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        while self.scanned <= at {
+            match memchr::memchr(b'\n', &bytes[self.scanned..]) {
+                Some(i) => {
+                    self.starts.push(self.scanned + i + 1);
+                    self.scanned += i + 1;
+                }
+                None => {
+                    self.scanned = bytes.len() + 1;
+                }
+            }
+        }
+        (self.starts.partition_point(|s| *s <= at) - 1) as u32
+    }
+
+    fn bounds(&self, bytes: &[u8], index: u32) -> (usize, usize) {
+        let i = index as usize;
+        let start = self.starts[i];
+        let end = self.starts.get(i + 1).map_or(bytes.len(), |next| next - 1);
+        (start, end)
+    }
+}
+
 fn body_event<'a>(
     prelude: &Prelude<'a>,
     candidates: signatures::Candidates,

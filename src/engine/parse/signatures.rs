@@ -20,7 +20,7 @@ use std::sync::LazyLock;
 /// The groups of one match, read from reused capture slots (no allocation per line).
 pub struct Caps<'s, 'a> {
     body: &'a str,
-    slot: &'s Slot,
+    spans: &'s [Span; MAX_GROUPS],
     names: &'s [(&'static str, usize)],
 }
 
@@ -28,12 +28,24 @@ impl<'a> Caps<'_, 'a> {
     pub fn name(&self, name: &str) -> Option<&'a str> {
         // Two or three names per row: a scan beats hashing.
         let i = self.names.iter().find(|(n, _)| *n == name)?.1;
-        let (start, end) = match self.slot {
-            Slot::OnePass(_, caps) => caps.get_group(i).map(|s| (s.start, s.end))?,
-            Slot::Meta(locs) => locs.get(i)?,
-        };
-        self.body.get(start..end)
+        let (start, end) = self.spans.get(i).copied().flatten()?;
+        self.body.get(start as usize..end as usize)
     }
+}
+
+/// Groups a row may have (the whole match counts as one).
+const MAX_GROUPS: usize = 8;
+
+/// Where a group matched in the body, if it did.
+type Span = Option<(u32, u32)>;
+
+/// A body matched to its row, the groups as offsets into the body: what a line's
+/// classification leaves to build its event from. It holds no text, so the matching can run
+/// ahead on another thread and the event be built from the line later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Matched {
+    row: u16,
+    spans: [Span; MAX_GROUPS],
 }
 
 /// How a row's pattern is run. Most are one-pass (anchored, never ambiguous about which
@@ -839,6 +851,12 @@ pub fn classify_with<'a>(
     candidates: Candidates,
     scratch: &mut Scratch,
 ) -> Option<(&'static str, EventKind<'a>)> {
+    let m = match_body(body, candidates, scratch)?;
+    build(body, &m)
+}
+
+/// The row among `candidates` whose pattern matches `body` (in table order), with its groups.
+pub fn match_body(body: &str, candidates: Candidates, scratch: &mut Scratch) -> Option<Matched> {
     if candidates.is_empty() {
         return None;
     }
@@ -847,31 +865,49 @@ pub fn classify_with<'a>(
         if !body.as_bytes().starts_with(&c.leads[i]) {
             continue;
         }
-        let slot = &mut scratch.0[i];
-        let hit = match (&c.matchers[i], &mut *slot) {
+        let mut spans = [None; MAX_GROUPS];
+        let hit = match (&c.matchers[i], &mut scratch.0[i]) {
             (Matcher::OnePass(dfa), Slot::OnePass(cache, caps)) => {
                 let input = Input::new(body.as_bytes())
                     .range(c.leads[i].len()..)
                     .anchored(Anchored::Yes);
                 dfa.captures(cache, input, caps);
+                for (g, span) in spans.iter_mut().enumerate() {
+                    *span = caps.get_group(g).map(|s| (s.start as u32, s.end as u32));
+                }
                 caps.is_match()
             }
             (Matcher::Meta(re), Slot::Meta(locs)) => {
-                re.captures_read(locs, body.as_bytes()).is_some()
+                let hit = re.captures_read(locs, body.as_bytes()).is_some();
+                for (g, span) in spans.iter_mut().enumerate() {
+                    *span = locs.get(g).map(|(a, b)| (a as u32, b as u32));
+                }
+                hit
             }
             _ => false,
         };
         if hit {
-            let sig = &SIGNATURES[i];
-            let caps = Caps {
-                body,
-                slot,
-                names: &c.names[i],
-            };
-            return (sig.build)(&caps).map(|e| (sig.name, e));
+            return Some(Matched {
+                row: i as u16,
+                spans,
+            });
         }
     }
     None
+}
+
+/// The event of a body matched by [`match_body`], with the name of its row. `None` when the
+/// row's builder refuses what the groups hold (a number too large, a benign variant).
+pub fn build<'a>(body: &'a str, m: &Matched) -> Option<(&'static str, EventKind<'a>)> {
+    let c = &*COMPILED;
+    let row = usize::from(m.row);
+    let sig = SIGNATURES.get(row)?;
+    let caps = Caps {
+        body,
+        spans: &m.spans,
+        names: c.names.get(row)?,
+    };
+    (sig.build)(&caps).map(|e| (sig.name, e))
 }
 
 #[cfg(test)]
@@ -962,6 +998,17 @@ mod tests {
         lits.sort_unstable();
         lits.dedup();
         assert!(lits.len() <= 32, "{} literals", lits.len());
+    }
+
+    #[test]
+    fn groups_fit_the_span_array() {
+        for (sig, names) in SIGNATURES.iter().zip(&COMPILED.names) {
+            assert!(
+                names.iter().all(|(_, i)| *i < MAX_GROUPS),
+                "{} has more than {MAX_GROUPS} groups",
+                sig.name
+            );
+        }
     }
 
     #[test]
