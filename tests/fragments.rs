@@ -428,3 +428,26 @@ ISAKMP (0): received packet from 192.0.2.1 dport 500 sport 500 Global (N) NEW SA
     assert!(f.evidence.len() <= 16, "{}", f.evidence.len());
     assert!(f.summary.contains("20000 times"), "{}", f.summary);
 }
+
+#[test]
+fn both_routers_pasted_in_one_file_give_the_cause_not_the_symptom() {
+    // A blog post's single code block: the initiator's retransmissions, then the responder's
+    // refusal. The refusal explains the retransmissions.
+    let lines = "*Nov 26 10:15:40.100: ISAKMP:(0): sending packet to 203.0.113.2 my_port 500 peer_port 500 (I) MM_NO_STATE
+*Nov 26 10:15:50.100: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...
+*Nov 26 10:15:50.100: ISAKMP (0): incrementing error counter on sa, attempt 1 of 5: retransmit phase 1
+*Nov 26 10:15:40.101: ISAKMP (0): received packet from 203.0.113.1 dport 500 sport 500 Global (N) NEW SA
+*Nov 26 10:15:40.102: ISAKMP:(0):Checking ISAKMP transform 1 against priority 10 policy
+*Nov 26 10:15:40.102: ISAKMP:      encryption AES-CBC
+*Nov 26 10:15:40.102: ISAKMP:(0):Hash algorithm offered does not match policy!
+*Nov 26 10:15:40.102: ISAKMP:(0):atts are not acceptable. Next payload is 0
+*Nov 26 10:15:40.102: ISAKMP:(0):no offers accepted!
+";
+    let d = analyze(&[("paste", lines)]);
+    assert_eq!(failures(&d), [Code::P1HashMismatch], "{:#?}", d.findings);
+    assert_evidence(
+        finding(&d, Code::P1HashMismatch),
+        "paste",
+        "retransmitting phase 1 MM_NO_STATE",
+    );
+}

@@ -47,7 +47,7 @@ pub fn correlate(peers: &[PeerState]) -> (Vec<Finding>, Vec<String>) {
         let from_config = config::compare(&peers[0], &peers[1]);
         adopt_config_findings(from_config, &mut findings, &mut notes);
     }
-    absorb_generic(&mut findings);
+    absorb_generic(peers, &mut findings);
     merge_same_code(&mut findings);
     no_interesting_traffic(peers, &mut findings);
     if findings.is_empty() && peers.iter().all(|p| p.debug.ike_events == 0) {
@@ -83,7 +83,10 @@ fn addresses(peers: &[PeerState], name: &str) -> Vec<String> {
 /// the other router.
 fn same_tunnel(peers: &[PeerState], a: &Finding, b: &Finding) -> bool {
     if a.peer == b.peer {
-        return a.remote.is_none() || b.remote.is_none() || a.remote == b.remote;
+        return match (&a.remote, &b.remote) {
+            (Some(x), Some(y)) if x != y => two_ends_pasted_together(peers, &a.peer, x, y),
+            _ => true,
+        };
     }
     let points_elsewhere = |f: &Finding, other: &str| {
         let known = addresses(peers, other);
@@ -92,6 +95,15 @@ fn same_tunnel(peers: &[PeerState], a: &Finding, b: &Finding) -> bool {
             .is_some_and(|r| !known.is_empty() && !known.contains(r))
     };
     !points_elsewhere(a, &b.peer) && !points_elsewhere(b, &a.peer)
+}
+
+/// One capture whose lines name exactly two addresses, and these two: both routers of one
+/// tunnel pasted into one file (each sees the other as its peer), not a hub talking to many.
+fn two_ends_pasted_together(peers: &[PeerState], name: &str, x: &str, y: &str) -> bool {
+    peers.iter().filter(|p| p.name() == name).any(|p| {
+        let r = &p.debug.remotes;
+        r.len() == 2 && r.contains_key(x) && r.contains_key(y)
+    })
 }
 
 /// A tunnel gets one verdict: `TUNNEL_UP` only when nothing is wrong with it. The routers'
@@ -269,7 +281,11 @@ fn silence(peers: &[PeerState], findings: &mut Vec<Finding>, notes: &mut Vec<Str
     }
 }
 
-fn absorb_generic(findings: &mut Vec<Finding>) {
+/// A symptom ("no response", "refused without a reason") absorbed into the cause that explains
+/// it, when both concern the same phase of the same tunnel: on the other router (the two sides
+/// agree, which makes the cause certain), or on the same one (a paste of both routers' lines in
+/// one file, or a router's own retransmissions beside its own refusal).
+fn absorb_generic(peers: &[PeerState], findings: &mut Vec<Finding>) {
     let mut i = 0;
     while i < findings.len() {
         let f = &findings[i];
@@ -278,8 +294,8 @@ fn absorb_generic(findings: &mut Vec<Finding>) {
                 findings.iter().position(|g| {
                     !is_generic(g.code)
                         && g.phase == f.phase
-                        && g.peer != f.peer
                         && g.code != Code::P1LifetimeMismatch
+                        && same_tunnel(peers, f, g)
                 })
             })
             .flatten();
@@ -288,10 +304,12 @@ fn absorb_generic(findings: &mut Vec<Finding>) {
                 let generic = findings.remove(i);
                 let t = if t > i { t - 1 } else { t };
                 let specific = &mut findings[t];
+                let other_side = specific.peer != generic.peer;
                 specific.evidence.extend(generic.evidence);
-                specific.confidence = specific.confidence.max(Confidence::Medium);
-                if generic.confidence >= Confidence::Low {
+                if other_side {
                     specific.confidence = Confidence::High;
+                } else {
+                    specific.remote = specific.remote.take().or(generic.remote);
                 }
             }
             None => i += 1,

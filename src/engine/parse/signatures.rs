@@ -101,6 +101,17 @@ fn vpi_bytes(s: &str) -> Option<u64> {
     })
 }
 
+/// `Old State = IKE_I_MM6  New State = IKE_P1_COMPLETE`, the same pattern for both rows that
+/// read it.
+const STATE_CHANGE: &str = r"^Old State = (?P<old>\w+)\s+New State = (?P<new>\w+)";
+
+fn state_change<'a>(c: &Caps<'_, 'a>) -> Option<EventKind<'a>> {
+    Some(EventKind::StateChange {
+        old: text(c, "old")?,
+        new: text(c, "new")?,
+    })
+}
+
 pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "main_mode_begin",
@@ -191,25 +202,15 @@ pub static SIGNATURES: &[Signature] = &[
         name: "phase1_complete",
         sample: "Old State = IKE_I_MM6  New State = IKE_P1_COMPLETE",
         literal: "P1_COMPLETE",
-        pattern: r"^Old State = (?P<old>\w+)\s+New State = (?P<new>\w+)",
-        build: |c| {
-            Some(EventKind::StateChange {
-                old: text(c, "old")?,
-                new: text(c, "new")?,
-            })
-        },
+        pattern: STATE_CHANGE,
+        build: state_change,
     },
     Signature {
         name: "phase2_complete",
         sample: "Old State = IKE_QM_IPSEC_INSTALL_AWAIT  New State = IKE_QM_PHASE2_COMPLETE",
         literal: "PHASE2_COMPLETE",
-        pattern: r"^Old State = (?P<old>\w+)\s+New State = (?P<new>\w+)",
-        build: |c| {
-            Some(EventKind::StateChange {
-                old: text(c, "old")?,
-                new: text(c, "new")?,
-            })
-        },
+        pattern: STATE_CHANGE,
+        build: state_change,
     },
     Signature {
         name: "sa_deleted",
