@@ -261,6 +261,7 @@ async fn closed_loop(name: &str) {
                 diagnosis.findings, captures[0].1, captures[1].1
             )
         });
+    assert_exact_verdict(name, &expect, &diagnosis.findings);
     if let Some(cause) = &scenario.expect_cause {
         let json = serde_json::to_value(found).unwrap();
         assert_eq!(
@@ -276,6 +277,35 @@ async fn closed_loop(name: &str) {
         );
     }
     lab.stop().await;
+}
+
+/// Issue 8 items 6 and 8: a scenario yields exactly its expected code among the failures and
+/// warnings, nothing else that is wrong, and `TUNNEL_UP` only when nothing is, once per tunnel.
+pub(crate) fn assert_exact_verdict(
+    name: &str,
+    expect: &str,
+    findings: &[ipsec_doctor::engine::finding::Finding],
+) {
+    use ipsec_doctor::engine::finding::Severity;
+    let wrong: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.severity > Severity::Ok)
+        .map(|f| f.code.as_str())
+        .collect();
+    let ups = findings
+        .iter()
+        .filter(|f| f.code.as_str() == "TUNNEL_UP")
+        .count();
+    if expect == "TUNNEL_UP" {
+        assert!(
+            wrong.is_empty(),
+            "{name}: failures on a healthy tunnel: {findings:#?}"
+        );
+        assert_eq!(ups, 1, "{name}: one TUNNEL_UP per tunnel: {findings:#?}");
+    } else {
+        assert_eq!(wrong, [expect], "{name}: exactly {expect}: {findings:#?}");
+        assert_eq!(ups, 0, "{name}: TUNNEL_UP beside {expect}: {findings:#?}");
+    }
 }
 
 macro_rules! scenario_tests {

@@ -51,6 +51,15 @@ async fn scenario(name: &str) {
     if let Some(cause) = &s.expect_cause {
         assert_eq!(f["cause"], cause.as_str(), "{name}: {f:#}");
     }
+    crate::lab_scenarios::assert_exact_verdict(name, &expect, &report.diagnosis.findings);
+    // No fix block is printed twice (issue 8 item 10).
+    for f in &report.diagnosis.findings {
+        let mut seen = Vec::new();
+        for fix in &f.fix {
+            assert!(!seen.contains(&fix), "{name}: fix printed twice: {f:#?}");
+            seen.push(fix);
+        }
+    }
     let evidence = f["evidence"].as_array().unwrap();
     assert!(!evidence.is_empty(), "{name}: no evidence");
     if expect != "TUNNEL_UP" {
@@ -88,6 +97,19 @@ async fn success_leaves_no_debug_on() {
     assert_eq!(report.exit_code, 2);
     assert_cleaned(&report);
     assert!(fx.debug_quiet());
+    // The text report lists what was typed on each router (issue 8 item 11).
+    let text = ipsec_doctor::report::render(
+        ipsec_doctor::report::Format::Text,
+        std::slice::from_ref(&report),
+        false,
+    );
+    for router in ["R1", "R2"] {
+        let at = text
+            .find(&format!("   on {router}:"))
+            .unwrap_or_else(|| panic!("no command list for {router}:\n{text}"));
+        assert!(text[at..].contains("show crypto isakmp sa"), "{text}");
+        assert!(text[at..].contains("debug crypto isakmp"), "{text}");
+    }
     fx.lab.stop().await;
 }
 

@@ -66,6 +66,9 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
+    if let Some(why) = &d.inconclusive {
+        let _ = writeln!(out, "\n**Inconclusive:** {why}");
+    }
     for n in &d.notes {
         let _ = writeln!(out, "\n*Note:* {}", v(n));
     }
