@@ -23,13 +23,16 @@ use crate::lab::router::DebugState;
 
 pub fn lines(state: &DebugState) -> Vec<String> {
     let mut out = Vec::new();
-    if state.crypto_isakmp || state.crypto_ipsec {
+    if state.crypto_isakmp || state.crypto_ipsec || state.crypto_ikev2 {
         out.push("Cryptographic Subsystem:".to_string());
         if state.crypto_isakmp {
             out.push("  Crypto ISAKMP debugging is on".to_string());
         }
         if state.crypto_ipsec {
             out.push("  Crypto IPSEC debugging is on".to_string());
+        }
+        if state.crypto_ikev2 {
+            out.push("  IKEv2 default debugging is on".to_string());
         }
     }
     if !state.peer_conditions.is_empty() {
