@@ -358,7 +358,12 @@ pub fn on_frame(net: &Arc<Net>, frame: Frame) {
             if packet.is_request() && !net.nodes[to].listens_ikev2() {
                 return;
             }
-            super::v2::run::receive(net, to, to_addr, from_addr, packet, net.clock.now());
+            let end = super::v2::run::End {
+                node: to,
+                local: to_addr,
+                peer: from_addr,
+            };
+            super::v2::run::receive(net, end, packet, net.clock.now());
         }
         Frame::Ip {
             to,

@@ -97,7 +97,7 @@ fn tunnel_lines(cfg: &RunningConfig, t: &Tunnel) -> Vec<String> {
     let source = match &t.source {
         Some((TunnelSource::Interface(name), _)) => cfg
             .interface_address(name)
-            .map_or(format!("{name}"), |a| format!("{a} ({name})")),
+            .map_or(name.to_string(), |a| format!("{a} ({name})")),
         Some((TunnelSource::Address(a), _)) => a.to_string(),
         None => "UNKNOWN".to_string(),
     };

@@ -36,6 +36,8 @@ pub struct Established {
     last_request: Option<(Packet, Exchange)>,
     /// The last answer, for a retransmitted request.
     last_answer: Option<Answer>,
+    /// The tunnel was announced up (`Crypto tunnel v2 is UP`): a child SA came up under it.
+    pub announced: bool,
 }
 
 fn spi8(spi: u32) -> String {
@@ -57,7 +59,13 @@ fn child_payloads(pfs: bool, rekey: bool) -> String {
 }
 
 impl Established {
-    pub fn new(ctx: Ctx2, ids: Ids, record: IkeSa, profile: String) -> Established {
+    pub fn new(
+        ctx: Ctx2,
+        ids: Ids,
+        record: IkeSa,
+        profile: String,
+        announced: bool,
+    ) -> Established {
         Established {
             ctx,
             ids,
@@ -65,6 +73,7 @@ impl Established {
             profile,
             last_request: None,
             last_answer: None,
+            announced,
         }
     }
 
@@ -193,7 +202,9 @@ impl Established {
         let ctx = self.ctx.clone();
         let mut t = self.talk(out);
         t.say(V::DeletingSa, &[]);
-        t.syslog(V::TunnelDown, &[&ctx.peer, &ctx.peer]);
+        if self.announced {
+            t.syslog(V::TunnelDown, &[&ctx.peer, &ctx.peer]);
+        }
         out.push(Out2::AllChildrenGone);
         out.push(Out2::SaGone {
             ispi: self.record.ispi,
@@ -231,6 +242,10 @@ impl Established {
                 t.say(V::LoadKeyMaterial, &[]);
                 t.say(V::CreateIpsecSa, &[]);
                 t.say(V::CreateIpsecSaPassed, &[]);
+                if !self.announced {
+                    t.syslog(V::TunnelUp, &[&ctx.peer, &ctx.peer]);
+                    self.announced = true;
+                }
                 let transform = child
                     .offer
                     .transform_sets
@@ -394,6 +409,10 @@ impl Established {
                 t.say(V::LoadKeyMaterial, &[]);
                 t.say(V::CreateIpsecSa, &[]);
                 t.say(V::CreateIpsecSaPassed, &[]);
+                if !self.announced {
+                    t.syslog(V::TunnelUp, &[&ctx.peer, &ctx.peer]);
+                    self.announced = true;
+                }
                 let set = request
                     .offer
                     .transform_sets

@@ -431,6 +431,7 @@ impl Initiator {
             self.ids.clone(),
             self.record.clone(),
             self.profile.name.clone(),
+            true,
         ));
         self.state = IState::Done;
         self.last = None;

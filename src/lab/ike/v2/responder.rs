@@ -405,11 +405,13 @@ impl Responder {
             }));
         }
         out.push(Out2::Sa(Box::new(record.clone())));
+        let announced = matches!(reply, ChildReply::Created { .. });
         self.established = Some(Established::new(
             ctx,
             self.ids.clone(),
             record,
             profile.name.clone(),
+            announced,
         ));
         self.state = RState::Up;
     }

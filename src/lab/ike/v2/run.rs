@@ -29,6 +29,14 @@ use tokio::sync::mpsc;
 /// The message id a waiter registers for every answer of one negotiation.
 const ANY_MID: u32 = u32::MAX;
 
+/// One router's end of an IKEv2 conversation: the router, its address, the peer's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct End {
+    pub node: usize,
+    pub local: Ipv4Addr,
+    pub peer: Ipv4Addr,
+}
+
 /// What started a negotiation: traffic routed into a tunnel, or traffic a crypto map entry
 /// with `set ikev2-profile` matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,14 +118,8 @@ fn ctx2(net: &Net, node: usize, local: Ipv4Addr, peer: Ipv4Addr) -> Ctx2 {
 }
 
 /// Prints a step's lines on `node` from lab time `at` on, and records what it changed.
-pub fn apply(
-    net: &Arc<Net>,
-    node: usize,
-    peer: Ipv4Addr,
-    local: Ipv4Addr,
-    outs: Vec<Out2>,
-    at: &mut LabTime,
-) -> Applied2 {
+pub fn apply(net: &Arc<Net>, end: End, outs: Vec<Out2>, at: &mut LabTime) -> Applied2 {
+    let End { node, local, peer } = end;
     let mut applied = Applied2::default();
     let Some(n) = net.nodes.get(node) else {
         return applied;
@@ -171,15 +173,13 @@ pub fn apply(
     applied
 }
 
-/// Sends one packet from `from` (its address `local`) to `peer`.
-pub fn send(
-    net: &Arc<Net>,
-    from: usize,
-    local: Ipv4Addr,
-    peer: Ipv4Addr,
-    packet: Packet,
-    at: &mut LabTime,
-) {
+/// Sends one packet from `end` to its peer.
+pub fn send(net: &Arc<Net>, end: End, packet: Packet, at: &mut LabTime) {
+    let End {
+        node: from,
+        local,
+        peer,
+    } = end;
     let Some(to) = net.deliver(from, peer, Proto::Udp500) else {
         return;
     };
@@ -193,31 +193,23 @@ pub fn send(
         return;
     }
     at.unix_ms += HOP.as_millis() as u64;
-    receive(net, to, peer, local, packet, *at);
+    let there = End {
+        node: to,
+        local: peer,
+        peer: local,
+    };
+    receive(net, there, packet, *at);
 }
 
-fn send_all(
-    net: &Arc<Net>,
-    from: usize,
-    local: Ipv4Addr,
-    peer: Ipv4Addr,
-    packets: Vec<Packet>,
-    at: &mut LabTime,
-) {
+fn send_all(net: &Arc<Net>, end: End, packets: Vec<Packet>, at: &mut LabTime) {
     for p in packets {
-        send(net, from, local, peer, p, at);
+        send(net, end, p, at);
     }
 }
 
-/// A packet reached router `node` (at its address `local`) from `peer`.
-pub fn receive(
-    net: &Arc<Net>,
-    node: usize,
-    local: Ipv4Addr,
-    peer: Ipv4Addr,
-    packet: Packet,
-    at: LabTime,
-) {
+/// A packet reached `end` from its peer.
+pub fn receive(net: &Arc<Net>, end: End, packet: Packet, at: LabTime) {
+    let End { node, local, peer } = end;
     let ispi = packet.ispi();
     if !packet.is_request() {
         let waiter = {
@@ -283,8 +275,8 @@ pub fn receive(
             e.on_request(packet)
         }
     };
-    let applied = apply(net, node, peer, local, outs, &mut at);
-    send_all(net, node, local, peer, applied.send, &mut at);
+    let applied = apply(net, end, outs, &mut at);
+    send_all(net, end, applied.send, &mut at);
     if up {
         spawn_dpd(net.clone(), node, ispi);
     }
@@ -325,6 +317,11 @@ impl Drop for Waiter<'_> {
 /// Traffic from `a` (at `local`) needs a child SA toward `peer`: a new child over the IKE SA
 /// that is up, else IKE_SA_INIT and IKE_AUTH.
 pub async fn run(net: Arc<Net>, a: usize, local: Ipv4Addr, peer: Ipv4Addr, start: Start) {
+    let end = End {
+        node: a,
+        local,
+        peer,
+    };
     let cfg = net.nodes[a].cfg();
     if let Some((offer, profile)) = offer_for(&cfg, &start, peer) {
         let existing = {
@@ -336,24 +333,19 @@ pub async fn run(net: Arc<Net>, a: usize, local: Ipv4Addr, peer: Ipv4Addr, start
             })
         };
         match existing {
-            Some(ispi) => {
-                new_child(&net, a, local, peer, ispi, None, offer, start).await;
-            }
-            None => negotiate(&net, a, local, peer, offer, &profile, start).await,
+            Some(ispi) => new_child(&net, end, ispi, None, offer, start).await,
+            None => negotiate(&net, end, offer, &profile, start).await,
         }
     }
     net.lock().running.remove(&(a, peer));
 }
 
-async fn negotiate(
-    net: &Arc<Net>,
-    a: usize,
-    local: Ipv4Addr,
-    peer: Ipv4Addr,
-    offer: ChildOffer,
-    profile: &str,
-    start: Start,
-) {
+async fn negotiate(net: &Arc<Net>, end: End, offer: ChildOffer, profile: &str, start: Start) {
+    let End {
+        node: a,
+        local,
+        peer,
+    } = end;
     let Some(ids) = net.lock().ids.get(a).cloned() else {
         return;
     };
@@ -361,15 +353,15 @@ async fn negotiate(
     let mut at = net.clock.now();
     let (init, outs) = Initiator::start(ctx, ids, profile, offer);
     let Some(mut init) = init else {
-        apply(net, a, peer, local, outs, &mut at);
+        apply(net, end, outs, &mut at);
         return;
     };
     let ispi = init.ispi();
     let mut waiter = Waiter::new(net, (a, ispi, ANY_MID));
-    let first = apply(net, a, peer, local, outs, &mut at);
+    let first = apply(net, end, outs, &mut at);
     let mut timer = first.timer;
     let mut done = first.finished.is_some();
-    send_all(net, a, local, peer, first.send, &mut at);
+    send_all(net, end, first.send, &mut at);
     let mut installed = Vec::new();
     while !done && !init.is_done() {
         let Some(wait) = timer.take() else {
@@ -388,13 +380,13 @@ async fn negotiate(
                 init.on_packet(p)
             }
         };
-        let r = apply(net, a, peer, local, outs, &mut at);
+        let r = apply(net, end, outs, &mut at);
         if r.timer.is_some() {
             timer = r.timer;
         }
         done |= r.finished.is_some();
         installed.extend(r.installed);
-        send_all(net, a, local, peer, r.send, &mut at);
+        send_all(net, end, r.send, &mut at);
     }
     drop(waiter);
     if let Some(e) = init.take_established() {
@@ -410,18 +402,17 @@ async fn negotiate(
 /// it on the retransmission timer; `None` when the peer never answered.
 async fn exchange(
     net: &Arc<Net>,
-    node: usize,
-    local: Ipv4Addr,
-    peer: Ipv4Addr,
+    end: End,
     ispi: u64,
     mid: u32,
     outs: Vec<Out2>,
     wait: impl Fn(u32) -> Duration,
 ) -> Option<(Packet, LabTime)> {
+    let node = end.node;
     let mut waiter = Waiter::new(net, (node, ispi, mid));
     let mut at = net.clock.now();
-    let r = apply(net, node, peer, local, outs, &mut at);
-    send_all(net, node, local, peer, r.send, &mut at);
+    let r = apply(net, end, outs, &mut at);
+    send_all(net, end, r.send, &mut at);
     let mut attempt = 0;
     loop {
         tokio::select! {
@@ -436,8 +427,8 @@ async fn exchange(
                     e.retransmit(attempt).0
                 };
                 let mut at = net.clock.now();
-                let r = apply(net, node, peer, local, outs, &mut at);
-                send_all(net, node, local, peer, r.send, &mut at);
+                let r = apply(net, end, outs, &mut at);
+                send_all(net, end, r.send, &mut at);
                 attempt += 1;
             }
         }
@@ -445,17 +436,15 @@ async fn exchange(
 }
 
 /// A child SA over the IKE SA `ispi`: a new one for traffic, or one replacing `rekey`.
-#[allow(clippy::too_many_arguments)]
 async fn new_child(
     net: &Arc<Net>,
-    node: usize,
-    local: Ipv4Addr,
-    peer: Ipv4Addr,
+    end: End,
     ispi: u64,
     rekey: Option<u32>,
     offer: ChildOffer,
     start: Start,
 ) {
+    let node = end.node;
     let cfg = net.nodes[node].cfg();
     let built = {
         let mut s = net.lock();
@@ -466,9 +455,7 @@ async fn new_child(
         e.child_request(rekey, offer)
     };
     let (outs, packet, request) = built;
-    let Some((answer, mut at)) =
-        exchange(net, node, local, peer, ispi, packet.mid(), outs, backoff).await
-    else {
+    let Some((answer, mut at)) = exchange(net, end, ispi, packet.mid(), outs, backoff).await else {
         return;
     };
     let created = matches!(
@@ -486,7 +473,7 @@ async fn new_child(
         e.on_child_answer(answer, &request, rekey)
     };
     at.unix_ms += HOP.as_millis() as u64;
-    let r = apply(net, node, peer, local, outs, &mut at);
+    let r = apply(net, end, outs, &mut at);
     if created {
         for (in_spi, lifetime) in r.installed {
             spawn_rekey(net.clone(), node, ispi, in_spi, lifetime, start.clone());
@@ -518,17 +505,8 @@ fn spawn_rekey(net: Arc<Net>, node: usize, ispi: u64, in_spi: u32, lifetime: u32
         let Some((offer, _)) = offer_for(&cfg, &start, peer) else {
             return;
         };
-        Box::pin(new_child(
-            &net,
-            node,
-            local,
-            peer,
-            ispi,
-            Some(in_spi),
-            offer,
-            start,
-        ))
-        .await;
+        let end = End { node, local, peer };
+        new_child(&net, end, ispi, Some(in_spi), offer, start).await;
     });
 }
 
@@ -545,6 +523,7 @@ fn spawn_dpd(net: Arc<Net>, node: usize, ispi: u64) {
     let Some(((interval, retry), local, peer)) = sa else {
         return;
     };
+    let end = End { node, local, peer };
     tokio::spawn(async move {
         loop {
             net.clock
@@ -561,7 +540,7 @@ fn spawn_dpd(net: Arc<Net>, node: usize, ispi: u64) {
                 }
             };
             let (outs, packet) = built;
-            let answer = exchange(&net, node, local, peer, ispi, packet.mid(), outs, |_| {
+            let answer = exchange(&net, end, ispi, packet.mid(), outs, |_| {
                 Duration::from_secs(u64::from(retry))
             })
             .await;
@@ -576,7 +555,7 @@ fn spawn_dpd(net: Arc<Net>, node: usize, ispi: u64) {
                 }
             };
             let mut at = answer.map_or_else(|| net.clock.now(), |(_, t)| t);
-            apply(&net, node, peer, local, outs, &mut at);
+            apply(&net, end, outs, &mut at);
         }
     });
 }
@@ -593,9 +572,10 @@ pub fn clear(net: &Arc<Net>, node: usize, peer: Option<Ipv4Addr>) {
             .collect()
     };
     for (local, peer, outs) in built {
+        let end = End { node, local, peer };
         let mut at = net.clock.now();
-        let r = apply(net, node, peer, local, outs, &mut at);
-        send_all(net, node, local, peer, r.send, &mut at);
+        let r = apply(net, end, outs, &mut at);
+        send_all(net, end, r.send, &mut at);
     }
     // SAs still negotiating go too.
     let mut s = net.lock();

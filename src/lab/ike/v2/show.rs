@@ -101,7 +101,7 @@ fn sa_detail(out: &mut Vec<String>, sa: &IkeSa) {
         ),
         format!("      DPD configured for {dpd_i} seconds, retry {dpd_r}"),
         "      Fragmentation not  configured.".to_string(),
-        "      Dynamic Route Update: disabled".to_string(),
+        "      Dynamic Route Update: enabled".to_string(),
         "      Extended Authentication not configured.".to_string(),
         "      NAT-T is not detected  ".to_string(),
         "      Cisco Trust Security SGT is disabled".to_string(),
