@@ -2,6 +2,7 @@
 //! the safety paths — success, a refused command, a timeout, a lost connection, Ctrl-C, debugs
 //! found already on — each ending with every debug confirmed off.
 
+use crate::lab_scenarios::AWAITING_ENGINE_IKEV2;
 use crate::util::StepTrap;
 use crate::util::fixture::{Fixture, args};
 use ipsec_doctor::cli::triage::{self, Args, execute, execute_quiet};
@@ -75,6 +76,11 @@ async fn scenario(name: &str) {
     assert!(json["run"]["steps"].as_array().unwrap().len() > 10);
 }
 
+/// Route-based IKEv1 tunnels: the runner does not yet learn a tunnel's peer and protected
+/// networks from a tunnel interface, so the debug window has no ping to send (issue 12 item 4
+/// removes this list). The lab side is tested by `lab_ikev2` and `lab_scenarios`.
+const AWAITING_RUNNER_VTI: &[&str] = &["ikev1-vti-healthy"];
+
 macro_rules! scenarios {
     ($($test:ident => $name:literal),* $(,)?) => {
         $(
@@ -88,7 +94,12 @@ macro_rules! scenarios {
         fn every_shipped_scenario_is_triaged() {
             let tested = [$($name),*];
             for name in Scenario::embedded_names() {
-                assert!(tested.contains(&name), "no triage test for scenario {name}");
+                assert!(
+                    tested.contains(&name)
+                        || AWAITING_ENGINE_IKEV2.contains(&name)
+                        || AWAITING_RUNNER_VTI.contains(&name),
+                    "no triage test for scenario {name}"
+                );
             }
         }
     };

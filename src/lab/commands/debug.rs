@@ -75,10 +75,14 @@ mod tests {
         let r = Router::new("healthy", s.routers[0].clone(), clock);
         let peer = Ipv4Addr::new(203, 0, 113, 2);
         DebugChange::On(DebugKind::CryptoIsakmp).apply(&r);
+        assert_eq!(
+            DebugChange::On(DebugKind::CryptoIkev2).apply(&r),
+            ["IKEv2 default debugging is on"]
+        );
         DebugChange::AddPeer(peer).apply(&r);
         DebugChange::AllOff.apply(&r);
         let state = r.debug.get();
-        assert!(!state.crypto_isakmp && !state.crypto_ipsec);
+        assert!(!state.crypto_isakmp && !state.crypto_ipsec && !state.crypto_ikev2);
         assert!(state.peer_conditions.contains(&peer));
         DebugChange::RemovePeer(peer).apply(&r);
         assert!(r.debug.get().is_quiet());

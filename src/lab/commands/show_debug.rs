@@ -67,6 +67,26 @@ mod tests {
     }
 
     #[test]
+    fn ikev2_debugging_is_listed_and_read_back_as_a_crypto_debug() {
+        let s = DebugState {
+            crypto_ikev2: true,
+            ..DebugState::default()
+        };
+        let text = lines(&s);
+        assert_eq!(
+            text,
+            vec![
+                "Cryptographic Subsystem:",
+                "  IKEv2 default debugging is on"
+            ]
+        );
+        // The agent's cleanup check reads this output with the engine's parser.
+        let parsed = crate::engine::parse::show::debug::parse(&text.join("\n"));
+        assert!(parsed.crypto_debug_on(), "{parsed:?}");
+        assert!(parsed.unparsed.is_empty(), "{parsed:?}");
+    }
+
+    #[test]
     fn flags_and_conditions() {
         let mut s = DebugState {
             crypto_isakmp: true,
