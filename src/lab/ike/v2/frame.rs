@@ -428,3 +428,107 @@ pub fn decode(sender: &RunningConfig, from: Ipv4Addr, to: Ipv4Addr, w: WireIke2)
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ios::model::Credential;
+    use crate::lab::scenario::Scenario;
+    use crate::secret::Secret;
+
+    fn cfg(scenario: &str, router: usize) -> RunningConfig {
+        let s = Scenario::embedded(scenario).unwrap();
+        crate::ios::parse(&s.routers[router].config).config
+    }
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    /// Through JSON and back, rebuilt from the sender's config.
+    fn carry(sender: &RunningConfig, p: &Packet) -> Packet {
+        let text = serde_json::to_string(&encode(p)).unwrap();
+        let w: WireIke2 = serde_json::from_str(&text).unwrap();
+        decode(sender, ip("203.0.113.1"), ip("203.0.113.2"), w).unwrap()
+    }
+
+    #[test]
+    fn offers_are_rebuilt_from_the_senders_config_and_keys_cross_as_digests() {
+        let r1 = cfg("ikev2-vti-healthy", 0);
+        let offer = r1.ikev2_policy_for(ip("203.0.113.1")).unwrap().proposals;
+        let init = Packet::SaInitReq {
+            ispi: 7,
+            offer: offer.clone(),
+            ke: DhGroup(14),
+        };
+        assert_eq!(carry(&r1, &init), init);
+        let (child, _) = offer_for(
+            &r1,
+            &Start::Vti {
+                interface: "Tunnel0".into(),
+            },
+            ip("203.0.113.2"),
+        )
+        .unwrap();
+        let key = Credential {
+            secret: Secret::new("Vpn-Key-2026"),
+            kind: 0,
+            line: 1,
+        };
+        let auth = Packet::AuthReq {
+            ispi: 7,
+            rspi: 9,
+            proof: Proof {
+                id: Ikev2Id::Address(ip("203.0.113.1")),
+                method: crate::ios::ikev2::Ikev2Auth::PreShare,
+                key: Some(KeyProof::Key(key.clone())),
+            },
+            child: ChildRequest { spi: 11, offer: child },
+        };
+        let text = serde_json::to_string(&encode(&auth)).unwrap();
+        assert!(!text.contains("Vpn-Key"), "{text}");
+        let Packet::AuthReq { proof, child, .. } = carry(&r1, &auth) else {
+            panic!()
+        };
+        let Packet::AuthReq { child: sent, .. } = &auth else {
+            panic!()
+        };
+        assert_eq!(&child, sent);
+        let crossed = proof.key.unwrap();
+        assert_eq!(crossed.compare(&key), crate::ios::keys::KeyCompare::Equal);
+        let other = Credential {
+            secret: Secret::new("Vpn-Key-2025"),
+            ..key
+        };
+        assert_eq!(
+            crossed.compare(&other),
+            crate::ios::keys::KeyCompare::Different
+        );
+    }
+
+    #[test]
+    fn a_reference_that_does_not_resolve_is_dropped() {
+        let r1 = cfg("ikev2-vti-healthy", 0);
+        let w = WireIke2::ChildReq {
+            ispi: 1,
+            rspi: 2,
+            mid: 2,
+            from_initiator: true,
+            rekey: None,
+            spi: 3,
+            start: WireStart::Vti("Tunnel9".into()),
+        };
+        assert!(decode(&r1, ip("203.0.113.1"), ip("203.0.113.2"), w).is_none());
+        let bad = WireIke2::SaInitResp {
+            ispi: 1,
+            rspi: 2,
+            reply: WireInit::Agreed {
+                encryption: "rot13".into(),
+                integrity: None,
+                prf: "sha256".into(),
+                group: 14,
+            },
+        };
+        assert!(decode(&r1, ip("203.0.113.1"), ip("203.0.113.2"), bad).is_none());
+    }
+}

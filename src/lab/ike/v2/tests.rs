@@ -840,3 +840,36 @@ async fn ikev2_show_outputs_have_the_layout_of_genies_samples() {
         );
     }
 }
+
+#[tokio::test]
+async fn users_traffic_brings_a_route_based_tunnel_up_on_its_own() {
+    let scenario = Scenario::embedded("ikev2-vti-healthy").unwrap();
+    // No ping of ours: a ping to R1 itself only builds the lab.
+    let r = drive(
+        &scenario,
+        PingRequest::to("192.168.101.1".parse().unwrap()),
+        &[],
+        Duration::from_secs(1),
+    )
+    .await;
+    let flows = crate::lab::traffic::flows(&r.net);
+    let pairs: Vec<(usize, String, String)> = flows
+        .iter()
+        .map(|f| (f.node, f.src.to_string(), f.dst.to_string()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            (0, "192.168.101.1".into(), "192.168.102.1".into()),
+            (1, "192.168.102.1".into(), "192.168.101.1".into())
+        ]
+    );
+    let (_stop_tx, stop) = tokio::sync::watch::channel(false);
+    crate::lab::traffic::start(r.net.clone(), flows, Duration::from_secs(1), stop);
+    r.net.clock.sleep(Duration::from_secs(10)).await;
+    for node in 0..2 {
+        assert!(tunnel_line(&r, node).ends_with("up up"), "R{}", node + 1);
+        let ipsec = show(&r, node, CryptoShow::IpsecSa { peer: None, detail: false });
+        assert!(!ipsec.contains("#pkts decaps: 0,"), "{ipsec}");
+    }
+}
