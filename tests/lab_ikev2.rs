@@ -362,3 +362,63 @@ async fn ikev1_vti_comes_up_over_ssh_and_the_tunnel_routes_the_lans() {
     );
     lab.lab.stop().await;
 }
+
+#[test]
+fn readme_names_every_ikev2_line_that_had_no_public_capture() {
+    use ipsec_doctor::lab::ike::v2::say::{V, uncaptured};
+    // How README's lab section quotes each line.
+    let quoted: &[(V, &str)] = &[
+        (V::NoPeerBlock, "% Matching peer block not found"),
+        (V::NoPolicy, "Failed to find a policy for local address"),
+        (V::StartingAuthTimer, "timer … auth message"),
+        (V::StoppingAuthTimer, "timer … auth message"),
+        (V::ConstructIdr, "Constructing IDr payload"),
+        (V::PeerPolicyFailed, "Failed to verify peer's policy"),
+        (V::AuthFailed, "authenctication data FAILED"),
+        (V::LoadKeyMaterial, "Load IPSEC key material"),
+        (V::CreateIpsecSa, "the IPsec database lines"),
+        (V::CreateIpsecSaPassed, "the IPsec database lines"),
+        (
+            V::MaxRetransmissions,
+            "Maximum number of retransmissions reached",
+        ),
+        (V::SendNoProposal, "Sending no proposal chosen notify"),
+        (
+            V::WrongDhGroup,
+            "The peer's KE payload contained the wrong DH group",
+        ),
+        (V::SendInvalidKe, "Sending invalid ke notify"),
+        (V::ReceivedInvalidKe, "Received invalid KE notify"),
+        (V::SendTsUnacceptable, "Sending TS unacceptable notify"),
+        (
+            V::GenChildSa,
+            "`Generating`/`Processing CREATE_CHILD_SA message`",
+        ),
+        (
+            V::ProcessChildSa,
+            "`Generating`/`Processing CREATE_CHILD_SA message`",
+        ),
+        (V::RekeyFailed, "Failed to rekey IPsec SA"),
+        (V::SendDpd, "Sending DPD/liveness query"),
+        (V::ProcessInfo, "Processing INFORMATIONAL message"),
+        (V::DpdNoAnswer, "not answer the liveness check"),
+    ];
+    let flat = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let readme =
+        flat(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap());
+    let lines: Vec<V> = uncaptured().collect();
+    for line in &lines {
+        let Some((_, text)) = quoted.iter().find(|(l, _)| l == line) else {
+            panic!("{line:?} has no public capture: name it in README's lab section and here");
+        };
+        assert!(
+            readme.contains(&flat(text)),
+            "README does not name {line:?} ({text:?})"
+        );
+    }
+    assert_eq!(
+        lines.len(),
+        quoted.len(),
+        "a quoted line is no longer uncaptured"
+    );
+}

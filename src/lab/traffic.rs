@@ -57,7 +57,11 @@ pub fn flows_of(net: &Net, node: usize) -> Vec<Flow> {
             out.push(flow);
         }
     }
-    out.extend(tunnel_flows(&cfg, node).filter(|f| !out.contains(f)).collect::<Vec<_>>());
+    out.extend(
+        tunnel_flows(&cfg, node)
+            .filter(|f| !out.contains(f))
+            .collect::<Vec<_>>(),
+    );
     out
 }
 
@@ -70,7 +74,10 @@ fn tunnel_flows(cfg: &RunningConfig, node: usize) -> impl Iterator<Item = Flow> 
             .and_then(|i| i.tunnel.as_ref())
             .is_some_and(|t| t.protection.is_some())
     };
-    let sources: Vec<Ipv4Addr> = cfg.tunnels().filter_map(|(_, t)| cfg.tunnel_source_address(t)).collect();
+    let sources: Vec<Ipv4Addr> = cfg
+        .tunnels()
+        .filter_map(|(_, t)| cfg.tunnel_source_address(t))
+        .collect();
     let lan = cfg
         .interfaces
         .iter()

@@ -483,7 +483,10 @@ mod tests {
                 method: crate::ios::ikev2::Ikev2Auth::PreShare,
                 key: Some(KeyProof::Key(key.clone())),
             },
-            child: ChildRequest { spi: 11, offer: child },
+            child: ChildRequest {
+                spi: 11,
+                offer: child,
+            },
         };
         let text = serde_json::to_string(&encode(&auth)).unwrap();
         assert!(!text.contains("Vpn-Key"), "{text}");

@@ -283,7 +283,7 @@ pub fn render(session: u32, sa: u32, line: V, args: &[&dyn std::fmt::Display]) -
     })
 }
 
-/// Which lines had no public capture to follow (for the README and its test).
+/// Which lines had no public capture to follow (README's lab section names each).
 pub fn uncaptured() -> impl Iterator<Item = V> {
     TABLE.iter().filter(|r| r.3 == '-').map(|r| r.0)
 }

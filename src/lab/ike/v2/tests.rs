@@ -869,7 +869,14 @@ async fn users_traffic_brings_a_route_based_tunnel_up_on_its_own() {
     r.net.clock.sleep(Duration::from_secs(10)).await;
     for node in 0..2 {
         assert!(tunnel_line(&r, node).ends_with("up up"), "R{}", node + 1);
-        let ipsec = show(&r, node, CryptoShow::IpsecSa { peer: None, detail: false });
+        let ipsec = show(
+            &r,
+            node,
+            CryptoShow::IpsecSa {
+                peer: None,
+                detail: false,
+            },
+        );
         assert!(!ipsec.contains("#pkts decaps: 0,"), "{ipsec}");
     }
 }
