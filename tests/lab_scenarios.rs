@@ -122,6 +122,16 @@ impl Session {
         self.transcript.push_str(&out);
     }
 
+    /// A session in privileged mode that has run `commands` (terminal settings, debugs).
+    pub(crate) async fn ready(ep: &RouterEndpoint, commands: &[&str]) -> Session {
+        let mut s = Session::open(ep).await;
+        s.enable(ep.enable_secret.expose()).await;
+        for c in commands {
+            s.cmd(c).await;
+        }
+        s
+    }
+
     pub(crate) async fn enable(&mut self, secret: &str) {
         self.send("enable\r").await;
         while !self.buf.contains("Password: ") {
@@ -216,19 +226,15 @@ async fn closed_loop(name: &str) {
         .unwrap();
     let mut sessions = Vec::new();
     for ep in lab.routers() {
-        let mut s = Session::open(ep).await;
-        s.enable(ep.enable_secret.expose()).await;
-        for c in [
+        let commands = [
             "terminal length 0",
             "terminal monitor",
             "debug crypto isakmp",
             "debug crypto ipsec",
             "show running-config",
             "show crypto map",
-        ] {
-            s.cmd(c).await;
-        }
-        sessions.push(s);
+        ];
+        sessions.push(Session::ready(ep, &commands).await);
     }
     let ping = sessions[0].cmd(&trigger(&scenario)).await;
     assert!(ping.contains("Success rate is"), "{ping}");

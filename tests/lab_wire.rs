@@ -111,15 +111,11 @@ async fn two_processes(name: &str, debugs: &[&str]) -> Pair {
     for (router, port) in [("R1", ssh1), ("R2", ssh2)] {
         let ep = endpoint(&scenario, router, port);
         endpoints.push(ep.clone());
-        let mut s = Session::open(&ep).await;
-        s.enable(ep.enable_secret.expose()).await;
-        for c in ["terminal length 0", "terminal monitor"]
-            .iter()
-            .chain(debugs)
-        {
-            s.cmd(c).await;
-        }
-        sessions.push(s);
+        let commands: Vec<&str> = ["terminal length 0", "terminal monitor"]
+            .into_iter()
+            .chain(debugs.iter().copied())
+            .collect();
+        sessions.push(Session::ready(&ep, &commands).await);
     }
     let r2 = sessions.pop().unwrap();
     let r1 = sessions.pop().unwrap();

@@ -6,14 +6,14 @@
 //! IKE SA's keys, so a PFS mismatch only shows when a child SA is rekeyed or made afresh
 //! (`crate::ios::child_sa`, which quick mode's rule of checking PFS at once decides here).
 
-use super::initiator::{backoff, child_map, child_seq};
-use super::msg::{ChildReply, ChildRequest, Info, Out2, Packet};
+use super::child;
+use super::initiator::backoff;
+use super::msg::{ChildRequest, Info, Out2, Packet};
 use super::say::{V, ike_spi};
 use super::state::{Ctx2, IkeSa};
 use super::talk::{self, Exchange, Header, Talk2};
 use crate::ios::child_sa::{ChildOffer, ChildOutcome, child_sa};
 use crate::ios::tunnel::IkeVersion;
-use crate::lab::ike::exchange::Install;
 use crate::lab::ike::ids::Ids;
 use std::time::Duration;
 
@@ -231,85 +231,30 @@ impl Established {
             &ctx.cfg,
             ctx.local,
         );
-        let (reply, payloads) = match &outcome {
-            ChildOutcome::Agreed(a) => {
-                if let Some(g) = a.pfs {
-                    t.dh_public(g);
-                    t.dh_secret(g);
-                }
-                let spi = self.ids.spi();
-                t.esp_proposals(std::slice::from_ref(&a.responder_transform), a.pfs);
-                t.say(V::LoadKeyMaterial, &[]);
-                t.say(V::CreateIpsecSa, &[]);
-                t.say(V::CreateIpsecSaPassed, &[]);
-                if !self.announced {
-                    t.syslog(V::TunnelUp, &[&ctx.peer, &ctx.peer]);
-                    self.announced = true;
-                }
-                let transform = child
-                    .offer
-                    .transform_sets
-                    .iter()
-                    .position(|s| *s == a.transform)
-                    .unwrap_or(0);
-                let mirrored = a.selectors.mirrored();
-                let probe = ChildOffer {
-                    source: a.responder.source.clone(),
-                    ..a.offer.clone()
-                };
-                t.out.push(Out2::Installed(Install {
-                    in_spi: spi,
-                    out_spi: child.spi,
-                    local: mirrored.local,
-                    remote: mirrored.remote,
-                    transform: a.responder_transform.transforms_text(),
-                    pfs: a.pfs.map(|g| g.0),
-                    lifetime_seconds: a.lifetime_seconds,
-                    lifetime_kilobytes: a.lifetime_kilobytes,
-                    map: child_map(&probe),
-                    seq: child_seq(&probe),
-                    interface: ctx.interface.clone(),
-                    ike: IkeVersion::V2,
-                }));
-                (
-                    ChildReply::Created {
-                        spi,
-                        transform,
-                        lifetime_seconds: a.lifetime_seconds,
-                        lifetime_kilobytes: a.lifetime_kilobytes,
-                        pfs: a.pfs,
-                    },
-                    child_payloads(a.pfs.is_some(), false),
-                )
+        let spi = self.ids.spi();
+        if let ChildOutcome::Agreed(a) = &outcome {
+            if let Some(g) = a.pfs {
+                t.dh_public(g);
+                t.dh_secret(g);
             }
-            ChildOutcome::TransformMismatch { offer, responder }
-            | ChildOutcome::PfsMismatch {
-                offer, responder, ..
-            } => {
-                let received: Vec<String> = offer
-                    .transform_sets
-                    .iter()
-                    .map(|s| talk::esp_policy_words(s, offer.pfs))
-                    .collect();
-                let expected: Vec<String> = responder
-                    .transform_sets
-                    .iter()
-                    .map(|s| talk::esp_policy_words(s, responder.pfs))
-                    .collect();
-                t.policy_lists(&received, &expected, true);
-                t.say(V::SendNoProposal, &[]);
-                (
-                    ChildReply::NoProposalChosen,
-                    "NOTIFY(NO_PROPOSAL_CHOSEN)".to_string(),
-                )
+            t.esp_proposals(std::slice::from_ref(&a.responder_transform), a.pfs);
+            child::loaded(&mut t);
+            if !self.announced {
+                t.syslog(V::TunnelUp, &[&ctx.peer, &ctx.peer]);
+                self.announced = true;
             }
-            _ => {
-                t.say(V::SendTsUnacceptable, &[]);
-                (
-                    ChildReply::TsUnacceptable,
-                    "NOTIFY(TS_UNACCEPTABLE)".to_string(),
-                )
-            }
+            t.out.push(Out2::Installed(child::answered(
+                a,
+                &child,
+                spi,
+                &ctx.interface,
+            )));
+        }
+        let pfs = outcome.agreement().and_then(|a| a.pfs);
+        let reply = child::reply(&mut t, &outcome, &child, spi, pfs);
+        let payloads = match reply.notify() {
+            None => child_payloads(pfs.is_some(), false),
+            Some(n) => format!("NOTIFY({n})"),
         };
         t.say(V::BuildingPacket, &[&payloads]);
         let answer = Packet::ChildResp {
@@ -395,45 +340,19 @@ impl Established {
         let h = self.header(Exchange::CreateChild, false, mid, &payloads);
         let mut t = self.talk(&mut out);
         t.received(&ctx, h);
-        match reply {
-            ChildReply::Created {
-                spi,
-                transform,
-                lifetime_seconds,
-                lifetime_kilobytes,
-                pfs,
-            } => {
-                if let Some(g) = pfs {
-                    t.dh_secret(g);
+        match child::asked(&request.offer, request.spi, &reply, &ctx.interface) {
+            Some(install) => {
+                if let Some(g) = install.pfs {
+                    t.dh_secret(crate::ios::model::DhGroup(g));
                 }
-                t.say(V::LoadKeyMaterial, &[]);
-                t.say(V::CreateIpsecSa, &[]);
-                t.say(V::CreateIpsecSaPassed, &[]);
+                child::loaded(&mut t);
                 if !self.announced {
                     t.syslog(V::TunnelUp, &[&ctx.peer, &ctx.peer]);
                     self.announced = true;
                 }
-                let set = request
-                    .offer
-                    .transform_sets
-                    .get(transform)
-                    .or(request.offer.transform_sets.first());
-                t.out.push(Out2::Installed(Install {
-                    in_spi: request.spi,
-                    out_spi: spi,
-                    local: request.offer.selectors.local,
-                    remote: request.offer.selectors.remote,
-                    transform: set.map(|s| s.transforms_text()).unwrap_or_default(),
-                    pfs: pfs.map(|g| g.0),
-                    lifetime_seconds,
-                    lifetime_kilobytes,
-                    map: child_map(&request.offer),
-                    seq: child_seq(&request.offer),
-                    interface: ctx.interface.clone(),
-                    ike: IkeVersion::V2,
-                }));
+                t.out.push(Out2::Installed(install));
             }
-            ChildReply::NoProposalChosen | ChildReply::TsUnacceptable => {
+            None => {
                 t.say(V::ReceivedNoProposal, &[]);
                 if let Some(old) = rekey {
                     t.say(V::RekeyFailed, &[&spi8(old)]);

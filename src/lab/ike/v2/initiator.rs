@@ -7,6 +7,7 @@
 //! no child SA) ends with the IKE SA deleted, as IOS does.
 
 use super::auth::{keyring_peer, sign, verify};
+use super::child;
 use super::established::Established;
 use super::msg::{
     AuthReply, ChildReply, ChildRequest, Chosen, Info, InitReply, Out2, Packet, Proof,
@@ -21,8 +22,6 @@ use crate::ios::ikev2::{Ikev2Profile, Ikev2Proposal};
 use crate::ios::model::DhGroup;
 use crate::ios::phase1::Side;
 use crate::ios::sa_init::policy_on;
-use crate::ios::tunnel::IkeVersion;
-use crate::lab::ike::exchange::Install;
 use crate::lab::ike::ids::Ids;
 use std::time::Duration;
 
@@ -385,13 +384,7 @@ impl Initiator {
         self.record.remote_id = Some(proof.id.clone());
         self.record.auth_verify = Some(proof.method);
         self.record.since = ctx.now;
-        let ChildReply::Created {
-            spi,
-            transform,
-            lifetime_seconds,
-            lifetime_kilobytes,
-            pfs,
-        } = child
+        let Some(install) = child::asked(&self.child, self.child_spi, &child, &ctx.interface)
         else {
             // IKE is up but there is no child SA: IOS deletes the larval child, then the
             // IKE SA (an IOS-XE capture shows both INFORMATIONAL exchanges).
@@ -400,32 +393,10 @@ impl Initiator {
             self.refuse(out, true);
             return;
         };
-        t.say(V::LoadKeyMaterial, &[]);
-        t.say(V::CreateIpsecSa, &[]);
-        t.say(V::CreateIpsecSaPassed, &[]);
+        child::loaded(&mut t);
         t.syslog(V::TunnelUp, &[&ctx.peer, &ctx.peer]);
-        let set = self
-            .child
-            .transform_sets
-            .get(transform)
-            .or(self.child.transform_sets.first())
-            .cloned();
-        let transform_text = set.map(|s| s.transforms_text()).unwrap_or_default();
         out.push(Out2::Sa(Box::new(self.record.clone())));
-        out.push(Out2::Installed(Install {
-            in_spi: self.child_spi,
-            out_spi: spi,
-            local: self.child.selectors.local,
-            remote: self.child.selectors.remote,
-            transform: transform_text,
-            pfs: pfs.map(|g| g.0),
-            lifetime_seconds,
-            lifetime_kilobytes,
-            map: child_map(&self.child),
-            seq: child_seq(&self.child),
-            interface: ctx.interface.clone(),
-            ike: IkeVersion::V2,
-        }));
+        out.push(Out2::Installed(install));
         self.established = Some(Established::new(
             ctx,
             self.ids.clone(),
@@ -539,23 +510,5 @@ impl Initiator {
         self.attempts += 1;
         out.push(Out2::Timer(backoff(self.attempts)));
         out
-    }
-}
-
-/// The crypto map name a child SA is installed under: the map entry's, or the one IOS makes
-/// for a tunnel (`Tunnel0-head-0`).
-pub fn child_map(offer: &ChildOffer) -> String {
-    match &offer.source {
-        crate::ios::child_sa::ChildSource::CryptoMap { map, .. } => map.clone(),
-        crate::ios::child_sa::ChildSource::Vti { interface, .. } => {
-            crate::lab::ike::exchange::vti_map(interface).0
-        }
-    }
-}
-
-pub fn child_seq(offer: &ChildOffer) -> u32 {
-    match &offer.source {
-        crate::ios::child_sa::ChildSource::CryptoMap { seq, .. } => *seq,
-        crate::ios::child_sa::ChildSource::Vti { .. } => crate::lab::ike::exchange::VTI_MAP_SEQ,
     }
 }

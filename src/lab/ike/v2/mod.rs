@@ -18,6 +18,7 @@
 //! payloads; both IOS generations print IOS-XE's IKEv2 lines.
 
 pub mod auth;
+pub mod child;
 pub mod established;
 pub mod frame;
 pub mod initiator;

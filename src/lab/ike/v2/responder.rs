@@ -7,8 +7,9 @@
 //! as RFC 7296 §1.2 has it. Retransmitted requests get the same answer again.
 
 use super::auth::{Refusal, keyring_peer, sign, verify};
+use super::child;
 use super::established::Established;
-use super::initiator::{DH_TIME, child_map, child_seq};
+use super::initiator::DH_TIME;
 use super::msg::{AuthReply, ChildReply, ChildRequest, Chosen, InitReply, Out2, Packet, Proof};
 use super::names;
 use super::say::V;
@@ -21,7 +22,6 @@ use crate::ios::model::DhGroup;
 use crate::ios::phase1::Side;
 use crate::ios::sa_init::{agreed_values, choose_proposal, policy_on};
 use crate::ios::tunnel::IkeVersion;
-use crate::lab::ike::exchange::Install;
 use crate::lab::ike::ids::Ids;
 
 /// How long the responder waits for IKE_AUTH after answering IKE_SA_INIT.
@@ -300,42 +300,8 @@ impl Responder {
             &ctx.cfg,
             ctx.local,
         );
-        let reply = match &outcome {
-            ChildOutcome::Agreed(a) => {
-                let transform = child
-                    .offer
-                    .transform_sets
-                    .iter()
-                    .position(|s| *s == a.transform)
-                    .unwrap_or(0);
-                ChildReply::Created {
-                    spi: self.ids.spi(),
-                    transform,
-                    lifetime_seconds: a.lifetime_seconds,
-                    lifetime_kilobytes: a.lifetime_kilobytes,
-                    pfs: None,
-                }
-            }
-            ChildOutcome::TransformMismatch { offer, responder } => {
-                let received: Vec<String> = offer
-                    .transform_sets
-                    .iter()
-                    .map(|s| talk::esp_policy_words(s, None))
-                    .collect();
-                let expected: Vec<String> = responder
-                    .transform_sets
-                    .iter()
-                    .map(|s| talk::esp_policy_words(s, None))
-                    .collect();
-                t.policy_lists(&received, &expected, true);
-                t.say(V::SendNoProposal, &[]);
-                ChildReply::NoProposalChosen
-            }
-            _ => {
-                t.say(V::SendTsUnacceptable, &[]);
-                ChildReply::TsUnacceptable
-            }
-        };
+        let spi = self.ids.spi();
+        let reply = child::reply(&mut t, &outcome, &child, spi, None);
         let Some(mine) = sign(&mut t, ctx.local, &profile, ring) else {
             self.refuse(out);
             return;
@@ -382,27 +348,15 @@ impl Responder {
         record.remote_mid = 2;
         record.profile = Some(profile.name.clone());
         record.since = ctx.now;
-        if let (ChildOutcome::Agreed(a), ChildReply::Created { spi, .. }) = (&outcome, &reply) {
-            t.say(V::LoadKeyMaterial, &[]);
-            t.say(V::CreateIpsecSa, &[]);
-            t.say(V::CreateIpsecSaPassed, &[]);
+        if let ChildOutcome::Agreed(a) = &outcome {
+            child::loaded(&mut t);
             t.syslog(V::TunnelUp, &[&ctx.peer, &ctx.peer]);
-            // From this side the initiator's selectors are mirrored.
-            let mirrored = a.selectors.mirrored();
-            out.push(Out2::Installed(Install {
-                in_spi: *spi,
-                out_spi: child.spi,
-                local: mirrored.local,
-                remote: mirrored.remote,
-                transform: a.responder_transform.transforms_text(),
-                pfs: None,
-                lifetime_seconds: a.lifetime_seconds,
-                lifetime_kilobytes: a.lifetime_kilobytes,
-                map: child_map_of(a),
-                seq: child_seq_of(a),
-                interface: ctx.interface.clone(),
-                ike: IkeVersion::V2,
-            }));
+            t.out.push(Out2::Installed(child::answered(
+                a,
+                &child,
+                spi,
+                &ctx.interface,
+            )));
         }
         out.push(Out2::Sa(Box::new(record.clone())));
         let announced = matches!(reply, ChildReply::Created { .. });
@@ -430,21 +384,4 @@ fn choose(offer: &[Ikev2Proposal], local: &PolicyChoice) -> Option<Chosen> {
         prf: v.prf,
         group: v.group,
     })
-}
-
-/// The responder names the SA after its own policy: its crypto map entry or its tunnel's.
-fn child_map_of(a: &crate::ios::child_sa::ChildAgreement) -> String {
-    let probe = crate::ios::child_sa::ChildOffer {
-        source: a.responder.source.clone(),
-        ..a.offer.clone()
-    };
-    child_map(&probe)
-}
-
-fn child_seq_of(a: &crate::ios::child_sa::ChildAgreement) -> u32 {
-    let probe = crate::ios::child_sa::ChildOffer {
-        source: a.responder.source.clone(),
-        ..a.offer.clone()
-    };
-    child_seq(&probe)
 }

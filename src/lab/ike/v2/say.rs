@@ -15,6 +15,8 @@
 //! the same IKEv2 library in published ASA debugs. Rows marked `-` have no public capture at
 //! hand: their wording is ours, built from the lines around them.
 
+use crate::lab::ike::say::fill;
+
 /// How a line is prefixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prefix {
@@ -251,22 +253,6 @@ const TABLE: &[(V, Prefix, &str, char)] = &[
 
 fn row(line: V) -> Option<&'static (V, Prefix, &'static str, char)> {
     TABLE.iter().find(|(l, ..)| *l == line)
-}
-
-/// Fills the template's `{}` holes in order.
-fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
-    let mut out = String::with_capacity(template.len() + 32);
-    let mut args = args.iter();
-    let mut rest = template;
-    while let Some(i) = rest.find("{}") {
-        out.push_str(&rest[..i]);
-        if let Some(a) = args.next() {
-            out.push_str(&a.to_string());
-        }
-        rest = &rest[i + 2..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The line for session `session`, SA `sa`; `None` only for a line with no row (a test
