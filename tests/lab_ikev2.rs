@@ -3,7 +3,8 @@
 //! commands after. Each scenario's routers must print the lines of its failure and show the
 //! tunnel's state; the engine's diagnosis of them is the engine's own work (issue 12 item 3).
 
-use crate::lab_scenarios::{AWAITING_ENGINE_IKEV2, Session};
+use crate::lab_scenarios::Session;
+use crate::util::AWAITING_ENGINE_IKEV2;
 use ipsec_doctor::lab::ike::IkeFactory;
 use ipsec_doctor::lab::scenario::{Ike, Scenario};
 use ipsec_doctor::lab::{Lab, LabHandle, LabOptions};

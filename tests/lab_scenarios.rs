@@ -273,6 +273,7 @@ async fn closed_loop(name: &str) {
                 diagnosis.findings, captures[0].1, captures[1].1
             )
         });
+    assert_exact_verdict(name, &expect, &diagnosis.findings);
     if let Some(cause) = &scenario.expect_cause {
         let json = serde_json::to_value(found).unwrap();
         assert_eq!(
@@ -290,32 +291,42 @@ async fn closed_loop(name: &str) {
     lab.stop().await;
 }
 
-/// Scenarios whose diagnosis needs the engine to read IKEv2 (issue 12 item 3): their routers
-/// are tested by `lab_ikev2`; the engine's work removes this list and adds them below.
-pub(crate) const AWAITING_ENGINE_IKEV2: &[&str] = &[
-    "ikev2-vti-healthy",
-    "ikev2-encryption-mismatch",
-    "ikev2-integrity-mismatch",
-    "ikev2-dh-mismatch",
-    "ikev2-psk-mismatch",
-    "ikev2-asymmetric-keys-swapped",
-    "ikev2-identity-mismatch",
-    "ikev2-no-profile-match",
-    "ikev2-auth-method-mismatch",
-    "ikev2-ts-unacceptable",
-    "ikev2-transform-mismatch",
-    "ikev2-pfs-mismatch",
-    "ikev2-peer-silent",
-    "vti-destination-wrong",
-];
-
 #[test]
 fn the_scenarios_awaiting_the_engine_are_exactly_the_ikev2_ones() {
     let ikev2: Vec<&str> = Scenario::embedded_names()
         .into_iter()
         .filter(|n| Scenario::embedded(n).unwrap().ike == Ike::V2)
         .collect();
-    assert_eq!(ikev2, AWAITING_ENGINE_IKEV2);
+    assert_eq!(ikev2, crate::util::AWAITING_ENGINE_IKEV2);
+}
+
+/// Issue 8 items 6 and 8: a scenario yields exactly its expected code among the failures and
+/// warnings, nothing else that is wrong, and `TUNNEL_UP` only when nothing is, once per tunnel.
+pub(crate) fn assert_exact_verdict(
+    name: &str,
+    expect: &str,
+    findings: &[ipsec_doctor::engine::finding::Finding],
+) {
+    use ipsec_doctor::engine::finding::Severity;
+    let wrong: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.severity > Severity::Ok)
+        .map(|f| f.code.as_str())
+        .collect();
+    let ups = findings
+        .iter()
+        .filter(|f| f.code.as_str() == "TUNNEL_UP")
+        .count();
+    if expect == "TUNNEL_UP" {
+        assert!(
+            wrong.is_empty(),
+            "{name}: failures on a healthy tunnel: {findings:#?}"
+        );
+        assert_eq!(ups, 1, "{name}: one TUNNEL_UP per tunnel: {findings:#?}");
+    } else {
+        assert_eq!(wrong, [expect], "{name}: exactly {expect}: {findings:#?}");
+        assert_eq!(ups, 0, "{name}: TUNNEL_UP beside {expect}: {findings:#?}");
+    }
 }
 
 macro_rules! scenario_tests {
@@ -333,7 +344,7 @@ macro_rules! scenario_tests {
             let tested = [$($name),*];
             for name in Scenario::embedded_names() {
                 assert!(
-                    tested.contains(&name) || AWAITING_ENGINE_IKEV2.contains(&name),
+                    tested.contains(&name) || crate::util::AWAITING_ENGINE_IKEV2.contains(&name),
                     "no closed-loop test for scenario {name}"
                 );
             }

@@ -54,6 +54,7 @@ pub mod phase1;
 pub mod phase2;
 pub mod sa_init;
 pub mod smart_defaults;
+pub mod strength;
 pub mod tunnel;
 pub mod tunnel_session;
 pub mod vti;
