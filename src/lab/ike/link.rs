@@ -179,7 +179,6 @@ impl Frame {
 impl Frame {
     /// The datagram for an IKEv2 packet.
     pub fn ike2(
-        _net: &Net,
         from: usize,
         to: usize,
         from_addr: Ipv4Addr,

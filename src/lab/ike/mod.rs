@@ -2,10 +2,13 @@
 //!
 //! - [`say`]: the table of debug/syslog lines and how each IOS generation prefixes them.
 //! - [`exchange`]: IKEv1 main mode and quick mode as state types, decided by `crate::ios`.
+//! - [`v2`]: IKEv2 (IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL) the same way.
+//! - [`ids`]: the SPIs, message ids and pointers each router draws.
 //! - [`net`]: the virtual wire (routes, links, faults) and the SA tables.
 //! - [`wire`]: runs one exchange over the wire on the lab clock.
 //! - [`link`]: the wire between lab processes (one router each) as UDP datagrams.
-//! - [`show`]: the show outputs built from that state.
+//! - [`show`], [`show_ip`], [`show_ipsec`]: the show outputs built from that state; a protected
+//!   tunnel interface's line protocol follows its IPsec SAs.
 //!
 //! [`IkeFactory`] parses each router's config with [`crate::ios::parse`] and refuses a config
 //! line it does not understand, naming file, line and column.

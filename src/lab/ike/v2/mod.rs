@@ -4,10 +4,12 @@
 //! - [`msg`]: the packets and what a step asks of the world; [`state`]: the SAs and
 //!   exchanges the network keeps.
 //! - [`initiator`], [`responder`]: IKE_SA_INIT and IKE_AUTH (with the first child SA) as state
-//!   types, one packet in, lines and packets out; [`auth`]: each side's proof and its check.
+//!   types, one packet in, lines and packets out; [`auth`]: each side's proof and its check;
+//!   [`child`]: a child SA's verdict and the SA pairs each side installs.
 //! - [`established`]: an SA that is up, answering and making CREATE_CHILD_SA and
 //!   INFORMATIONAL requests (rekeys, dead peer detection, deletes).
-//! - [`run`]: the wire, the timers, and who answers which packet.
+//! - [`run`]: the wire, the timers, and who answers which packet; [`frame`]: the packets
+//!   between lab processes (`lab --only`).
 //! - [`say`], [`talk`], [`names`]: the line table, the multi-line blocks, the algorithm names.
 //! - [`show`]: `show crypto ikev2 …` and `show crypto ipsec profile`.
 //!

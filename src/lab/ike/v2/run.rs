@@ -187,7 +187,7 @@ pub fn send(net: &Arc<Net>, end: End, packet: Packet, at: &mut LabTime) {
         return;
     }
     if net.is_remote(to) {
-        if let Some(frame) = Frame::ike2(net, from, to, local, peer, &packet) {
+        if let Some(frame) = Frame::ike2(from, to, local, peer, &packet) {
             net.to_remote(to, &frame);
         }
         return;

@@ -188,6 +188,8 @@ pub fn ikev2_session(
             if detail {
                 out.push("          AH spi in/out: 0x0/0x0  ".to_string());
                 out.push("          CPI in/out: 0x0/0x0  ".to_string());
+                // The SA keeps its transforms as IOS words; the IOS model's own parser reads
+                // them back.
                 let set = crate::ios::parse(&format!(
                     "crypto ipsec transform-set T {}\n",
                     c.sa.transform
