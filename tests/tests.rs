@@ -37,6 +37,8 @@ mod lab_clients;
 mod lab_config;
 /// `ipsec-doctor lab --fleet N`: ports, inventory and SSH of many tunnels in one process.
 mod lab_fleet;
+/// The IKEv2 and VTI scenarios' routers over SSH: each failure's lines and the tunnel's state.
+mod lab_ikev2;
 /// Every lab scenario over real SSH, its transcripts diagnosed by the engine.
 mod lab_scenarios;
 /// The lab's routers over real SSH, with russh and with the OpenSSH client.

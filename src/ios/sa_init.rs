@@ -188,14 +188,19 @@ pub fn choose_proposal<'a>(
     (None, checks)
 }
 
-/// Step 5: the values taken from the winning pair.
-fn agree(
-    offer: &PolicyChoice,
-    local: &PolicyChoice,
-    o: &Ikev2Proposal,
-    l: &Ikev2Proposal,
-    checks: Vec<ProposalCheck>,
-) -> SaInitAgreement {
+/// The values a responder takes from an agreeing pair: per attribute, the first of its own
+/// that was offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AgreedValues {
+    pub encryption: V2Cipher,
+    /// `None` with a GCM cipher.
+    pub integrity: Option<V2Hash>,
+    pub prf: V2Hash,
+    pub group: DhGroup,
+}
+
+/// Step 5: the values taken from the winning pair (offered `o`, the responder's `l`).
+pub fn agreed_values(o: &Ikev2Proposal, l: &Ikev2Proposal) -> AgreedValues {
     // `choose_proposal` only returns pairs that share a value of every attribute.
     let encryption = common(&l.encryption, &o.encryption).unwrap_or(V2Cipher::AesCbc256);
     let integrity = if encryption.is_aead() {
@@ -203,8 +208,27 @@ fn agree(
     } else {
         common(&l.integrity, &o.integrity)
     };
-    let prf = common(l.prfs(), o.prfs()).unwrap_or(V2Hash::Sha256);
-    let group = common(&l.groups, &o.groups).unwrap_or(DhGroup(14));
+    AgreedValues {
+        encryption,
+        integrity,
+        prf: common(l.prfs(), o.prfs()).unwrap_or(V2Hash::Sha256),
+        group: common(&l.groups, &o.groups).unwrap_or(DhGroup(14)),
+    }
+}
+
+fn agree(
+    offer: &PolicyChoice,
+    local: &PolicyChoice,
+    o: &Ikev2Proposal,
+    l: &Ikev2Proposal,
+    checks: Vec<ProposalCheck>,
+) -> SaInitAgreement {
+    let AgreedValues {
+        encryption,
+        integrity,
+        prf,
+        group,
+    } = agreed_values(o, l);
     let sent = offer
         .proposals
         .first()

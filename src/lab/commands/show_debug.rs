@@ -23,13 +23,16 @@ use crate::lab::router::DebugState;
 
 pub fn lines(state: &DebugState) -> Vec<String> {
     let mut out = Vec::new();
-    if state.crypto_isakmp || state.crypto_ipsec {
+    if state.crypto_isakmp || state.crypto_ipsec || state.crypto_ikev2 {
         out.push("Cryptographic Subsystem:".to_string());
         if state.crypto_isakmp {
             out.push("  Crypto ISAKMP debugging is on".to_string());
         }
         if state.crypto_ipsec {
             out.push("  Crypto IPSEC debugging is on".to_string());
+        }
+        if state.crypto_ikev2 {
+            out.push("  IKEv2 default debugging is on".to_string());
         }
     }
     if !state.peer_conditions.is_empty() {
@@ -61,6 +64,26 @@ mod tests {
     #[test]
     fn nothing_on_prints_nothing() {
         assert!(lines(&DebugState::default()).is_empty());
+    }
+
+    #[test]
+    fn ikev2_debugging_is_listed_and_read_back_as_a_crypto_debug() {
+        let s = DebugState {
+            crypto_ikev2: true,
+            ..DebugState::default()
+        };
+        let text = lines(&s);
+        assert_eq!(
+            text,
+            vec![
+                "Cryptographic Subsystem:",
+                "  IKEv2 default debugging is on"
+            ]
+        );
+        // The agent's cleanup check reads this output with the engine's parser.
+        let parsed = crate::engine::parse::show::debug::parse(&text.join("\n"));
+        assert!(parsed.crypto_debug_on(), "{parsed:?}");
+        assert!(parsed.unparsed.is_empty(), "{parsed:?}");
     }
 
     #[test]
