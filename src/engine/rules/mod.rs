@@ -3,4 +3,5 @@
 
 pub mod config;
 pub mod debug;
+pub mod ikev2;
 pub mod show;
