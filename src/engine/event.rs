@@ -354,6 +354,9 @@ pub enum V2Event<'a> {
     /// found` it is that profile; on an initiator that has the responder's answer, the
     /// responder's identity is not one its profile accepts; elsewhere a keyring peer or key.
     LocateFailed,
+    /// `Failed to verify peer's policy`: the identity the peer answered with is not one this
+    /// router's profile matches.
+    PolicyRefused,
     /// `Searching policy based on peer's identity '203.0.113.1' of type 'IPv4 address'`
     PeerIdentity { id: &'a str, kind: &'a str },
     /// `Constructing IDi payload: '203.0.113.1' of type 'IPv4 address'` (or `IDr`).

@@ -260,6 +260,10 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
     pub fix: Vec<Fix>,
     pub confidence: Confidence,
+    /// Only the peer's refusal was seen (an IKEv2 error notify received): the peer's own lines,
+    /// when captured, name the cause, and this finding becomes evidence for it.
+    #[serde(skip)]
+    pub refused_by_peer: bool,
 }
 
 impl Finding {
@@ -276,6 +280,7 @@ impl Finding {
             evidence: Vec::new(),
             fix: Vec::new(),
             confidence: Confidence::High,
+            refused_by_peer: false,
         }
     }
 

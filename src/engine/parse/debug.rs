@@ -165,6 +165,15 @@ pub fn looks_like_log(line: &str) -> bool {
     p.time_ms.is_some() || !matches!(p.facility, Facility::Other)
 }
 
+/// The undecorated lines `debug crypto ikev2` prints under a packet line: `Initiator SPI :
+/// … Message id: 0`, `IKEv2 IKE_SA_INIT Exchange REQUEST`, `Payload contents:`. They belong
+/// to the log, not to a command typed after the log pushed the prompt up.
+pub fn continues_ikev2_packet(line: &str) -> bool {
+    line.starts_with("Initiator SPI :")
+        || line.starts_with("Payload contents:")
+        || (line.starts_with("IKEv2 ") && line.contains(" Exchange "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -903,6 +903,15 @@ pub static SIGNATURES: &[Signature] = &[
         build: |_| v2(V2Event::LocateFailed),
     },
     Signature {
+        name: "v2_verify_policy_failed",
+        proto: Proto::V2,
+        sample: "Failed to verify peer's policy",
+        literal: "ailed",
+        // An initiator checking the responder's answer against its profile.
+        pattern: r"^Failed to verify peer's policy",
+        build: |_| v2(V2Event::PolicyRefused),
+    },
+    Signature {
         name: "v2_peer_identity",
         proto: Proto::V2,
         sample: "Searching policy based on peer's identity '203.0.113.1' of type 'IPv4 address'",

@@ -340,6 +340,7 @@ impl V2State {
                     self.locate_failed.push(at, seq);
                 }
             }
+            V::PolicyRefused => self.identity_refused.push(at, seq),
             V::PeerIdentity { id, kind } => {
                 self.peer_identity = Some((id.to_string(), kind.to_string()));
             }
@@ -895,10 +896,11 @@ impl V2State {
                 }
                 _ => continue,
             };
-            out.push(
-                f.remote(n.remote.clone().or(remote.map(str::to_string)))
-                    .evidence(ev),
-            );
+            let mut f = f
+                .remote(n.remote.clone().or(remote.map(str::to_string)))
+                .evidence(ev);
+            f.refused_by_peer = !n.sent;
+            out.push(f);
         }
     }
 
