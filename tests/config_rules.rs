@@ -659,3 +659,158 @@ fn one_way_traffic_located_from_both_sides_counters() {
         ["ip route 192.168.101.0 255.255.255.0 203.0.113.1"]
     );
 }
+
+/// Issue 12 item 3: each IKEv2/VTI scenario's two configurations alone give its code, on the
+/// router named, with the fix in IKEv2 syntax on the router that must change (the weaker side
+/// raised), and no secret printed.
+#[test]
+fn ikev2_and_vti_configs_give_the_code_and_an_ikev2_fix() {
+    use ipsec_doctor::lab::scenario::Scenario;
+    let cases: &[(&str, Code, &str, &str, &[&str])] = &[
+        (
+            "ikev2-encryption-mismatch",
+            Code::P1EncryptionMismatch,
+            "R2",
+            "R2",
+            &["crypto ikev2 proposal PROP-1", " encryption aes-cbc-256"],
+        ),
+        (
+            "ikev2-integrity-mismatch",
+            Code::P1HashMismatch,
+            "R2",
+            "R1",
+            &["crypto ikev2 proposal PROP-1", " integrity sha512"],
+        ),
+        (
+            "ikev2-dh-mismatch",
+            Code::P1DhGroupMismatch,
+            "R2",
+            "R1",
+            &["crypto ikev2 proposal PROP-1", " group 19"],
+        ),
+        (
+            "ikev2-psk-mismatch",
+            Code::P1PskMismatch,
+            "R2",
+            "R2",
+            &[
+                "crypto ikev2 keyring KR",
+                " peer R1",
+                "  pre-shared-key <same key on both routers>",
+            ],
+        ),
+        (
+            "ikev2-asymmetric-keys-swapped",
+            Code::P1PskMismatch,
+            "R2",
+            "R2",
+            &[
+                "crypto ikev2 keyring KR",
+                " peer R1",
+                "  pre-shared-key local <the key now after 'pre-shared-key remote'>",
+                "  pre-shared-key remote <the key now after 'pre-shared-key local'>",
+            ],
+        ),
+        (
+            "ikev2-no-profile-match",
+            Code::Ikev2IdentityMismatch,
+            "R2",
+            "R2",
+            &[
+                "crypto ikev2 profile PROF",
+                " match identity remote address 203.0.113.1 255.255.255.255",
+            ],
+        ),
+        (
+            "ikev2-identity-mismatch",
+            Code::Ikev2IdentityMismatch,
+            "R1",
+            "R1",
+            &[
+                "crypto ikev2 profile PROF",
+                " match identity remote fqdn r2.lab.example",
+            ],
+        ),
+        (
+            "ikev2-auth-method-mismatch",
+            Code::Ikev2AuthMethodMismatch,
+            "R2",
+            "R1",
+            &[
+                "crypto ikev2 profile PROF",
+                " authentication local rsa-sig",
+                " pki trustpoint <R1's trustpoint>",
+            ],
+        ),
+        (
+            "ikev2-transform-mismatch",
+            Code::P2TransformMismatch,
+            "R2",
+            "R2",
+            &[
+                "crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac",
+                "crypto ipsec profile VTI-PROF",
+                " set transform-set TS",
+            ],
+        ),
+        (
+            "ikev2-pfs-mismatch",
+            Code::P2PfsMismatch,
+            "R2",
+            "R1",
+            &["crypto ipsec profile VTI-PROF", " set pfs group14"],
+        ),
+        (
+            "ikev2-ts-unacceptable",
+            Code::P2ProxyIdMismatch,
+            "R2",
+            "",
+            &[],
+        ),
+        (
+            "vti-destination-wrong",
+            Code::PeerSilent,
+            "R2",
+            "R1",
+            &["interface Tunnel0", " tunnel destination 203.0.113.2"],
+        ),
+    ];
+    for (name, code, on, fixed, fix) in cases {
+        let s = Scenario::embedded(name).unwrap();
+        let d = pair(&s.routers[0].config, &s.routers[1].config);
+        let f = finding(&d, *code);
+        assert_eq!(f.peer, *on, "{name}: {f:#?}");
+        let json = serde_json::to_value(f).unwrap();
+        assert_eq!(json["ike_version"], 2, "{name}");
+        if fix.is_empty() {
+            continue;
+        }
+        let given = f.fix.iter().find(|x| x.peer == *fixed);
+        assert_eq!(
+            given.map(|x| x.commands.as_slice()),
+            Some(
+                fix.iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .as_slice()
+            ),
+            "{name}: {f:#?}"
+        );
+        let all = serde_json::to_string(&d.findings).unwrap();
+        for secret in ["Vpn-Key-2026", "signs-with-this"] {
+            assert!(!all.contains(secret), "{name}: a key is printed");
+        }
+    }
+    // The healthy IKEv2 tunnel and the IKEv1 one raise nothing from their configs.
+    for name in ["ikev2-vti-healthy", "ikev1-vti-healthy"] {
+        let s = Scenario::embedded(name).unwrap();
+        let d = pair(&s.routers[0].config, &s.routers[1].config);
+        assert!(d.findings.is_empty(), "{name}: {:#?}", d.findings);
+    }
+    let s = Scenario::embedded("vti-destination-wrong").unwrap();
+    let d = pair(&s.routers[0].config, &s.routers[1].config);
+    assert_eq!(
+        finding(&d, Code::PeerSilent).cause,
+        Some(SilenceCause::PeerAddressMismatch)
+    );
+}

@@ -299,6 +299,15 @@ async fn closed_loop(name: &str) {
             )
         });
     assert_exact_verdict(name, &expect, &diagnosis.findings);
+    // Every finding says which IKE the tunnel speaks (JSON `ike_version`).
+    let version = match scenario.ike {
+        Ike::V1 => 1,
+        Ike::V2 => 2,
+    };
+    for f in &diagnosis.findings {
+        let json = serde_json::to_value(f).unwrap();
+        assert_eq!(json["ike_version"], version, "{name}: {f:#?}");
+    }
     if let Some(cause) = &scenario.expect_cause {
         let json = serde_json::to_value(found).unwrap();
         assert_eq!(

@@ -1,7 +1,9 @@
 //! Comparing the peers: one side's symptom explained by the other side's cause, silence, and
 //! two captures that tell the same story merged into one finding.
 
-use super::finding::{Code, Confidence, Evidence, Finding, Fix, Severity, SilenceCause};
+use super::finding::{
+    Code, Confidence, Evidence, Finding, Fix, IkeVersion, Severity, SilenceCause,
+};
 use super::parse::show::{ShowKind, ShowOutput};
 use super::peer::PeerState;
 use super::rules::{config, show};
@@ -55,6 +57,9 @@ pub fn correlate(peers: &[PeerState]) -> (Vec<Finding>, Vec<String>) {
         findings.extend(peers.iter().flat_map(show::untouched_flows));
     }
     one_verdict(peers, &mut findings, &mut notes);
+    for f in &mut findings {
+        f.ike_version = ike_version(peers, f);
+    }
     notes.extend(config::weak_choices(peers));
     tidy_fixes(&mut findings);
     findings.sort_by(|a, b| {
@@ -66,6 +71,34 @@ pub fn correlate(peers: &[PeerState]) -> (Vec<Finding>, Vec<String>) {
     });
     notes.dedup();
     (findings, notes)
+}
+
+/// The IKE version a finding is about. Rules that read a debug set it from the lines they
+/// read; a finding from show output or configurations, or with no IKEv1 line among its
+/// evidence, takes the version the router's debug speaks, else the one its configuration
+/// protects the far end with.
+fn ike_version(peers: &[PeerState], f: &Finding) -> IkeVersion {
+    let speaks_v1 = f
+        .evidence
+        .iter()
+        .any(|e| e.text.contains("ISAKMP") || e.text.contains("IPSEC("));
+    if f.ike_version == IkeVersion::V2 || speaks_v1 {
+        return f.ike_version;
+    }
+    let Some(p) = peers.iter().find(|p| p.name() == f.peer) else {
+        return f.ike_version;
+    };
+    if p.debug.ike_events > 0 {
+        return p.debug.ike_version();
+    }
+    let configured = p.running_config().and_then(|cfg| {
+        let far: std::net::Ipv4Addr = f.remote.as_deref()?.parse().ok()?;
+        cfg.protection_toward(far)
+    });
+    match configured.map(|c| c.ike_version()) {
+        Some(crate::ios::tunnel::IkeVersion::V2) => IkeVersion::V2,
+        _ => f.ike_version,
+    }
 }
 
 /// Addresses a router is known by: its outside address from the configuration, its own

@@ -254,6 +254,21 @@ fn proposal_finding(
         } else {
             (i, offered, &d.local)
         };
+        // A proposal without a `prf` line uses its integrity as PRF: raising the integrity
+        // raises the PRF with it.
+        let cfg = if router == r { resp.cfg } else { init.cfg };
+        let follows_integrity = d.attr == V2Attr::Prf
+            && cfg
+                .ikev2_proposal(proposal)
+                .is_some_and(|p| p.prf.is_empty())
+            && differences.iter().any(|x| {
+                x.attr == V2Attr::Integrity
+                    && x.offered.to_string() == d.offered.to_string()
+                    && x.local.to_string() == d.local.to_string()
+            });
+        if follows_integrity {
+            continue;
+        }
         f = f.fix(
             router,
             vec![
@@ -518,15 +533,22 @@ fn auth_findings(
                 }
             } else if let Some((k, p)) = block {
                 let mut c = head(k, p);
-                c.push(if p.keys.remote.is_some() {
-                    format!(
+                if p.keys.remote.is_some() {
+                    // Asymmetric keys: only the checker's copy of the signer's key is wrong.
+                    c.push(format!(
                         "  pre-shared-key remote <the key {} signs with>",
                         signer.name()
-                    )
+                    ));
+                    f = f.fix(checker.name(), c);
                 } else {
-                    "  pre-shared-key <same key on both routers>".to_string()
-                });
-                f = f.fix(checker.name(), c);
+                    c.push("  pre-shared-key <same key on both routers>".to_string());
+                    f = f.fix(checker.name(), c);
+                    if let Some((k, p)) = keyring_peer_at(signer.cfg, *signer_line) {
+                        let mut c = head(k, p);
+                        c.push("  pre-shared-key <same key on both routers>".to_string());
+                        f = f.fix(signer.name(), c);
+                    }
+                }
             }
             out.push(f);
         }
