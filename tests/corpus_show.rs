@@ -5,7 +5,7 @@
 //! and our parser must leave no line unrecognised.
 
 use ipsec_doctor::engine::parse::show::{
-    crypto_map, crypto_session, ipsec_sa, isakmp_policy, isakmp_sa,
+    crypto_map, crypto_session, ikev2_sa, ipsec_sa, isakmp_policy, isakmp_sa,
 };
 use serde_json::Value;
 use std::fmt::Display;
@@ -773,5 +773,86 @@ fn genie_show_crypto_isakmp_default_policy() {
             ck.eq(prio, o.auth.as_ref(), Some(&Value::from(auth)));
         }
         ck.finish(10);
+    }
+}
+
+/// `show crypto ikev2 sa` (IOS-XE) in both of genie's schemas: the plain table keyed by family
+/// and tunnel id, and the `detailed`/`local`/`remote` one keyed by tunnel id with lower-case
+/// values. (ASA's `show crypto ikev2 sa` is another command's layout, not read here.)
+#[test]
+fn genie_show_crypto_ikev2_sa() {
+    let lower = |s: &Option<String>| s.as_ref().map(|v| v.to_ascii_lowercase());
+    for p in samples("show crypto ikev2 sa", |n| {
+        n.starts_with("genie-iosxe-ShowCryptoIkev2Sa")
+    }) {
+        let ours = ikev2_sa::parse(&read(&p));
+        let exp = genie_expected(&p);
+        let mut ck = Check::new(&p);
+        ck.no_unparsed(&ours.unparsed);
+        let mut expected: Vec<(String, &Value, bool)> = Vec::new();
+        if let Some(t) = exp["tunnel_id"].as_object() {
+            expected.extend(t.iter().map(|(k, v)| (k.clone(), v, true)));
+        }
+        for fam in ["ipv4", "ipv6"] {
+            if let Some(t) = exp[fam].as_object() {
+                expected.extend(t.iter().map(|(k, v)| (k.clone(), v, false)));
+            }
+        }
+        ck.count("rows", ours.rows.len(), expected.len());
+        for (id, t, detailed) in expected {
+            let ctx = format!("tunnel {id}");
+            let Some(o) = ours.rows.iter().find(|r| r.tunnel_id.to_string() == id) else {
+                ck.eq(&ctx, None::<String>, Some(&Value::String(id.clone())));
+                continue;
+            };
+            ck.eq(&ctx, Some(&o.fvrf), t.get("fvrf"));
+            ck.eq(&ctx, Some(&o.ivrf), t.get("ivrf"));
+            ck.eq(&ctx, o.keysize, t.get("keysize"));
+            ck.eq(&ctx, o.lifetime, t.get("life_time"));
+            ck.eq(&ctx, o.active_time, t.get("active_time"));
+            if detailed {
+                // Genie keeps the port with an IPv4 address and drops it after an IPv6 one.
+                let with_port = |a: &str, p: Option<u16>, theirs: Option<&Value>| match (
+                    p,
+                    theirs.and_then(Value::as_str),
+                ) {
+                    (Some(p), Some(t)) if t.contains('/') => format!("{a}/{p}"),
+                    _ => a.to_string(),
+                };
+                let (l, r) = (t.get("local"), t.get("remote"));
+                ck.eq(&ctx, Some(with_port(&o.local, o.local_port, l)), l);
+                ck.eq(&ctx, Some(with_port(&o.remote, o.remote_port, r)), r);
+                ck.eq(&ctx, Some(o.status.to_ascii_lowercase()), t.get("status"));
+                ck.eq(&ctx, lower(&o.encryption), t.get("encryption"));
+                ck.eq(&ctx, lower(&o.prf), t.get("prf"));
+                ck.eq(&ctx, lower(&o.hash), t.get("hash"));
+                ck.eq(&ctx, o.dh_group, t.get("dh_grp"));
+                ck.eq(&ctx, lower(&o.auth_sign), t.get("auth_sign"));
+                ck.eq(&ctx, lower(&o.auth_verify), t.get("auth_verify"));
+                ck.eq(&ctx, o.session_id, t.get("session_id"));
+                ck.eq(&ctx, o.local_spi.as_ref(), t.get("local_spi"));
+                ck.eq(&ctx, o.remote_spi.as_ref(), t.get("remote_spi"));
+                ck.eq(&ctx, o.local_id.as_ref(), t.get("local_id"));
+                ck.eq(&ctx, o.remote_id.as_ref(), t.get("remote_id"));
+                ck.eq(
+                    &ctx,
+                    lower(&o.status_description),
+                    t.get("status_description"),
+                );
+            } else {
+                ck.eq(&ctx, Some(&o.local), t.get("local_ip"));
+                ck.eq(&ctx, o.local_port, t.get("local_port"));
+                ck.eq(&ctx, Some(&o.remote), t.get("remote_ip"));
+                ck.eq(&ctx, o.remote_port, t.get("remote_port"));
+                ck.eq(&ctx, Some(&o.status), t.get("status"));
+                ck.eq(&ctx, o.encryption.as_ref(), t.get("encryption"));
+                ck.eq(&ctx, o.prf.as_ref(), t.get("prf"));
+                ck.eq(&ctx, o.hash.as_ref(), t.get("hash"));
+                ck.eq(&ctx, o.dh_group, t.get("dh_group"));
+                ck.eq(&ctx, o.auth_sign.as_ref(), t.get("auth_sign"));
+                ck.eq(&ctx, o.auth_verify.as_ref(), t.get("auth_verify"));
+            }
+        }
+        ck.finish(8);
     }
 }

@@ -9,6 +9,7 @@
 pub mod crypto_map;
 pub mod crypto_session;
 pub mod debug;
+pub mod ikev2_sa;
 pub mod ip_interface_brief;
 pub mod ip_route;
 pub mod ipsec_sa;
@@ -26,6 +27,7 @@ pub use text::Unparsed;
 pub enum ShowKind {
     IsakmpSa,
     IsakmpSaDetail,
+    Ikev2Sa,
     IpsecSa,
     CryptoSession,
     CryptoMap,
@@ -43,6 +45,7 @@ pub enum ShowKind {
 pub enum ShowOutput {
     IsakmpSa(isakmp_sa::IsakmpSa),
     IsakmpSaDetail(isakmp_sa::IsakmpSaDetail),
+    Ikev2Sa(ikev2_sa::Ikev2Sa),
     IpsecSa(ipsec_sa::IpsecSa),
     CryptoSession(crypto_session::CryptoSession),
     CryptoMap(crypto_map::CryptoMap),
@@ -59,6 +62,7 @@ impl ShowOutput {
         match self {
             ShowOutput::IsakmpSa(o) => &o.unparsed,
             ShowOutput::IsakmpSaDetail(o) => &o.unparsed,
+            ShowOutput::Ikev2Sa(o) => &o.unparsed,
             ShowOutput::IpsecSa(o) => &o.unparsed,
             ShowOutput::CryptoSession(o) => &o.unparsed,
             ShowOutput::CryptoMap(o) => &o.unparsed,
@@ -77,6 +81,7 @@ pub fn parse(kind: ShowKind, text: &str) -> Option<ShowOutput> {
     Some(match kind {
         ShowKind::IsakmpSa => ShowOutput::IsakmpSa(isakmp_sa::parse(text)),
         ShowKind::IsakmpSaDetail => ShowOutput::IsakmpSaDetail(isakmp_sa::parse_detail(text)),
+        ShowKind::Ikev2Sa => ShowOutput::Ikev2Sa(ikev2_sa::parse(text)),
         ShowKind::IpsecSa => ShowOutput::IpsecSa(ipsec_sa::parse(text)),
         ShowKind::CryptoSession => ShowOutput::CryptoSession(crypto_session::parse(text)),
         ShowKind::CryptoMap => ShowOutput::CryptoMap(crypto_map::parse(text)),
@@ -123,6 +128,17 @@ const COMMANDS: &[(&[&str], ShowKind, Tail)] = &[
         &["show", "crypto", "isakmp", "default", "policy"],
         ShowKind::IsakmpPolicy,
         Tail::Nothing,
+    ),
+    (
+        &["show", "crypto", "ikev2", "sa"],
+        ShowKind::Ikev2Sa,
+        Tail::Options(&[
+            ("detailed", false),
+            ("local", true),
+            ("remote", true),
+            ("fvrf", true),
+            ("ivrf", true),
+        ]),
     ),
     (
         &["show", "crypto", "ipsec", "sa"],
@@ -192,7 +208,6 @@ const SIBLINGS: &[(&[&str], &[&str])] = &[
     (
         &["show", "crypto"],
         &[
-            "ikev2",
             "ipsec",
             "isakmp",
             "ca",
@@ -213,6 +228,20 @@ const SIBLINGS: &[(&[&str], &[&str])] = &[
     (
         &["show", "crypto", "isakmp"],
         &["diagnose", "key", "peers", "profile", "stats"],
+    ),
+    (
+        &["show", "crypto", "ikev2"],
+        &[
+            "authorization",
+            "certificate-cache",
+            "cluster",
+            "diagnose",
+            "policy",
+            "profile",
+            "proposal",
+            "session",
+            "stats",
+        ],
     ),
     (
         &["show", "crypto", "ipsec"],
@@ -327,6 +356,7 @@ const HEADERS: &[(&str, &[&str], &str)] = &[
         "show crypto session detail",
     ),
     ("IPv4 Crypto ISAKMP SA", &[], "show crypto isakmp sa"),
+    ("IPv4 Crypto IKEv2", &["SA"], "show crypto ikev2 sa"),
     (
         "dst ",
         &["src", "state", "conn-id"],
