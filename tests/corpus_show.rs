@@ -5,7 +5,8 @@
 //! and our parser must leave no line unrecognised.
 
 use ipsec_doctor::engine::parse::show::{
-    crypto_map, crypto_session, ikev2_sa, ipsec_sa, isakmp_policy, isakmp_sa,
+    crypto_map, crypto_session, ikev2_policy, ikev2_proposal, ikev2_sa, ipsec_profile, ipsec_sa,
+    isakmp_policy, isakmp_sa,
 };
 use serde_json::Value;
 use std::fmt::Display;
@@ -854,5 +855,96 @@ fn genie_show_crypto_ikev2_sa() {
             }
         }
         ck.finish(8);
+    }
+}
+
+#[test]
+fn genie_show_crypto_ikev2_proposal_and_policy() {
+    for p in samples("show crypto ikev2 proposal", |n| {
+        n.contains("-ShowCryptoIkev2Proposal-")
+    }) {
+        let ours = ikev2_proposal::parse(&read(&p));
+        let exp = genie_expected(&p);
+        let mut ck = Check::new(&p);
+        ck.no_unparsed(&ours.unparsed);
+        let theirs = exp["proposal_name"].as_object().unwrap();
+        ck.count("proposals", ours.proposals.len(), theirs.len());
+        for o in &ours.proposals {
+            let t = &theirs[&o.name];
+            ck.eq(&o.name, Some(o.encryption.join(" ")), t.get("encryption"));
+            ck.eq(&o.name, Some(o.integrity.join(" ")), t.get("integrity"));
+            ck.eq(&o.name, Some(o.prf.join(" ")), t.get("prf"));
+            let groups = t["dh_group"].as_array().unwrap();
+            ck.count(&o.name, o.dh_groups.len(), groups.len());
+            for (g, tg) in o.dh_groups.iter().zip(groups) {
+                ck.eq(&o.name, Some(g), Some(tg));
+            }
+        }
+        ck.finish(8);
+    }
+    for p in samples("show crypto ikev2 policy", |n| {
+        n.contains("-ShowCryptoIkev2Policy-")
+    }) {
+        let ours = ikev2_policy::parse(&read(&p));
+        let exp = genie_expected(&p);
+        let mut ck = Check::new(&p);
+        ck.no_unparsed(&ours.unparsed);
+        let theirs = exp["policy_name"].as_object().unwrap();
+        ck.count("policies", ours.policies.len(), theirs.len());
+        for o in &ours.policies {
+            let t = &theirs[&o.name];
+            ck.eq(&o.name, o.match_fvrf.as_ref(), t.get("match_fvrf"));
+            ck.eq(
+                &o.name,
+                o.match_address_local.as_ref(),
+                t.get("match_address_local"),
+            );
+            ck.eq(&o.name, Some(o.proposals.join(" ")), t.get("proposal"));
+        }
+        ck.finish(6);
+    }
+}
+
+#[test]
+fn genie_show_crypto_ipsec_profile() {
+    for p in samples("show crypto ipsec profile", |n| {
+        n.contains("-ShowCryptoIpsecProfile-")
+    }) {
+        let ours = ipsec_profile::parse(&read(&p));
+        let exp = genie_expected(&p);
+        let mut ck = Check::new(&p);
+        ck.no_unparsed(&ours.unparsed);
+        let theirs = exp["ipsec_profile_name"].as_object().unwrap();
+        ck.count("profiles", ours.profiles.len(), theirs.len());
+        let yn = |b: Option<bool>| b.map(|b| if b { "Y" } else { "N" });
+        for o in &ours.profiles {
+            let t = &theirs[&o.name];
+            ck.eq(
+                &o.name,
+                o.ikev2_profile.as_ref(),
+                t.get("ikev2_profile_name"),
+            );
+            ck.eq(
+                &o.name,
+                o.lifetime.as_ref(),
+                t.get("security_association_lifetime"),
+            );
+            ck.eq(&o.name, yn(o.responder_only), t.get("responder_only"));
+            ck.eq(&o.name, yn(o.pfs), t.get("psf"));
+            ck.eq(&o.name, o.pfs_group.as_ref(), t.get("dh_group"));
+            ck.eq(&o.name, o.mixed_mode.as_ref(), t.get("mixed_mode"));
+            let sets = t["tranform_sets"].as_object().unwrap();
+            ck.count(&o.name, o.transform_sets.len(), sets.len());
+            for (name, transforms) in &o.transform_sets {
+                let ts = &sets[name];
+                let genie = format!(
+                    "{} {}",
+                    ts["transform_set_name"].as_str().unwrap(),
+                    ts["transform_set_method"].as_str().unwrap()
+                );
+                ck.eq(name, Some(transforms), Some(&Value::String(genie)));
+            }
+        }
+        ck.finish(10);
     }
 }

@@ -9,9 +9,12 @@
 pub mod crypto_map;
 pub mod crypto_session;
 pub mod debug;
+pub mod ikev2_policy;
+pub mod ikev2_proposal;
 pub mod ikev2_sa;
 pub mod ip_interface_brief;
 pub mod ip_route;
+pub mod ipsec_profile;
 pub mod ipsec_sa;
 pub mod isakmp_policy;
 pub mod isakmp_sa;
@@ -28,6 +31,9 @@ pub enum ShowKind {
     IsakmpSa,
     IsakmpSaDetail,
     Ikev2Sa,
+    Ikev2Proposal,
+    Ikev2Policy,
+    IpsecProfile,
     IpsecSa,
     CryptoSession,
     CryptoMap,
@@ -46,6 +52,9 @@ pub enum ShowOutput {
     IsakmpSa(isakmp_sa::IsakmpSa),
     IsakmpSaDetail(isakmp_sa::IsakmpSaDetail),
     Ikev2Sa(ikev2_sa::Ikev2Sa),
+    Ikev2Proposal(ikev2_proposal::Ikev2Proposals),
+    Ikev2Policy(ikev2_policy::Ikev2Policies),
+    IpsecProfile(ipsec_profile::IpsecProfiles),
     IpsecSa(ipsec_sa::IpsecSa),
     CryptoSession(crypto_session::CryptoSession),
     CryptoMap(crypto_map::CryptoMap),
@@ -63,6 +72,9 @@ impl ShowOutput {
             ShowOutput::IsakmpSa(o) => &o.unparsed,
             ShowOutput::IsakmpSaDetail(o) => &o.unparsed,
             ShowOutput::Ikev2Sa(o) => &o.unparsed,
+            ShowOutput::Ikev2Proposal(o) => &o.unparsed,
+            ShowOutput::Ikev2Policy(o) => &o.unparsed,
+            ShowOutput::IpsecProfile(o) => &o.unparsed,
             ShowOutput::IpsecSa(o) => &o.unparsed,
             ShowOutput::CryptoSession(o) => &o.unparsed,
             ShowOutput::CryptoMap(o) => &o.unparsed,
@@ -82,6 +94,9 @@ pub fn parse(kind: ShowKind, text: &str) -> Option<ShowOutput> {
         ShowKind::IsakmpSa => ShowOutput::IsakmpSa(isakmp_sa::parse(text)),
         ShowKind::IsakmpSaDetail => ShowOutput::IsakmpSaDetail(isakmp_sa::parse_detail(text)),
         ShowKind::Ikev2Sa => ShowOutput::Ikev2Sa(ikev2_sa::parse(text)),
+        ShowKind::Ikev2Proposal => ShowOutput::Ikev2Proposal(ikev2_proposal::parse(text)),
+        ShowKind::Ikev2Policy => ShowOutput::Ikev2Policy(ikev2_policy::parse(text)),
+        ShowKind::IpsecProfile => ShowOutput::IpsecProfile(ipsec_profile::parse(text)),
         ShowKind::IpsecSa => ShowOutput::IpsecSa(ipsec_sa::parse(text)),
         ShowKind::CryptoSession => ShowOutput::CryptoSession(crypto_session::parse(text)),
         ShowKind::CryptoMap => ShowOutput::CryptoMap(crypto_map::parse(text)),
@@ -139,6 +154,24 @@ const COMMANDS: &[(&[&str], ShowKind, Tail)] = &[
             ("fvrf", true),
             ("ivrf", true),
         ]),
+    ),
+    (
+        &["show", "crypto", "ikev2", "proposal"],
+        ShowKind::Ikev2Proposal,
+        // A name may follow: the same layout for that one.
+        Tail::Anything,
+    ),
+    (
+        &["show", "crypto", "ikev2", "policy"],
+        ShowKind::Ikev2Policy,
+        // A name may follow: the same layout for that one.
+        Tail::Anything,
+    ),
+    (
+        &["show", "crypto", "ipsec", "profile"],
+        ShowKind::IpsecProfile,
+        // A name may follow: the same layout for that one.
+        Tail::Anything,
     ),
     (
         &["show", "crypto", "ipsec", "sa"],
@@ -236,9 +269,7 @@ const SIBLINGS: &[(&[&str], &[&str])] = &[
             "certificate-cache",
             "cluster",
             "diagnose",
-            "policy",
             "profile",
-            "proposal",
             "session",
             "stats",
         ],
@@ -248,7 +279,6 @@ const SIBLINGS: &[(&[&str], &[&str])] = &[
         &[
             "client",
             "policy",
-            "profile",
             "security-association",
             "spi-lookup",
             "transform-set",
@@ -357,6 +387,9 @@ const HEADERS: &[(&str, &[&str], &str)] = &[
     ),
     ("IPv4 Crypto ISAKMP SA", &[], "show crypto isakmp sa"),
     ("IPv4 Crypto IKEv2", &["SA"], "show crypto ikev2 sa"),
+    ("IKEv2 proposal", &[], "show crypto ikev2 proposal"),
+    ("IKEv2 policy", &[], "show crypto ikev2 policy"),
+    ("IPSEC profile ", &[], "show crypto ipsec profile"),
     (
         "dst ",
         &["src", "state", "conn-id"],
