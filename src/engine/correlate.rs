@@ -85,6 +85,10 @@ fn ike_version(peers: &[PeerState], f: &Finding) -> IkeVersion {
     if f.ike_version == IkeVersion::V2 || speaks_v1 {
         return f.ike_version;
     }
+    // `IKEv2 SA: local … Active` in `show crypto session detail`, `IKEv2:` debug lines.
+    if f.evidence.iter().any(|e| e.text.contains("IKEv2")) {
+        return IkeVersion::V2;
+    }
     let Some(p) = peers.iter().find(|p| p.name() == f.peer) else {
         return f.ike_version;
     };
