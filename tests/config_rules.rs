@@ -814,3 +814,80 @@ fn ikev2_and_vti_configs_give_the_code_and_an_ikev2_fix() {
         Some(SilenceCause::PeerAddressMismatch)
     );
 }
+
+/// The IKEv2 VTI configs turned into IKEv2 crypto maps (`set ikev2-profile`), as an engineer
+/// would write them: the tunnel gives way to a crypto map on the outside interface.
+fn ikev2_map(cfg: &str, me: &str, peer: &str, lan: &str, peer_lan: &str) -> String {
+    let start = cfg.find("interface Tunnel0").unwrap();
+    let end = start + cfg[start..].find("interface GigabitEthernet0/0/0").unwrap();
+    let mut text = cfg[..start].to_string();
+    text.push_str(&format!(
+        "crypto map CMAP 10 ipsec-isakmp \n set peer {peer}\n set transform-set TS \n set ikev2-profile PROF\n match address VPN\n!\n"
+    ));
+    text.push_str(&cfg[end..]);
+    text.replacen(
+        &format!(" ip address {me} 255.255.255.0\n negotiation auto\n"),
+        &format!(" ip address {me} 255.255.255.0\n negotiation auto\n crypto map CMAP\n"),
+        1,
+    )
+    .replacen(
+        &format!("ip route {peer_lan} 255.255.255.0 Tunnel0\n"),
+        &format!(
+            "ip route {peer_lan} 255.255.255.0 {peer}\n!\nip access-list extended VPN\n permit ip {lan} 0.0.0.255 {peer_lan} 0.0.0.255\n"
+        ),
+        1,
+    )
+}
+
+#[test]
+fn ikev2_crypto_maps_are_judged_as_ikev2() {
+    const V2_R1: &str = include_str!("../docker/scenarios/ikev2-vti-healthy/r1.cfg");
+    const V2_R2: &str = include_str!("../docker/scenarios/ikev2-vti-healthy/r2.cfg");
+    let r1 = ikev2_map(
+        V2_R1,
+        "203.0.113.1",
+        "203.0.113.2",
+        "192.168.101.0",
+        "192.168.102.0",
+    );
+    let r2 = ikev2_map(
+        V2_R2,
+        "203.0.113.2",
+        "203.0.113.1",
+        "192.168.102.0",
+        "192.168.101.0",
+    );
+    assert!(r1.contains(" crypto map CMAP\n") && !r1.contains("interface Tunnel0"));
+    // Healthy: nothing, and above all no IKEv1 finding about ISAKMP keys or policies.
+    let d = pair(&r1, &r2);
+    assert!(d.findings.is_empty(), "{:#?}", d.findings);
+    // R2's entry demands PFS: the rekey fails; R1's entry takes the group.
+    let pfs = r2.replacen(
+        " match address VPN\n",
+        " set pfs group14\n match address VPN\n",
+        1,
+    );
+    let d = pair(&r1, &pfs);
+    let f = finding(&d, Code::P2PfsMismatch);
+    assert_eq!(
+        f.fix
+            .iter()
+            .find(|x| x.peer == "R1")
+            .map(|x| x.commands.clone()),
+        Some(vec![
+            "crypto map CMAP 10 ipsec-isakmp".to_string(),
+            " set pfs group14".to_string()
+        ]),
+        "{f:#?}"
+    );
+    assert_eq!(serde_json::to_value(f).unwrap()["ike_version"], 2);
+    // A DH group apart in IKE_SA_INIT.
+    let dh = r2.replacen(" group 14\n", " group 19\n", 1);
+    let d = pair(&r1, &dh);
+    finding(&d, Code::P1DhGroupMismatch);
+    assert!(
+        d.findings.iter().all(|f| f.code != Code::P1PskMissing),
+        "{:#?}",
+        d.findings
+    );
+}

@@ -43,7 +43,7 @@ impl Router<'_> {
 
 /// The crypto map entry of `a` that names one of `b`'s own addresses as its peer, with that
 /// address and `a`'s address toward it.
-fn entry_toward<'c>(
+pub(super) fn entry_toward<'c>(
     a: &'c RunningConfig,
     b: &RunningConfig,
 ) -> Option<(&'c CryptoMapEntry, Ipv4Addr, Ipv4Addr)> {
@@ -575,7 +575,7 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
 }
 
 /// A ping typed with a `source`: the traffic an engineer used to bring the tunnel up.
-fn sent_traffic(init: &Router) -> Option<(Ipv4Addr, Ipv4Addr)> {
+pub(super) fn sent_traffic(init: &Router) -> Option<(Ipv4Addr, Ipv4Addr)> {
     init.state.pings.iter().rev().find_map(|p| {
         if p.from.is_empty() {
             return None;
@@ -604,7 +604,7 @@ fn abbreviates(short: &str, full: &str) -> bool {
     !sa.is_empty() && fa.starts_with(&sa) && sn == fn_
 }
 
-fn acl_traffic(init: &Router, entry: &CryptoMapEntry) -> Option<(Ipv4Addr, Ipv4Addr)> {
+pub(super) fn acl_traffic(init: &Router, entry: &CryptoMapEntry) -> Option<(Ipv4Addr, Ipv4Addr)> {
     let acl = init.cfg.access_list(entry.acl.as_deref()?)?;
     let first = acl
         .entries

@@ -15,7 +15,7 @@ use crate::ios::ikev2::{Ikev2Id, Ikev2Keyring, KeyringPeer, V2Cipher, V2Hash, V2
 use crate::ios::model::{DhGroup, RunningConfig};
 use crate::ios::sa_init::{SaInitOutcome, V2Mismatch, closest_proposal};
 use crate::ios::strength;
-use crate::ios::tunnel_session::{TunnelSession, negotiate_vti};
+use crate::ios::tunnel_session::{TunnelSession, negotiate_map, negotiate_vti};
 use crate::ios::vti::EndpointOutcome;
 use crate::ios::{Side, tunnel::IkeVersion as Version};
 use std::net::Ipv4Addr;
@@ -37,17 +37,32 @@ fn tunnel_toward(a: &RunningConfig, b: &RunningConfig) -> Option<String> {
         .map(|(i, _)| i.name.clone())
 }
 
-/// Findings for a pair where at least one router protects a tunnel interface toward the other;
-/// `None` when neither does (crypto maps: [`super::config`] judges them). `order` puts the
+/// Findings for a pair where at least one router protects a tunnel interface toward the other,
+/// or has a crypto map entry toward it that speaks IKEv2; `None` when neither (IKEv1 crypto
+/// maps: [`super::config`] judges them). `order` puts the
 /// router that started the negotiation first.
 pub(super) fn compare(order: [(&Router, &Router); 2]) -> Option<Vec<Finding>> {
     let mut any = false;
     for (init, resp) in order {
-        let Some(interface) = tunnel_toward(init.cfg, resp.cfg) else {
+        let (s, interface) = if let Some(interface) = tunnel_toward(init.cfg, resp.cfg) {
+            (negotiate_vti(init.cfg, &interface, resp.cfg), interface)
+        } else if let Some((entry, resp_addr, init_addr)) =
+            super::config::entry_toward(init.cfg, resp.cfg)
+            && entry.ikev2_profile.is_some()
+        {
+            // A crypto map that speaks IKEv2 (`set ikev2-profile`), for the traffic that was
+            // sent, else the first its ACL protects.
+            let Some((src, dst)) = super::config::sent_traffic(init)
+                .or_else(|| super::config::acl_traffic(init, entry))
+            else {
+                continue;
+            };
+            let s = negotiate_map(init.cfg, init_addr, src, dst, resp.cfg, resp_addr);
+            (s, format!("crypto map {} {}", entry.map, entry.seq))
+        } else {
             continue;
         };
         any = true;
-        let s = negotiate_vti(init.cfg, &interface, resp.cfg);
         let found = session_findings(init, resp, &interface, &s);
         if !found.is_empty() {
             let version = match s.ike_version {
@@ -556,12 +571,13 @@ fn auth_findings(
     }
 }
 
-/// The IPsec profile a child SA policy comes from, with its line.
-fn profile_of(source: &ChildSource) -> Option<&str> {
-    match source {
-        ChildSource::Vti { profile, .. } => Some(profile),
-        ChildSource::CryptoMap { .. } => None,
-    }
+/// The block a child SA policy is configured in: `crypto ipsec profile P` for a tunnel,
+/// `crypto map M N ipsec-isakmp` for a crypto map entry.
+fn profile_of(source: &ChildSource) -> Option<String> {
+    Some(match source {
+        ChildSource::Vti { profile, .. } => format!("crypto ipsec profile {profile}"),
+        ChildSource::CryptoMap { map, seq, .. } => format!("crypto map {map} {seq} ipsec-isakmp"),
+    })
 }
 
 fn child_findings(
@@ -640,7 +656,7 @@ fn child_findings(
                             t.name,
                             t.transforms_text()
                         ),
-                        format!("crypto ipsec profile {p}"),
+                        p,
                         format!(" set transform-set {}", t.name),
                     ],
                 );
@@ -673,13 +689,7 @@ fn child_findings(
             )
             .remote(Some(init_addr.to_string()));
             if let (Some(g), Some(p)) = (strong, profile) {
-                f = f.fix(
-                    weak,
-                    vec![
-                        format!("crypto ipsec profile {p}"),
-                        format!(" set pfs group{g}"),
-                    ],
-                );
+                f = f.fix(weak, vec![p, format!(" set pfs group{g}")]);
             }
             out.push(f);
         }
