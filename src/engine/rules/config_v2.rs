@@ -306,6 +306,19 @@ fn match_statement(id: &Ikev2Id) -> Option<String> {
     })
 }
 
+/// The lines that make `profile` take `identity` (none for a certificate's DN, which the
+/// configuration does not hold).
+fn accept_identity(profile: &str, identity: &Ikev2Id) -> Vec<String> {
+    match_statement(identity)
+        .map(|m| {
+            vec![
+                format!("crypto ikev2 profile {profile}"),
+                format!(" match identity remote {m}"),
+            ]
+        })
+        .unwrap_or_default()
+}
+
 /// The keyring and its peer block that hold the key configured at `line`.
 fn keyring_peer_at(cfg: &RunningConfig, line: usize) -> Option<(&Ikev2Keyring, &KeyringPeer)> {
     cfg.ikev2.keyrings.iter().find_map(|k| {
@@ -370,14 +383,8 @@ fn auth_findings(
             )
             .remote(Some(init_addr.to_string()))
             .evidence(ev);
-            if let (Some(p), Some(m)) = (profiles.first(), match_statement(identity)) {
-                f = f.fix(
-                    r,
-                    vec![
-                        format!("crypto ikev2 profile {}", p.profile),
-                        format!(" match identity remote {m}"),
-                    ],
-                );
+            if let Some(p) = profiles.first() {
+                f = f.fix(r, accept_identity(&p.profile, identity));
             }
             out.push(f);
         }
@@ -404,15 +411,7 @@ fn auth_findings(
             )
             .remote(Some(resp_addr.to_string()))
             .evidence(ev);
-            if let Some(m) = match_statement(identity) {
-                f = f.fix(
-                    i,
-                    vec![
-                        format!("crypto ikev2 profile {}", profile.profile),
-                        format!(" match identity remote {m}"),
-                    ],
-                );
-            }
+            f = f.fix(i, accept_identity(&profile.profile, identity));
             out.push(f);
         }
         AuthOutcome::AuthMethodMismatch {
