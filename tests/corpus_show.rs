@@ -5,8 +5,8 @@
 //! and our parser must leave no line unrecognised.
 
 use ipsec_doctor::engine::parse::show::{
-    crypto_map, crypto_session, ikev2_policy, ikev2_proposal, ikev2_sa, ipsec_profile, ipsec_sa,
-    isakmp_policy, isakmp_sa,
+    crypto_map, crypto_session, ikev2_policy, ikev2_proposal, ikev2_sa, ikev2_session,
+    ipsec_profile, ipsec_sa, isakmp_policy, isakmp_sa,
 };
 use serde_json::Value;
 use std::fmt::Display;
@@ -943,6 +943,94 @@ fn genie_show_crypto_ipsec_profile() {
                     ts["transform_set_method"].as_str().unwrap()
                 );
                 ck.eq(name, Some(transforms), Some(&Value::String(genie)));
+            }
+        }
+        ck.finish(10);
+    }
+}
+
+#[test]
+fn genie_show_crypto_ikev2_session() {
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    for p in samples("show crypto ikev2 session", |n| {
+        n.contains("-ShowCryptoIkev2Session-")
+    }) {
+        let ours = ikev2_session::parse(&read(&p));
+        let exp = genie_expected(&p);
+        let mut ck = Check::new(&p);
+        ck.no_unparsed(&ours.unparsed);
+        let mut theirs: Vec<(isakmp_sa::Family, &Value)> = Vec::new();
+        for (fam, rows) in exp["ikev2_session"].as_object().unwrap() {
+            for t in numbered(rows) {
+                theirs.push((family(fam).unwrap(), t));
+            }
+        }
+        ck.count("sessions", ours.sessions.len(), theirs.len());
+        for (fam, t) in theirs {
+            let id = t["session_id"].as_u64().unwrap();
+            let ctx = format!("session {id}");
+            let Some(o) = ours
+                .sessions
+                .iter()
+                .find(|s| s.session_id == id && s.family == Some(fam))
+            else {
+                ck.eq(&ctx, None::<String>, Some(&t["session_id"]));
+                continue;
+            };
+            ck.eq(&ctx, Some(&o.status), t.get("status"));
+            ck.eq(&ctx, o.ike_count, t.get("ike_count"));
+            ck.eq(&ctx, o.child_count, t.get("child_count"));
+            let Some(sa) = o.sas.first() else {
+                ck.eq(&ctx, None::<String>, t.get("tunnel_id"));
+                continue;
+            };
+            ck.eq(&ctx, Some(sa.tunnel_id), t.get("tunnel_id"));
+            ck.eq(&ctx, Some(&sa.local), t.get("local_ip"));
+            ck.eq(&ctx, sa.local_port, t.get("local_port"));
+            ck.eq(&ctx, Some(&sa.remote), t.get("remote_ip"));
+            ck.eq(&ctx, sa.remote_port, t.get("remote_port"));
+            ck.eq(&ctx, Some(&sa.status), t.get("session_status"));
+            ck.eq(&ctx, sa.encryption.as_ref(), t.get("encryption"));
+            ck.eq(&ctx, sa.keysize, t.get("key_length"));
+            ck.eq(&ctx, sa.hash.as_ref(), t.get("hash_algo"));
+            ck.eq(&ctx, sa.dh_group, t.get("dh_group"));
+            ck.eq(&ctx, sa.lifetime, t.get("lifetime"));
+            ck.eq(&ctx, sa.active_time, t.get("activetime"));
+            ck.eq(&ctx, sa.local_spi.as_ref(), t.get("local_spi"));
+            ck.eq(&ctx, sa.local_id.as_ref(), t.get("local_id"));
+            let children = numbered(&t["child_sa"]);
+            ck.count(&ctx, o.children.len(), children.len());
+            for (c, tc) in o.children.iter().zip(children) {
+                ck.eq(&ctx, c.esp_spi_in.as_ref(), tc.get("esp_spi_in"));
+                ck.eq(&ctx, c.esp_spi_out.as_ref(), tc.get("esp_spi_out"));
+                ck.eq(&ctx, c.encryption.as_ref(), tc.get("child_encr"));
+                ck.eq(&ctx, c.esp_hmac.as_ref(), tc.get("esp_hmac"));
+                ck.eq(&ctx, c.mode.as_ref(), tc.get("mode"));
+                let list = |v: Option<&Value>| -> Vec<String> {
+                    v.and_then(Value::as_array)
+                        .map(|a| a.iter().filter_map(Value::as_str).map(words).collect())
+                        .unwrap_or_default()
+                };
+                if tc.get("traffic_selectors").is_some() {
+                    let mine: Vec<String> = c.selectors.iter().map(|x| words(x)).collect();
+                    ck.eq(
+                        &ctx,
+                        Some(mine.join(" | ")),
+                        Some(&Value::String(
+                            list(tc.get("traffic_selectors")).join(" | "),
+                        )),
+                    );
+                }
+                for (mine, key) in [
+                    (&c.local_selectors, "local_selectors"),
+                    (&c.remote_selectors, "remote_selectors"),
+                ] {
+                    ck.eq(
+                        &ctx,
+                        Some(mine.join(" | ")),
+                        Some(&Value::String(list(tc.get(key)).join(" | "))),
+                    );
+                }
             }
         }
         ck.finish(10);

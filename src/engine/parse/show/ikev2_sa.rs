@@ -143,89 +143,101 @@ pub fn parse(text: &str) -> Ikev2Sa {
     let mut out = Ikev2Sa::default();
     let mut family = None;
     for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim_end();
-        if line.trim().is_empty() || HEADER.is_match(line) {
-            continue;
-        }
-        if let Some(c) = caps(&SECTION, line) {
-            family = Some(if &c["v"] == "4" {
-                Family::Ipv4
-            } else {
-                Family::Ipv6
-            });
-            continue;
-        }
-        if let Some(c) = caps(&ROW, line) {
-            let (local, local_port) = split_addr_port(&c["l"]);
-            let (remote, remote_port) = split_addr_port(&c["r"]);
-            out.rows.push(Ikev2SaRow {
-                line: n,
-                family,
-                tunnel_id: cap_num(&c, "id").unwrap_or(0),
-                local,
-                local_port,
-                remote,
-                remote_port,
-                fvrf: c["f"].to_string(),
-                ivrf: c["i"].to_string(),
-                status: c["s"].to_string(),
-                ..Ikev2SaRow::default()
-            });
-            continue;
-        }
-        if let Some(c) = caps(&SHORT_ROW, line) {
-            out.rows.push(Ikev2SaRow {
-                line: n,
-                family,
-                tunnel_id: cap_num(&c, "id").unwrap_or(0),
-                fvrf: c["f"].to_string(),
-                ivrf: c["i"].to_string(),
-                status: c["s"].to_string(),
-                ..Ikev2SaRow::default()
-            });
-            continue;
-        }
-        let Some(row) = out.rows.last_mut() else {
-            keep_unparsed(&mut out.unparsed, n, line);
-            continue;
-        };
-        if let Some(c) = caps(&ADDRESS, line) {
-            let (a, p) = split_addr_port(&c["a"]);
-            if &c["w"] == "Local" {
-                (row.local, row.local_port) = (a, p);
-            } else {
-                (row.remote, row.remote_port) = (a, p);
-            }
-        } else if let Some(c) = caps(&ENCR, line) {
-            row.encryption = cap_str(&c, "e");
-            row.keysize = cap_num(&c, "k");
-            row.prf = cap_str(&c, "p");
-            row.hash = cap_str(&c, "h");
-            row.dh_group = cap_num(&c, "g");
-            row.auth_sign = cap_str(&c, "as");
-            row.auth_verify = cap_str(&c, "av");
-        } else if let Some(c) = caps(&LIFE, line) {
-            row.lifetime = cap_num(&c, "l");
-            row.active_time = cap_num(&c, "a");
-        } else if let Some(c) = caps(&SESSION, line) {
-            row.session_id = cap_num(&c, "s");
-        } else if let Some(c) = caps(&SPI, line) {
-            row.local_spi = cap_str(&c, "l");
-            row.remote_spi = cap_str(&c, "r");
-        } else if let Some(c) = caps(&FIELD, line) {
-            let v = c["v"].to_string();
-            match &c["k"] {
-                "Local id" => row.local_id = Some(v),
-                "Remote id" => row.remote_id = Some(v),
-                "Status Description" => row.status_description = Some(v),
-                _ => row.initiator = super::text::yes_no(&v),
-            }
-        } else if !KNOWN.iter().any(|k| line.trim_start().starts_with(k)) && !SUBNET.is_match(line)
-        {
-            keep_unparsed(&mut out.unparsed, n, line);
+        if !read_line(&mut out.rows, &mut family, n, raw) {
+            keep_unparsed(&mut out.unparsed, n, raw.trim_end());
         }
     }
     out
+}
+
+/// Reads one line of the SA table into `rows` (the section header into `family`); false when
+/// the line is none of the table's. `show crypto ikev2 session` prints the same table.
+pub(super) fn read_line(
+    rows: &mut Vec<Ikev2SaRow>,
+    family: &mut Option<Family>,
+    n: usize,
+    raw: &str,
+) -> bool {
+    let line = raw.trim_end();
+    if line.trim().is_empty() || HEADER.is_match(line) {
+        return true;
+    }
+    if let Some(c) = caps(&SECTION, line) {
+        *family = Some(if &c["v"] == "4" {
+            Family::Ipv4
+        } else {
+            Family::Ipv6
+        });
+        return true;
+    }
+    if let Some(c) = caps(&ROW, line) {
+        let (local, local_port) = split_addr_port(&c["l"]);
+        let (remote, remote_port) = split_addr_port(&c["r"]);
+        rows.push(Ikev2SaRow {
+            line: n,
+            family: *family,
+            tunnel_id: cap_num(&c, "id").unwrap_or(0),
+            local,
+            local_port,
+            remote,
+            remote_port,
+            fvrf: c["f"].to_string(),
+            ivrf: c["i"].to_string(),
+            status: c["s"].to_string(),
+            ..Ikev2SaRow::default()
+        });
+        return true;
+    }
+    if let Some(c) = caps(&SHORT_ROW, line) {
+        rows.push(Ikev2SaRow {
+            line: n,
+            family: *family,
+            tunnel_id: cap_num(&c, "id").unwrap_or(0),
+            fvrf: c["f"].to_string(),
+            ivrf: c["i"].to_string(),
+            status: c["s"].to_string(),
+            ..Ikev2SaRow::default()
+        });
+        return true;
+    }
+    let Some(row) = rows.last_mut() else {
+        return false;
+    };
+    if let Some(c) = caps(&ADDRESS, line) {
+        let (a, p) = split_addr_port(&c["a"]);
+        if &c["w"] == "Local" {
+            (row.local, row.local_port) = (a, p);
+        } else {
+            (row.remote, row.remote_port) = (a, p);
+        }
+    } else if let Some(c) = caps(&ENCR, line) {
+        row.encryption = cap_str(&c, "e");
+        row.keysize = cap_num(&c, "k");
+        row.prf = cap_str(&c, "p");
+        row.hash = cap_str(&c, "h");
+        row.dh_group = cap_num(&c, "g");
+        row.auth_sign = cap_str(&c, "as");
+        row.auth_verify = cap_str(&c, "av");
+    } else if let Some(c) = caps(&LIFE, line) {
+        row.lifetime = cap_num(&c, "l");
+        row.active_time = cap_num(&c, "a");
+    } else if let Some(c) = caps(&SESSION, line) {
+        row.session_id = cap_num(&c, "s");
+    } else if let Some(c) = caps(&SPI, line) {
+        row.local_spi = cap_str(&c, "l");
+        row.remote_spi = cap_str(&c, "r");
+    } else if let Some(c) = caps(&FIELD, line) {
+        let v = c["v"].to_string();
+        match &c["k"] {
+            "Local id" => row.local_id = Some(v),
+            "Remote id" => row.remote_id = Some(v),
+            "Status Description" => row.status_description = Some(v),
+            _ => row.initiator = super::text::yes_no(&v),
+        }
+    } else {
+        return KNOWN.iter().any(|k| line.trim_start().starts_with(k)) || SUBNET.is_match(line);
+    }
+    true
 }
 
 #[cfg(test)]

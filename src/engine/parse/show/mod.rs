@@ -12,6 +12,7 @@ pub mod debug;
 pub mod ikev2_policy;
 pub mod ikev2_proposal;
 pub mod ikev2_sa;
+pub mod ikev2_session;
 pub mod ip_interface_brief;
 pub mod ip_route;
 pub mod ipsec_profile;
@@ -31,6 +32,7 @@ pub enum ShowKind {
     IsakmpSa,
     IsakmpSaDetail,
     Ikev2Sa,
+    Ikev2Session,
     Ikev2Proposal,
     Ikev2Policy,
     IpsecProfile,
@@ -52,6 +54,7 @@ pub enum ShowOutput {
     IsakmpSa(isakmp_sa::IsakmpSa),
     IsakmpSaDetail(isakmp_sa::IsakmpSaDetail),
     Ikev2Sa(ikev2_sa::Ikev2Sa),
+    Ikev2Session(ikev2_session::Ikev2Sessions),
     Ikev2Proposal(ikev2_proposal::Ikev2Proposals),
     Ikev2Policy(ikev2_policy::Ikev2Policies),
     IpsecProfile(ipsec_profile::IpsecProfiles),
@@ -72,6 +75,7 @@ impl ShowOutput {
             ShowOutput::IsakmpSa(o) => &o.unparsed,
             ShowOutput::IsakmpSaDetail(o) => &o.unparsed,
             ShowOutput::Ikev2Sa(o) => &o.unparsed,
+            ShowOutput::Ikev2Session(o) => &o.unparsed,
             ShowOutput::Ikev2Proposal(o) => &o.unparsed,
             ShowOutput::Ikev2Policy(o) => &o.unparsed,
             ShowOutput::IpsecProfile(o) => &o.unparsed,
@@ -94,6 +98,7 @@ pub fn parse(kind: ShowKind, text: &str) -> Option<ShowOutput> {
         ShowKind::IsakmpSa => ShowOutput::IsakmpSa(isakmp_sa::parse(text)),
         ShowKind::IsakmpSaDetail => ShowOutput::IsakmpSaDetail(isakmp_sa::parse_detail(text)),
         ShowKind::Ikev2Sa => ShowOutput::Ikev2Sa(ikev2_sa::parse(text)),
+        ShowKind::Ikev2Session => ShowOutput::Ikev2Session(ikev2_session::parse(text)),
         ShowKind::Ikev2Proposal => ShowOutput::Ikev2Proposal(ikev2_proposal::parse(text)),
         ShowKind::Ikev2Policy => ShowOutput::Ikev2Policy(ikev2_policy::parse(text)),
         ShowKind::IpsecProfile => ShowOutput::IpsecProfile(ipsec_profile::parse(text)),
@@ -154,6 +159,11 @@ const COMMANDS: &[(&[&str], ShowKind, Tail)] = &[
             ("fvrf", true),
             ("ivrf", true),
         ]),
+    ),
+    (
+        &["show", "crypto", "ikev2", "session"],
+        ShowKind::Ikev2Session,
+        Tail::Options(&[("detailed", false), ("remote", true), ("local", true)]),
     ),
     (
         &["show", "crypto", "ikev2", "proposal"],
@@ -270,7 +280,6 @@ const SIBLINGS: &[(&[&str], &[&str])] = &[
             "cluster",
             "diagnose",
             "profile",
-            "session",
             "stats",
         ],
     ),
@@ -387,6 +396,11 @@ const HEADERS: &[(&str, &[&str], &str)] = &[
     ),
     ("IPv4 Crypto ISAKMP SA", &[], "show crypto isakmp sa"),
     ("IPv4 Crypto IKEv2", &["SA"], "show crypto ikev2 sa"),
+    (
+        "IPv4 Crypto IKEv2",
+        &["Session"],
+        "show crypto ikev2 session",
+    ),
     ("IKEv2 proposal", &[], "show crypto ikev2 proposal"),
     ("IKEv2 policy", &[], "show crypto ikev2 policy"),
     ("IPSEC profile ", &[], "show crypto ipsec profile"),
