@@ -968,6 +968,53 @@ impl V2State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{Diagnosis, Engine};
+
+    fn diagnose(router: &str, lines: &[&str]) -> Diagnosis {
+        let mut e = Engine::new();
+        let id = e.stream(router, true);
+        for (i, l) in lines.iter().enumerate() {
+            e.feed(id, "t.log", i + 1, l);
+        }
+        e.finish()
+    }
+
+    #[test]
+    fn the_older_prefixes_and_policy_lists_name_the_attribute() {
+        // IOS 15's `IKEv2:(1):` and `IKEv2-PROTO-1: (1):` prefixes, the lists under their
+        // own headers with the refusal line between them.
+        let d = diagnose(
+            "R2",
+            &[
+                "IKEv2:(1): Received Packet [From 10.0.0.1:500/To 10.0.0.2:500/VRF i0:f0]",
+                "Initiator SPI : 9B2AB9B5C4B994C9 - Responder SPI : 0000000000000000 Message id: 0",
+                "IKEv2 IKE_SA_INIT Exchange REQUEST",
+                "Payload contents:",
+                " SA KE N VID VID NOTIFY(NAT_DETECTION_SOURCE_IP) NOTIFY(NAT_DETECTION_DESTINATION_IP)",
+                "IKEv2-PROTO-1: (1): Received Policies:",
+                "Proposal 1:  3DES SHA1 SHA96 DH_GROUP_1024_MODP/Group 2",
+                "IKEv2-PROTO-1: (1): Failed to find a matching policy",
+                "IKEv2-PROTO-1: (1): Expected Policies:",
+                "Proposal 1:  AES-CBC-128 SHA1 SHA96 DH_GROUP_1024_MODP/Group 2",
+                "IKEv2-PROTO-1: (1): Failed to find a matching policy",
+                "IKEv2:(1): Sending Packet [To 10.0.0.1:500/From 10.0.0.2:500/VRF i0:f0]",
+                "Initiator SPI : 9B2AB9B5C4B994C9 - Responder SPI : 0000000000000000 Message id: 0",
+                "IKEv2 IKE_SA_INIT Exchange RESPONSE",
+                "Payload contents:",
+                " NOTIFY(NO_PROPOSAL_CHOSEN)",
+            ],
+        );
+        let f = d
+            .findings
+            .iter()
+            .find(|f| f.code == Code::P1EncryptionMismatch)
+            .unwrap_or_else(|| panic!("{:#?}", d.findings));
+        assert_eq!(f.ike_version, IkeVersion::V2);
+        assert_eq!(f.remote.as_deref(), Some("10.0.0.1"));
+        assert!(f.evidence.iter().any(|e| e.text.contains("AES-CBC-128")));
+        // The same lines never read as IKEv1: no ISAKMP code among the findings.
+        assert!(d.findings.iter().all(|f| f.ike_version == IkeVersion::V2));
+    }
 
     #[test]
     fn proposal_words_both_forms() {
