@@ -13,6 +13,7 @@ pub mod ikev2_policy;
 pub mod ikev2_proposal;
 pub mod ikev2_sa;
 pub mod ikev2_session;
+pub mod interfaces;
 pub mod ip_interface_brief;
 pub mod ip_route;
 pub mod ipsec_profile;
@@ -43,6 +44,7 @@ pub enum ShowKind {
     Udp,
     IpRoute,
     IpInterfaceBrief,
+    Interfaces,
     Debug,
     /// Classified here, parsed by `crate::ios`.
     RunningConfig,
@@ -65,6 +67,7 @@ pub enum ShowOutput {
     Udp(udp::UdpTable),
     IpRoute(ip_route::RouteTable),
     IpInterfaceBrief(ip_interface_brief::InterfaceBrief),
+    Interfaces(interfaces::Interfaces),
     Debug(debug::DebugState),
 }
 
@@ -86,6 +89,7 @@ impl ShowOutput {
             ShowOutput::Udp(o) => &o.unparsed,
             ShowOutput::IpRoute(o) => &o.unparsed,
             ShowOutput::IpInterfaceBrief(o) => &o.unparsed,
+            ShowOutput::Interfaces(o) => &o.unparsed,
             ShowOutput::Debug(o) => &o.unparsed,
         }
     }
@@ -109,6 +113,7 @@ pub fn parse(kind: ShowKind, text: &str) -> Option<ShowOutput> {
         ShowKind::Udp => ShowOutput::Udp(udp::parse(text)),
         ShowKind::IpRoute => ShowOutput::IpRoute(ip_route::parse(text)),
         ShowKind::IpInterfaceBrief => ShowOutput::IpInterfaceBrief(ip_interface_brief::parse(text)),
+        ShowKind::Interfaces => ShowOutput::Interfaces(interfaces::parse(text)),
         ShowKind::Debug => ShowOutput::Debug(debug::parse(text)),
         ShowKind::RunningConfig => return None,
     })
@@ -123,6 +128,9 @@ enum Tail {
     Options(&'static [(&'static str, bool)]),
     /// Anything (`show running-config all`, `… crypto`).
     Anything,
+    /// Nothing, or one interface name (`Tunnel0`, `Gi0/0/0`): `show interfaces summary` and
+    /// its other keywords print other layouts.
+    Interface,
 }
 
 /// The command tree, as data: keywords in full, the kind, what may follow.
@@ -224,6 +232,11 @@ const COMMANDS: &[(&[&str], ShowKind, Tail)] = &[
     ),
     (&["show", "debugging"], ShowKind::Debug, Tail::Nothing),
     (
+        &["show", "interfaces"],
+        ShowKind::Interfaces,
+        Tail::Interface,
+    ),
+    (
         &["show", "running-config"],
         ShowKind::RunningConfig,
         Tail::Anything,
@@ -239,7 +252,6 @@ const SIBLINGS: &[(&[&str], &[&str])] = &[
             "clock",
             "controllers",
             "cdp",
-            "interfaces",
             "ipv6",
             "users",
             "running-config",
@@ -337,6 +349,16 @@ fn tail_ok(tail: Tail, rest: &[String]) -> bool {
     match tail {
         Tail::Anything => true,
         Tail::Nothing => rest.is_empty(),
+        Tail::Interface => match rest {
+            [] => true,
+            [name] => name.contains(|c: char| c.is_ascii_digit()),
+            // `show interfaces tunnel 0`
+            [kind, number] => {
+                kind.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && number.starts_with(|c: char| c.is_ascii_digit())
+            }
+            _ => false,
+        },
         Tail::Options(opts) => {
             let mut i = 0;
             while i < rest.len() {
@@ -515,6 +537,22 @@ mod tests {
             ("sh ip ro", Some(ShowKind::IpRoute)),
             ("SHOW IP ROUTE", Some(ShowKind::IpRoute)),
             ("do sh ip route vrf RED", Some(ShowKind::IpRoute)),
+            ("sh cry ikev2 sa", Some(ShowKind::Ikev2Sa)),
+            ("show crypto ikev2 sa detailed", Some(ShowKind::Ikev2Sa)),
+            ("sh cry ikev2 sess det", Some(ShowKind::Ikev2Session)),
+            ("sh cry ikev2 prop", Some(ShowKind::Ikev2Proposal)),
+            (
+                "show crypto ikev2 policy POL-1",
+                Some(ShowKind::Ikev2Policy),
+            ),
+            ("sh cry ipsec prof", Some(ShowKind::IpsecProfile)),
+            ("sh int Tunnel0", Some(ShowKind::Interfaces)),
+            ("show interfaces tunnel 0", Some(ShowKind::Interfaces)),
+            ("show interfaces", Some(ShowKind::Interfaces)),
+            // Other layouts under the same keywords.
+            ("show interfaces summary", None),
+            ("sh cry ikev2 stats", None),
+            ("sh cry ikev2 profile", None),
         ];
         for (cmd, want) in cases {
             assert_eq!(classify(cmd), *want, "{cmd}");
