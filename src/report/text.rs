@@ -128,6 +128,20 @@ fn run_log(out: &mut String, p: &Paint, run: &crate::run::log::RunLog) {
         .filter(|s| s.status == StepStatus::Ok)
         .count();
     let _ = writeln!(out, "\n{} {ok} command(s) run", p.bold("run:"));
+    // Which commands each router got follows from how it protects the tunnel.
+    for t in &run.tunnels {
+        let f = &t.tunnel;
+        let how = match &f.tunnel_interface {
+            Some(i) => format!("{} {}", f.style.as_str(), v(i)),
+            None => f.style.as_str().to_string(),
+        };
+        let guess = if f.toward_peer {
+            ""
+        } else {
+            " (its configuration does not name the peer: its only tunnel)"
+        };
+        let _ = writeln!(out, "   {}: {}, {how}{guess}", v(&t.router), f.ike.as_str());
+    }
     // Per router, in the order they ran: what was typed on each device.
     let mut routers: Vec<&str> = Vec::new();
     for s in run.steps.iter().filter(|s| s.status == StepStatus::Ok) {
