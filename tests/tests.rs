@@ -58,3 +58,5 @@ mod rules;
 mod safety;
 /// `triage` over real SSH against the lab: every scenario, and every way a run can end.
 mod triage;
+/// `triage` on IKEv2 and route-based tunnels: each router's commands follow its configuration.
+mod triage_ikev2;

@@ -36,6 +36,10 @@ pub struct TunnelFacts {
     /// Where the router sends IKE from: the tunnel source, or the crypto map's interface.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub local_address: Option<Ipv4Addr>,
+    /// Where it sends IKE to: the tunnel destination, or the entry's peer. Not the peer's
+    /// address when the configuration is what is wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination: Option<Ipv4Addr>,
     /// A host on each side of the protected traffic and the interface to ping from.
     #[serde(skip)]
     pub protected: Option<Protected>,
@@ -90,6 +94,9 @@ pub fn learn(cfg: &RunningConfig, peer: Option<Ipv4Addr>) -> Option<TunnelFacts>
                 tunnel_interface: None,
                 tunnel_address: None,
                 local_address: outside.and_then(|i| i.address).map(|a| a.addr),
+                destination: peer
+                    .filter(|p| entry.has_peer(*p))
+                    .or_else(|| entry.peers.first().map(|p| p.addr)),
                 protected: entry
                     .acl
                     .as_deref()
@@ -115,6 +122,7 @@ pub fn learn(cfg: &RunningConfig, peer: Option<Ipv4Addr>) -> Option<TunnelFacts>
                 tunnel_interface: Some(interface.clone()),
                 tunnel_address: cfg.interface(interface).and_then(|i| i.address),
                 local_address: source,
+                destination: tunnel.and_then(|t| t.destination).map(|d| d.0),
                 protected,
             }
         }

@@ -225,6 +225,22 @@ fn fits(applies: &Applies, learned: &Learned) -> bool {
     applies.holds(ike, style)
 }
 
+/// The conditions that scope a debug window to the peer: its address, and also where the
+/// router's configuration sends IKE when that is elsewhere (a wrong tunnel destination or
+/// crypto map peer), or the negotiation that shows the mistake would be filtered out.
+fn conditions(learned: &Learned) -> Vec<String> {
+    let Some(peer) = learned.values.get("peer_address") else {
+        return Vec::new();
+    };
+    let mut out = vec![format!("debug crypto condition peer ipv4 {peer}")];
+    if let Some(d) = learned.facts.as_ref().and_then(|f| f.destination)
+        && d.to_string() != *peer
+    {
+        out.push(format!("debug crypto condition peer ipv4 {d}"));
+    }
+    out
+}
+
 /// What [`Runner::step`] did with a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepRun {
@@ -415,10 +431,15 @@ impl<'a> Runner<'a> {
                     ..
                 } => {
                     if *condition_peer {
-                        out.push((
-                            name.clone(),
-                            render("debug crypto condition peer ipv4 {peer_address}", v),
-                        ));
+                        for c in conditions(l) {
+                            out.push((name.clone(), c));
+                        }
+                        if !v.contains_key("peer_address") {
+                            out.push((
+                                name.clone(),
+                                "debug crypto condition peer ipv4 {peer_address}".into(),
+                            ));
+                        }
                     }
                     for c in commands.iter().filter(|c| fits(&c.applies, l)) {
                         out.push((name.clone(), render(&c.command, v)));
@@ -800,7 +821,7 @@ impl<'a> Runner<'a> {
             let mut cmds = Vec::new();
             if condition_peer {
                 match values.get("peer_address") {
-                    Some(p) => cmds.push(format!("debug crypto condition peer ipv4 {p}")),
+                    Some(_) => cmds.extend(conditions(learned)),
                     None => {
                         let name = self.router(side).target.name.clone();
                         self.record(
