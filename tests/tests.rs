@@ -27,6 +27,8 @@ mod fuzz_lines;
 mod guide;
 /// `health` against the hub-and-spoke lab: states, outputs, exporter, schedule, shards.
 mod health;
+/// `health` on IKEv2 and route-based tunnels: series per VTI, UP when they carry traffic.
+mod health_ikev2;
 /// Inventories: shipped examples, the lab's own, errors with file, line and column.
 mod inventory;
 /// `ipsec-doctor lab`: listing, refusing a bad config, serving until Ctrl-C.

@@ -122,6 +122,9 @@ pub struct EndHealth {
     pub peer: Option<Ipv4Addr>,
     pub map: Option<String>,
     pub seq: Option<u32>,
+    /// The VTI that protects this peer, for a route-based tunnel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tunnel: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
     /// `show crypto isakmp sa` state toward the peer (`QM_IDLE`, `MM_NO_STATE`…).
@@ -141,6 +144,7 @@ impl EndHealth {
             peer: end.peer,
             map: end.map.clone(),
             seq: end.seq,
+            tunnel: end.tunnel.clone(),
             failure: None,
             phase1: None,
             ipsec_sas: 0,
