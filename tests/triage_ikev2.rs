@@ -286,3 +286,47 @@ async fn a_wrong_tunnel_destination_is_debugged_where_ike_goes() {
     assert!(fx.debug_quiet());
     fx.lab.stop().await;
 }
+
+/// `debug crypto ikev2` found on (a colleague's, a crashed run's) is someone else's: no debug
+/// window on that router and the debug left on; with `--clear-stale-debug` it is switched off by
+/// the command that does it (`show debug` lists it as `IKEv2 default`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ikev2_debug_found_on_is_left_or_cleared_as_asked() {
+    use ipsec_doctor::cli::triage::Args;
+    use ipsec_doctor::lab::router::DebugKind;
+    let fx = Fixture::start("ikev2-vti-healthy", 200.0).await;
+    let r2 = fx.lab.router_state("R2").unwrap().clone();
+    r2.debug.set(DebugKind::CryptoIkev2, true);
+    let [report] = <[Report; 1]>::try_from(
+        execute_quiet(fx.args(), std::future::pending())
+            .await
+            .unwrap(),
+    )
+    .expect("one tunnel");
+    let run = report.run.as_ref().unwrap();
+    assert_eq!(run.stale_debug.len(), 1, "{run:#?}");
+    assert!(!run.stale_debug[0].cleared);
+    assert!(r2.debug.get().crypto_ikev2, "left as found");
+    assert!(
+        !sent(&report, "R2").iter().any(|c| c.starts_with("debug ")),
+        "no debug window on R2"
+    );
+
+    let [report] = <[Report; 1]>::try_from(
+        execute_quiet(
+            Args {
+                clear_stale_debug: true,
+                ..fx.args()
+            },
+            std::future::pending(),
+        )
+        .await
+        .unwrap(),
+    )
+    .expect("one tunnel");
+    let run = report.run.as_ref().unwrap();
+    assert!(run.stale_debug[0].cleared, "{run:#?}");
+    assert_cleaned(&report);
+    assert!(fx.debug_quiet());
+    fx.lab.stop().await;
+}

@@ -698,7 +698,7 @@ impl<'a> Runner<'a> {
             if clear {
                 let r = self.router(side);
                 for name in &on {
-                    let command = format!("no debug {}", name.to_ascii_lowercase());
+                    let command = cleanup::switch_off(name);
                     // Refused names (an older IOS spelling) show in the check below.
                     let _ = r.run(&command, timeout).await?;
                 }
