@@ -600,14 +600,16 @@ impl<'a> Runner<'a> {
         self.drain();
         if !step.applies.any() {
             let (la, lb) = self.learned();
-            let fitting = [(PeerSel::A, &la), (PeerSel::B, &lb)]
-                .iter()
-                .any(|(side, l)| step.peer.includes(*side) && fits(&step.applies, l));
-            if !fitting {
-                return Some(format!(
-                    "it is for {}, and no router of this step is one",
-                    step.applies.describe()
-                ));
+            let sides: Vec<(PeerSel, &Learned)> = [(PeerSel::A, &la), (PeerSel::B, &lb)]
+                .into_iter()
+                .filter(|(side, _)| step.peer.includes(*side))
+                .collect();
+            if !sides.iter().any(|(_, l)| fits(&step.applies, l)) {
+                let who = match sides.as_slice() {
+                    [(side, _)] => format!("{} is not one", self.router(*side).target.name),
+                    _ => "neither router is one".to_string(),
+                };
+                return Some(format!("it is for {}, and {who}", step.applies.describe()));
             }
         }
         if !step.when.any.is_empty() || !step.when.none.is_empty() {
