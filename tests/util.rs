@@ -200,6 +200,7 @@ pub mod fixture {
             playbook: None,
             allow_disruptive: false,
             clear_stale_debug: false,
+            concurrency: ipsec_doctor::cli::triage::DEFAULT_CONCURRENCY,
             accept_new_host_keys: false,
             known_hosts: None,
             lab_speed: 200.0,

@@ -138,6 +138,7 @@ pub async fn execute(
         Some(TriageOnFailure {
             playbook: book,
             options: RunOptions::default(),
+            concurrency: usize::from(crate::cli::triage::DEFAULT_CONCURRENCY),
         })
     } else {
         None

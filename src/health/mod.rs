@@ -242,6 +242,8 @@ pub enum InventorySource {
 pub struct TriageOnFailure {
     pub playbook: Playbook,
     pub options: RunOptions,
+    /// DOWN tunnels triaged at once (a router is in one tunnel's triage at a time).
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -498,8 +500,9 @@ pub fn rfc3339(t: SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Runs the triage playbook on each DOWN tunnel that pairs two inventory routers, one tunnel
-/// at a time so no router's debug windows overlap, and attaches what it found. The runner
+/// Runs the triage playbook on each DOWN tunnel that pairs two inventory routers, as
+/// `triage -i` does ([`crate::run::many`]: concurrently, a router in one tunnel's run at a
+/// time, so no router's debug windows overlap), and attaches what it found. The runner
 /// switches every debug off on every way out, the stop included.
 async fn triage_down(
     tunnels: &mut [TunnelHealth],
@@ -508,12 +511,11 @@ async fn triage_down(
     policy: &HostKeyPolicy,
     stop: &tokio::sync::watch::Receiver<bool>,
 ) {
-    for th in tunnels
-        .iter_mut()
-        .filter(|th| th.state == State::Down && !th.one_sided)
-    {
-        if *stop.borrow() {
-            break;
+    let mut which = Vec::new();
+    let mut targets = Vec::new();
+    for (i, th) in tunnels.iter().enumerate() {
+        if th.state != State::Down || th.one_sided {
+            continue;
         }
         let Some(tunnel) = inventory.tunnel(&th.tunnel) else {
             continue;
@@ -521,50 +523,60 @@ async fn triage_down(
         let (Some(a), Some(b)) = (inventory.host(&tunnel.a), inventory.host(&tunnel.b)) else {
             continue;
         };
-        let target = crate::run::TunnelTarget {
+        which.push(i);
+        targets.push(crate::run::TunnelTarget {
             name: tunnel.name.clone(),
             a: router_target(a),
             b: router_target(b),
             a_peer_address: tunnel.a_peer_address,
             b_peer_address: tunnel.b_peer_address,
-        };
-        let mut rx = stop.clone();
-        let this_stop = async move {
-            let _ = rx.wait_for(|s| *s).await;
-        };
-        let (diagnosis, log) = crate::run::run_tunnel(
-            &target,
-            &t.playbook,
-            policy,
-            &t.options,
-            this_stop,
-            &crate::run::progress::Silent,
-        )
-        .await;
-        let confirmed = log.cleanup_confirmed();
-        let warnings = log
-            .cleanup
-            .iter()
-            .filter(|c| !c.debug_off_confirmed)
-            .map(|c| format!("DEBUG MAY STILL BE ON on {}: {}", c.router, c.detail))
-            .chain(
-                log.errors
-                    .iter()
-                    .map(|e| format!("triage stopped early: {e}")),
-            )
-            .collect();
-        th.triage = Some(TriageResult {
-            findings: diagnosis.findings,
-            debug_off_confirmed: confirmed,
-            warnings,
         });
-        if !confirmed {
-            th.status = 3;
-            th.reasons.push(
-                "triage could not confirm that debug is off: log in and run `undebug all`".into(),
-            );
-        }
     }
+    let mut rx = stop.clone();
+    let stopped = async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    crate::run::many::run_many(
+        &targets,
+        &t.playbook,
+        policy,
+        &t.options,
+        t.concurrency,
+        stopped,
+        &crate::run::progress::Silent,
+        |k, outcome| {
+            // A tunnel the stop kept from starting gets no triage: its health stands alone.
+            let crate::run::many::Outcome::Ran(diagnosis, log) = outcome else {
+                return;
+            };
+            let th = &mut tunnels[which[k]];
+            let confirmed = log.cleanup_confirmed();
+            let warnings = log
+                .cleanup
+                .iter()
+                .filter(|c| !c.debug_off_confirmed)
+                .map(|c| format!("DEBUG MAY STILL BE ON on {}: {}", c.router, c.detail))
+                .chain(
+                    log.errors
+                        .iter()
+                        .map(|e| format!("triage stopped early: {e}")),
+                )
+                .collect();
+            th.triage = Some(TriageResult {
+                findings: diagnosis.findings,
+                debug_off_confirmed: confirmed,
+                warnings,
+            });
+            if !confirmed {
+                th.status = 3;
+                th.reasons.push(
+                    "triage could not confirm that debug is off: log in and run `undebug all`"
+                        .into(),
+                );
+            }
+        },
+    )
+    .await;
 }
 
 fn router_target(h: &Host) -> crate::run::RouterTarget {

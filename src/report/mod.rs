@@ -14,6 +14,7 @@ pub mod json;
 pub mod ladder;
 pub mod markdown;
 pub mod prometheus;
+pub mod summary;
 pub mod text;
 
 pub use device_text::{device_text, visible};

@@ -15,10 +15,13 @@
 //!
 //! Only a process killed outright (SIGKILL, a power cut) escapes, which is why each run starts
 //! by reporting crypto debugs already on.
+//!
+//! [`many`] runs many tunnels this way at once, a router in one tunnel's run at a time.
 
 pub mod context;
 pub mod lock;
 pub mod log;
+pub mod many;
 pub mod progress;
 pub mod stop;
 pub mod unwind;
