@@ -15,7 +15,7 @@ use super::series::{End, Series};
 use super::{EndHealth, State, TunnelHealth};
 use crate::engine::Engine;
 use crate::engine::finding::{Code, Confidence, Evidence, Finding, Severity};
-use crate::engine::parse::show::{ShowKind, classify, ipsec_sa, isakmp_sa};
+use crate::engine::parse::show::{ShowKind, classify};
 use std::collections::BTreeMap;
 
 /// IOS starts a new SA 30 s before the old one's time runs out; one with less left than this
@@ -266,7 +266,7 @@ fn fill(view: &mut EndHealth, side: &Side) {
         return;
     };
     if let Some(o) = side.collected.output(ShowKind::IsakmpSa) {
-        let t = isakmp_sa::parse(&o.for_peer(peer));
+        let t = o.isakmp_sa_for(peer);
         let rows: Vec<_> = t.rows_with(peer).collect();
         view.phase1 = rows
             .iter()
@@ -277,7 +277,7 @@ fn fill(view: &mut EndHealth, side: &Side) {
     let Some(latest) = side.collected.output(ShowKind::IpsecSa) else {
         return;
     };
-    let now = ipsec_sa::parse(&latest.for_peer(peer));
+    let now = latest.ipsec_sa_for(peer);
     let flows = counters::flows_toward(&now, peer);
     view.ipsec_sas = now
         .flows()
@@ -290,7 +290,7 @@ fn fill(view: &mut EndHealth, side: &Side) {
     if let Some(earlier) = &side.collected.earlier_ipsec
         && earlier.at < latest.at
     {
-        let before = counters::flows_toward(&ipsec_sa::parse(&earlier.for_peer(peer)), peer);
+        let before = counters::flows_toward(&earlier.ipsec_sa_for(peer), peer);
         view.rates = Some(counters::rates(
             &before,
             &flows,

@@ -411,6 +411,7 @@ impl Checker {
         self.cycles += 1;
         let (inventory, note) = self.inventory()?;
         let (tunnels, hosts) = self.select(&inventory)?;
+        let reading = tokio::time::Instant::now();
         let results = collect::collect_all(
             hosts,
             Arc::new(self.options.commands.clone()),
@@ -421,14 +422,18 @@ impl Checker {
             self.tally.as_ref(),
         )
         .await;
+        tracing::info!(
+            "read {} routers in {:.2} s ({} could not be read)",
+            results.len(),
+            reading.elapsed().as_secs_f64(),
+            results.iter().filter(|r| r.collected.is_err()).count()
+        );
+        let judging = tokio::time::Instant::now();
         for r in &results {
             if let Ok(c) = &r.collected
                 && let Some(o) = c.output(ShowKind::RunningConfig)
             {
-                self.last_configs.insert(
-                    r.router.clone(),
-                    Arc::new(crate::ios::parse(&o.text).config),
-                );
+                self.last_configs.insert(r.router.clone(), o.config());
             }
         }
         let known: BTreeSet<&str> = results.iter().map(|r| r.router.as_str()).collect();
@@ -448,8 +453,12 @@ impl Checker {
             });
         let by_router: BTreeMap<&str, &RouterResult> =
             results.iter().map(|r| (r.router.as_str(), r)).collect();
-        let mut judged: Vec<TunnelHealth> =
-            series.iter().map(|s| judge::judge(s, &by_router)).collect();
+        let mut judged = judge_all(&series, &by_router);
+        tracing::info!(
+            "judged {} series in {:.2} s",
+            judged.len(),
+            judging.elapsed().as_secs_f64()
+        );
         if let Some(t) = &self.options.triage {
             triage_down(&mut judged, &inventory, t, &self.options.policy, stop).await;
         }
@@ -493,6 +502,51 @@ impl Checker {
             c
         })
     }
+}
+
+/// Judges every series, on every core: the engine's work per series is CPU alone, and on a
+/// fleet it is the part of a cycle that follows the last router read.
+fn judge_all(series: &[Series], by_router: &BTreeMap<&str, &RouterResult>) -> Vec<TunnelHealth> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(series.len() / 32);
+    if threads < 2 {
+        return series.iter().map(|s| judge::judge(s, by_router)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(s) = series.get(i) else { break done };
+            done.push((i, judge::judge(s, by_router)));
+        }
+    };
+    let scoped = || {
+        std::thread::scope(|scope| {
+            let others: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            let mut all = work();
+            for handle in others {
+                match handle.join() {
+                    Ok(done) => all.extend(done),
+                    // A panic in the engine (a bug) goes on as it would have on this thread.
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            all
+        })
+    };
+    // This thread waits on the others: tell the runtime, so its other tasks (the exporter's
+    // answers) move to another worker meanwhile.
+    let multi = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    let mut all = if multi {
+        tokio::task::block_in_place(scoped)
+    } else {
+        scoped()
+    };
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, t)| t).collect()
 }
 
 /// `2026-11-26T10:15:42.123Z`
