@@ -94,18 +94,26 @@ impl Output {
         }
     }
 
-    /// `peer`'s slice of a `show crypto isakmp sa`, parsed (once, when it is the whole).
-    pub fn isakmp_sa_for(&self, peer: &str) -> std::borrow::Cow<'_, isakmp_sa::IsakmpSa> {
+    /// `peer`'s lines alone, and their numbers in the output (see [`super::slice::compacted`]).
+    pub fn compact_for(&self, peer: &str) -> (std::borrow::Cow<'_, str>, Option<Vec<usize>>) {
         match &self.owners {
-            Some(o) => o.isakmp_sa_for(&self.text, peer),
+            Some(o) => super::slice::compacted(&self.text, o, peer),
+            None => (std::borrow::Cow::Borrowed(&self.text), None),
+        }
+    }
+
+    /// The whole `show crypto isakmp sa`, parsed once.
+    pub fn isakmp_sa(&self) -> std::borrow::Cow<'_, isakmp_sa::IsakmpSa> {
+        match self.owners.as_ref().and_then(|o| o.isakmp_sa()) {
+            Some(p) => std::borrow::Cow::Borrowed(p),
             None => std::borrow::Cow::Owned(isakmp_sa::parse(&self.text)),
         }
     }
 
-    /// `peer`'s slice of a `show crypto ipsec sa`, parsed (once, when it is the whole).
-    pub fn ipsec_sa_for(&self, peer: &str) -> std::borrow::Cow<'_, ipsec_sa::IpsecSa> {
-        match &self.owners {
-            Some(o) => o.ipsec_sa_for(&self.text, peer),
+    /// The whole `show crypto ipsec sa`, parsed once.
+    pub fn ipsec_sa(&self) -> std::borrow::Cow<'_, ipsec_sa::IpsecSa> {
+        match self.owners.as_ref().and_then(|o| o.ipsec_sa()) {
+            Some(p) => std::borrow::Cow::Borrowed(p),
             None => std::borrow::Cow::Owned(ipsec_sa::parse(&self.text)),
         }
     }
