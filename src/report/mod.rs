@@ -7,6 +7,7 @@
 //! Prometheus labels) shows control characters instead of sending them
 //! ([`crate::visible::visible`]).
 
+mod columns;
 mod device_text;
 pub mod health;
 pub mod html;

@@ -79,42 +79,14 @@ pub fn render(reports: &[Report], color: bool) -> String {
         })
         .collect();
     let head = ["TUNNEL", "VERDICT", "TOP FINDING", "EXIT"];
-    let width = |i: usize| {
-        rows.iter()
-            .map(|r| r[i].chars().count())
-            .chain([head[i].len()])
-            .max()
-            .unwrap_or(0)
-    };
-    let w: Vec<usize> = (0..3).map(width).collect();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<w0$}  {:<w1$}  {:<w2$}  {}",
-        head[0],
-        head[1],
-        head[2],
-        head[3],
-        w0 = w[0],
-        w1 = w[1],
-        w2 = w[2]
-    );
-    for (r, row) in order.iter().zip(&rows) {
-        let mut verdict = format!("{:<w1$}", row[1], w1 = w[1]);
-        let paint = color_of(r.exit_code);
-        if color && !paint.is_empty() {
-            verdict = format!("{paint}{verdict}{RESET}");
+    let mut out = super::columns::render(head, &rows, &|r, c, cell| {
+        let paint = color_of(order[r].exit_code);
+        if c == 1 && color && !paint.is_empty() {
+            format!("{paint}{cell}{RESET}")
+        } else {
+            cell
         }
-        let _ = writeln!(
-            out,
-            "{:<w0$}  {verdict}  {:<w2$}  {}",
-            row[0],
-            row[2],
-            row[3],
-            w0 = w[0],
-            w2 = w[2]
-        );
-    }
+    });
     let count = |v: Verdict| reports.iter().filter(|r| r.diagnosis.verdict == v).count();
     let _ = writeln!(
         out,
