@@ -13,7 +13,7 @@ use crate::lab::scenario::Scenario;
 use crate::lab::{Lab, LabOptions};
 use crate::playbook::{self, Playbook};
 use crate::report::{self, Format, Report, Style};
-use crate::run::many::{Outcome, run_many};
+use crate::run::many::{Batch, Outcome, run_many};
 use crate::run::progress::{Bars, Progress, Silent};
 use crate::run::stop::Stop;
 use crate::run::{RouterTarget, RunOptions, TunnelTarget};
@@ -295,24 +295,22 @@ async fn run_inventory(
         ..RunOptions::default()
     };
     let mut reports: Vec<Option<Report>> = vec![None; targets.len()];
-    run_many(
-        &targets,
+    let batch = Batch {
+        tunnels: &targets,
         playbook,
         policy,
-        &options,
-        usize::from(args.concurrency),
-        stop,
-        progress,
-        |i, outcome| {
-            let name = &targets[i].name;
-            let report = match outcome {
-                Outcome::Ran(diagnosis, log) => Report::live("triage", name, *diagnosis, log),
-                Outcome::NotChecked(why) => Report::not_checked("triage", name, why),
-            };
-            each(&report);
-            reports[i] = Some(report);
-        },
-    )
+        options: &options,
+        concurrency: usize::from(args.concurrency),
+    };
+    run_many(batch, stop, progress, |i, outcome| {
+        let name = &targets[i].name;
+        let report = match outcome {
+            Outcome::Ran(diagnosis, log) => Report::live("triage", name, *diagnosis, log),
+            Outcome::NotChecked(why) => Report::not_checked("triage", name, why),
+        };
+        each(&report);
+        reports[i] = Some(report);
+    })
     .await;
     Ok(reports.into_iter().flatten().collect())
 }

@@ -590,12 +590,15 @@ async fn triage_down(
     let stopped = async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    crate::run::many::run_many(
-        &targets,
-        &t.playbook,
+    let batch = crate::run::many::Batch {
+        tunnels: &targets,
+        playbook: &t.playbook,
         policy,
-        &t.options,
-        t.concurrency,
+        options: &t.options,
+        concurrency: t.concurrency,
+    };
+    crate::run::many::run_many(
+        batch,
         stopped,
         &crate::run::progress::Silent,
         |k, outcome| {

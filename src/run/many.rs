@@ -50,20 +50,32 @@ fn keys(t: &TunnelTarget) -> BTreeSet<RouterKey> {
         .collect()
 }
 
-/// Runs `playbook` on every tunnel, at most `concurrency` at once and each router in one
-/// tunnel at a time, and calls `done(index into tunnels, outcome)` as each one ends. Every
+/// What to run on which tunnels, and how many at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    pub tunnels: &'a [TunnelTarget],
+    pub playbook: &'a Playbook,
+    pub policy: &'a HostKeyPolicy,
+    pub options: &'a RunOptions,
+    pub concurrency: usize,
+}
+
+/// Runs the batch's playbook on every tunnel, at most `concurrency` at once and each router in
+/// one tunnel at a time, and calls `done(index into tunnels, outcome)` as each one ends. Every
 /// tunnel is handed to `done` exactly once, the stop included.
-#[allow(clippy::too_many_arguments)]
 pub async fn run_many(
-    tunnels: &[TunnelTarget],
-    playbook: &Playbook,
-    policy: &HostKeyPolicy,
-    options: &RunOptions,
-    concurrency: usize,
+    batch: Batch<'_>,
     stop: impl Future<Output = ()>,
     progress: &dyn Progress,
     mut done: impl FnMut(usize, Outcome),
 ) {
+    let Batch {
+        tunnels,
+        playbook,
+        policy,
+        options,
+        concurrency,
+    } = batch;
     let concurrency = concurrency.max(1);
     let total = tunnels.len();
     let wanted: Vec<BTreeSet<RouterKey>> = tunnels.iter().map(keys).collect();
