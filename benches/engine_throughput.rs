@@ -1,16 +1,28 @@
-//! Engine throughput on a large generated capture, next to `grep -c -E` with the engine's own
-//! signature patterns on the same file, so the ratio can be read off.
+//! How fast `ipsec-doctor analyze` reads a capture, timed from outside as a user runs it
+//! (process start, reading, every line through the engine, the JSON report), next to
+//! `LC_ALL=C grep -c -E` with the engine's own signature patterns on the same file.
 //!
 //! `cargo bench --bench engine_throughput` (env `BENCH_MB`, default 256, sets the file size).
-//! It also runs a quarter-size file first and prints the peak resident memory after each run:
-//! the engine streams, so the peak must not grow with the input.
+//!
+//! Two files:
+//! - `real`: every real capture in `tests/corpus/` (`debug/` and `real/ikev1/`) concatenated,
+//!   repeated up to the size: the lines routers print, in the proportions real pastes have;
+//! - `generated`: a hub's debug while it negotiates with thousands of spokes (the template
+//!   below), for sizes the real corpus cannot reach without repeating itself.
+//!
+//! grep runs in the C locale (its fastest: no multibyte decoding) with two pattern sets: the
+//! failure signatures (the lines an engineer would grep a log for) and every row of the table
+//! (the same work the engine does). The patterns are the table's, converted to POSIX ERE; each
+//! converted pattern is checked to match its own sample line before anything is timed, so a
+//! bad conversion cannot make grep look faster. Each timing is the best of three runs by wall
+//! clock; the CPU time (user + system) of that run is printed beside it, since on a busy
+//! machine the wall clock also measures the wait for a core. Each child's own peak memory is
+//! read with wait4, for a quarter-size and a full-size file: it must not grow.
 
-use ipsec_doctor::capture::{Input, feed};
-use ipsec_doctor::engine::Engine;
 use ipsec_doctor::engine::parse::signatures::SIGNATURES;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// One hub's debug while it negotiates with many spokes: healthy exchanges, proposal
@@ -158,6 +170,28 @@ const TEMPLATE: &[&str] = &[
     "ISAKMP:({S}):Old State = IKE_QM_IPSEC_INSTALL_AWAIT  New State = IKE_QM_PHASE2_COMPLETE",
 ];
 
+/// The rows an engineer greps a log for: the lines that say something failed.
+const FAILURE_ROWS: &[&str] = &[
+    "retransmit",
+    "retransmit_due",
+    "retransmit_attempt",
+    "duplicate_packet",
+    "p1_attribute_mismatch",
+    "preshared_offered_no_key",
+    "atts_not_acceptable",
+    "sa_not_acceptable",
+    "no_offers_accepted",
+    "psk_missing",
+    "bad_message",
+    "policy_invalidated",
+    "proxy_ids_not_supported",
+    "transform_not_supported",
+    "invalid_local_address",
+    "invalid_proxy_ids",
+    "mode_failure",
+    "invalid_spi",
+];
+
 fn generate(path: &Path, bytes: u64) -> std::io::Result<u64> {
     let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
     let (mut written, mut n, mut ms) = (0u64, 0u64, 0u64);
@@ -187,53 +221,251 @@ fn generate(path: &Path, bytes: u64) -> std::io::Result<u64> {
     Ok(written)
 }
 
-/// The signature table as POSIX extended regexes: same patterns, unanchored (the body does not
-/// start the line in a file), and the Perl classes spelled the POSIX way.
-fn ere_patterns() -> String {
-    SIGNATURES
+/// The real captures of the test corpus, one after the other, repeated up to `bytes`.
+fn concatenate_real(path: &Path, bytes: u64) -> std::io::Result<(u64, usize)> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in ["debug", "real/ikev1"] {
+        if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
+            files.extend(
+                rd.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "log")),
+            );
+        }
+    }
+    files.sort();
+    let mut corpus = Vec::new();
+    for f in &files {
+        corpus.extend(std::fs::read(f)?);
+        if corpus.last() != Some(&b'\n') {
+            corpus.push(b'\n');
+        }
+    }
+    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    let mut written = 0u64;
+    while written < bytes && !corpus.is_empty() {
+        out.write_all(&corpus)?;
+        written += corpus.len() as u64;
+    }
+    out.flush()?;
+    Ok((written, files.len()))
+}
+
+/// A table pattern as a POSIX extended regex for grep: unanchored (the body does not start
+/// the line in a file), Perl classes spelled the POSIX way inside and outside brackets,
+/// non-capturing and named groups as plain groups, lazy quantifiers as greedy ones (the same
+/// lines match).
+fn to_ere(pattern: &str) -> String {
+    let p = pattern.strip_prefix('^').unwrap_or(pattern);
+    let mut out = String::new();
+    let mut chars = p.chars().peekable();
+    let mut in_bracket = false;
+    // Open groups, true for a case-insensitive one: grep has no inline flag, so its letters
+    // become `[xX]`.
+    let mut groups: Vec<bool> = Vec::new();
+    while let Some(c) = chars.next() {
+        let fold = groups.iter().any(|ci| *ci);
+        match c {
+            '\\' => {
+                let Some(e) = chars.next() else { break };
+                let class = match (e, in_bracket) {
+                    ('d', false) => "[0-9]".to_string(),
+                    ('d', true) => "0-9".to_string(),
+                    ('s', false) => "[[:space:]]".to_string(),
+                    ('s', true) => "[:space:]".to_string(),
+                    ('S', false) => "[^[:space:]]".to_string(),
+                    ('w', false) => "[[:alnum:]_]".to_string(),
+                    ('w', true) => "[:alnum:]_".to_string(),
+                    ('b', false) => "\\b".to_string(),
+                    // Inside a bracket a backslash is literal in POSIX: drop it.
+                    (other, true) => other.to_string(),
+                    (other, false) => format!("\\{other}"),
+                };
+                assert!(
+                    !(e == 'S' && in_bracket),
+                    "\\S inside a bracket has no POSIX form: {pattern}"
+                );
+                out.push_str(&class);
+            }
+            '[' if !in_bracket => {
+                in_bracket = true;
+                out.push('[');
+                // A `]` or `^]` right after the opening bracket is a literal.
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+            }
+            ']' if in_bracket => {
+                in_bracket = false;
+                out.push(']');
+            }
+            '(' if !in_bracket && chars.peek() == Some(&'?') => {
+                chars.next();
+                let mut ci = false;
+                match chars.next() {
+                    Some(':') => {}
+                    Some('i') => {
+                        chars.next();
+                        ci = true;
+                    }
+                    // `(?P<name>`
+                    Some('P') => {
+                        for c in chars.by_ref() {
+                            if c == '>' {
+                                break;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                groups.push(ci);
+                out.push('(');
+            }
+            '(' if !in_bracket => {
+                groups.push(false);
+                out.push('(');
+            }
+            ')' if !in_bracket => {
+                groups.pop();
+                out.push(')');
+            }
+            '?' if !in_bracket && matches!(out.chars().last(), Some('*' | '+' | '?')) => {}
+            c if fold && !in_bracket && c.is_ascii_alphabetic() => {
+                out.push('[');
+                out.push(c.to_ascii_lowercase());
+                out.push(c.to_ascii_uppercase());
+                out.push(']');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Writes the ERE patterns of `rows` and checks with grep that each matches its sample.
+fn patterns(dir: &Path, name: &str, rows: &[&'static str]) -> PathBuf {
+    let chosen: Vec<_> = SIGNATURES
         .iter()
-        .map(|s| {
-            let mut p = s.pattern.trim_start_matches('^').to_string();
-            for (from, to) in [
-                (r"\d", "[0-9]"),
-                (r"\s", "[[:space:]]"),
-                (r"\S", "[^[:space:]]"),
-                (r"\w", "[[:alnum:]_]"),
-                ("(?:", "("),
-                ("(?i:", "("),
-            ] {
-                p = p.replace(from, to);
-            }
-            while let Some(i) = p.find("(?P<") {
-                let close = p[i..].find('>').map_or(i + 4, |c| i + c + 1);
-                p.replace_range(i..close, "(");
-            }
-            p + "\n"
-        })
-        .collect()
+        .filter(|s| rows.is_empty() || rows.contains(&s.name))
+        .collect();
+    for sig in &chosen {
+        let ere = to_ere(sig.pattern);
+        let out = Command::new("grep")
+            .env("LC_ALL", "C")
+            .args(["-c", "-E", "-e", &ere])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                if let Some(mut stdin) = child.stdin.take() {
+                    stdin.write_all(
+                        format!("*Nov 26 10:00:00.000: ISAKMP:(0):{}\n", sig.sample).as_bytes(),
+                    )?;
+                }
+                child.wait_with_output()
+            })
+            .expect("grep runs");
+        let count = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert_eq!(
+            count, "1",
+            "{}: the ERE {ere:?} does not match its own sample",
+            sig.name
+        );
+    }
+    let text: String = chosen.iter().map(|s| to_ere(s.pattern) + "\n").collect();
+    let path = dir.join(format!("{name}.ere"));
+    std::fs::write(&path, text).expect("write patterns");
+    path
 }
 
-fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
+/// One run of a command as measured from outside: wall clock, CPU (user + system) and the
+/// child's own peak resident memory, with its standard output.
+struct Run {
+    wall: f64,
+    cpu: f64,
+    rss_kb: u64,
+    stdout: String,
 }
 
-fn engine_run(path: &Path) -> (f64, usize) {
+/// Best of three runs of `cmd` by wall clock; the CPU time and peak memory reported are the
+/// best run's CPU and the largest peak of the three.
+fn time(mut cmd: impl FnMut() -> Command) -> Run {
+    let mut best: Option<Run> = None;
+    let mut rss = 0;
+    for _ in 0..3 {
+        let run = run_once(cmd());
+        rss = rss.max(run.rss_kb);
+        if best.as_ref().is_none_or(|b| run.wall < b.wall) {
+            best = Some(run);
+        }
+    }
+    let mut best = best.expect("three runs");
+    best.rss_kb = rss;
+    best
+}
+
+/// Runs `cmd` to the end and reaps it with `wait4`, which gives this child's own resource use
+/// (getrusage on all children only keeps the largest peak seen so far).
+#[allow(clippy::zombie_processes)] // reaped by wait4 below, which std does not know about
+fn run_once(mut cmd: Command) -> Run {
+    use std::io::Read;
     let start = Instant::now();
-    let mut engine = Engine::new();
-    let input = Input {
-        path: path.to_path_buf(),
-        peer: Some("hub".into()),
-    };
-    feed(&mut engine, &input).expect("bench capture reads");
-    let d = engine.finish();
-    (start.elapsed().as_secs_f64(), d.findings.len())
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("command runs");
+    let mut err = child.stderr.take().expect("stderr piped");
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout piped")
+        .read_to_string(&mut stdout)
+        .expect("read stdout");
+    let mut status = 0;
+    // SAFETY: wait4 writes the status and the zeroed rusage it is given; the pid is our own
+    // child, which has not been waited for.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let wall = start.elapsed().as_secs_f64();
+    assert!(pid > 0, "wait4 failed");
+    let stderr = err.join().unwrap_or_default();
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    assert!(code.is_some_and(|c| c <= 3), "exit {status}: {stderr}");
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Run {
+        wall,
+        cpu: secs(usage.ru_utime) + secs(usage.ru_stime),
+        rss_kb: usage.ru_maxrss as u64,
+        stdout,
+    }
+}
+
+fn analyze(path: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ipsec-doctor"));
+    c.args(["analyze", "--format", "json"]).arg(path);
+    c
+}
+
+fn grep(patterns: &Path, path: &Path) -> Command {
+    let mut c = Command::new("grep");
+    c.env("LC_ALL", "C")
+        .args(["-c", "-E", "-f"])
+        .arg(patterns)
+        .arg(path);
+    c
+}
+
+fn mibs(bytes: u64, secs: f64) -> f64 {
+    bytes as f64 / 1_048_576.0 / secs
 }
 
 fn main() {
@@ -243,62 +475,79 @@ fn main() {
         .unwrap_or(256);
     let dir = std::env::temp_dir().join("ipsec-doctor-bench");
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let small = dir.join("small.log");
-    let big: PathBuf = dir.join("capture.log");
-    let small_bytes = generate(&small, mb * 1024 * 1024 / 4).expect("generate");
-    let big_bytes = generate(&big, mb * 1024 * 1024).expect("generate");
-
-    let (t_small, _) = engine_run(&small);
-    let rss_small = peak_rss_kb();
-    let (t_big, findings) = engine_run(&big);
-    let rss_big = peak_rss_kb();
-    let mbs = |b: u64, t: f64| b as f64 / 1_048_576.0 / t;
-
-    let pats = dir.join("signatures.ere");
-    std::fs::write(&pats, ere_patterns()).expect("write patterns");
-    let start = Instant::now();
-    let grep = Command::new("grep")
-        .arg("-c")
-        .arg("-E")
-        .arg("-f")
-        .arg(&pats)
-        .arg(&big)
-        .output();
-    let t_grep = start.elapsed().as_secs_f64();
+    let failures = patterns(&dir, "failures", FAILURE_ROWS);
+    let all = patterns(&dir, "all", &[]);
 
     println!(
-        "engine_throughput: {} MB capture, {} signature patterns",
-        big_bytes / 1_048_576,
+        "engine_throughput: `ipsec-doctor analyze --format json FILE` end to end vs `LC_ALL=C grep -c -E -f PATTERNS FILE`, best of 3"
+    );
+    println!(
+        "  patterns: {} failure signatures, {} signatures in all",
+        FAILURE_ROWS.len(),
         SIGNATURES.len()
     );
-    println!(
-        "  engine  small ({:>4} MB): {:7.3} s  {:7.1} MB/s  peak RSS {:>7} kB",
-        small_bytes / 1_048_576,
-        t_small,
-        mbs(small_bytes, t_small),
-        rss_small
-    );
-    println!(
-        "  engine  full  ({:>4} MB): {:7.3} s  {:7.1} MB/s  peak RSS {:>7} kB  ({findings} findings)",
-        big_bytes / 1_048_576,
-        t_big,
-        mbs(big_bytes, t_big),
-        rss_big
-    );
-    match grep {
-        Ok(o) => {
-            let count = String::from_utf8_lossy(&o.stdout).trim().to_string();
-            println!(
-                "  grep -c -E -f signatures ({count} matching lines): {t_grep:7.3} s  {:7.1} MB/s",
-                mbs(big_bytes, t_grep)
-            );
-            println!("  ratio engine/grep time: {:.2}", t_big / t_grep);
+    for kind in ["real", "generated"] {
+        let quarter = dir.join(format!("{kind}-quarter.log"));
+        let full = dir.join(format!("{kind}.log"));
+        let make = |p: &Path, b: u64| match kind {
+            "real" => concatenate_real(p, b),
+            _ => generate(p, b).map(|n| (n, 0)),
+        };
+        let (q_bytes, _) = make(&quarter, mb * 1024 * 1024 / 4).expect("write the file");
+        let (bytes, files) = make(&full, mb * 1024 * 1024).expect("write the file");
+        let small = time(|| analyze(&quarter));
+        let big = time(|| analyze(&full));
+        let findings = big.stdout.matches("\"code\"").count();
+        let gf = time(|| grep(&failures, &full));
+        let ga = time(|| grep(&all, &full));
+        if kind == "real" {
+            println!("  real file: the {files} capture files of tests/corpus, repeated");
         }
-        Err(e) => println!("  grep not run: {e}"),
+        println!(
+            "  {kind} file, {} MiB (wall clock, best of 3; CPU = user + system of that run):",
+            bytes / 1_048_576
+        );
+        let line = |what: String, r: &Run, n: u64, tail: String| {
+            println!(
+                "    {what:<34}: {:7.3} s {:8.1} MiB/s  CPU {:6.3} s {:8.1} MiB/s  {tail}",
+                r.wall,
+                mibs(n, r.wall),
+                r.cpu,
+                mibs(n, r.cpu)
+            )
+        };
+        line(
+            format!("ipsec-doctor analyze ({:>4} MiB)", q_bytes / 1_048_576),
+            &small,
+            q_bytes,
+            format!("peak RSS {:>6} kB", small.rss_kb),
+        );
+        line(
+            format!("ipsec-doctor analyze ({:>4} MiB)", bytes / 1_048_576),
+            &big,
+            bytes,
+            format!("peak RSS {:>6} kB  ({findings} findings)", big.rss_kb),
+        );
+        line(
+            "grep, failure signatures".to_string(),
+            &gf,
+            bytes,
+            format!("peak RSS {:>6} kB  ({} lines)", gf.rss_kb, gf.stdout.trim()),
+        );
+        line(
+            "grep, all signatures".to_string(),
+            &ga,
+            bytes,
+            format!("peak RSS {:>6} kB  ({} lines)", ga.rss_kb, ga.stdout.trim()),
+        );
+        println!(
+            "    analyze vs grep (failures): {:.2}x its speed by wall clock, {:.2}x by CPU; vs grep (all): {:.2}x, {:.2}x",
+            gf.wall / big.wall,
+            gf.cpu / big.cpu,
+            ga.wall / big.wall,
+            ga.cpu / big.cpu
+        );
+        let _ = std::fs::remove_file(&quarter);
+        let _ = std::fs::remove_file(&full);
     }
-    if std::env::var_os("BENCH_KEEP").is_some() {
-        let _ = std::fs::rename(&small, dir.join("keep.log"));
-    }
-    let _ = std::fs::remove_file(&small);
-    let _ = std::fs::remove_file(&big);
 }

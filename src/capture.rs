@@ -1,18 +1,20 @@
 //! Reading captured router output from files and stdin for offline analysis: the I/O the
-//! engine must not do. Streams line by line so memory stays flat however large the capture:
-//! a line longer than [`MAX_LINE`] is cut there (with a warning naming file and line), the
-//! rest of it read and dropped.
+//! engine must not do. Streams so memory stays flat however large the capture: a line longer
+//! than [`MAX_LINE`] is cut there (with a warning naming file and line), the rest of it read
+//! and dropped.
 //!
 //! Pipes and process substitution (`analyze <(zcat r1.log.gz)`, a FIFO, `/dev/stdin`) are read
 //! once, as a stream: nothing is read from them before the analysis, and the check for binary
 //! data looks at the first block as it streams in.
 
-use crate::engine::parse::syslog_server;
+use crate::engine::parse::signatures::Scratch;
+use crate::engine::parse::{debug, syslog_server};
 use crate::engine::{Engine, StreamId};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
 
 /// The longest line kept. No router line comes close (a `show running-config` line is a few
 /// hundred bytes at most); the bound keeps memory flat on a file with no line ends.
@@ -161,6 +163,12 @@ pub fn feed(engine: &mut Engine, input: &Input) -> Result<Vec<Warning>, CaptureE
 }
 
 /// The reading loop, separate from opening so tests can feed any reader.
+///
+/// Lines are cut out of large reads in place (one memchr pass finds the line ends); only a
+/// line split across two reads is copied. Memory stays a few read buffers whatever the size.
+/// While the engine takes in one read, a second thread already prepares the next: it scans
+/// the block for signature literals and matches the lines that hold one, which does not depend
+/// on anything before them (see [`debug::prepare_block`]).
 pub fn feed_reader(
     engine: &mut Engine,
     reader: impl Read,
@@ -169,14 +177,12 @@ pub fn feed_reader(
     label: &str,
     explicit: bool,
 ) -> Result<Vec<Warning>, CaptureError> {
-    let io_err = |e: io::Error| CaptureError::Io {
+    let mut reader = BufReader::with_capacity(SNIFF, reader);
+    // The first block, as it arrives: NUL bytes mean this is no router output.
+    let head = fill_head(&mut reader).map_err(|e| CaptureError::Io {
         file: file.to_string(),
         error: e,
-    };
-    let mut warnings = Vec::new();
-    let mut reader = BufReader::with_capacity(256 * 1024, reader);
-    // The first block, as it arrives: NUL bytes mean this is no router output.
-    let head = fill_head(&mut reader).map_err(io_err)?;
+    })?;
     if head.is_empty() {
         return Err(CaptureError::Empty {
             file: file.to_string(),
@@ -188,74 +194,129 @@ pub fn feed_reader(
             offset,
         });
     }
-    let mut reader = io::Cursor::new(head).chain(reader);
-    let mut buf = Vec::with_capacity(512);
-    let mut line_no = 0usize;
-    let mut lossy_lines = 0usize;
-    let mut first_lossy = None;
-    let mut cut_lines = 0usize;
-    let mut router = Router::new(label, explicit);
+    let reader = io::Cursor::new(head).chain(reader);
+    std::thread::scope(|scope| {
+        let (to_worker, blocks) = mpsc::sync_channel::<Arc<str>>(2);
+        let (worker_done, prepared) = mpsc::sync_channel::<Prepared>(2);
+        scope.spawn(move || {
+            let mut scratch = Scratch::new();
+            for block in blocks {
+                let lines = debug::prepare_block(&block, &mut scratch);
+                if worker_done.send((block, lines)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lines = Lines {
+            engine,
+            router: Router::new(label, explicit),
+            source,
+            line_no: 0,
+            lossy_lines: 0,
+            first_lossy: None,
+            file,
+            cut_lines: 0,
+            warnings: Vec::new(),
+            queue: VecDeque::new(),
+            to_worker: Some(to_worker),
+            prepared,
+        };
+        let read = read_all(&mut lines, reader, file);
+        // Closing the channel ends the worker, which the scope then joins.
+        lines.to_worker = None;
+        read
+    })
+}
+
+/// A block sent ahead and what the worker made of it.
+type Prepared = (Arc<str>, Vec<debug::PreparedLine>);
+
+fn read_all(
+    lines: &mut Lines<'_>,
+    reader: impl Read,
+    file: &str,
+) -> Result<Vec<Warning>, CaptureError> {
+    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    // A line begun in an earlier read: at most MAX_LINE bytes of it, and its full length.
+    let mut carry: Vec<u8> = Vec::new();
+    let mut carry_len = 0usize;
     loop {
-        buf.clear();
-        let (n, cut) = read_line(&mut reader, &mut buf).map_err(io_err)?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        let complete = buf.last() == Some(&b'\n');
-        if cut {
-            cut_lines += 1;
-            if cut_lines <= CUT_LINES_NAMED {
-                warnings.push(Warning {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(CaptureError::Io {
                     file: file.to_string(),
-                    line: Some(line_no),
-                    message: format!(
-                        "line of {n} bytes cut to its first {} KiB; the rest was not analysed",
-                        MAX_LINE / 1024
-                    ),
+                    error: e,
                 });
             }
-        }
-        let text = match std::str::from_utf8(&buf) {
-            Ok(s) => std::borrow::Cow::Borrowed(s),
-            Err(e) if cut && e.error_len().is_none() => {
-                // The cut fell inside a character: keep what is whole.
-                String::from_utf8_lossy(&buf[..e.valid_up_to()])
-            }
-            Err(_) => {
-                lossy_lines += 1;
-                first_lossy.get_or_insert(line_no);
-                String::from_utf8_lossy(&buf)
-            }
         };
-        if !complete && !cut {
-            warnings.push(Warning {
-                file: file.to_string(),
-                line: Some(line_no),
-                message: "last line has no line end (truncated capture?); analysed as is".into(),
-            });
+        if chunk.is_empty() {
+            break;
         }
-        let line = text.trim_end_matches(['\n', '\r']);
-        let (id, line) = router.route(engine, line);
-        engine.feed(id, source, line_no, line);
+        let n = chunk.len();
+        let mut start = 0;
+        // A line begun in the previous read ends at this read's first line end.
+        if carry_len > 0 {
+            let end = memchr::memchr(b'\n', chunk).unwrap_or(n);
+            let room = MAX_LINE.saturating_sub(carry.len());
+            carry.extend_from_slice(&chunk[..end.min(room)]);
+            carry_len += end;
+            if end < n {
+                lines.line(&carry, carry_len);
+                carry.clear();
+                carry_len = 0;
+                start = end + 1;
+            } else {
+                start = n;
+            }
+        }
+        if carry_len == 0
+            && let Some(last) = memchr::memrchr(b'\n', &chunk[start..]).map(|i| start + i)
+        {
+            lines.lines(&chunk[start..last]);
+            start = last + 1;
+        }
+        if start < n {
+            let rest = &chunk[start..];
+            carry.extend_from_slice(&rest[..rest.len().min(MAX_LINE)]);
+            carry_len += rest.len();
+        }
+        reader.consume(n);
+        // The newest block stays with the worker while the engine takes the ones before.
+        lines.drain(1);
     }
-    if cut_lines > CUT_LINES_NAMED {
+    let truncated = carry_len > 0;
+    if truncated {
+        lines.line(&carry, carry_len);
+    }
+    lines.drain(0);
+    let mut warnings = std::mem::take(&mut lines.warnings);
+    if truncated && carry_len <= MAX_LINE {
+        warnings.push(Warning {
+            file: file.to_string(),
+            line: Some(lines.line_no),
+            message: "last line has no line end (truncated capture?); analysed as is".into(),
+        });
+    }
+    if lines.cut_lines > CUT_LINES_NAMED {
         warnings.push(Warning {
             file: file.to_string(),
             line: None,
             message: format!(
                 "{} more line(s) longer than {} KiB were cut",
-                cut_lines - CUT_LINES_NAMED,
+                lines.cut_lines - CUT_LINES_NAMED,
                 MAX_LINE / 1024
             ),
         });
     }
-    if lossy_lines > 0 {
+    if lines.lossy_lines > 0 {
         warnings.push(Warning {
             file: file.to_string(),
-            line: first_lossy,
+            line: lines.first_lossy,
             message: format!(
-                "{lossy_lines} line(s) hold bytes that are not UTF-8; they were decoded with replacement characters"
+                "{} line(s) hold bytes that are not UTF-8; they were decoded with replacement characters",
+                lines.lossy_lines
             ),
         });
     }
@@ -270,30 +331,200 @@ fn fill_head(reader: &mut impl Read) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
-/// One line into `buf` (with its `\n`), at most [`MAX_LINE`] bytes of it; the rest of a longer
-/// line is read and dropped. Returns the line's full length and whether it was cut.
-fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<(usize, bool)> {
-    let mut total = 0usize;
-    loop {
-        let chunk = match reader.fill_buf() {
-            Ok(c) => c,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if chunk.is_empty() {
-            return Ok((total, total > buf.len()));
+/// What waits to be fed, in order: a line, or a block the worker is preparing.
+enum Item {
+    /// A line (at most [`MAX_LINE`] bytes of it) and its length as read.
+    Line(Vec<u8>, usize),
+    Block(Arc<str>),
+}
+
+/// Where each line of one input goes, and what was noticed on the way.
+struct Lines<'e> {
+    engine: &'e mut Engine,
+    router: Router,
+    source: &'e str,
+    line_no: usize,
+    lossy_lines: usize,
+    first_lossy: Option<usize>,
+    file: &'e str,
+    cut_lines: usize,
+    /// Warnings that name a line, made when the line is fed (its number known only then).
+    warnings: Vec<Warning>,
+    queue: VecDeque<Item>,
+    to_worker: Option<mpsc::SyncSender<Arc<str>>>,
+    prepared: mpsc::Receiver<Prepared>,
+}
+
+/// Lines read one by one before whole blocks are handed over: enough to tell a central
+/// syslog server's file (whose every line carries a sender) from one device's capture.
+const SNIFF_LINES: usize = 16;
+
+impl Lines<'_> {
+    /// Whole lines separated by `\n`, as read: a line longer than [`MAX_LINE`] is cut and fed
+    /// on its own, the others go on as blocks.
+    fn lines(&mut self, mut bytes: &[u8]) {
+        // One more memchr pass over the read, far cheaper than the engine's.
+        'cut: loop {
+            let mut from = 0;
+            for end in memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())) {
+                if end - from > MAX_LINE {
+                    if from > 0 {
+                        self.block(&bytes[..from - 1]);
+                    }
+                    self.line(&bytes[from..from + MAX_LINE], end - from);
+                    if end == bytes.len() {
+                        return;
+                    }
+                    bytes = &bytes[end + 1..];
+                    continue 'cut;
+                }
+                from = end + 1;
+            }
+            // `bytes` ends where a line end was: even empty, it is one (empty) line.
+            self.block(bytes);
+            return;
         }
-        let (used, done) = match chunk.iter().position(|&b| b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (chunk.len(), false),
-        };
-        let room = MAX_LINE.saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..used.min(room)]);
-        total += used;
-        reader.consume(used);
-        if done {
-            return Ok((total, total > buf.len()));
+    }
+
+    /// Whole lines separated by `\n`: handed to the engine as one block when the input is one
+    /// device's capture, split into lines otherwise.
+    fn block(&mut self, mut bytes: &[u8]) {
+        // The first lines one by one, to see whether a syslog server wrote the file.
+        while self.line_no < SNIFF_LINES {
+            match memchr::memchr(b'\n', bytes) {
+                Some(end) => {
+                    self.line(&bytes[..end], end);
+                    bytes = &bytes[end + 1..];
+                }
+                None => {
+                    self.line(bytes, bytes.len());
+                    return;
+                }
+            }
         }
+        if self.router.saw_server_lines() {
+            for line in bytes.split(|b| *b == b'\n') {
+                self.line(line, line.len());
+            }
+            return;
+        }
+        // Valid UTF-8 goes as one block; a line with other bytes is decoded on its own.
+        while !bytes.is_empty() {
+            let valid = match std::str::from_utf8(bytes) {
+                Ok(_) => bytes.len(),
+                Err(e) => e.valid_up_to(),
+            };
+            let cut = if valid == bytes.len() {
+                Some(valid)
+            } else {
+                memchr::memrchr(b'\n', &bytes[..valid])
+            };
+            if let Some(cut) = cut
+                && let Ok(text) = std::str::from_utf8(&bytes[..cut])
+            {
+                self.send_block(text);
+                if cut == bytes.len() {
+                    return;
+                }
+                bytes = &bytes[cut + 1..];
+            }
+            let end = memchr::memchr(b'\n', bytes).unwrap_or(bytes.len());
+            self.line(&bytes[..end], end);
+            bytes = bytes.get(end + 1..).unwrap_or_default();
+        }
+    }
+
+    /// Hands a block of valid lines to the worker; the engine gets it, prepared, in its turn.
+    fn send_block(&mut self, text: &str) {
+        // At most two blocks with the worker: neither channel can fill up and block both sides.
+        self.drain(1);
+        let block: Arc<str> = Arc::from(text);
+        match &self.to_worker {
+            Some(tx) if tx.send(block.clone()).is_ok() => self.queue.push_back(Item::Block(block)),
+            // No worker (it stopped): the engine prepares the block itself, in order.
+            _ => {
+                self.drain(0);
+                self.feed_block(&block, None);
+            }
+        }
+    }
+
+    /// Feeds queued items until at most `keep` blocks remain with the worker.
+    fn drain(&mut self, keep: usize) {
+        loop {
+            let blocks = self
+                .queue
+                .iter()
+                .filter(|i| matches!(i, Item::Block(_)))
+                .count();
+            match self.queue.front() {
+                None => return,
+                Some(Item::Block(_)) if blocks <= keep => return,
+                _ => {}
+            }
+            match self.queue.pop_front() {
+                Some(Item::Line(bytes, full)) => self.feed_line(&bytes, full),
+                Some(Item::Block(block)) => {
+                    let prepared = self.prepared.recv().ok().map(|(_, lines)| lines);
+                    self.feed_block(&block, prepared);
+                }
+                None => return,
+            }
+        }
+    }
+
+    fn feed_block(&mut self, block: &str, prepared: Option<Vec<debug::PreparedLine>>) {
+        let id = self.router.own(self.engine);
+        let first = self.line_no + 1;
+        self.line_no += match prepared {
+            Some(lines) => self
+                .engine
+                .feed_prepared(id, self.source, first, block, &lines),
+            None => self.engine.feed_block(id, self.source, first, block),
+        };
+    }
+
+    /// One line without its `\n`: fed now, or after the blocks sent ahead of it.
+    /// `full` is the line's length as read; more than `bytes` holds means it was cut.
+    fn line(&mut self, bytes: &[u8], full: usize) {
+        if self.queue.is_empty() {
+            self.feed_line(bytes, full);
+        } else {
+            self.queue.push_back(Item::Line(bytes.to_vec(), full));
+        }
+    }
+
+    fn feed_line(&mut self, bytes: &[u8], full: usize) {
+        self.line_no += 1;
+        let cut = full > bytes.len();
+        if cut {
+            self.cut_lines += 1;
+            if self.cut_lines <= CUT_LINES_NAMED {
+                self.warnings.push(Warning {
+                    file: self.file.to_string(),
+                    line: Some(self.line_no),
+                    message: format!(
+                        "line of {full} bytes cut to its first {} KiB; the rest was not analysed",
+                        MAX_LINE / 1024
+                    ),
+                });
+            }
+        }
+        let text = match std::str::from_utf8(bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(e) if cut && e.error_len().is_none() => {
+                // The cut fell inside a character: keep what is whole.
+                String::from_utf8_lossy(&bytes[..e.valid_up_to()])
+            }
+            Err(_) => {
+                self.lossy_lines += 1;
+                self.first_lossy.get_or_insert(self.line_no);
+                String::from_utf8_lossy(bytes)
+            }
+        };
+        let line = text.trim_end_matches(['\n', '\r']);
+        let (id, line) = self.router.route(self.engine, line);
+        self.engine.feed(id, self.source, self.line_no, line);
     }
 }
 
@@ -328,10 +559,18 @@ impl Router {
             };
             return (id, msg);
         }
-        let id = *self
+        (self.own(engine), line)
+    }
+
+    /// The stream of the device the input belongs to.
+    fn own(&mut self, engine: &mut Engine) -> StreamId {
+        *self
             .own
-            .get_or_insert_with(|| engine.stream(&self.label, self.explicit));
-        (id, line)
+            .get_or_insert_with(|| engine.stream(&self.label, self.explicit))
+    }
+
+    fn saw_server_lines(&self) -> bool {
+        !self.by_host.is_empty()
     }
 }
 
@@ -364,49 +603,6 @@ mod tests {
         );
         let d = e.finish();
         assert_eq!(d.findings[0].code.as_str(), "P1_PSK_MISSING");
-    }
-
-    #[test]
-    fn long_lines_are_cut_with_a_warning_and_reading_goes_on() {
-        let mut e = Engine::new();
-        let mut data = b"R1#show running-config\nbanner motd ^C".to_vec();
-        data.extend(std::iter::repeat_n(b'x', MAX_LINE * 3 + 17));
-        // A multi-byte character straddling the cut must not turn into a lossy warning.
-        data.extend("é^C\n".as_bytes());
-        data.extend(b"crypto isakmp key s3cret address 203.0.113.2\nR1#\n");
-        let w = feed_reader(&mut e, &data[..], "r1.txt", "r1.txt", "r1", false).unwrap();
-        assert_eq!(w.len(), 1, "{w:?}");
-        assert_eq!(w[0].line, Some(2));
-        assert!(w[0].message.contains("cut to its first 64 KiB"), "{}", w[0]);
-        let d = e.finish();
-        assert_eq!(d.peers[0].lines, 4);
-
-        let mut lines = Vec::new();
-        let mut r = BufReader::with_capacity(7, &data[..]);
-        loop {
-            let mut buf = Vec::new();
-            let (n, cut) = read_line(&mut r, &mut buf).unwrap();
-            if n == 0 {
-                break;
-            }
-            assert!(buf.len() <= MAX_LINE);
-            lines.push((n, cut));
-        }
-        assert_eq!(lines.len(), 4);
-        assert_eq!(lines[1], (14 + MAX_LINE * 3 + 17 + 5, true));
-    }
-
-    #[test]
-    fn a_binary_stream_is_refused_from_its_first_block() {
-        let mut e = Engine::new();
-        let data: &[u8] = b"R1#show version\n\x00\x01\x02";
-        let err = feed_reader(&mut e, data, "x", "x", "x", false).unwrap_err();
-        assert!(
-            matches!(err, CaptureError::Binary { offset: 16, .. }),
-            "{err}"
-        );
-        let err = feed_reader(&mut e, &b""[..], "y", "y", "y", false).unwrap_err();
-        assert!(matches!(err, CaptureError::Empty { .. }), "{err}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! - [`capture`]: reads captured files for offline analysis (the I/O the engine must not do).
 //! - [`health`]: scheduled health checks over every configured tunnel (Nagios, Prometheus).
 //! - [`report`]: renders a diagnosis as text, JSON, Prometheus or Markdown.
+//! - [`guide`]: the guided session, step by step, a driver of the runner ([`run`]).
 //! - [`lab`]: simulated IOS routers over SSH.
 //! - [`visible`]: router and file text made safe to print (control characters shown, not obeyed).
 //! - [`cli`]: one entry point per subcommand.
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod deadline;
 pub mod device;
 pub mod engine;
+pub mod guide;
 pub mod health;
 pub mod inventory;
 pub mod ios;

@@ -1,5 +1,8 @@
 //! Playbooks: the ordered show / debug / check / clear steps a run performs on the two routers
 //! of a tunnel, as data (`playbooks/*.yaml`, embedded in the binary, overridable by path).
+//! The guide's playbook is also a decision tree ([`tree`]): each step may say which step comes
+//! next from what was found, what its lines mean, and which lines to point at; its `fix` step
+//! (safety class `config`) applies the diagnosis' fix after a typed confirmation.
 //!
 //! A playbook is checked completely before any device is touched: unknown keys (with a
 //! suggestion), a command outside its step's safety class ([`class`]: checked on the whole
@@ -8,13 +11,14 @@
 
 pub mod class;
 mod source;
+pub mod tree;
 
 use crate::engine::finding::Code;
 use crate::yaml::{self, YamlError};
 use class::Class;
 use serde::Deserialize;
 use source::{Position, SourceMap};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::path::Path;
 use std::time::Duration;
@@ -23,6 +27,7 @@ use std::time::Duration;
 pub const SHIPPED: &[(&str, &str)] = &[
     ("triage", include_str!("../playbooks/triage.yaml")),
     ("health", include_str!("../playbooks/health.yaml")),
+    ("guide", include_str!("../playbooks/guide.yaml")),
 ];
 
 /// Values a command may refer to; the runner fills them per router.
@@ -42,6 +47,20 @@ pub struct Playbook {
     pub name: String,
     pub description: String,
     pub steps: Vec<Step>,
+    /// What each finding means, in plain words (the guide's diagnosis).
+    pub findings: BTreeMap<Code, String>,
+}
+
+impl Playbook {
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// The step written after `id`, where a step without `next:` rules goes.
+    pub fn following(&self, id: &str) -> Option<&str> {
+        let i = self.steps.iter().position(|s| s.id == id)?;
+        self.steps.get(i + 1).map(|s| s.id.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +73,14 @@ pub struct Step {
     pub action: Action,
     /// Line of the step in its file, for messages.
     pub line: usize,
+    /// A short name for the guide's headings (the id when not given).
+    pub title: String,
+    /// Lines of the step's output the guide points at.
+    pub highlight: Vec<tree::Pattern>,
+    /// What the step showed, in plain words, by what was found.
+    pub means: Vec<tree::Meaning>,
+    /// Which step the guide proposes next, by what was found.
+    pub next: Vec<tree::Rule>,
 }
 
 /// What a step does. Closed: the runner has one handler per variant.
@@ -73,6 +100,10 @@ pub enum Action {
     Check { commands: Vec<String> },
     /// A disruptive `clear` command: runs only when the user allowed it.
     Clear { command: String },
+    /// The guide applies the diagnosis' fix (class `config`, after a typed confirmation and
+    /// only with `--allow-config`), then runs the `retest` steps on a fresh diagnosis.
+    /// Runners other than the guide skip it.
+    Fix { retest: Vec<String> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,13 +127,15 @@ impl PeerSel {
 }
 
 /// How intrusive a step is. `read` runs always, `debug` unless the run is read-only,
-/// `disruptive` only with an explicit permission.
+/// `disruptive` only with an explicit permission, `config` only in the guide, with
+/// `--allow-config` and a typed confirmation per router.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Safety {
     Read,
     Debug,
     Disruptive,
+    Config,
 }
 
 impl fmt::Display for Safety {
@@ -111,6 +144,7 @@ impl fmt::Display for Safety {
             Safety::Read => "read",
             Safety::Debug => "debug",
             Safety::Disruptive => "disruptive",
+            Safety::Config => "config",
         })
     }
 }
@@ -170,6 +204,8 @@ struct RawPlaybook {
     #[serde(default)]
     description: String,
     steps: Vec<RawStep>,
+    #[serde(default)]
+    findings: BTreeMap<Code, String>,
 }
 
 #[derive(Deserialize)]
@@ -179,6 +215,7 @@ enum Kind {
     Debug,
     Check,
     Clear,
+    Fix,
 }
 
 #[derive(Deserialize)]
@@ -205,6 +242,15 @@ struct RawStep {
     condition_peer: bool,
     duration: Option<String>,
     trigger: Option<RawTrigger>,
+    title: Option<String>,
+    #[serde(default)]
+    highlight: Vec<String>,
+    #[serde(default)]
+    means: Vec<tree::RawMeaning>,
+    #[serde(default)]
+    next: Vec<tree::RawRule>,
+    #[serde(default)]
+    retest: Vec<String>,
 }
 
 /// A shipped playbook by name.
@@ -258,10 +304,28 @@ fn parse_mapped(file: &str, text: &str, map: &SourceMap<'_>) -> Result<Playbook,
             message: e.message,
         })?);
     }
+    let nodes: Vec<tree::Node<'_>> = steps
+        .iter()
+        .map(|s| tree::Node {
+            id: &s.id,
+            line: s.line,
+            next: &s.next,
+            retest: match &s.action {
+                Action::Fix { retest } => retest,
+                _ => &[],
+            },
+            is_fix: matches!(s.action, Action::Fix { .. }),
+        })
+        .collect();
+    tree::check(&nodes).map_err(|e| err(file, Some(e.line).filter(|l| *l > 0), e.message))?;
+    if let Some((code, _)) = raw.findings.iter().find(|(_, t)| t.trim().is_empty()) {
+        return Err(err(file, None, format!("`findings:` gives {code} no text")));
+    }
     Ok(Playbook {
         name: raw.name,
         description: raw.description,
         steps,
+        findings: raw.findings,
     })
 }
 
@@ -310,7 +374,7 @@ impl From<String> for StepError {
     }
 }
 
-fn step(r: RawStep, line: Option<usize>, region: &Region<'_, '_>) -> Result<Step, StepError> {
+fn step(mut r: RawStep, line: Option<usize>, region: &Region<'_, '_>) -> Result<Step, StepError> {
     let id = r.id.clone();
     let ctx = |m: String| format!("step `{id}`: {m}");
     // Each command checked against the class its place allows; a refusal points at the word.
@@ -356,6 +420,20 @@ fn step(r: RawStep, line: Option<usize>, region: &Region<'_, '_>) -> Result<Step
             let command = single("clear")?;
             allowed(&command, Class::Clear, &mut cursor)?;
             (Action::Clear { command }, Safety::Disruptive)
+        }
+        Kind::Fix => {
+            if r.command.is_some() || r.commands.is_some() {
+                return Err(ctx(
+                    "a fix step takes no commands: it applies the diagnosis' fix".into(),
+                )
+                .into());
+            }
+            (
+                Action::Fix {
+                    retest: std::mem::take(&mut r.retest),
+                },
+                Safety::Config,
+            )
         }
         Kind::Debug => {
             let commands = r
@@ -411,7 +489,14 @@ fn step(r: RawStep, line: Option<usize>, region: &Region<'_, '_>) -> Result<Step
         ))
         .into());
     }
+    if !r.retest.is_empty() {
+        return Err(ctx("only a fix step re-tests (`retest:`)".into()).into());
+    }
+    let highlight = tree::patterns(r.highlight).map_err(ctx)?;
+    let means = tree::meanings(r.means).map_err(ctx)?;
+    let next = tree::rules(r.next).map_err(ctx)?;
     Ok(Step {
+        title: r.title.unwrap_or_else(|| r.id.clone()),
         id: r.id,
         peer: r.peer,
         safety: r.safety,
@@ -419,6 +504,9 @@ fn step(r: RawStep, line: Option<usize>, region: &Region<'_, '_>) -> Result<Step
         explain: r.explain,
         action,
         line: line.unwrap_or(0),
+        highlight,
+        means,
+        next,
     })
 }
 
@@ -432,6 +520,7 @@ pub fn commands_of(action: &Action) -> Vec<&String> {
             .iter()
             .chain(trigger.iter().map(|t| &t.command))
             .collect(),
+        Action::Fix { .. } => Vec::new(),
     }
 }
 
@@ -655,6 +744,112 @@ mod tests {
             "{} lines looked at for a {lines}-line playbook",
             map.visited()
         );
+    }
+
+    #[test]
+    fn the_guide_tree_answers_every_finding() {
+        let p = shipped("guide").unwrap().unwrap();
+        for code in Code::ALL {
+            assert!(
+                p.findings.contains_key(&code),
+                "guide.yaml: no words for {code}"
+            );
+        }
+        // Whatever a negotiation shows, the tree knows where to go from it.
+        let watch = p.step("watch").expect("a watch step");
+        for code in Code::ALL {
+            assert!(
+                watch.next.iter().any(|r| r.cond.found.contains(&code)),
+                "guide.yaml: watch has no rule for {code}"
+            );
+        }
+        let fix = p.step("fix").expect("a fix step");
+        assert_eq!(fix.safety, Safety::Config);
+        let Action::Fix { retest } = &fix.action else {
+            panic!("fix is a fix step");
+        };
+        assert!(retest.iter().any(|r| {
+            p.step(r)
+                .is_some_and(|s| matches!(s.action, Action::Clear { .. }))
+        }));
+        assert!(p.steps.iter().all(|s| !s.title.is_empty()));
+    }
+
+    #[test]
+    fn malformed_trees_are_refused_with_file_and_line() {
+        let step = |id: &str, extra: &str| {
+            format!(
+                "  - id: {id}\n    kind: show\n    peer: both\n    safety: read\n    command: show udp\n    explain: x\n{extra}"
+            )
+        };
+        let head = "name: t\nsteps:\n";
+        let e = bad(&format!(
+            "{head}{}{}",
+            step("a", "    next:\n      - goto: phase2\n"),
+            step("phase1", "")
+        ));
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("`phase2` is not a step"), "{e}");
+        assert!(e.message.contains("did you mean `phase1`?"), "{e}");
+
+        let e = bad(&format!(
+            "{head}{}{}",
+            step("a", ""),
+            step("b", "    next:\n      - goto: a\n")
+        ));
+        assert!(e.message.contains("makes a loop"), "{e}");
+        assert_eq!(e.line, Some(9), "{e}");
+
+        let e = bad(&format!(
+            "{head}{}{}",
+            step("a", "    next:\n      - goto: end\n"),
+            step("orphan", "")
+        ));
+        assert!(e.message.contains("`orphan` is never reached"), "{e}");
+
+        let e = bad(&format!(
+            "{head}{}",
+            step(
+                "a",
+                "    next:\n      - state: [MM_NO_SATE]\n        goto: end\n"
+            )
+        ));
+        assert!(
+            e.message.contains("`MM_NO_SATE` is not a phase 1 state"),
+            "{e}"
+        );
+
+        let e = bad(&format!(
+            "{head}{}",
+            step("a", "    highlight: ['(unclosed']\n")
+        ));
+        assert!(e.message.contains("not a regular expression"), "{e}");
+
+        let e = bad(&format!(
+            "{head}{}",
+            step(
+                "a",
+                "    means:\n      - cause: [no_rute]\n        say: x\n"
+            )
+        ));
+        assert!(e.message.contains("no_route"), "{e}");
+
+        let e = bad(&format!("{head}{}", step("a", "    retest: [a]\n")));
+        assert!(e.message.contains("only a fix step re-tests"), "{e}");
+
+        let e = bad(&format!(
+            "{head}  - id: f\n    kind: fix\n    peer: both\n    safety: disruptive\n    explain: x\n"
+        ));
+        assert!(e.message.contains("must be `config`"), "{e}");
+        let e = bad(&format!(
+            "{head}  - id: f\n    kind: fix\n    peer: both\n    safety: config\n    command: write memory\n    explain: x\n"
+        ));
+        assert!(e.message.contains("takes no commands"), "{e}");
+        // A configuration class of its own: no read, debug or disruptive step may carry one.
+        let e = bad(&format!(
+            "{head}  - id: c\n    kind: clear\n    peer: a\n    safety: config\n    command: clear crypto sa\n    explain: x\n"
+        ));
+        assert!(e.message.contains("must be `disruptive`"), "{e}");
     }
 
     #[test]

@@ -68,6 +68,12 @@ fn did_you_mean(msg: &str) -> String {
     }
 }
 
+/// Whether `typed` looks like a misspelling of `candidate`, by the measure the
+/// "did you mean" of unknown keys uses.
+pub fn similar(typed: &str, candidate: &str) -> bool {
+    edit_distance(typed, candidate) <= 2.max(candidate.len() / 3)
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

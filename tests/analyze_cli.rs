@@ -231,7 +231,7 @@ fn a_huge_line_is_cut_with_a_warning_naming_file_and_line() {
         .collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
-        warnings[0].starts_with("<stdin>:2: line of 67108881 bytes cut to its first 64 KiB"),
+        warnings[0].starts_with("<stdin>:2: line of 67108880 bytes cut to its first 64 KiB"),
         "{warnings:?}"
     );
     assert!(stderr.contains("<stdin>:2: line of"), "{stderr}");

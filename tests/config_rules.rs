@@ -26,34 +26,72 @@ fn healthy_configs_raise_nothing() {
 
 #[test]
 fn phase1_attribute_mismatches_name_policy_attribute_and_fix() {
-    for (from, to, code, fix) in [
+    // Issue 8 item 9: whichever router holds the weaker value is raised to the stronger one;
+    // authentication has no order, so the responder aligns with the offer.
+    for (on_r1, from, to, code, fixed, fix) in [
         (
+            true,
             " encr aes 256\n",
             " encr 3des\n",
             Code::P1EncryptionMismatch,
-            " encryption 3des",
+            "R1",
+            " encryption aes 256",
         ),
         (
+            false,
+            " encr aes 256\n",
+            " encr 3des\n",
+            Code::P1EncryptionMismatch,
+            "R2",
+            " encryption aes 256",
+        ),
+        (
+            true,
             " group 14\n",
             " group 14\n hash md5\n",
             Code::P1HashMismatch,
-            " hash md5",
+            "R1",
+            " hash sha",
         ),
         (
+            false,
+            " group 14\n",
+            " group 14\n hash md5\n",
+            Code::P1HashMismatch,
+            "R2",
+            " hash sha",
+        ),
+        (
+            true,
             " group 14\n",
             " group 5\n",
             Code::P1DhGroupMismatch,
-            " group 5",
+            "R1",
+            " group 14",
         ),
         (
+            false,
+            " group 14\n",
+            " group 5\n",
+            Code::P1DhGroupMismatch,
+            "R2",
+            " group 14",
+        ),
+        (
+            true,
             " authentication pre-share\n",
             " authentication rsa-sig\n",
             Code::P1AuthMethodMismatch,
+            "R2",
             " authentication rsa-sig",
         ),
     ] {
-        let r1 = R1.replacen(from, to, 1);
-        let d = pair(&r1, R2);
+        let (r1, r2) = if on_r1 {
+            (R1.replacen(from, to, 1), R2.to_string())
+        } else {
+            (R1.to_string(), R2.replacen(from, to, 1))
+        };
+        let d = pair(&r1, &r2);
         let f = finding(&d, code);
         assert_eq!(f.peer, "R2", "{code}");
         assert_eq!(f.confidence, Confidence::High);
@@ -64,13 +102,23 @@ fn phase1_attribute_mismatches_name_policy_attribute_and_fix() {
         );
         assert_evidence(f, "R1", "crypto isakmp policy 10");
         assert_evidence(f, "R2", "crypto isakmp policy 10");
-        assert_eq!(f.fix[0].peer, "R2");
+        assert_eq!(f.fix.len(), 1, "{code}: {:?}", f.fix);
+        assert_eq!(f.fix[0].peer, fixed, "{code}: {:?}", f.fix);
         assert_eq!(f.fix[0].commands[0], "crypto isakmp policy 10");
         assert!(
             f.fix[0].commands.iter().any(|c| c == fix),
             "{code}: {:?}",
             f.fix
         );
+        // The weak value is named in the notes, whichever router holds it.
+        if code != Code::P1AuthMethodMismatch {
+            let weak = if on_r1 {
+                "Weak cryptography on R1"
+            } else {
+                "Weak cryptography on R2"
+            };
+            assert!(d.notes.iter().any(|n| n.contains(weak)), "{:?}", d.notes);
+        }
     }
 }
 
@@ -161,9 +209,14 @@ fn crypto_acls_that_are_not_mirror_images() {
         "access-list 101 permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255",
     );
     assert_evidence(f, "R2", "192.168.111.0");
+    // The wrong line is replaced, not only added to (issue 8 item 10): the list held only
+    // that line, so it is removed and written again.
     assert_eq!(
         f.fix[0].commands,
-        ["access-list 102 permit ip 192.168.102.0 0.0.0.255 192.168.101.0 0.0.0.255"]
+        [
+            "no access-list 102",
+            "access-list 102 permit ip 192.168.102.0 0.0.0.255 192.168.101.0 0.0.0.255"
+        ]
     );
 }
 
@@ -359,4 +412,250 @@ fn own_config_names_the_attribute_the_debug_left_unnamed() {
     assert_eq!(f.confidence, Confidence::High);
     assert_evidence(f, "R2", "default group 5");
     assert_evidence(f, "R2", " group 14");
+}
+
+// Issue 8 items 9 and 10: fixes never weaken security and replace what is wrong.
+
+#[test]
+fn pfs_fix_raises_the_weaker_side() {
+    for (r1_group, r2_group, fixed, line) in [
+        ("group14", "group5", "R2", " set pfs group14"),
+        ("group5", "group14", "R1", " set pfs group14"),
+    ] {
+        let r1 = R1.replacen(
+            " set transform-set TS\n",
+            &format!(" set transform-set TS\n set pfs {r1_group}\n"),
+            1,
+        );
+        let r2 = R2.replacen(
+            " set transform-set TS\n",
+            &format!(" set transform-set TS\n set pfs {r2_group}\n"),
+            1,
+        );
+        let d = pair(&r1, &r2);
+        let f = finding(&d, Code::P2PfsMismatch);
+        assert_eq!(f.fix.len(), 1, "{:?}", f.fix);
+        assert_eq!(f.fix[0].peer, fixed, "{r1_group}/{r2_group}: {:?}", f.fix);
+        assert!(f.fix[0].commands.iter().any(|c| c == line), "{:?}", f.fix);
+        assert!(f.summary.contains("stronger"), "{}", f.summary);
+        assert!(
+            d.notes.iter().any(|n| n.contains("PFS group 5")),
+            "{:?}",
+            d.notes
+        );
+    }
+}
+
+#[test]
+fn transform_fix_raises_the_weaker_side() {
+    let r1 = R1.replacen("esp-aes 256 esp-sha-hmac", "esp-3des esp-md5-hmac", 1);
+    let d = pair(&r1, R2);
+    let f = finding(&d, Code::P2TransformMismatch);
+    assert_eq!(f.fix[0].peer, "R1", "{:?}", f.fix);
+    assert_eq!(
+        f.fix[0].commands,
+        [
+            "crypto ipsec transform-set TS esp-aes 256 esp-sha-hmac",
+            "crypto map VPN 10 ipsec-isakmp",
+            " set transform-set TS"
+        ]
+    );
+    assert!(
+        d.notes
+            .iter()
+            .any(|n| n.contains("Weak cryptography on R1"))
+    );
+}
+
+#[test]
+fn an_acl_with_other_entries_is_edited_in_place() {
+    let r2 = R2.replacen(
+        "access-list 102 permit ip 192.168.102.0 0.0.0.255 192.168.101.0 0.0.0.255",
+        "access-list 102 permit ip 192.168.102.0 0.0.0.255 192.168.111.0 0.0.0.255\naccess-list 102 permit ip 192.168.103.0 0.0.0.255 10.9.0.0 0.0.255.255",
+        1,
+    );
+    let d = pair(R1, &r2);
+    let f = finding(&d, Code::P2ProxyIdMismatch);
+    // `no access-list 102 …` would delete the whole list, the other entry with it.
+    assert_eq!(
+        f.fix[0].commands,
+        [
+            "ip access-list extended 102",
+            " no permit ip 192.168.102.0 0.0.0.255 192.168.111.0 0.0.0.255",
+            " permit ip 192.168.102.0 0.0.0.255 192.168.101.0 0.0.0.255"
+        ]
+    );
+}
+
+#[test]
+fn a_key_for_the_wrong_address_moves_with_the_peer() {
+    let r1 = R1
+        .replacen(" set peer 203.0.113.2", " set peer 203.0.113.20", 1)
+        .replacen("address 203.0.113.2\n", "address 203.0.113.20\n", 1);
+    let d = pair(&r1, R2);
+    let f = finding(&d, Code::PeerSilent);
+    assert_eq!(f.fix[0].peer, "R1");
+    assert_eq!(
+        f.fix[0].commands,
+        [
+            "crypto map VPN 10 ipsec-isakmp",
+            " no set peer 203.0.113.20",
+            " set peer 203.0.113.2",
+            "no crypto isakmp key ***** address 203.0.113.20",
+            "crypto isakmp key ***** address 203.0.113.2"
+        ]
+    );
+    let json = serde_json::to_string(&d).unwrap();
+    assert!(!json.contains("Vpn-Key-2026"));
+}
+
+#[test]
+fn a_stray_key_is_moved_to_the_address_that_needs_it() {
+    let r2 = R2.replacen("address 203.0.113.1\n", "address 203.0.113.9\n", 1);
+    let d = pair(R1, &r2);
+    let f = finding(&d, Code::P1PskMissing);
+    assert_eq!(f.peer, "R2");
+    assert_eq!(
+        f.fix[0].commands,
+        [
+            "no crypto isakmp key ***** address 203.0.113.9",
+            "crypto isakmp key ***** address 203.0.113.1"
+        ]
+    );
+}
+
+#[test]
+fn a_crypto_map_on_the_wrong_interface_is_moved() {
+    let r2 = R2
+        .replacen(
+            " ip address 203.0.113.2 255.255.255.0\n negotiation auto\n crypto map VPN\n",
+            " ip address 203.0.113.2 255.255.255.0\n negotiation auto\n",
+            1,
+        )
+        .replacen(
+            " ip address 192.168.102.1 255.255.255.0\n negotiation auto\n",
+            " ip address 192.168.102.1 255.255.255.0\n negotiation auto\n crypto map VPN\n",
+            1,
+        );
+    let d = pair(R1, &r2);
+    let f = finding(&d, Code::PeerSilent);
+    assert_eq!(f.cause, Some(SilenceCause::CryptoMapNotApplied));
+    assert_eq!(
+        f.fix[0].commands,
+        [
+            "interface GigabitEthernet0/0/1",
+            " no crypto map VPN",
+            "interface GigabitEthernet0/0/0",
+            " crypto map VPN"
+        ]
+    );
+}
+
+#[test]
+fn no_route_gets_the_route_through_the_gateway_in_use() {
+    let r1 = include_str!("../docker/scenarios/peer-no-route/r1.cfg");
+    let r2 = include_str!("../docker/scenarios/peer-no-route/r2.cfg");
+    let retransmits = R1_RETRANSMITS
+        .split("R1#ping 203.0.113.2")
+        .next()
+        .unwrap_or_default();
+    let r1 = format!("{}{retransmits}", session("R1", r1));
+    let d = analyze(&[("R1", &r1), ("R2", &session("R2", r2))]);
+    let f = finding(&d, Code::PeerSilent);
+    assert_eq!(f.cause, Some(SilenceCause::NoRoute), "{f:#?}");
+    assert_eq!(f.fix[0].peer, "R1");
+    assert_eq!(
+        f.fix[0].commands,
+        ["ip route 203.0.113.2 255.255.255.255 198.51.100.254"]
+    );
+}
+
+#[test]
+fn a_shut_interface_gets_no_shutdown() {
+    let r2 = R2.replacen(
+        " ip address 203.0.113.2 255.255.255.0\n negotiation auto\n",
+        " ip address 203.0.113.2 255.255.255.0\n shutdown\n negotiation auto\n",
+        1,
+    );
+    let d = analyze(&[("R1", R1_RETRANSMITS), ("R2", &session("R2", &r2))]);
+    let f = finding(&d, Code::PeerSilent);
+    assert_eq!(f.cause, Some(SilenceCause::InterfaceDown), "{f:#?}");
+    assert!(
+        f.fix
+            .iter()
+            .any(|x| x.peer == "R2"
+                && x.commands == ["interface GigabitEthernet0/0/0", " no shutdown"]),
+        "{:?}",
+        f.fix
+    );
+    // Seen in `show ip interface brief` only, `administratively down` is a shutdown too.
+    let brief = "R2#show ip interface brief\nInterface              IP-Address      OK? Method Status                Protocol\nGigabitEthernet0/0/0   203.0.113.2     YES NVRAM  administratively down down    \nR2#\n";
+    let d = analyze(&[("R1", R1_RETRANSMITS), ("R2", brief)]);
+    let f = finding(&d, Code::PeerSilent);
+    assert_eq!(
+        f.fix[0].commands,
+        ["interface GigabitEthernet0/0/0", " no shutdown"]
+    );
+}
+
+/// R2's `show crypto ipsec sa` for the same flow, with its own counters.
+fn r2_ipsec_sa(encaps: u32, decaps: u32) -> String {
+    IPSEC_SA
+        .replace("R1#", "R2#")
+        .replace("local addr 203.0.113.1", "local addr 203.0.113.2")
+        .replace("192.168.101.0/255", "192.168.10X.0/255")
+        .replace("(192.168.102.0/255", "(192.168.101.0/255")
+        .replace("192.168.10X.0/255", "192.168.102.0/255")
+        .replace("current_peer 203.0.113.2", "current_peer 203.0.113.1")
+        .replace(
+            "local crypto endpt.: 203.0.113.1, remote crypto endpt.: 203.0.113.2",
+            "local crypto endpt.: 203.0.113.2, remote crypto endpt.: 203.0.113.1",
+        )
+        .replace(
+            "203.0.113.2     203.0.113.1     QM_IDLE",
+            "203.0.113.1     203.0.113.2     QM_IDLE",
+        )
+        .replace(
+            "#pkts encaps: 45, #pkts encrypt: 45, #pkts digest: 45",
+            &format!("#pkts encaps: {encaps}, #pkts encrypt: {encaps}, #pkts digest: {encaps}"),
+        )
+        .replace("DECAPS", &decaps.to_string())
+}
+
+#[test]
+fn one_way_traffic_located_from_both_sides_counters() {
+    let r1 = IPSEC_SA.replace("DECAPS", "0");
+    // R2 decrypts nothing: ESP is lost between them.
+    let d = analyze(&[("R1", &r1), ("R2", &r2_ipsec_sa(0, 0))]);
+    let f = finding(&d, Code::OneWayTraffic);
+    assert_eq!(f.peer, "R2");
+    assert!(f.summary.contains("lost between them"), "{}", f.summary);
+    assert!(
+        f.summary.contains("esp host 203.0.113.1 host 203.0.113.2"),
+        "{}",
+        f.summary
+    );
+    assert_evidence(f, "R2", "#pkts decaps: 0");
+    assert!(
+        d.findings.iter().all(|f| f.code != Code::TunnelUp),
+        "{:#?}",
+        d.findings
+    );
+    // R2 decrypts but sends nothing back: its replies do not reach the tunnel. Its
+    // configuration has no route to R1's network: the fix is that route.
+    let r2_cfg = R2.replacen("ip route 192.168.101.0 255.255.255.0 203.0.113.1\n", "", 1);
+    let r2 = format!("{}{}", session("R2", &r2_cfg), r2_ipsec_sa(0, 45));
+    let d = analyze(&[("R1", &r1), ("R2", &r2)]);
+    let f = finding(&d, Code::OneWayTraffic);
+    assert_eq!(f.peer, "R2");
+    assert!(
+        f.summary.contains("no route to 192.168.101.0"),
+        "{}",
+        f.summary
+    );
+    assert_eq!(f.fix[0].peer, "R2");
+    assert_eq!(
+        f.fix[0].commands,
+        ["ip route 192.168.101.0 255.255.255.0 203.0.113.1"]
+    );
 }

@@ -554,23 +554,17 @@ async fn every_keeps_its_grid_says_when_late_reuses_sessions_and_rereads_the_inv
         let t = cycles[&n][0]["timestamp"].as_str().unwrap().to_string();
         chrono_like_seconds(&t)
     };
-    // Cycle 2 started late (cycle 1 overran its slot); from cycle 3 on, cycles start on the
-    // grid again, whole seconds after the first (a slot may be skipped on a loaded machine,
-    // never shifted).
+    // Cycle 1 waits 1.5 s between its samples, longer than --every: cycle 2 waits for it.
+    // (Where later cycles fall on the grid, and the late notice, are the scheduler's unit
+    // tests, on the paused clock: wall-clock offsets here would only measure the machine's
+    // load.)
     assert!(stamp(2) - stamp(1) >= 1.4, "{cycles:#?}");
-    let mut previous = stamp(2) - stamp(1);
     for n in 3..=6 {
-        let offset = stamp(n) - stamp(1);
         assert!(
-            (offset - offset.round()).abs() < 0.15,
-            "cycle {n} started {offset:.3} s after the first: off the grid"
-        );
-        assert!(
-            offset > previous,
+            stamp(n) > stamp(n - 1),
             "cycle {n} started before cycle {}",
             n - 1
         );
-        previous = offset;
     }
     let names = |n: u64| -> BTreeSet<String> {
         cycles[&n]

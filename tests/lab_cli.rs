@@ -11,7 +11,11 @@ fn list_names_every_scenario_with_its_expected_finding() {
     let out = bin().args(["lab", "--list"]).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.lines().count(), 19, "{text}");
+    assert_eq!(
+        text.lines().count(),
+        ipsec_doctor::lab::scenario::Scenario::embedded_names().len(),
+        "{text}"
+    );
     let healthy = text.lines().find(|l| l.starts_with("healthy ")).unwrap();
     assert!(healthy.contains("TUNNEL_UP"), "{healthy}");
     assert!(

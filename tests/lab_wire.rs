@@ -97,7 +97,7 @@ impl Pair {
     }
 }
 
-async fn two_processes(name: &str) -> Pair {
+async fn two_processes(name: &str, debugs: &[&str]) -> Pair {
     let scenario = Scenario::embedded(name).unwrap();
     let ([ssh1, ssh2], [wire1, wire2]) = free_ports();
     let procs = vec![
@@ -111,17 +111,11 @@ async fn two_processes(name: &str) -> Pair {
     for (router, port) in [("R1", ssh1), ("R2", ssh2)] {
         let ep = endpoint(&scenario, router, port);
         endpoints.push(ep.clone());
-        let mut s = Session::open(&ep).await;
-        s.enable(ep.enable_secret.expose()).await;
-        for c in [
-            "terminal length 0",
-            "terminal monitor",
-            "debug crypto isakmp",
-            "debug crypto ipsec",
-        ] {
-            s.cmd(c).await;
-        }
-        sessions.push(s);
+        let commands: Vec<&str> = ["terminal length 0", "terminal monitor"]
+            .into_iter()
+            .chain(debugs.iter().copied())
+            .collect();
+        sessions.push(Session::ready(&ep, &commands).await);
     }
     let r2 = sessions.pop().unwrap();
     let r1 = sessions.pop().unwrap();
@@ -133,12 +127,14 @@ async fn two_processes(name: &str) -> Pair {
     }
 }
 
+const IKEV1_DEBUGS: &[&str] = &["debug crypto isakmp", "debug crypto ipsec"];
+
 /// R1 pings R2's LAN from its own LAN (GigabitEthernet1/0 in both scenarios).
 const PING: &str = "ping 192.168.102.1 source GigabitEthernet1/0";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthy_tunnel_comes_up_between_two_processes() {
-    let mut lab = two_processes("healthy").await;
+    let mut lab = two_processes("healthy", IKEV1_DEBUGS).await;
     let first = lab.r1.cmd(PING).await;
     assert!(first.contains("Success rate is"), "{first}");
     // The SAs are up now: every echo crosses as ESP to the other process and back.
@@ -203,7 +199,7 @@ async fn healthy_tunnel_comes_up_between_two_processes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn psk_mismatch_stalls_in_mm_key_exch_between_two_processes() {
-    let mut lab = two_processes("psk-mismatch").await;
+    let mut lab = two_processes("psk-mismatch", IKEV1_DEBUGS).await;
     let ping = lab.r1.cmd(PING).await;
     assert!(ping.contains("Success rate is 0 percent (0/5)"), "{ping}");
     // Still inside the retransmissions: both sides hold the half-made phase 1.
@@ -229,6 +225,74 @@ async fn psk_mismatch_stalls_in_mm_key_exch_between_two_processes() {
         lab.r1
             .transcript
             .contains("retransmitting phase 1 MM_KEY_EXCH"),
+        "{}",
+        lab.r1.transcript
+    );
+}
+
+/// R1 pings R2's LAN from its own LAN in the IKEv2 scenarios.
+const PING_V2: &str = "ping 192.168.102.1 source GigabitEthernet0/0/1";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ikev2_vti_comes_up_between_two_processes_and_a_clear_reaches_the_peer() {
+    let mut lab = two_processes("ikev2-vti-healthy", &["debug crypto ikev2"]).await;
+    let first = lab.r1.cmd(PING_V2).await;
+    assert!(first.contains("Success rate is"), "{first}");
+    let second = lab.show(0, PING_V2).await;
+    assert!(
+        second.contains("Success rate is 100 percent (5/5)"),
+        "{second}"
+    );
+    for router in 0..2 {
+        let sa = lab.show(router, "show crypto ikev2 sa").await;
+        assert!(sa.contains("READY"), "{sa}");
+        let brief = lab.show(router, "show ip interface brief").await;
+        assert!(
+            brief
+                .lines()
+                .any(|l| l.starts_with("Tunnel0")
+                    && l.trim_end().ends_with("up                    up")),
+            "{brief}"
+        );
+    }
+    // The DELETE crosses to R2's process: its SA and its tunnel go down too.
+    lab.show(0, "clear crypto session").await;
+    let sa = lab.show(1, "show crypto ikev2 sa").await;
+    assert!(!sa.contains("READY"), "{sa}");
+    lab.r1.drain().await;
+    lab.r2.drain().await;
+    assert!(
+        lab.r2
+            .transcript
+            .contains("Verification of peer's authenctication data PASSED"),
+        "{}",
+        lab.r2.transcript
+    );
+    assert!(
+        lab.r2
+            .transcript
+            .contains("Processing DELETE INFO message for IKEv2 SA"),
+        "{}",
+        lab.r2.transcript
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ikev2_key_mismatch_is_found_across_processes_without_the_key_crossing() {
+    let mut lab = two_processes("ikev2-psk-mismatch", &["debug crypto ikev2"]).await;
+    let ping = lab.r1.cmd(PING_V2).await;
+    assert!(ping.contains("Success rate is 0 percent (0/5)"), "{ping}");
+    lab.r1.drain().await;
+    lab.r2.drain().await;
+    assert!(
+        lab.r2
+            .transcript
+            .contains("Verification of peer's authenctication data FAILED"),
+        "{}",
+        lab.r2.transcript
+    );
+    assert!(
+        lab.r1.transcript.contains("NOTIFY(AUTHENTICATION_FAILED)"),
         "{}",
         lab.r1.transcript
     );

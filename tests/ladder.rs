@@ -301,13 +301,12 @@ crypto isakmp policy 10\r
  encr aes 256\r
 R1#debug crypto isakmp\r
 Crypto ISAKMP debugging is on\r
-*Nov 26 10:15:40.100: ISAKMP: Created a peer struct for <script>alert(1)</script>, peer port 500\r
+*Nov 26 10:15:40.100: ISAKMP: Created a peer struct for 10.0.0.1, peer port 500 <script>alert(1)</script>\r
 *Nov 26 10:15:40.100: ISAKMP:(0): beginning Main Mode exchange\r
-*Nov 26 10:15:40.100: ISAKMP:(0): sending packet to <script>alert(1)</script> my_port 500 peer_port 500 (I) MM_NO_STATE\r
-*Nov 26 10:15:40.200: ISAKMP:(0): sending packet to 10.0.0.1&amp;\x1b[2J\x07 my_port 500 peer_port 500 (I) MM_NO_STATE\r
-*Nov 26 10:15:50.100: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...\r
-*Nov 26 10:15:50.100: ISAKMP:(0): sending packet to <script>alert(1)</script> my_port 500 peer_port 500 (I) MM_NO_STATE\r
-*Nov 26 10:15:51.100: %CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from <b>&\x1b]0;pwned\x07 failed its sanity check or is malformed\r
+*Nov 26 10:15:40.100: ISAKMP:(0): sending packet to 10.0.0.1 my_port 500 peer_port 500 (I) MM_NO_STATE <script>alert(1)</script>\r
+*Nov 26 10:15:50.100: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE... &amp;\x1b[2J\x07\r
+*Nov 26 10:15:50.100: ISAKMP:(0): sending packet to 10.0.0.1 my_port 500 peer_port 500 (I) MM_NO_STATE <script>alert(1)</script>\r
+*Nov 26 10:15:51.100: %CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 10.0.0.1 failed its sanity check or is malformed <b>&\x1b]0;pwned\x07 <script>alert(1)</script>\r
 R1#\r
 ";
 

@@ -146,9 +146,9 @@ fn p1_dh_group_mismatch() {
 fn field_guide_encryption_lines_without_a_named_attribute() {
     let lines = "ISAKMP:(0): Checking ISAKMP transform 1 against priority 1 policy\nencryption AES-CBC\nhash SHA\ndefault group 5\nISAKMP:(0): No offers accepted!\n";
     let d = analyze(&[("R2", lines)]);
-    let f = finding(&d, Code::P1EncryptionMismatch);
-    // The router did not name the attribute: the engine says so through its confidence.
-    assert_eq!(f.confidence, Confidence::Low);
+    // The router did not name the attribute: the engine does not guess one.
+    let f = finding(&d, Code::P1NoProposalChosen);
+    assert_eq!(f.confidence, Confidence::Medium);
     assert_evidence(f, "R2", "encryption AES-CBC");
     assert_evidence(f, "R2", "No offers accepted!");
 }
@@ -194,7 +194,7 @@ fn p1_lifetime_mismatch_is_a_warning() {
 }
 
 #[test]
-fn p1_no_proposal_chosen_when_policies_fail_differently() {
+fn several_policies_name_the_one_that_got_furthest() {
     let lines =
         "*Nov 26 10:15:40.102: ISAKMP:(0):Checking ISAKMP transform 1 against priority 10 policy
 *Nov 26 10:15:40.102: ISAKMP:      encryption 3DES-CBC
@@ -207,14 +207,24 @@ fn p1_no_proposal_chosen_when_policies_fail_differently() {
 *Nov 26 10:15:40.102: ISAKMP:(0):no offers accepted!
 ";
     let d = analyze(&[("R2", lines)]);
-    let f = finding(&d, Code::P1NoProposalChosen);
+    // Issue 8 item 5: policy 20 passed encryption and failed on hash, later in IOS's order
+    // than policy 10's encryption: it is the likely intended policy, and hash the finding.
+    let f = finding(&d, Code::P1HashMismatch);
     assert_eq!(f.confidence, Confidence::Medium);
-    assert!(
-        f.summary.contains("priority 10: encryption") && f.summary.contains("priority 20: hash"),
-        "{}",
-        f.summary
-    );
+    assert!(f.summary.contains("Policy 20"), "{}", f.summary);
     assert_evidence(f, "R2", "Hash algorithm offered does not match policy!");
+    assert!(
+        d.findings
+            .iter()
+            .all(|f| f.code != Code::P1NoProposalChosen)
+    );
+    assert!(
+        d.notes
+            .iter()
+            .any(|n| n.contains("priority 10 on encryption")),
+        "{:?}",
+        d.notes
+    );
 }
 
 #[test]

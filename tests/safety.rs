@@ -7,7 +7,7 @@
 //! the lab routers' debug state.
 
 use crate::util::fixture::Fixture;
-use crate::util::{StepTrap, bin, corpus, quiet_lab};
+use crate::util::{StepTrap, assert_cleaned, bin, corpus, quiet_lab};
 use ipsec_doctor::cli::triage::{Args, execute, execute_quiet};
 use ipsec_doctor::lab::router::DebugKind;
 use ipsec_doctor::report::{self, Format, Report};
@@ -20,21 +20,6 @@ use std::time::Duration;
 fn only(reports: Vec<Report>) -> Report {
     assert_eq!(reports.len(), 1, "{reports:#?}");
     reports.into_iter().next().unwrap()
-}
-
-fn assert_cleaned(r: &Report) {
-    let run = r.run.as_ref().expect("live runs carry their log");
-    assert!(!run.cleanup.is_empty(), "{:#?}", run);
-    for c in &run.cleanup {
-        assert!(c.debug_off_confirmed, "{c:#?}");
-    }
-    assert!(
-        !r.warnings
-            .iter()
-            .any(|w| w.contains("DEBUG MAY STILL BE ON")),
-        "{:?}",
-        r.warnings
-    );
 }
 
 /// Sends `signal` (a `kill -s` name) to `pid`.

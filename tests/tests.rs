@@ -9,12 +9,22 @@ mod analyze_cli;
 mod config_rules;
 /// The real debug captures in tests/corpus/debug give their documented diagnoses.
 mod corpus_debug;
+/// The real captures of tests/corpus/real (public pastes, docs, threads) give the findings
+/// their manifest asserts.
+mod corpus_real;
 /// Show parsers agree with the genie and ntc golden parses in tests/corpus/show.
 mod corpus_show;
 /// The SSH transport and the IOS device session against the lab over real SSH.
 mod device_session;
+/// Pastes as engineers make them: fragments, old prefixes, show output alone, inconclusive
+/// captures, several policies, healed retransmissions, bounded evidence.
+mod fragments;
 /// Property tests (the fuzz target) for the line parsers and the engine.
 mod fuzz_lines;
+/// Issue 10: `guide` against the lab through stdin — silence and its cause, phase 2, a healthy
+/// tunnel, a fix applied and rolled back, quitting, signals and lost connections with debug on,
+/// the Markdown transcript.
+mod guide;
 /// `health` against the hub-and-spoke lab: states, outputs, exporter, schedule, shards.
 mod health;
 /// Inventories: shipped examples, the lab's own, errors with file, line and column.
@@ -27,6 +37,8 @@ mod lab_clients;
 mod lab_config;
 /// `ipsec-doctor lab --fleet N`: ports, inventory and SSH of many tunnels in one process.
 mod lab_fleet;
+/// The IKEv2 and VTI scenarios' routers over SSH: each failure's lines and the tunnel's state.
+mod lab_ikev2;
 /// Every lab scenario over real SSH, its transcripts diagnosed by the engine.
 mod lab_scenarios;
 /// The lab's routers over real SSH, with russh and with the OpenSSH client.

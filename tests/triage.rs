@@ -51,6 +51,15 @@ async fn scenario(name: &str) {
     if let Some(cause) = &s.expect_cause {
         assert_eq!(f["cause"], cause.as_str(), "{name}: {f:#}");
     }
+    crate::lab_scenarios::assert_exact_verdict(name, &expect, &report.diagnosis.findings);
+    // No fix block is printed twice (issue 8 item 10).
+    for f in &report.diagnosis.findings {
+        let mut seen = Vec::new();
+        for fix in &f.fix {
+            assert!(!seen.contains(&fix), "{name}: fix printed twice: {f:#?}");
+            seen.push(fix);
+        }
+    }
     let evidence = f["evidence"].as_array().unwrap();
     assert!(!evidence.is_empty(), "{name}: no evidence");
     if expect != "TUNNEL_UP" {
@@ -75,46 +84,7 @@ async fn scenario(name: &str) {
     assert!(json["run"]["steps"].as_array().unwrap().len() > 10);
 }
 
-macro_rules! scenarios {
-    ($($test:ident => $name:literal),* $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $test() {
-                scenario($name).await;
-            }
-        )*
-
-        #[test]
-        fn every_shipped_scenario_is_triaged() {
-            let tested = [$($name),*];
-            for name in Scenario::embedded_names() {
-                assert!(tested.contains(&name), "no triage test for scenario {name}");
-            }
-        }
-    };
-}
-
-scenarios! {
-    healthy => "healthy",
-    auth_mismatch => "auth-mismatch",
-    encryption_mismatch => "encryption-mismatch",
-    hash_mismatch => "hash-mismatch",
-    dh_mismatch => "dh-mismatch",
-    lifetime_mismatch => "lifetime-mismatch",
-    psk_missing => "psk-missing",
-    psk_mismatch => "psk-mismatch",
-    transform_mismatch => "transform-mismatch",
-    acl_not_mirrored => "acl-not-mirrored",
-    pfs_mismatch => "pfs-mismatch",
-    peer_no_route => "peer-no-route",
-    peer_interface_down => "peer-interface-down",
-    peer_address_wrong => "peer-address-wrong",
-    crypto_map_not_applied => "crypto-map-not-applied",
-    isakmp_disabled => "isakmp-disabled",
-    ike_blocked => "ike-blocked",
-    no_interesting_traffic => "no-interesting-traffic",
-    one_way_traffic => "one-way-traffic",
-}
+crate::util::every_scenario!(scenario, "triage");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn success_leaves_no_debug_on() {
@@ -127,6 +97,19 @@ async fn success_leaves_no_debug_on() {
     assert_eq!(report.exit_code, 2);
     assert_cleaned(&report);
     assert!(fx.debug_quiet());
+    // The text report lists what was typed on each router (issue 8 item 11).
+    let text = ipsec_doctor::report::render(
+        ipsec_doctor::report::Format::Text,
+        std::slice::from_ref(&report),
+        false,
+    );
+    for router in ["R1", "R2"] {
+        let at = text
+            .find(&format!("   on {router}:"))
+            .unwrap_or_else(|| panic!("no command list for {router}:\n{text}"));
+        assert!(text[at..].contains("show crypto isakmp sa"), "{text}");
+        assert!(text[at..].contains("debug crypto isakmp"), "{text}");
+    }
     fx.lab.stop().await;
 }
 

@@ -2,6 +2,7 @@
 //! point returning its exit code, and `main` turns errors into exit 3 in one place.
 
 pub mod analyze;
+pub mod guide;
 pub mod health;
 pub mod lab;
 pub mod triage;
@@ -27,6 +28,9 @@ pub enum Command {
     Analyze(analyze::Args),
     /// SSH into both routers of a tunnel, run the triage playbook, report why it is down.
     Triage(triage::Args),
+    /// Walk a broken tunnel step by step: what to run and why, the routers' lines explained,
+    /// asking before anything intrusive; optionally apply the fix (--allow-config).
+    Guide(guide::Args),
     /// Check every configured tunnel (read-only): state and why, for Nagios and Prometheus.
     Health(health::Args),
     /// Run simulated Cisco routers (a scenario) to practise on, demo or test against.
@@ -93,6 +97,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Triage(args) => triage::run(args),
+        Command::Guide(args) => guide::run(args),
         Command::Health(args) => health::run(args),
         Command::Lab(args) => lab::run(args),
     };

@@ -218,20 +218,28 @@ pub async fn execute_streaming(
 }
 
 fn host_keys(args: &Args) -> anyhow::Result<HostKeyPolicy> {
-    let path = match &args.known_hosts {
-        Some(p) => p.clone(),
+    host_key_policy(args.known_hosts.as_deref(), args.accept_new_host_keys)
+}
+
+/// `--known-hosts` (default `~/.ssh/known_hosts`) with `--accept-new-host-keys` or not.
+pub(crate) fn host_key_policy(
+    known_hosts: Option<&std::path::Path>,
+    accept_new: bool,
+) -> anyhow::Result<HostKeyPolicy> {
+    let path = match known_hosts {
+        Some(p) => p.to_path_buf(),
         None => std::env::var_os("HOME")
             .map(|h| PathBuf::from(h).join(".ssh/known_hosts"))
             .context("no --known-hosts given and HOME is not set")?,
     };
-    Ok(if args.accept_new_host_keys {
+    Ok(if accept_new {
         HostKeyPolicy::accept_new(path)
     } else {
         HostKeyPolicy::strict(path)
     })
 }
 
-fn target(host: &Host) -> RouterTarget {
+pub(crate) fn target(host: &Host) -> RouterTarget {
     RouterTarget {
         name: host.name.clone(),
         ssh: host.ssh_target(),
@@ -342,7 +350,7 @@ async fn run_lab(
 }
 
 /// A private directory for the lab's known_hosts.
-fn tempfile_dir() -> anyhow::Result<PathBuf> {
+pub(crate) fn tempfile_dir() -> anyhow::Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("ipsec-doctor-{}-{}", std::process::id(), nanos()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)

@@ -1,7 +1,7 @@
 //! Comparing the peers: one side's symptom explained by the other side's cause, silence, and
 //! two captures that tell the same story merged into one finding.
 
-use super::finding::{Code, Confidence, Evidence, Finding, Fix, SilenceCause};
+use super::finding::{Code, Confidence, Evidence, Finding, Fix, Severity, SilenceCause};
 use super::parse::show::{ShowKind, ShowOutput};
 use super::peer::PeerState;
 use super::rules::{config, debug::to_evidence, show};
@@ -24,32 +24,38 @@ pub fn correlate(peers: &[PeerState]) -> (Vec<Finding>, Vec<String>) {
         name_from_own_config(p, &mut own);
         own.extend(show::findings(p));
         merge_within_peer(&mut own);
+        notes.extend(p.debug.notes(p.name()));
         findings.extend(own);
     }
 
     if peers.len() == 2 {
         silence(peers, &mut findings, &mut notes);
+        // Which router sees one-way traffic is decided before either finding is rewritten.
+        let sees: Vec<bool> = peers
+            .iter()
+            .map(|p| {
+                findings
+                    .iter()
+                    .any(|f| f.code == Code::OneWayTraffic && f.peer == p.name())
+            })
+            .collect();
+        if sees[0] {
+            one_way(&peers[0], &peers[1], &mut findings);
+        } else if sees[1] {
+            one_way(&peers[1], &peers[0], &mut findings);
+        }
         let from_config = config::compare(&peers[0], &peers[1]);
         adopt_config_findings(from_config, &mut findings, &mut notes);
     }
-    absorb_generic(&mut findings);
+    absorb_generic(peers, &mut findings);
     merge_same_code(&mut findings);
     no_interesting_traffic(peers, &mut findings);
-
-    if findings.iter().any(|f| f.code == Code::TunnelUp)
-        && findings
-            .iter()
-            .any(|f| f.severity == super::finding::Severity::Critical)
-    {
-        notes.push(
-            "The evidence disagrees: some SAs came up while other negotiations failed. The failures may concern another flow or an earlier attempt.".to_string(),
-        );
-        for f in &mut findings {
-            if f.code == Code::TunnelUp {
-                f.confidence = Confidence::Medium;
-            }
-        }
+    if findings.is_empty() && peers.iter().all(|p| p.debug.ike_events == 0) {
+        findings.extend(peers.iter().flat_map(show::untouched_flows));
     }
+    one_verdict(peers, &mut findings, &mut notes);
+    notes.extend(config::weak_choices(peers));
+    tidy_fixes(&mut findings);
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -57,13 +63,177 @@ pub fn correlate(peers: &[PeerState]) -> (Vec<Finding>, Vec<String>) {
             .then(a.code.cmp(&b.code))
             .then(a.peer.cmp(&b.peer))
     });
+    notes.dedup();
     (findings, notes)
+}
+
+/// Addresses a router is known by: its outside address from the configuration, its own
+/// address as its debug printed it.
+fn addresses(peers: &[PeerState], name: &str) -> Vec<String> {
+    peers
+        .iter()
+        .filter(|p| p.name() == name)
+        .flat_map(|p| [p.own_address(), p.debug.local_addr.clone()])
+        .flatten()
+        .collect()
+}
+
+/// Whether two findings concern the same tunnel. On one router: the same far end, or one of
+/// them does not say. Across two routers: unless the far end one names is known not to be
+/// the other router.
+fn same_tunnel(peers: &[PeerState], a: &Finding, b: &Finding) -> bool {
+    if a.peer == b.peer {
+        return match (&a.remote, &b.remote) {
+            (Some(x), Some(y)) if x != y => two_ends_pasted_together(peers, &a.peer, x, y),
+            _ => true,
+        };
+    }
+    let points_elsewhere = |f: &Finding, other: &str| {
+        let known = addresses(peers, other);
+        f.remote
+            .as_ref()
+            .is_some_and(|r| !known.is_empty() && !known.contains(r))
+    };
+    !points_elsewhere(a, &b.peer) && !points_elsewhere(b, &a.peer)
+}
+
+/// One capture whose lines name exactly two addresses, and these two: both routers of one
+/// tunnel pasted into one file (each sees the other as its peer), not a hub talking to many.
+fn two_ends_pasted_together(peers: &[PeerState], name: &str, x: &str, y: &str) -> bool {
+    peers.iter().filter(|p| p.name() == name).any(|p| {
+        let r = &p.debug.remotes;
+        r.len() == 2 && r.contains_key(x) && r.contains_key(y)
+    })
+}
+
+/// A tunnel gets one verdict: `TUNNEL_UP` only when nothing is wrong with it. The routers'
+/// separate proofs that one tunnel's SAs came up become one finding; beside a failure or a
+/// warning of the same tunnel they are only a note. Other tunnels (a hub's) keep their own.
+fn one_verdict(peers: &[PeerState], findings: &mut Vec<Finding>, notes: &mut Vec<String>) {
+    let ups: Vec<Finding> = findings
+        .iter()
+        .filter(|f| f.code == Code::TunnelUp)
+        .cloned()
+        .collect();
+    findings.retain(|f| f.code != Code::TunnelUp);
+    let mut merged: Vec<Finding> = Vec::new();
+    for u in ups {
+        match merged.iter_mut().find(|m| same_tunnel(peers, m, &u)) {
+            Some(m) => {
+                if u.peer != m.peer {
+                    m.summary = format!(
+                        "{} and {} both completed phase 1 and phase 2 and installed the IPsec SAs.",
+                        m.peer, u.peer
+                    );
+                }
+                m.evidence.extend(u.evidence);
+                m.confidence = m.confidence.max(u.confidence);
+                m.remote = m.remote.take().or(u.remote);
+            }
+            None => merged.push(u),
+        }
+    }
+    for mut up in merged {
+        let failing = findings
+            .iter()
+            .any(|f| f.severity > Severity::Ok && same_tunnel(peers, f, &up));
+        if failing {
+            notes.push(format!(
+                "Some SAs did come up ({}), but the tunnel is not healthy: see the findings.",
+                up.evidence
+                    .first()
+                    .map(|e| format!("{} line {}: {}", e.peer, e.line, e.text.trim()))
+                    .unwrap_or_default()
+            ));
+            continue;
+        }
+        up.evidence.dedup();
+        findings.push(up);
+    }
+}
+
+/// Fix blocks as an engineer pastes them: one block per router per finding, no command twice
+/// in a block, and no block repeated by a later finding.
+fn tidy_fixes(findings: &mut [Finding]) {
+    let mut printed: Vec<Fix> = Vec::new();
+    for f in findings.iter_mut() {
+        let mut merged: Vec<Fix> = Vec::new();
+        for fix in std::mem::take(&mut f.fix) {
+            match merged.iter_mut().find(|m| m.peer == fix.peer) {
+                Some(m) => {
+                    for c in fix.commands {
+                        if !m.commands.contains(&c) {
+                            m.commands.push(c);
+                        }
+                    }
+                }
+                None => merged.push(fix),
+            }
+        }
+        merged.retain(|m| !m.commands.is_empty() && !printed.contains(m));
+        printed.extend(merged.iter().cloned());
+        f.fix = merged;
+    }
+}
+
+/// Packets cross the tunnel one way only: the other router's counters say where they stop.
+/// `a` encrypts toward `b` and decrypts nothing back.
+fn one_way(a: &PeerState, b: &PeerState, findings: &mut [Finding]) {
+    let Some(i) = findings
+        .iter()
+        .position(|f| f.code == Code::OneWayTraffic && f.peer == a.name())
+    else {
+        return;
+    };
+    let Some((flow, cap)) = show::flow_toward(b, a) else {
+        return;
+    };
+    let enc = flow.counters.encaps.unwrap_or(0);
+    let dec = flow.counters.decaps.unwrap_or(0);
+    let (an, bn) = (a.name().to_string(), b.name().to_string());
+    // Seen from b, the flow's peer is a; seen from a, it is b.
+    let a_addr = flow.current_peer.clone().or_else(|| a.own_address());
+    let b_seen = findings[i].remote.clone();
+    let ev = show::counter_lines(cap, &bn, flow.line);
+    let f = &mut findings[i];
+    f.evidence.extend(ev);
+    if dec > 0 && enc == 0 {
+        let (why, fix) = show::return_path(b, a);
+        f.peer = bn.clone();
+        f.summary = format!(
+            "{an} encrypts and {bn} decrypts ({dec} packets), but {bn} encrypts nothing back: {bn}'s replies never enter the tunnel. {why}"
+        );
+        f.remote = a_addr;
+        f.fix.clear();
+        if !fix.is_empty() {
+            f.fix.push(Fix {
+                peer: bn,
+                commands: fix,
+            });
+        }
+        f.confidence = Confidence::High;
+    } else if dec == 0 {
+        let a_out = a_addr.unwrap_or_else(|| an.clone());
+        let b_addr = b.own_address().or(b_seen).unwrap_or_else(|| bn.clone());
+        f.peer = bn.clone();
+        f.remote = Some(a_out.clone());
+        f.summary = format!(
+            "{an} encrypts toward {bn} but {bn} decrypted nothing ({bn}'s #pkts decaps is 0): the ESP packets are lost between them. Something on the path to {bn} drops or translates ESP (IP protocol 50): a filter or firewall in front of {bn} (it must permit `esp host {a_out} host {b_addr}`), a NAT device (NAT-T needs UDP 4500 open both ways), or an MTU that drops the larger packets."
+        );
+        f.confidence = Confidence::High;
+    }
 }
 
 /// One router negotiates, the other logged nothing about IKE.
 fn silence(peers: &[PeerState], findings: &mut Vec<Finding>, notes: &mut Vec<String>) {
     for (talker, quiet) in [(&peers[0], &peers[1]), (&peers[1], &peers[0])] {
         if talker.debug.ike_events == 0 || quiet.debug.ike_events > 0 || quiet.lines == 0 {
+            continue;
+        }
+        // Only a router that sent IKE can be left unanswered: one that could not start
+        // (no key for the peer) explains the silence itself.
+        let sent = !talker.debug.sent.is_empty() || !talker.debug.retransmits.is_empty();
+        if !sent {
             continue;
         }
         if !talker.debug.received.is_empty() {
@@ -76,8 +246,8 @@ fn silence(peers: &[PeerState], findings: &mut Vec<Finding>, notes: &mut Vec<Str
         }
         let remote = talker.debug.main_remote().unwrap_or("its peer").to_string();
         let mut ev = Vec::new();
-        for lines in talker.debug.retransmits.values() {
-            ev.extend(lines.kept.iter().map(|l| to_evidence(talker.name(), l)));
+        for r in talker.debug.retransmits.values() {
+            ev.extend(r.lines.kept.iter().map(|l| to_evidence(talker.name(), l)));
         }
         if ev.is_empty() {
             ev.extend(talker.debug.sent.evidence(talker.name()));
@@ -88,26 +258,34 @@ fn silence(peers: &[PeerState], findings: &mut Vec<Finding>, notes: &mut Vec<Str
         } else {
             Confidence::Medium
         };
-        let (cause, why, more) = silence_cause(talker, quiet, &remote);
-        ev.extend(more);
-        findings.push(
-            Finding::new(
-                Code::PeerSilent,
+        let found = silence_cause(talker, quiet, &remote);
+        ev.extend(found.evidence);
+        let mut f = Finding::new(
+            Code::PeerSilent,
+            quiet.name(),
+            format!(
+                "{} keeps trying to negotiate with {remote}, but {} logged nothing about IKE: {}",
+                talker.name(),
                 quiet.name(),
-                format!(
-                    "{} keeps trying to negotiate with {remote}, but {} logged nothing about IKE: {why}",
-                    talker.name(),
-                    quiet.name()
-                ),
-            )
-            .cause(cause)
-            .evidence(ev)
-            .confidence(confidence),
-        );
+                found.why
+            ),
+        )
+        .remote(talker.debug.main_remote().map(str::to_string))
+        .cause(found.cause)
+        .evidence(ev)
+        .confidence(confidence);
+        if let Some((router, commands)) = found.fix {
+            f = f.fix(router, commands);
+        }
+        findings.push(f);
     }
 }
 
-fn absorb_generic(findings: &mut Vec<Finding>) {
+/// A symptom ("no response", "refused without a reason") absorbed into the cause that explains
+/// it, when both concern the same phase of the same tunnel: on the other router (the two sides
+/// agree, which makes the cause certain), or on the same one (a paste of both routers' lines in
+/// one file, or a router's own retransmissions beside its own refusal).
+fn absorb_generic(peers: &[PeerState], findings: &mut Vec<Finding>) {
     let mut i = 0;
     while i < findings.len() {
         let f = &findings[i];
@@ -116,8 +294,8 @@ fn absorb_generic(findings: &mut Vec<Finding>) {
                 findings.iter().position(|g| {
                     !is_generic(g.code)
                         && g.phase == f.phase
-                        && g.peer != f.peer
                         && g.code != Code::P1LifetimeMismatch
+                        && same_tunnel(peers, f, g)
                 })
             })
             .flatten();
@@ -126,10 +304,12 @@ fn absorb_generic(findings: &mut Vec<Finding>) {
                 let generic = findings.remove(i);
                 let t = if t > i { t - 1 } else { t };
                 let specific = &mut findings[t];
+                let other_side = specific.peer != generic.peer;
                 specific.evidence.extend(generic.evidence);
-                specific.confidence = specific.confidence.max(Confidence::Medium);
-                if generic.confidence >= Confidence::Low {
+                if other_side {
                     specific.confidence = Confidence::High;
+                } else {
+                    specific.remote = specific.remote.take().or(generic.remote);
                 }
             }
             None => i += 1,
@@ -190,12 +370,35 @@ fn no_interesting_traffic(peers: &[PeerState], findings: &mut Vec<Finding>) {
     );
 }
 
+/// Why the quiet router hears nothing, and the configuration that fixes it when a router's
+/// own configuration is the cause.
+struct Silence {
+    cause: SilenceCause,
+    why: String,
+    evidence: Vec<Evidence>,
+    fix: Option<(String, Vec<String>)>,
+}
+
+impl Silence {
+    fn new(cause: SilenceCause, why: String, evidence: Vec<Evidence>) -> Silence {
+        Silence {
+            cause,
+            why,
+            evidence,
+            fix: None,
+        }
+    }
+
+    fn fix(mut self, router: &str, commands: Vec<String>) -> Silence {
+        if !commands.is_empty() {
+            self.fix = Some((router.to_string(), commands));
+        }
+        self
+    }
+}
+
 /// Why the quiet router hears nothing, from whatever facts the captures hold about both.
-fn silence_cause(
-    talker: &PeerState,
-    quiet: &PeerState,
-    remote: &str,
-) -> (SilenceCause, String, Vec<Evidence>) {
+fn silence_cause(talker: &PeerState, quiet: &PeerState, remote: &str) -> Silence {
     let q = quiet.name();
     let t = talker.name();
     let remote_ip: Option<std::net::Ipv4Addr> = remote.parse().ok();
@@ -204,16 +407,17 @@ fn silence_cause(
             let ev = cfg
                 .isakmp_disabled_line
                 .and_then(|l| quiet.config.as_ref()?.evidence(q, l));
-            return (
+            return Silence::new(
                 SilenceCause::IsakmpDisabled,
                 format!("ISAKMP is switched off on {q}."),
                 ev.into_iter().collect(),
-            );
+            )
+            .fix(q, vec!["crypto isakmp enable".into()]);
         }
         if let Some(ip) = remote_ip {
             match cfg.interface_owning(ip) {
                 None => {
-                    return (
+                    return Silence::new(
                         SilenceCause::PeerAddressMismatch,
                         format!("{t} sends to {remote}, which is not an address of {q}."),
                         Vec::new(),
@@ -221,10 +425,14 @@ fn silence_cause(
                 }
                 Some(i) if i.shutdown => {
                     let ev = quiet.config.as_ref().and_then(|c| c.evidence(q, i.line));
-                    return (
+                    return Silence::new(
                         SilenceCause::InterfaceDown,
                         format!("{q}'s interface {} with {remote} is shut down.", i.name),
                         ev.into_iter().collect(),
+                    )
+                    .fix(
+                        q,
+                        vec![format!("interface {}", i.name), " no shutdown".into()],
                     );
                 }
                 Some(i)
@@ -232,13 +440,24 @@ fn silence_cause(
                         && cfg.interfaces.iter().all(|i| i.crypto_map.is_none()) =>
                 {
                     let ev = quiet.config.as_ref().and_then(|c| c.evidence(q, i.line));
-                    return (
+                    let fix = cfg
+                        .crypto_maps
+                        .first()
+                        .map(|e| {
+                            vec![
+                                format!("interface {}", i.name),
+                                format!(" crypto map {}", e.map),
+                            ]
+                        })
+                        .unwrap_or_default();
+                    return Silence::new(
                         SilenceCause::CryptoMapNotApplied,
                         format!(
                             "{q} has no crypto map applied to any interface, so it does not listen for IKE."
                         ),
                         ev.into_iter().collect(),
-                    );
+                    )
+                    .fix(q, fix);
                 }
                 _ => {}
             }
@@ -248,20 +467,36 @@ fn silence_cause(
         && let ShowOutput::IpInterfaceBrief(b) = &cap.output
         && let Some(row) = b.with_address(remote).filter(|r| !r.is_up())
     {
-        return (
+        // `administratively down` is a `shutdown` on the router; plain `down` is the link.
+        let fix = if row.status.contains("administratively") {
+            vec![
+                format!("interface {}", row.interface),
+                " no shutdown".into(),
+            ]
+        } else {
+            Vec::new()
+        };
+        return Silence::new(
             SilenceCause::InterfaceDown,
             format!(
-                "{q}'s interface {} with {remote} is {}.",
-                row.interface, row.status
+                "{q}'s interface {} with {remote} is {}{}.",
+                row.interface,
+                row.status,
+                if fix.is_empty() {
+                    ": check the link (cable, the provider's side)"
+                } else {
+                    ""
+                }
             ),
             vec![cap.evidence(q, row.line)],
-        );
+        )
+        .fix(q, fix);
     }
     if let Some(cap) = quiet.show(ShowKind::Udp)
         && let ShowOutput::Udp(u) = &cap.output
         && !u.ike_listening()
     {
-        return (
+        return Silence::new(
             SilenceCause::IsakmpDisabled,
             format!("{q} does not listen on UDP 500 (`show udp`)."),
             Vec::new(),
@@ -271,36 +506,42 @@ fn silence_cause(
         if let Some(cfg) = talker.running_config()
             && cfg.route_to(ip).is_none()
         {
-            return (
-                SilenceCause::NoRoute,
-                format!("{t} has no route to {remote}."),
-                Vec::new(),
-            );
+            let fix = config::route_fix(cfg, ip);
+            let mut why = format!("{t} has no route to {remote}.");
+            if fix.iter().any(|c| c.contains('<')) {
+                why.push_str(" Its configuration shows no gateway to reuse: fill in the next hop.");
+            }
+            return Silence::new(SilenceCause::NoRoute, why, Vec::new()).fix(t, fix);
         }
         if let Some(cap) = talker.show(ShowKind::IpRoute)
             && let ShowOutput::IpRoute(r) = &cap.output
             && r.lookup(ip).is_none()
         {
-            return (
+            let fix = talker
+                .running_config()
+                .map(|cfg| config::route_fix(cfg, ip))
+                .unwrap_or_else(|| vec![format!("ip route {ip} 255.255.255.255 <next hop>")]);
+            return Silence::new(
                 SilenceCause::NoRoute,
                 format!("{t}'s routing table has no route to {remote}."),
                 Vec::new(),
-            );
+            )
+            .fix(t, fix);
         }
     }
     if let Some(ping) = talker.pings.iter().rev().find(|p| p.target == remote) {
         match ping.success_percent {
             Some(n) if n > 0 => {
-                return (
+                return Silence::new(
                     SilenceCause::IkeBlocked,
                     format!(
-                        "{t} reaches {remote} with ping, so the path carries ICMP but drops IKE (UDP 500)."
+                        "{t} reaches {remote} with ping, so the path carries ICMP but drops IKE (UDP 500). Open UDP 500 (and UDP 4500 and ESP) between {t} and {remote} on the filter or firewall in between."
                     ),
                     vec![ping.evidence(t)],
                 );
             }
             Some(_) => {
-                return (
+                return Silence::new(
                     SilenceCause::Unreachable,
                     format!("{t} cannot even ping {remote}."),
                     vec![ping.evidence(t)],
@@ -309,7 +550,7 @@ fn silence_cause(
             None => {}
         }
     }
-    (
+    Silence::new(
         SilenceCause::Unknown,
         "the packets never reach it, or it ignores them. Check the route to the peer, the outside interface, the peer address, the crypto map on the interface, ISAKMP being enabled and UDP 500 on the path.".to_string(),
         Vec::new(),
@@ -324,7 +565,7 @@ fn name_from_own_config(p: &PeerState, findings: &mut [Finding]) {
     };
     let peer = p.name().to_string();
     for f in findings.iter_mut() {
-        if f.code == Code::P1EncryptionMismatch && f.confidence == Confidence::Low {
+        if f.code == Code::P1NoProposalChosen {
             let Some(round) = p.debug.rejected_rounds.first() else {
                 continue;
             };
@@ -386,35 +627,59 @@ fn name_from_own_config(p: &PeerState, findings: &mut [Finding]) {
 fn merge_within_peer(findings: &mut Vec<Finding>) {
     let mut i = 0;
     while i < findings.len() {
-        if let Some(j) = (i + 1..findings.len()).find(|&j| findings[j].code == findings[i].code) {
+        if let Some(j) = (i + 1..findings.len()).find(|&j| {
+            findings[j].code == findings[i].code
+                && (findings[i].remote.is_none()
+                    || findings[j].remote.is_none()
+                    || findings[i].remote == findings[j].remote)
+        }) {
             let other = findings.remove(j);
             let f = &mut findings[i];
             f.evidence.extend(other.evidence);
             f.confidence = f.confidence.max(other.confidence);
+            f.remote = f.remote.take().or(other.remote);
             add_fixes(&mut f.fix, other.fix);
         } else {
             i += 1;
         }
     }
-    // SAs that carry traffic one way only are not a healthy tunnel, whatever the negotiation
-    // showed.
-    if findings.iter().any(|f| f.code == Code::OneWayTraffic) {
-        findings.retain(|f| f.code != Code::TunnelUp);
-    }
     // A show output that hints at a stuck state says less than the debug: drop the hint when
-    // the same phase has a firmer finding on this router.
-    let firm: Vec<_> = findings
+    // the same phase of the same tunnel has a firmer finding on this router.
+    let firm: Vec<(Option<super::finding::Phase>, Option<String>)> = findings
         .iter()
         .filter(|f| f.confidence > Confidence::Low)
-        .map(|f| f.phase)
+        .map(|f| (f.phase, f.remote.clone()))
         .collect();
     findings.retain(|f| {
-        f.confidence > Confidence::Low || !is_generic_or_hint(f) || !firm.contains(&f.phase)
+        f.confidence > Confidence::Low
+            || !is_generic_or_hint(f)
+            || !firm.iter().any(|(phase, remote)| {
+                *phase == f.phase && (remote.is_none() || f.remote.is_none() || *remote == f.remote)
+            })
     });
 }
 
 fn is_generic_or_hint(f: &Finding) -> bool {
     is_generic(f.code) || f.code == Code::P1PskMismatch
+}
+
+/// The debug's summary and the configurations': both when they say different things, the
+/// configurations' alone when they open the same way (it names policies and values).
+fn join_summaries(debug: &str, config: &str) -> String {
+    let head = |s: &str| s.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+    if head(debug) == head(config) {
+        config.to_string()
+    } else {
+        format!("{debug} {config}")
+    }
+}
+
+/// Fixes from the configurations replace, router by router, those the debug alone gave.
+fn replace_fixes(into: &mut Vec<Fix>, from_config: Vec<Fix>) {
+    for fix in &from_config {
+        into.retain(|x| x.peer != fix.peer);
+    }
+    into.extend(from_config);
 }
 
 fn add_fixes(into: &mut Vec<Fix>, more: Vec<Fix>) {
@@ -441,22 +706,20 @@ fn adopt_config_findings(
         {
             if f.cause == Some(SilenceCause::Unknown) || f.cause.is_none() {
                 f.cause = c.cause;
-                f.summary = format!("{} {}", f.summary, c.summary);
+                f.summary = join_summaries(&f.summary, &c.summary);
             }
             f.evidence.extend(c.evidence);
-            add_fixes(&mut f.fix, c.fix);
+            f.remote = f.remote.take().or(c.remote);
+            replace_fixes(&mut f.fix, c.fix);
             continue;
         }
         if let Some(f) = findings.iter_mut().find(|f| f.code == c.code) {
             f.evidence.extend(c.evidence);
-            add_fixes(&mut f.fix, c.fix);
+            f.remote = f.remote.take().or(c.remote);
+            // The configs name the exact change: it supersedes what the debug alone could say.
+            replace_fixes(&mut f.fix, c.fix);
             f.confidence = Confidence::High;
-            if f.fix.len() > 1 && c.code != Code::P1PskMismatch {
-                // The configs name the exact change: it supersedes the debug's placeholder.
-                f.fix.retain(|x| {
-                    !x.commands.iter().any(|cmd| cmd.contains('<')) || x.peer == c.peer
-                });
-            }
+            f.summary = join_summaries(&f.summary, &c.summary);
             continue;
         }
         let clash = findings.iter().find(|f| {

@@ -3,6 +3,9 @@
 //! This is the vocabulary between the line parsers and the rules. An event carries what the
 //! router reported (values as IOS spelled them, so evidence and reports can quote them) and no
 //! interpretation: deciding that a retransmission means a silent peer is the rules' job.
+//!
+//! Events borrow their text from the line: most are counted and dropped, and a capture of
+//! hundreds of megabytes must not allocate per line. The rules copy what they keep.
 
 use serde::Serialize;
 
@@ -13,21 +16,35 @@ pub enum Role {
     Responder,
 }
 
-/// A phase-1 attribute, as a router printed it while checking an offered transform.
+/// A phase-1 attribute, as a router printed it while checking an offered transform. `S` is
+/// `&str` in an event and `String` once kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub enum P1Attr {
+pub enum P1Attr<S = String> {
     /// `encryption AES-CBC`
-    Encryption(String),
+    Encryption(S),
     /// `keylength of 256`
     KeyLength(u32),
     /// `hash SHA`
-    Hash(String),
+    Hash(S),
     /// `default group 14`
     Group(u32),
     /// `auth pre-share`
-    Auth(String),
+    Auth(S),
     /// `life duration (basic) of 3600` or `(VPI) of 0x0 0x1 0x51 0x80`, in seconds.
     Lifetime(u64),
+}
+
+impl P1Attr<&str> {
+    pub fn to_owned(&self) -> P1Attr {
+        match self {
+            P1Attr::Encryption(v) => P1Attr::Encryption(v.to_string()),
+            P1Attr::KeyLength(v) => P1Attr::KeyLength(*v),
+            P1Attr::Hash(v) => P1Attr::Hash(v.to_string()),
+            P1Attr::Group(v) => P1Attr::Group(*v),
+            P1Attr::Auth(v) => P1Attr::Auth(v.to_string()),
+            P1Attr::Lifetime(v) => P1Attr::Lifetime(*v),
+        }
+    }
 }
 
 /// Which attribute a router said did not match its policy.
@@ -55,61 +72,71 @@ impl P1AttrKind {
 
 /// A phase-2 (quick mode) attribute of an offered IPsec transform.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub enum P2Attr {
+pub enum P2Attr<S = String> {
     /// `transform 1, ESP_AES`
-    Transform(String),
-    /// `encaps is 1 (Tunnel)`
-    Encapsulation(String),
+    Transform(S),
     /// `authenticator is HMAC-SHA`
-    Authenticator(String),
-    /// `key length is 256`
-    KeyLength(u32),
+    Authenticator(S),
     /// `group is 14`: the initiator asks for PFS with this DH group.
     PfsGroup(u32),
 }
 
+impl P2Attr<&str> {
+    pub fn to_owned(&self) -> P2Attr {
+        match self {
+            P2Attr::Transform(v) => P2Attr::Transform(v.to_string()),
+            P2Attr::Authenticator(v) => P2Attr::Authenticator(v.to_string()),
+            P2Attr::PfsGroup(v) => P2Attr::PfsGroup(*v),
+        }
+    }
+}
+
 /// What one line says happened. Unknown lines produce no event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub enum EventKind {
+pub enum EventKind<'a> {
     // --- phase 1 start and transport ---
-    /// `Created a peer struct for 203.0.113.1, peer port 500`
-    PeerCreated {
-        peer: String,
-    },
     /// `beginning Main Mode exchange`
     MainModeBegin,
     /// `sending packet to 203.0.113.1 my_port 500 peer_port 500 (I) MM_NO_STATE`
     PacketSent {
-        peer: String,
+        peer: &'a str,
         role: Option<Role>,
-        state: String,
+        state: &'a str,
     },
-    /// `received packet from 203.0.113.1 dport 500 sport 500 Global (I) MM_NO_STATE`
+    /// `received packet from 203.0.113.1 dport 500 sport 500 Global (I) MM_NO_STATE`; the first
+    /// packet of a negotiation is marked `(N) NEW SA` and has no role yet.
     PacketReceived {
-        peer: String,
+        peer: &'a str,
         role: Option<Role>,
-        state: String,
+        state: &'a str,
     },
-    /// `retransmitting phase 1 MM_NO_STATE...`
+    /// `retransmitting phase 1 MM_NO_STATE...`, or 12.2's `retransmitting phase 1...` without
+    /// the state.
     Retransmit {
         phase: u8,
-        state: String,
+        state: Option<&'a str>,
     },
-    /// `incrementing error counter on sa, attempt 2 of 5: retransmit phase 1`
+    /// `retransmitting due to retransmit phase 1`: a responder resends its last message because
+    /// the peer sent its own again.
+    RetransmitDue {
+        phase: u8,
+    },
+    /// `incrementing error counter on sa, attempt 2 of 5: retransmit phase 1`, or 12.2's
+    /// `incrementing error counter on sa: retransmit phase 1` without the count.
     RetransmitAttempt {
-        attempt: u32,
-        of: u32,
+        attempt: Option<u32>,
+        of: Option<u32>,
     },
     /// `Old State = IKE_I_MM1  New State = IKE_I_MM2`
     StateChange {
-        old: String,
-        new: String,
+        old: &'a str,
+        new: &'a str,
     },
     /// `deleting SA reason "Death by retransmission P1" state (I) MM_NO_STATE (peer 10.1.1.2)`
     SaDeleted {
-        reason: String,
-        state: String,
-        peer: Option<String>,
+        reason: &'a str,
+        state: &'a str,
+        peer: Option<&'a str>,
     },
     /// `phase 1 packet is a duplicate of a previous packet.`
     DuplicatePacket,
@@ -121,7 +148,7 @@ pub enum EventKind {
         priority: u32,
     },
     /// An attribute line of the offered transform (`encryption AES-CBC`, `hash SHA` …).
-    OfferedP1(P1Attr),
+    OfferedP1(P1Attr<&'a str>),
     /// `Encryption algorithm offered does not match policy!` and its siblings.
     P1Mismatch(P1AttrKind),
     /// `Preshared authentication offered but does not match policy!`: the responder has no
@@ -135,21 +162,25 @@ pub enum EventKind {
     NoOffersAccepted,
     /// `Returning Actual lifetime: 86400`
     ActualLifetime(u64),
-    /// `found peer pre-shared key matching 203.0.113.1`
-    PskFound {
-        peer: String,
-    },
     /// `No pre-shared key with 203.0.113.1!`
     PskMissing {
-        peer: String,
+        peer: &'a str,
     },
+    /// `No cert, and no keys (public or pre-shared) with remote peer 150.150.150.2` (12.x) or
+    /// `No Cert or pre-shared address key.` (IOS-XE, which names the peer on the line before).
+    NoKey {
+        peer: Option<&'a str>,
+    },
+    /// `reserved not zero on payload 5!`: a message decrypted with the wrong key reads as
+    /// garbage; IOS sees non-zero reserved bits.
+    ReservedNotZero,
     /// `SA has been authenticated with 203.0.113.1`
     Authenticated {
-        peer: String,
+        peer: &'a str,
     },
     /// `%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 203.0.113.2 failed its sanity check or is malformed`
     BadMessage {
-        peer: String,
+        peer: &'a str,
     },
 
     // --- phase 2 ---
@@ -159,43 +190,77 @@ pub enum EventKind {
     IpsecProposalCheck {
         proposal: u32,
     },
-    OfferedP2(P2Attr),
-    /// `IPSec policy invalidated proposal with error 32`
+    OfferedP2(P2Attr<&'a str>),
+    /// `IPSec policy invalidated proposal with error 32` (12.2 prints no error number).
     PolicyInvalidated {
-        error: u32,
+        error: Option<u32>,
     },
-    /// `phase 2 SA policy not acceptable! (local 203.0.113.1 remote 203.0.113.30)`
-    Phase2NotAcceptable {
-        local: Option<String>,
-        remote: Option<String>,
+    /// `phase 2 SA policy not acceptable! (local 203.0.113.1 remote 203.0.113.30)`, its phase 1
+    /// sibling, and 12.2's `SA not acceptable!` that names no phase.
+    SaNotAcceptable {
+        phase: Option<u8>,
+        local: Option<&'a str>,
+        remote: Option<&'a str>,
     },
     /// `IPSEC(validate_transform_proposal): proxy identities not supported`
     ProxyIdsNotSupported,
     /// `IPSEC(ipsec_process_proposal): transform proposal not supported for identity:`
     TransformNotSupported,
+    /// `IPSEC(validate_proposal_request): proposal part #1` (a responder judging a quick-mode
+    /// offer) or `IPSEC(sa_request): ,` (an initiator asking for SAs): opens a
+    /// `(key eng. msg.)` block.
+    IpsecRequest {
+        responder: bool,
+    },
+    /// `(key eng. msg.) INBOUND local= 203.0.113.2:0, remote= 203.0.113.1:0,` (12.3+), or
+    /// `(key eng. msg.) dest= 10.2.2.2, src= 10.1.1.1,` (12.2: the proposal's direction,
+    /// initiator to responder).
+    KeyEngine {
+        local: Option<&'a str>,
+        remote: Option<&'a str>,
+        src: Option<&'a str>,
+        dest: Option<&'a str>,
+    },
+    /// `IPSEC(validate_proposal): invalid local address 10.2.2.2`: quick mode reached an
+    /// address whose interface carries no crypto map for it.
+    InvalidLocalAddress {
+        addr: &'a str,
+    },
+    /// `IPSEC(initialize_sas): invalid proxy IDs`
+    InvalidProxyIds,
+    /// `%CRYPTO-6-IKMP_MODE_FAILURE: Processing of Main mode failed with peer at 10.1.1.1`
+    ModeFailure {
+        quick: bool,
+        peer: Option<&'a str>,
+    },
+    /// `%CRYPTO-5-SESSION_STATUS: Crypto tunnel is UP  .  Peer 10.1.1.2:500 Id: 10.1.1.2`
+    SessionStatus {
+        up: bool,
+        peer: Option<&'a str>,
+    },
     /// `Sending NOTIFY PROPOSAL_NOT_CHOSEN protocol 3`
     NotifySent {
-        kind: String,
+        kind: &'a str,
     },
     /// `processing NOTIFY PROPOSAL_NOT_CHOSEN protocol 3`
     NotifyReceived {
-        kind: String,
+        kind: &'a str,
     },
     /// `Successfully installed IPSEC SA (SPI:0xDA9E8DCA) on Ethernet0/0`
     SaInstalled {
-        spi: String,
-        interface: String,
+        spi: &'a str,
+        interface: &'a str,
     },
     /// `deleting node 570535495 error TRUE reason "QM rejected"`
     NodeDeleted {
         error: bool,
-        reason: String,
+        reason: &'a str,
     },
 
     // --- syslog ---
     /// `%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for destaddr=…`
     InvalidSpi {
-        peer: Option<String>,
+        peer: Option<&'a str>,
     },
     /// `%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is OFF`
     IsakmpOnOff {
@@ -230,5 +295,15 @@ impl LineAt<'_> {
             line: self.line,
             text: self.text.trim_end().to_string(),
         }
+    }
+
+    /// Overwrites `r` with this line, reusing its buffers.
+    pub fn write_into(&self, r: &mut LineRef) {
+        if r.source != self.source {
+            self.source.clone_into(&mut r.source);
+        }
+        r.line = self.line;
+        r.text.clear();
+        r.text.push_str(self.text.trim_end());
     }
 }

@@ -445,7 +445,10 @@ fn is_quick_mode_work(kind: &EventKind) -> bool {
         | E::ProxyIdsNotSupported
         | E::TransformNotSupported
         | E::PolicyInvalidated { .. }
-        | E::Phase2NotAcceptable { .. }
+        | E::SaNotAcceptable {
+            phase: Some(2) | None,
+            ..
+        }
         | E::SaInstalled { .. } => true,
         E::StateChange { new, .. } => new.starts_with("IKE_QM_"),
         _ => false,
@@ -492,17 +495,13 @@ impl Exchanges {
         self.clock += 1;
         if let Some((i, line)) = self.pending_rx.take() {
             if let E::NotifyReceived { kind } = kind {
-                self.list[i].record(Message::Notify(kind.clone()), Direction::Received, at);
+                self.list[i].record(Message::Notify(kind.to_string()), Direction::Received, at);
                 return;
             }
             self.resolve_quick_rx(i, &line, is_quick_mode_work(kind));
         }
         match kind {
-            E::PeerCreated { peer } => {
-                self.fresh = true;
-                self.select(peer);
-            }
-            E::PskFound { peer } | E::Authenticated { peer } => {
+            E::Authenticated { peer } => {
                 self.select(peer);
             }
             E::MainModeBegin => self.fresh = true,
@@ -558,7 +557,7 @@ impl Exchanges {
             E::TransformNotSupported => self.p2.transform = true,
             E::PolicyInvalidated { error } => {
                 let kind = MarkKind::Phase2Refused {
-                    error: Some(*error),
+                    error: *error,
                     proxy: self.p2.proxy,
                     transform: self.p2.transform,
                 };
@@ -569,8 +568,14 @@ impl Exchanges {
                 self.mark_current(kind, at);
             }
             // Said right after `policy invalidated`, it is the same refusal.
-            E::Phase2NotAcceptable { .. } if std::mem::take(&mut self.p2.marked) => {}
-            E::Phase2NotAcceptable { .. } => {
+            E::SaNotAcceptable {
+                phase: Some(2) | None,
+                ..
+            } if std::mem::take(&mut self.p2.marked) => {}
+            E::SaNotAcceptable {
+                phase: Some(2) | None,
+                ..
+            } => {
                 let kind = MarkKind::Phase2Refused {
                     error: None,
                     proxy: self.p2.proxy,
@@ -579,10 +584,10 @@ impl Exchanges {
                 self.p2 = P2Refusal::default();
                 self.mark_current(kind, at);
             }
-            E::NotifySent { kind } => self.notify = Some(kind.clone()),
+            E::NotifySent { kind } => self.notify = Some(kind.to_string()),
             E::NotifyReceived { kind } => {
                 if let Some(i) = self.current {
-                    self.list[i].record(Message::Notify(kind.clone()), Direction::Received, at);
+                    self.list[i].record(Message::Notify(kind.to_string()), Direction::Received, at);
                 }
             }
             E::SaInstalled { .. } => self.mark_current(MarkKind::SaInstalled, at),
@@ -592,7 +597,7 @@ impl Exchanges {
                 }
                 self.mark_current(
                     MarkKind::Deleted {
-                        reason: reason.clone(),
+                        reason: reason.to_string(),
                     },
                     at,
                 );
@@ -716,11 +721,16 @@ impl Exchanges {
 
     fn received(&mut self, i: usize, role: Option<Role>, state: &str, at: &LineAt) {
         self.retransmit = false;
-        if state == "NEW" {
+        // `(N) NEW SA`: the first packet of a negotiation this router did not start, so it
+        // answers it as the responder.
+        let new_sa = state == "NEW";
+        if new_sa {
             self.fresh = true;
             self.first_counted = true;
         }
-        let role = role.or(self.list[i].role);
+        let role = role
+            .or(self.list[i].role)
+            .or(new_sa.then_some(Role::Responder));
         if let Some(r) = role {
             self.list[i].role.get_or_insert(r);
         }

@@ -164,7 +164,7 @@ pub enum Confidence {
 }
 
 /// Why a peer is silent, as found by the reachability checks (DESIGN.md, `PEER_SILENT`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SilenceCause {
     NoRoute,
@@ -218,6 +218,10 @@ pub struct Finding {
     /// The router the finding is about (the one whose config needs the fix, or that logged it).
     pub peer: String,
     pub phase: Option<Phase>,
+    /// The far end's address, when a line of the capture or a configuration names it;
+    /// absent when the evidence does not say (a fragment without addresses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
     pub summary: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<SilenceCause>,
@@ -233,6 +237,7 @@ impl Finding {
             severity: code.default_severity(),
             peer: peer.into(),
             phase: code.phase(),
+            remote: None,
             summary: summary.into(),
             cause: None,
             evidence: Vec::new(),
@@ -257,6 +262,14 @@ impl Finding {
                 peer: peer.into(),
                 commands,
             });
+        }
+        self
+    }
+
+    /// Sets the far end's address; `None` keeps one already known.
+    pub fn remote(mut self, remote: Option<String>) -> Finding {
+        if remote.is_some() {
+            self.remote = remote;
         }
         self
     }

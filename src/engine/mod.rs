@@ -35,6 +35,10 @@ pub struct Diagnosis {
     pub peers: Vec<PeerSummary>,
     /// Things the engine noticed about its input that the user should know (not findings).
     pub notes: Vec<String>,
+    /// When the input holds IKE activity but no finding: how far each router's negotiation
+    /// got and what to capture next. Absent when there is a finding, or no IKE at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inconclusive: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -48,6 +52,9 @@ pub struct PeerSummary {
     /// The IKE messages this device logged, per remote address (latest exchange each).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exchanges: Vec<exchange::Exchange>,
+    /// How far this router's negotiation got (`main mode reached MM_KEY_EXCH as initiator`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reached: Option<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -80,6 +87,38 @@ impl Engine {
     pub fn feed(&mut self, id: StreamId, source: &str, line_no: usize, text: &str) {
         if let Some(p) = self.peers.get_mut(id.0) {
             p.feed(source, line_no, text);
+        }
+    }
+
+    /// Feeds a block of whole lines separated by `\n` (no `\n` after the last one), the first
+    /// numbered `first_line_no`; returns how many lines there were. Equivalent to feeding each
+    /// line, and much faster on long debug captures.
+    pub fn feed_block(
+        &mut self,
+        id: StreamId,
+        source: &str,
+        first_line_no: usize,
+        block: &str,
+    ) -> usize {
+        match self.peers.get_mut(id.0) {
+            Some(p) => p.feed_block(source, first_line_no, block),
+            None => 0,
+        }
+    }
+
+    /// [`Engine::feed_block`] with the block already prepared by
+    /// [`parse::debug::prepare_block`], which a reader may run on another thread.
+    pub fn feed_prepared(
+        &mut self,
+        id: StreamId,
+        source: &str,
+        first_line_no: usize,
+        block: &str,
+        prepared: &[parse::debug::PreparedLine],
+    ) -> usize {
+        match self.peers.get_mut(id.0) {
+            Some(p) => p.feed_prepared(source, first_line_no, block, prepared),
+            None => 0,
         }
     }
 
@@ -124,13 +163,22 @@ impl Engine {
                 commands: p.commands.clone(),
                 address: p.own_address(),
                 exchanges: p.exchanges.records(),
+                reached: p.debug.reached(),
             })
             .collect();
+        let inconclusive = findings.is_empty().then(|| {
+            let why: Vec<String> = peers
+                .iter()
+                .filter_map(|p| p.debug.explain_progress(p.name()))
+                .collect();
+            (!why.is_empty()).then(|| why.join(" "))
+        });
         Diagnosis {
             verdict: Verdict::from_findings(&findings),
             findings,
             peers: summaries,
             notes,
+            inconclusive: inconclusive.flatten(),
         }
     }
 }

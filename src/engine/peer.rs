@@ -6,6 +6,7 @@ use super::exchange::Exchanges;
 use super::finding::Evidence;
 use super::parse::debug;
 use super::parse::show::{self, ShowKind, ShowOutput};
+use super::parse::signatures::{Candidates, Scratch};
 use super::parse::transcript::{Item, Splitter};
 use super::rules::debug::DebugState;
 use crate::ios::{self, RunningConfig};
@@ -18,14 +19,21 @@ const KEEP_COMMANDS: usize = 64;
 const MAX_OUTPUT_LINES: usize = 20_000;
 /// Lines of running-config kept (several `show run | section …` outputs add up).
 const MAX_CONFIG_LINES: usize = 50_000;
+/// Log lines in a row that end a command's output whose prompt never came: `terminal monitor`
+/// interleaves a few dozen into a command's output, never thousands. (Captures cut before the
+/// prompt, and files pasted one after the other, would otherwise stay in that output.)
+const LOGS_END_OUTPUT: u32 = 2_000;
 
 /// One parsed show output and where it was printed.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ShowCapture {
     pub command: String,
+    pub kind: ShowKind,
     pub source: String,
     /// File line of the output's first line (the line after the command).
     pub first_line: usize,
+    /// The output as printed. Secrets are redacted when a line becomes evidence, which is
+    /// the only way out: a transcript's outputs run to millions of lines, a report quotes few.
     pub lines: Vec<String>,
     pub output: ShowOutput,
 }
@@ -37,8 +45,24 @@ impl ShowCapture {
             peer: peer.to_string(),
             source: self.source.clone(),
             line: self.first_line + offset,
-            text: self.lines.get(offset).cloned().unwrap_or_default(),
+            text: self
+                .lines
+                .get(offset)
+                .map(|l| redact(l).into_owned())
+                .unwrap_or_default(),
         }
+    }
+}
+
+impl std::fmt::Debug for ShowCapture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShowCapture")
+            .field("command", &self.command)
+            .field("source", &self.source)
+            .field("first_line", &self.first_line)
+            .field("lines", &self.lines.len())
+            .field("output", &self.output)
+            .finish()
     }
 }
 
@@ -67,6 +91,11 @@ pub struct ConfigFacts {
 }
 
 impl ConfigFacts {
+    /// The configuration lines as printed, secrets redacted.
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        self.text.lines.iter().map(|(_, _, l)| l.as_str())
+    }
+
     /// Evidence for line `n` (1-based) of the parsed text.
     pub fn evidence(&self, peer: &str, n: usize) -> Option<Evidence> {
         let (source, line, text) = self.text.lines.get(n.checked_sub(1)?)?;
@@ -95,8 +124,13 @@ pub struct PeerState {
     /// The latest output of each show command.
     pub shows: Vec<ShowCapture>,
     config_text: ConfigText,
+    /// A digest of each distinct running-config output taken in (never the text: it holds
+    /// secrets, and this struct is printed by `{:?}`).
+    config_chunks: Vec<u64>,
     pub config: Option<ConfigFacts>,
     pending: Option<Pending>,
+    /// Regex capture slots, reused for every line of this stream.
+    scratch: Scratch,
 }
 
 /// A `ping` typed on the router: traffic that should start IKE, and whether it got through.
@@ -132,7 +166,13 @@ struct Pending {
     source: String,
     first_line: usize,
     command: String,
+    /// What `command` is, classified once (its output lines are many).
+    kind: Option<ShowKind>,
     output: Vec<String>,
+    /// Recognised by its header, without a command line: it ends at the first log line.
+    implicit: bool,
+    /// Log lines since the last output line.
+    logs_in_a_row: u32,
 }
 
 impl std::fmt::Debug for Pending {
@@ -158,8 +198,10 @@ impl PeerState {
             pings: Vec::new(),
             shows: Vec::new(),
             config_text: ConfigText::default(),
+            config_chunks: Vec::new(),
             config: None,
             pending: None,
+            scratch: Scratch::new(),
         }
     }
 
@@ -177,10 +219,7 @@ impl PeerState {
 
     /// The latest parsed output of a show command.
     pub fn show(&self, kind: ShowKind) -> Option<&ShowCapture> {
-        self.shows
-            .iter()
-            .rev()
-            .find(|s| show::classify(&s.command) == Some(kind))
+        self.shows.iter().rev().find(|s| s.kind == kind)
     }
 
     pub fn running_config(&self) -> Option<&RunningConfig> {
@@ -198,6 +237,12 @@ impl PeerState {
     }
 
     pub fn feed(&mut self, source: &str, line_no: usize, raw: &str) {
+        self.feed_hinted(source, line_no, raw, None);
+    }
+
+    /// As [`PeerState::feed`], with the signature rows the line may match when a block scan
+    /// already found them.
+    fn feed_hinted(&mut self, source: &str, line_no: usize, raw: &str, hint: Option<Candidates>) {
         self.lines += 1;
         let text = raw.trim_end_matches(['\r', '\n']);
         match self.splitter.next(text) {
@@ -207,14 +252,53 @@ impl PeerState {
             }
             Item::Prompt { .. } => self.flush(),
             Item::Output(line) => {
-                if let Some(p) = &mut self.pending
-                    && p.output.len() < MAX_OUTPUT_LINES
-                {
-                    p.output.push(line.to_string());
+                // The output of a command we do not parse (or a typo: `cshow crypto ipsec sa`)
+                // that turns out to be a show output we know by its header.
+                let unknown = self.pending.as_ref().is_some_and(|p| p.kind.is_none());
+                if unknown && let Some(command) = show::sniff(line) {
+                    self.flush();
+                    self.start_implicit(source, line_no, command, line);
+                    return;
+                }
+                if let Some(p) = &mut self.pending {
+                    p.logs_in_a_row = 0;
+                    if p.output.len() < MAX_OUTPUT_LINES {
+                        p.output.push(line.to_string());
+                    }
                 }
             }
-            Item::Log(line) => self.log_line(source, line_no, line),
+            Item::Log(line) => {
+                if let Some(p) = &mut self.pending {
+                    p.logs_in_a_row += 1;
+                    if p.implicit || p.logs_in_a_row > LOGS_END_OUTPUT {
+                        self.flush();
+                        self.splitter.end_output();
+                    }
+                }
+                if self.pending.is_none()
+                    && let Some(command) = show::sniff(line)
+                {
+                    self.start_implicit(source, line_no, command, line);
+                    self.splitter.begin_output();
+                    return;
+                }
+                self.log_line(source, line_no, line, hint)
+            }
         }
+    }
+
+    /// A show output pasted without its command: parsed as if `command` had been typed on the
+    /// line before its header. The command is not listed as one the router ran.
+    fn start_implicit(&mut self, source: &str, line_no: usize, command: &str, header: &str) {
+        self.pending = Some(Pending {
+            source: source.to_string(),
+            first_line: line_no,
+            command: command.to_string(),
+            kind: show::classify(command),
+            output: vec![header.to_string()],
+            implicit: true,
+            logs_in_a_row: 0,
+        });
     }
 
     fn start_command(&mut self, source: &str, line_no: usize, command: &str) {
@@ -229,8 +313,11 @@ impl PeerState {
         self.pending = Some(Pending {
             source: source.to_string(),
             first_line: line_no + 1,
+            kind: show::classify(&command),
             command,
             output: Vec::new(),
+            implicit: false,
+            logs_in_a_row: 0,
         });
     }
 
@@ -284,6 +371,19 @@ impl PeerState {
             return;
         };
         if kind == ShowKind::RunningConfig {
+            // The same configuration printed again adds nothing but parsing work.
+            let digest = {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                lines.hash(&mut h);
+                h.finish()
+            };
+            if self.config_chunks.contains(&digest) {
+                return;
+            }
+            if self.config_chunks.len() < KEEP_COMMANDS {
+                self.config_chunks.push(digest);
+            }
             for (i, l) in lines.into_iter().enumerate() {
                 if self.config_text.lines.len() < MAX_CONFIG_LINES {
                     let shown = redact(&l).into_owned();
@@ -295,17 +395,26 @@ impl PeerState {
             }
             return;
         }
+        // The same output again (a command repeated while watching a state) says the same:
+        // only where it was printed changes.
+        if let Some(prev) = self.shows.iter_mut().find(|s| s.kind == kind)
+            && prev.lines == lines
+        {
+            command.clone_into(&mut prev.command);
+            source.clone_into(&mut prev.source);
+            prev.first_line = first_line;
+            return;
+        }
         let Some(output) = show::parse(kind, &lines.join("\n")) else {
             return;
         };
-        let lines = lines.iter().map(|l| redact(l).into_owned()).collect();
         if let ShowOutput::Debug(d) = &output {
             self.debug_enabled |= d.crypto_debug_on();
         }
-        self.shows
-            .retain(|s| show::classify(&s.command) != Some(kind));
+        self.shows.retain(|s| s.kind != kind);
         self.shows.push(ShowCapture {
             command: command.to_string(),
+            kind,
             source: source.to_string(),
             first_line,
             lines,
@@ -313,9 +422,71 @@ impl PeerState {
         });
     }
 
-    fn log_line(&mut self, source: &str, line_no: usize, line: &str) {
-        let parsed = debug::parse(line);
-        if let Some((_, kind)) = parsed.event {
+    /// Feeds a block of whole lines (separated by `\n`) that arrived together, numbered from
+    /// `first_line_no`; returns how many there were. The same as feeding them one by one, only
+    /// faster: the block is scanned once for signature literals, and while no command output
+    /// is being collected a line with none (most of a debug capture) is counted and left.
+    pub fn feed_block(&mut self, source: &str, first_line_no: usize, block: &str) -> usize {
+        let prepared = debug::prepare_block(block, &mut self.scratch);
+        self.feed_prepared(source, first_line_no, block, &prepared)
+    }
+
+    /// [`PeerState::feed_block`] with the block's lines already prepared by
+    /// [`debug::prepare_block`] (which may run ahead, on another thread).
+    pub fn feed_prepared(
+        &mut self,
+        source: &str,
+        first_line_no: usize,
+        block: &str,
+        prepared: &[debug::PreparedLine],
+    ) -> usize {
+        let bytes = block.as_bytes();
+        let mut next = prepared.iter().peekable();
+        let mut index = 0u32;
+        let mut pos = 0;
+        loop {
+            let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+            let line = &block[pos..end];
+            let line_no = first_line_no + index as usize;
+            let here = next.next_if(|p| p.index == index);
+            let structural = !self.splitter.idle()
+                || self.pending.is_some()
+                || self.splitter.is_prompt(line)
+                || show::sniff(line).is_some();
+            if structural {
+                let hint = Some(here.map(|p| p.candidates).unwrap_or_default());
+                self.feed_hinted(source, line_no, line, hint);
+            } else {
+                self.lines += 1;
+                let text = line.trim_end_matches('\r');
+                if let Some(p) = here
+                    && let Some((_, kind)) = debug::prepared_event(text, p)
+                {
+                    let at = LineAt {
+                        source,
+                        line: line_no,
+                        text,
+                    };
+                    self.debug.feed(&kind, &at);
+                    self.exchanges.feed(&kind, &at);
+                }
+            }
+            index += 1;
+            if end == bytes.len() {
+                break;
+            }
+            pos = end + 1;
+        }
+        index as usize
+    }
+
+    fn log_line(&mut self, source: &str, line_no: usize, line: &str, hint: Option<Candidates>) {
+        let event = match hint {
+            Some(c) if c.is_empty() => None,
+            Some(c) => debug::event_with(line, c, &mut self.scratch),
+            None => debug::event(line, &mut self.scratch),
+        };
+        if let Some((_, kind)) = event {
             let at = LineAt {
                 source,
                 line: line_no,

@@ -90,6 +90,11 @@ pub fn judge(series: &Series, results: &BTreeMap<&str, &RouterResult>) -> Tunnel
     if sas_up {
         findings.retain(|f| f.confidence > Confidence::Low || f.severity != Severity::Critical);
     }
+    // A flow with no SA that nothing has tried to use is what IDLE means; the engine calls it
+    // NO_INTERESTING_TRAFFIC when it judges a lone show output, where it asks to send traffic.
+    // Here the configurations are judged as well, so a flow that stays unused is no failure
+    // (and an alarm only for always_on tunnels, below).
+    findings.retain(|f| f.code != Code::NoInterestingTraffic || f.confidence > Confidence::Low);
     let mut degraded: Vec<String> = Vec::new();
     for side in &sides {
         let Some(view) = health.ends.iter().find(|e| e.router == side.end.router) else {

@@ -4,6 +4,7 @@
 
 use super::acl::{self, AccessList, AclKind};
 use super::addr::Ipv4Net;
+use super::commands_ikev2 as v2;
 use super::config::{Builder, KeyringDraft};
 use super::lex::{Bad, Line};
 use super::model::{
@@ -11,6 +12,7 @@ use super::model::{
     EspCipher, HASHES, Identity, Interface, IpsecMode, IsakmpPolicy, Keepalive, MapKind, Peer,
     PresharedKey, StaticRoute, TRANSFORMS, Transform, TransformSet, User,
 };
+use super::tunnel::Tunnel;
 use crate::secret::Secret;
 use regex::{Captures, Regex};
 use std::net::Ipv4Addr;
@@ -31,6 +33,12 @@ pub(crate) enum Block {
     DynamicMap(usize),
     Acl(usize),
     Interface(usize),
+    Ikev2Proposal(usize),
+    Ikev2Policy(usize),
+    Ikev2Keyring(usize),
+    Ikev2Profile(usize),
+    IpsecProfile(usize),
+    IsakmpProfile(usize),
 }
 
 /// What one line did.
@@ -52,34 +60,34 @@ pub(crate) enum Outcome {
 pub(crate) struct Ctx<'a> {
     caps: Captures<'a>,
     /// 1-based line number.
-    n: usize,
-    line: &'a Line,
+    pub(super) n: usize,
+    pub(super) line: &'a Line,
 }
 
 impl Ctx<'_> {
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.caps.name(name).map(|m| m.as_str())
     }
 
-    fn at(&self, name: &str) -> usize {
+    pub(super) fn at(&self, name: &str) -> usize {
         self.caps.name(name).map_or(0, |m| m.start())
     }
 
-    fn bad(&self, name: &str, message: impl Into<String>) -> Bad {
+    pub(super) fn bad(&self, name: &str, message: impl Into<String>) -> Bad {
         Bad::new(self.at(name), message)
     }
 
-    fn text(&self, name: &str) -> String {
+    pub(super) fn text(&self, name: &str) -> String {
         self.get(name).unwrap_or_default().to_string()
     }
 
-    fn ip(&self, name: &str) -> Result<Ipv4Addr, Bad> {
+    pub(super) fn ip(&self, name: &str) -> Result<Ipv4Addr, Bad> {
         let word = self.get(name).unwrap_or_default();
         word.parse()
             .map_err(|_| self.bad(name, format!("`{word}` is not an IPv4 address")))
     }
 
-    fn num<T: FromStr + PartialOrd + Copy + std::fmt::Display>(
+    pub(super) fn num<T: FromStr + PartialOrd + Copy + std::fmt::Display>(
         &self,
         name: &str,
         min: T,
@@ -95,7 +103,12 @@ impl Ctx<'_> {
         }
     }
 
-    fn lookup<T: Copy>(&self, name: &str, table: &[(&str, T)], what: &str) -> Result<T, Bad> {
+    pub(super) fn lookup<T: Copy>(
+        &self,
+        name: &str,
+        table: &[(&str, T)],
+        what: &str,
+    ) -> Result<T, Bad> {
         let word = self.get(name).unwrap_or_default();
         table
             .iter()
@@ -111,7 +124,7 @@ impl Ctx<'_> {
     }
 
     /// `[type] secret` as a credential; the type digit defaults to 0 (clear text).
-    fn credential(&self, kind: &str, secret: &str) -> Credential {
+    pub(super) fn credential(&self, kind: &str, secret: &str) -> Credential {
         Credential {
             secret: Secret::new(self.text(secret)),
             kind: self.get(kind).and_then(|k| k.parse().ok()).unwrap_or(0),
@@ -120,7 +133,7 @@ impl Ctx<'_> {
     }
 
     /// `address A [M]` as the prefix a key applies to (no mask: that one host).
-    fn peer_net(&self, addr: &str, mask: &str) -> Result<Ipv4Net, Bad> {
+    pub(super) fn peer_net(&self, addr: &str, mask: &str) -> Result<Ipv4Net, Bad> {
         let a = self.ip(addr)?;
         match self.get(mask) {
             None => Ok(Ipv4Net::host(a)),
@@ -130,16 +143,16 @@ impl Ctx<'_> {
     }
 }
 
-type Apply<T> = fn(&Ctx<'_>, &mut T) -> Result<(), Bad>;
-type TopApply = fn(&Ctx<'_>, &mut Builder) -> Result<Outcome, Bad>;
+pub(super) type Apply<T> = fn(&Ctx<'_>, &mut T) -> Result<(), Bad>;
+pub(super) type TopApply = fn(&Ctx<'_>, &mut Builder) -> Result<Outcome, Bad>;
 
-struct Rows<T> {
-    rows: Vec<(Regex, T)>,
+pub(super) struct Rows<T> {
+    pub(super) rows: Vec<(Regex, T)>,
     /// Commands known to IOS that change nothing we model (matched as whole leading words).
     unmodelled: &'static [&'static str],
 }
 
-fn rows<T: Copy>(spec: &[(&str, T)], unmodelled: &'static [&'static str]) -> Rows<T> {
+pub(super) fn rows<T: Copy>(spec: &[(&str, T)], unmodelled: &'static [&'static str]) -> Rows<T> {
     Rows {
         rows: spec
             .iter()
@@ -389,14 +402,15 @@ static TOP: LazyLock<Rows<TopApply>> = LazyLock::new(|| {
                     let i = match list.iter().position(|x| x.name == name) {
                         Some(i) => i,
                         None => {
+                            let tunnel = name
+                                .get(..6)
+                                .is_some_and(|p| p.eq_ignore_ascii_case("tunnel"))
+                                .then(Tunnel::default);
                             list.push(Interface {
                                 name,
-                                description: None,
-                                address: None,
-                                secondary: Vec::new(),
-                                shutdown: false,
-                                crypto_map: None,
+                                tunnel,
                                 line: c.n,
+                                ..Interface::default()
                             });
                             list.len() - 1
                         }
@@ -425,15 +439,12 @@ const UNMODELLED_CRYPTO: &[&str] = &[
     "crypto pki",
     "crypto ca",
     "crypto key",
-    "crypto ikev2",
-    "crypto isakmp profile",
     "crypto isakmp client",
     "crypto isakmp nat",
     "crypto isakmp invalid-spi-recovery",
     "crypto isakmp aggressive-mode",
     "crypto isakmp xauth",
     "crypto isakmp fragmentation",
-    "crypto ipsec profile",
     "crypto ipsec client",
     "crypto ipsec df-bit",
     "crypto ipsec nat-transparency",
@@ -456,7 +467,7 @@ const UNMODELLED_CRYPTO: &[&str] = &[
 
 /// Reads one top-level line.
 pub(crate) fn top(line: &Line, n: usize, b: &mut Builder) -> Outcome {
-    for (re, apply) in &TOP.rows {
+    for (re, apply) in TOP.rows.iter().chain(&v2::TOP.rows) {
         if let Some(caps) = re.captures(&line.text) {
             let ctx = Ctx { caps, n, line };
             return match apply(&ctx, b) {
@@ -465,7 +476,7 @@ pub(crate) fn top(line: &Line, n: usize, b: &mut Builder) -> Outcome {
             };
         }
     }
-    if is_unmodelled(UNMODELLED_CRYPTO, &line.text) {
+    if is_unmodelled(UNMODELLED_CRYPTO, &line.text) || is_unmodelled(v2::UNMODELLED, &line.text) {
         return Outcome::Open(Block::Skip);
     }
     // Other lines of the families we model are ours to complain about; the rest is some
@@ -512,13 +523,61 @@ pub(crate) fn child(block: &Block, line: &Line, n: usize, b: &mut Builder) -> Ou
             .cfg
             .interfaces
             .get_mut(i)
-            .map(|t| run(&INTERFACE, line, n, t)),
+            .map(|t| run_first(&v2::INTERFACE, &INTERFACE, line, n, t)),
+        Block::Ikev2Proposal(i) => b
+            .cfg
+            .ikev2
+            .proposals
+            .get_mut(i)
+            .map(|t| run(&v2::PROPOSAL, line, n, t)),
+        Block::Ikev2Policy(i) => b
+            .cfg
+            .ikev2
+            .policies
+            .get_mut(i)
+            .map(|t| run(&v2::POLICY, line, n, t)),
+        Block::Ikev2Keyring(i) => b
+            .ikev2_keyrings
+            .get_mut(i)
+            .map(|t| run(&v2::KEYRING, line, n, t)),
+        Block::Ikev2Profile(i) => b
+            .cfg
+            .ikev2
+            .profiles
+            .get_mut(i)
+            .map(|t| run(&v2::PROFILE, line, n, t)),
+        Block::IpsecProfile(i) => b
+            .cfg
+            .ipsec_profiles
+            .get_mut(i)
+            .map(|t| run(&v2::IPSEC_PROFILE, line, n, t)),
+        Block::IsakmpProfile(i) => b
+            .cfg
+            .isakmp_profiles
+            .get_mut(i)
+            .map(|t| run(&v2::ISAKMP_PROFILE, line, n, t)),
     };
     match result {
         Some(Ok(())) => Outcome::Done,
         Some(Err(bad)) => Outcome::Bad(bad),
         None => Outcome::Unrelated,
     }
+}
+
+/// A block read by two tables: `first`'s rows, then `table`'s rows and unmodelled list.
+fn run_first<T>(
+    first: &Rows<Apply<T>>,
+    table: &Rows<Apply<T>>,
+    line: &Line,
+    n: usize,
+    target: &mut T,
+) -> Result<(), Bad> {
+    for (re, apply) in &first.rows {
+        if let Some(caps) = re.captures(&line.text) {
+            return apply(&Ctx { caps, n, line }, target);
+        }
+    }
+    run(table, line, n, target)
 }
 
 fn run<T>(table: &Rows<Apply<T>>, line: &Line, n: usize, target: &mut T) -> Result<(), Bad> {
@@ -655,6 +714,16 @@ static MAP_ENTRY: LazyLock<Rows<Apply<CryptoMapEntry>>> = LazyLock::new(|| {
                 e.description = Some(c.text("d"));
                 Ok(())
             }),
+            // set ikev2-profile IKEV2-PROF      (the entry negotiates with IKEv2)
+            (r"^set ikev2-profile (?P<name>\S+)$", |c, e| {
+                e.ikev2_profile = Some(c.text("name"));
+                Ok(())
+            }),
+            // set isakmp-profile ISAKMP-PROF
+            (r"^set isakmp-profile (?P<name>\S+)$", |c, e| {
+                e.isakmp_profile = Some(c.text("name"));
+                Ok(())
+            }),
         ],
         &[
             "reverse-route",
@@ -663,7 +732,6 @@ static MAP_ENTRY: LazyLock<Rows<Apply<CryptoMapEntry>>> = LazyLock::new(|| {
             "set security-association replay",
             "set security-association dummy",
             "set nat demux",
-            "set isakmp-profile",
             "set reverse-route",
             "qos pre-classify",
         ],
@@ -804,7 +872,6 @@ static INTERFACE: LazyLock<Rows<Apply<Interface>>> = LazyLock::new(|| {
             "ppp",
             "dialer",
             "hold-queue",
-            "ip unnumbered",
             "ip summary-address",
             "ip authentication",
             "ip hello-interval",
@@ -837,12 +904,14 @@ fn map_entry(list: &mut Vec<CryptoMapEntry>, c: &Ctx<'_>, kind: MapKind) -> Resu
         acl: None,
         pfs: None,
         lifetime: Default::default(),
+        ikev2_profile: None,
+        isakmp_profile: None,
         line: c.n,
     });
     Ok(list.len() - 1)
 }
 
-fn set_lifetime(c: &Ctx<'_>, l: &mut super::model::SaLifetime) -> Result<(), Bad> {
+pub(super) fn set_lifetime(c: &Ctx<'_>, l: &mut super::model::SaLifetime) -> Result<(), Bad> {
     if c.get("unit") == Some("seconds") {
         l.seconds = Some(c.num("n", 120u32, 86_400)?);
     } else {
@@ -1007,7 +1076,7 @@ mod tests {
         assert_eq!(POLICY.rows.len(), 5);
         assert_eq!(KEYRING.rows.len(), 1);
         assert_eq!(TRANSFORM_SET.rows.len(), 1);
-        assert_eq!(MAP_ENTRY.rows.len(), 6);
+        assert_eq!(MAP_ENTRY.rows.len(), 8);
         assert_eq!(ACL.rows.len(), 1);
         assert_eq!(INTERFACE.rows.len(), 8);
     }

@@ -8,8 +8,10 @@
 
 use super::acl::AccessList;
 use super::commands::{self, Block, Outcome};
+use super::ikev2::Ikev2Keyring;
 use super::lex::{Bad, Line};
 use super::model::{CryptoMapEntry, PresharedKey, RunningConfig};
+use super::smart_defaults;
 use serde::Serialize;
 
 /// A line inside a modelled section that was not understood.
@@ -37,11 +39,19 @@ pub(crate) struct KeyringDraft {
     pub keys: Vec<PresharedKey>,
 }
 
+/// An IKEv2 keyring being read, and which of its `peer` blocks the lines below belong to.
+#[derive(Debug, Clone)]
+pub(crate) struct Ikev2KeyringDraft {
+    pub ring: Ikev2Keyring,
+    pub peer: Option<usize>,
+}
+
 /// The config under construction.
 #[derive(Debug, Default)]
 pub(crate) struct Builder {
     pub cfg: RunningConfig,
     pub keyrings: Vec<KeyringDraft>,
+    pub ikev2_keyrings: Vec<Ikev2KeyringDraft>,
 }
 
 impl Builder {
@@ -70,6 +80,15 @@ impl Builder {
         for ring in self.keyrings {
             cfg.isakmp_keys.extend(ring.keys);
         }
+        cfg.ikev2
+            .keyrings
+            .extend(self.ikev2_keyrings.into_iter().map(|k| k.ring));
+        // A customised `crypto ikev2 policy default` without `proposal` keeps the default one.
+        for p in cfg.ikev2.policies.iter_mut() {
+            if p.name == smart_defaults::DEFAULT && p.proposals.is_empty() {
+                p.proposals.push(smart_defaults::DEFAULT.into());
+            }
+        }
         self.cfg
     }
 }
@@ -96,6 +115,11 @@ pub fn parse(text: &str) -> ParsedConfig {
         if let Some(delim) = banner_delimiter(&line.text) {
             block = Block::None;
             banner_end = Some(delim);
+            continue;
+        }
+        // IOS-XE closes a nested block (a keyring's `peer`) with an indented `!`: the block
+        // around it goes on.
+        if line.text == "!" && line.indent > 0 {
             continue;
         }
         if line.text == "!" || line.text == "exit" || line.text == "end" {
@@ -503,6 +527,7 @@ ip route 10.0.0.0 255.0.0.0 203.0.113.9 300
     mod fuzz {
         use super::super::super::fixtures::ip;
         use super::super::super::negotiate::negotiate;
+        use super::super::super::tunnel_session::{negotiate_map, negotiate_vti};
         use super::*;
         use proptest::prelude::*;
 
@@ -547,6 +572,38 @@ ip route 10.0.0.0 255.0.0.0 203.0.113.9 300
             "username u ",
             "enable secret ",
             "R1#",
+            "crypto ikev2 proposal ",
+            " encryption aes-cbc-",
+            " integrity sha",
+            " prf ",
+            "crypto ikev2 policy ",
+            " match address local ",
+            " proposal ",
+            "no crypto ikev2 proposal ",
+            "crypto ikev2 keyring ",
+            " peer ",
+            "  address ",
+            "  identity fqdn ",
+            "  pre-shared-key local ",
+            "  pre-shared-key remote 7 ",
+            "crypto ikev2 profile ",
+            " match identity remote ",
+            " identity local ",
+            " authentication local ",
+            " authentication remote ",
+            " keyring local ",
+            " dpd ",
+            "crypto ipsec profile ",
+            " set ikev2-profile ",
+            " set isakmp-profile ",
+            "crypto isakmp profile ",
+            " match identity address ",
+            "interface Tunnel",
+            " ip unnumbered ",
+            " tunnel source ",
+            " tunnel destination ",
+            " tunnel mode ",
+            " tunnel protection ipsec profile ",
         ];
 
         fn config_like() -> impl Strategy<Value = String> {
@@ -572,6 +629,18 @@ ip route 10.0.0.0 255.0.0.0 203.0.113.9 300
                 &p.config,
                 b,
             );
+            let _ = negotiate_map(
+                &p.config,
+                a,
+                ip("192.168.101.1"),
+                ip("192.168.102.1"),
+                &p.config,
+                b,
+            );
+            for (i, _) in p.config.tunnels() {
+                let s = negotiate_vti(&p.config, &i.name, &p.config);
+                let _ = s.step();
+            }
         }
 
         proptest! {
@@ -590,7 +659,7 @@ ip route 10.0.0.0 255.0.0.0 203.0.113.9 300
                 key in "[A-Za-z][A-Za-z0-9]{5,20}",
                 tail in "[ a-z0-9.]{0,30}",
             ) {
-                let text = format!("crypto isakmp key {key} address {tail} x\n crypto keyring R\n pre-shared-key address {tail} key {key} y\n");
+                let text = format!("crypto isakmp key {key} address {tail} x\n crypto keyring R\n pre-shared-key address {tail} key {key} y\ncrypto ikev2 keyring K\n peer P\n  pre-shared-key local {key} {tail}\n pre-shared-key remote 7 {key} {tail}\n");
                 let p = parse(&text);
                 for d in &p.unknown {
                     prop_assert!(!d.text.contains(&key), "{:?}", d);

@@ -4,6 +4,9 @@
 
 use super::acl::AccessList;
 use super::addr::Ipv4Net;
+use super::ikev2::Ikev2Config;
+use super::smart_defaults::SmartDefaults;
+use super::tunnel::{IpsecProfile, IsakmpProfile, Tunnel};
 use crate::secret::Secret;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -363,6 +366,10 @@ pub struct CryptoMapEntry {
     pub acl: Option<String>,
     pub pfs: Option<DhGroup>,
     pub lifetime: SaLifetime,
+    /// `set ikev2-profile NAME`: the entry negotiates with IKEv2.
+    pub ikev2_profile: Option<String>,
+    /// `set isakmp-profile NAME` (IKEv1).
+    pub isakmp_profile: Option<String>,
     pub line: usize,
 }
 
@@ -372,14 +379,18 @@ impl CryptoMapEntry {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Interface {
     pub name: String,
     pub description: Option<String>,
     pub address: Option<Ipv4Net>,
     pub secondary: Vec<Ipv4Net>,
+    /// `ip unnumbered OTHER`: the interface borrows OTHER's address.
+    pub unnumbered: Option<String>,
     pub shutdown: bool,
     pub crypto_map: Option<String>,
+    /// The `tunnel …` lines of a `TunnelN` interface.
+    pub tunnel: Option<Tunnel>,
     pub line: usize,
 }
 
@@ -442,6 +453,14 @@ pub struct RunningConfig {
     pub access_lists: Vec<AccessList>,
     pub interfaces: Vec<Interface>,
     pub routes: Vec<StaticRoute>,
+    /// IKEv2 proposals, policies, keyrings and profiles as configured.
+    pub ikev2: Ikev2Config,
+    /// Which of IOS-XE's built-in `default` objects are still there.
+    pub smart_defaults: SmartDefaults,
+    /// `crypto ipsec profile` blocks in config order (the smart default one is not listed).
+    pub ipsec_profiles: Vec<IpsecProfile>,
+    /// `crypto isakmp profile` blocks in config order.
+    pub isakmp_profiles: Vec<IsakmpProfile>,
 }
 
 impl Default for RunningConfig {
@@ -465,6 +484,10 @@ impl Default for RunningConfig {
             access_lists: Vec::new(),
             interfaces: Vec::new(),
             routes: Vec::new(),
+            ikev2: Ikev2Config::default(),
+            smart_defaults: SmartDefaults::default(),
+            ipsec_profiles: Vec::new(),
+            isakmp_profiles: Vec::new(),
         }
     }
 }
@@ -666,10 +689,9 @@ mod tests {
             name: name.into(),
             description: None,
             address: Some(net(addr, len)),
-            secondary: Vec::new(),
             shutdown,
-            crypto_map: None,
             line: 1,
+            ..Interface::default()
         }
     }
 

@@ -41,6 +41,18 @@ pub enum CryptoShow {
     EngineConnections,
     /// `show crypto session remote A.B.C.D [detail]`
     SessionRemote { peer: Ipv4Addr, detail: bool },
+    /// `show crypto ikev2 sa [detailed]`
+    Ikev2Sa { detail: bool },
+    /// `show crypto ikev2 session [detailed]`
+    Ikev2Session { detail: bool },
+    /// `show crypto ikev2 proposal`
+    Ikev2Proposal,
+    /// `show crypto ikev2 policy`
+    Ikev2Policy,
+    /// `show crypto ikev2 profile`
+    Ikev2Profile,
+    /// `show crypto ipsec profile`
+    IpsecProfile,
 }
 
 /// Network state requests (`show ip route`, `show ip interface brief`, `show udp`).
@@ -66,6 +78,8 @@ pub enum CryptoClear {
     Session { remote: Option<Ipv4Addr> },
     /// `clear crypto isakmp [CONN-ID]`
     Isakmp { conn_id: Option<u32> },
+    /// `clear crypto ikev2 sa`
+    Ikev2Sa,
 }
 
 /// Where a ping's packets come from.

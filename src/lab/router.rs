@@ -158,6 +158,7 @@ impl Router {
 pub enum DebugKind {
     CryptoIsakmp,
     CryptoIpsec,
+    CryptoIkev2,
 }
 
 /// What `show debug` reports.
@@ -165,6 +166,8 @@ pub enum DebugKind {
 pub struct DebugState {
     pub crypto_isakmp: bool,
     pub crypto_ipsec: bool,
+    /// `debug crypto ikev2` (the protocol's default debugging).
+    pub crypto_ikev2: bool,
     /// `debug crypto condition peer ipv4 X` filters; empty means every peer.
     pub peer_conditions: BTreeSet<Ipv4Addr>,
 }
@@ -174,6 +177,7 @@ impl DebugState {
         match kind {
             DebugKind::CryptoIsakmp => self.crypto_isakmp,
             DebugKind::CryptoIpsec => self.crypto_ipsec,
+            DebugKind::CryptoIkev2 => self.crypto_ikev2,
         }
     }
 
@@ -231,6 +235,7 @@ impl DebugFlags {
         self.change(|s| match kind {
             DebugKind::CryptoIsakmp => s.crypto_isakmp = on,
             DebugKind::CryptoIpsec => s.crypto_ipsec = on,
+            DebugKind::CryptoIkev2 => s.crypto_ikev2 = on,
         });
     }
 

@@ -2,13 +2,15 @@
 //! come up and their packet counters move on their own, as they do on a router in service.
 //! Scheduled health checks need it: without traffic every healthy lab tunnel would be idle.
 //!
-//! Each flow is one router sending an echo from its side of a crypto ACL to the far side, once
+//! Each flow is one router sending an echo from its side of a crypto ACL (or from its LAN into
+//! a network routed through a protected tunnel) to the far side, once
 //! per interval of lab time. The packets take the same path as a `ping` typed on the router:
 //! interesting traffic with no SA starts IKE, and a broken tunnel keeps failing to negotiate.
 
 use super::ike::net::Net;
 use crate::ios::acl::Action;
 use crate::ios::addr::first_host;
+use crate::ios::model::RunningConfig;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,7 +57,43 @@ pub fn flows_of(net: &Net, node: usize) -> Vec<Flow> {
             out.push(flow);
         }
     }
+    out.extend(
+        tunnel_flows(&cfg, node)
+            .filter(|f| !out.contains(f))
+            .collect::<Vec<_>>(),
+    );
     out
+}
+
+/// A route-based tunnel's traffic: from the router's first LAN address (an interface neither
+/// the tunnel nor the one it is sourced from) to the first host of each network routed into
+/// a protected tunnel.
+fn tunnel_flows(cfg: &RunningConfig, node: usize) -> impl Iterator<Item = Flow> + '_ {
+    let protected = |name: &str| {
+        cfg.interface(name)
+            .and_then(|i| i.tunnel.as_ref())
+            .is_some_and(|t| t.protection.is_some())
+    };
+    let sources: Vec<Ipv4Addr> = cfg
+        .tunnels()
+        .filter_map(|(_, t)| cfg.tunnel_source_address(t))
+        .collect();
+    let lan = cfg
+        .interfaces
+        .iter()
+        .filter(|i| !i.shutdown && i.tunnel.is_none())
+        .filter_map(|i| i.address.map(|a| a.addr))
+        .find(|a| !sources.contains(a));
+    cfg.routes
+        .iter()
+        .filter(move |r| r.interface.as_deref().is_some_and(protected))
+        .filter_map(move |r| {
+            Some(Flow {
+                node,
+                src: lan?,
+                dst: first_host(r.prefix.network()),
+            })
+        })
 }
 
 /// Every router's flows.

@@ -1,5 +1,5 @@
-//! The safety classes, checked on whole commands: what a `read`, `debug` or `disruptive`
-//! step may send to a router. The first word is not enough (`show run | redirect flash:x`
+//! The safety classes, checked on whole commands: what a `read`, `debug`, `disruptive` or
+//! `config` step may send to a router. The first word is not enough (`show run | redirect flash:x`
 //! writes to the router's flash, `debug all` can stop a busy router), so each command is
 //! read word by word, abbreviations and any spacing included, and anything not explicitly
 //! allowed is refused.
@@ -19,6 +19,9 @@ pub enum Class {
     Debug,
     /// `clear crypto sa|session|isakmp …`.
     Clear,
+    /// A configuration line of an IPsec fix or its rollback ([`CONFIG_LINES`]), sent from
+    /// `configure terminal` by the guide after a typed confirmation.
+    Config,
 }
 
 /// A refused command: why, and the byte offset in the command of the word at fault.
@@ -123,6 +126,7 @@ pub fn check(command: &str, class: Class) -> Result<(), Refusal> {
         }),
         Class::Debug => debug(command, &w),
         Class::Clear => clear(command, &w),
+        Class::Config => config(command, &w),
     }
 }
 
@@ -282,6 +286,93 @@ fn clear(command: &str, w: &[Word<'_>]) -> Result<(), Refusal> {
     ))
 }
 
+/// The configuration lines a fix (or the rollback of one) may hold, each by its leading
+/// keywords; every one may also be given in its `no` form. They are the IPsec configuration
+/// the engine's fixes touch — ISAKMP policies and keys, transform sets, crypto maps and
+/// their entries, crypto ACLs, the routes and interfaces a tunnel depends on — and nothing
+/// that reaches further (`write`, `copy`, `reload`, `do`, users, lines, AAA are refused).
+pub const CONFIG_LINES: &[&[Keyword]] = &[
+    // Global configuration.
+    &[CRYPTO, Keyword("isa|kmp"), Keyword("pol|icy")],
+    &[CRYPTO, Keyword("isa|kmp"), Keyword("key")],
+    &[CRYPTO, Keyword("isa|kmp"), Keyword("ena|ble")],
+    &[CRYPTO, Keyword("ips|ec"), Keyword("transform-set")],
+    &[CRYPTO, Keyword("ips|ec"), Keyword("security-association")],
+    &[CRYPTO, Keyword("map")],
+    &[CRYPTO, Keyword("dynamic-map")],
+    &[CRYPTO, Keyword("keyr|ing")],
+    &[Keyword("access-list")],
+    &[IP, Keyword("access-list")],
+    &[IP, Keyword("route")],
+    &[Keyword("int|erface")],
+    // Inside `crypto isakmp policy N`.
+    &[Keyword("encr|yption")],
+    &[Keyword("hash")],
+    &[Keyword("auth|entication")],
+    &[Keyword("group")],
+    &[Keyword("lifetime")],
+    // Inside a crypto map entry.
+    &[Keyword("set"), Keyword("peer")],
+    &[Keyword("set"), Keyword("transform-set")],
+    &[Keyword("set"), Keyword("pfs")],
+    &[Keyword("set"), Keyword("security-association")],
+    &[Keyword("match"), Keyword("address")],
+    &[Keyword("reverse-route")],
+    // Inside a transform set.
+    &[Keyword("mode")],
+    // Inside a named ACL (with or without a sequence number).
+    &[Keyword("permit")],
+    &[Keyword("deny")],
+    &[Keyword("remark")],
+    // Inside an interface.
+    &[IP, Keyword("address")],
+    &[Keyword("shut|down")],
+    &[Keyword("desc|ription")],
+    // Inside a keyring.
+    &[Keyword("pre-shared-key")],
+];
+
+fn config(command: &str, w: &[Word<'_>]) -> Result<(), Refusal> {
+    let no = NO.matches(w[0].text);
+    let mut rest = if no { &w[1..] } else { w };
+    // A named ACL's entry may carry its sequence number: `10 permit ip …`.
+    if rest.len() > 1 && rest[0].text.chars().all(|c| c.is_ascii_digit()) {
+        rest = &rest[1..];
+    }
+    let Some(first) = rest.first() else {
+        return Err(refuse(w[0].start, format!("`{command}`: no what?")));
+    };
+    if let Some(p) = w.iter().find(|x| x.text.starts_with('|')) {
+        return Err(refuse(
+            p.start,
+            format!("`{command}`: a configuration line has no output pipe"),
+        ));
+    }
+    // `no crypto isakmp` alone switches IKE off for every tunnel of the router.
+    if no
+        && rest.len() == 2
+        && CRYPTO.matches(rest[0].text)
+        && Keyword("isa|kmp").matches(rest[1].text)
+    {
+        return Err(refuse(
+            w[0].start,
+            format!("`{command}` switches ISAKMP off for every tunnel on the router: not a fix"),
+        ));
+    }
+    let known = CONFIG_LINES
+        .iter()
+        .any(|row| row.len() <= rest.len() && row.iter().zip(rest).all(|(k, x)| k.matches(x.text)));
+    if known {
+        return Ok(());
+    }
+    Err(refuse(
+        first.start,
+        format!(
+            "`{command}` is not a configuration line a fix may send: only IPsec configuration (ISAKMP policies and keys, transform sets, crypto maps, crypto ACLs, routes, interfaces)"
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,5 +476,50 @@ mod tests {
         ] {
             refused(bad, Class::Clear);
         }
+    }
+
+    #[test]
+    fn config_steps_ipsec_configuration_only() {
+        for ok in [
+            "crypto isakmp policy 10",
+            " hash sha",
+            " group 14",
+            "crypto isakmp key s3cret address 203.0.113.2",
+            "no crypto isakmp key s3cret address 203.0.113.2",
+            "crypto ipsec transform-set TS esp-aes 256 esp-sha-hmac",
+            "crypto map VPN 10 ipsec-isakmp",
+            " set transform-set TS",
+            " no set pfs",
+            " set peer 203.0.113.2",
+            "no access-list 102",
+            "access-list 102 permit ip 192.168.102.0 0.0.0.255 192.168.101.0 0.0.0.255",
+            "ip access-list extended CRYPTO",
+            " 10 permit ip any any",
+            "interface GigabitEthernet0/0",
+            " crypto map VPN",
+            " no shutdown",
+            "ip route 0.0.0.0 0.0.0.0 203.0.113.254",
+            "crypto isakmp enable",
+        ] {
+            check(ok, Class::Config).unwrap_or_else(|r| panic!("{ok}: {r:?}"));
+        }
+        for bad in [
+            "write memory",
+            "do write memory",
+            "copy running-config startup-config",
+            "reload",
+            "username bob secret x",
+            "enable secret x",
+            "line vty 0 4",
+            "no crypto isakmp",
+            "hostname R9",
+            "end",
+            "crypto map VPN 10 | redirect flash:x",
+            "crypto isakmp policy 10; reload",
+        ] {
+            refused(bad, Class::Config);
+        }
+        let r = refused("no crypto isakmp", Class::Config);
+        assert!(r.message.contains("every tunnel"), "{r:?}");
     }
 }

@@ -66,6 +66,9 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
+    if let Some(why) = &d.inconclusive {
+        let _ = writeln!(out, "\n**Inconclusive:** {why}");
+    }
     for n in &d.notes {
         let _ = writeln!(out, "\n*Note:* {}", v(n));
     }
@@ -74,7 +77,7 @@ pub fn render(report: &Report) -> String {
 
 /// A line quoted inside a fenced block cannot close the fence (a device printing ```` ``` ````
 /// would otherwise turn the rest of the ticket into markup).
-fn fence_safe(line: &str) -> std::borrow::Cow<'_, str> {
+pub fn fence_safe(line: &str) -> std::borrow::Cow<'_, str> {
     if line.contains("```") {
         std::borrow::Cow::Owned(line.replace("```", "`\u{200b}``"))
     } else {

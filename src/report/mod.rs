@@ -102,6 +102,9 @@ impl Report {
             for s in &mut run.stale_debug {
                 s.lines.iter_mut().for_each(again);
             }
+            for c in &mut run.config {
+                c.commands.iter_mut().for_each(again);
+            }
         }
     }
 

@@ -95,12 +95,17 @@ pub fn render_styled(report: &Report, style: &Style) -> String {
         Some(why) => {
             let _ = writeln!(out, "\n{} {}", p.bold("Not diagnosed:"), v(why));
         }
-        None if d.findings.is_empty() => {
-            let _ = writeln!(
-                out,
-                "\nNo finding: the input holds no IKE negotiation, no SA state and no crypto configuration the engine could judge."
-            );
-        }
+        None if d.findings.is_empty() => match &d.inconclusive {
+            Some(why) => {
+                let _ = writeln!(out, "\n{} {}", p.bold("Inconclusive:"), v(why));
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "\nNo finding: the input holds no IKE negotiation, no SA state and no crypto configuration the engine could judge."
+                );
+            }
+        },
         None => {}
     }
     for (i, f) in d.findings.iter().enumerate() {
@@ -123,6 +128,23 @@ fn run_log(out: &mut String, p: &Paint, run: &crate::run::log::RunLog) {
         .filter(|s| s.status == StepStatus::Ok)
         .count();
     let _ = writeln!(out, "\n{} {ok} command(s) run", p.bold("run:"));
+    // Per router, in the order they ran: what was typed on each device.
+    let mut routers: Vec<&str> = Vec::new();
+    for s in run.steps.iter().filter(|s| s.status == StepStatus::Ok) {
+        if !routers.contains(&s.router.as_str()) {
+            routers.push(&s.router);
+        }
+    }
+    for r in routers {
+        let _ = writeln!(out, "   on {r}:");
+        for s in run
+            .steps
+            .iter()
+            .filter(|s| s.router == r && s.status == StepStatus::Ok)
+        {
+            let _ = writeln!(out, "     {}", s.command);
+        }
+    }
     for s in &run.steps {
         match &s.status {
             StepStatus::Ok => {}

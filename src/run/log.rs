@@ -19,6 +19,20 @@ pub struct RunLog {
     /// Routers that could not be reached at the start, each with its own error.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unreachable: Vec<RouterError>,
+    /// Configuration the guide applied, rolled back or saved (never anything else).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub config: Vec<ConfigChange>,
+}
+
+/// Configuration lines sent to one router from `configure terminal` (or `write memory`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigChange {
+    pub router: String,
+    /// As sent, secrets redacted.
+    pub commands: Vec<String>,
+    /// Puts back the lines a change replaced.
+    pub rollback: bool,
+    pub status: StepStatus,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -16,26 +16,35 @@
 //! Only a process killed outright (SIGKILL, a power cut) escapes, which is why each run starts
 //! by reporting crypto debugs already on.
 //!
+//! [`run_tunnel`] runs a whole playbook. Drivers that decide as they go (the guide) hold a
+//! [`Runner`] instead and call it a step at a time, each call inside [`guarded`] (the same stop
+//! signal and panic catch), and end with [`Runner::finish`], the same cleanup.
+//!
 //! [`many`] runs many tunnels this way at once, a router in one tunnel's run at a time.
 
+mod cleanup;
+mod configure;
 pub mod context;
 pub mod lock;
 pub mod log;
 pub mod many;
 pub mod progress;
+mod router;
 pub mod stop;
 pub mod unwind;
 
-use crate::device::{DeviceError, IosSession, SessionOptions, UnsolicitedLine};
-use crate::engine::parse::show::{self, ShowKind, ShowOutput};
-use crate::engine::{Diagnosis, Engine, StreamId};
-use crate::ios::keyword::{Keyword, words};
+use crate::device::{DeviceError, SessionOptions, UnsolicitedLine};
+use crate::engine::peer::PeerState;
+use crate::engine::{Diagnosis, Engine};
 use crate::playbook::{Action, PeerSel, Playbook, Safety, Step};
 use crate::ssh::{HostKeyPolicy, SshTarget};
+use cleanup::{clean_bounded, crypto_debugs, undo};
+pub use configure::Applied;
 use context::{Hints, Values};
 use lock::RouterLock;
-use log::{Cleanup, RouterError, RunLog, StaleDebug, StepRecord, StepStatus};
+use log::{Cleanup, ConfigChange, RouterError, RunLog, StaleDebug, StepRecord, StepStatus};
 use progress::Progress;
+use router::{Router, run_all};
 use std::future::Future;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
@@ -100,22 +109,25 @@ impl Default for RunOptions {
     }
 }
 
-/// A router during a run: its session (absent once lost), its engine stream, and what this
-/// run changed on it.
-struct Router {
-    target: RouterTarget,
-    session: Option<IosSession>,
-    stream: StreamId,
-    /// The debug commands this run sent, in order (a failed one included: it may have taken
-    /// effect). Cleanup undoes each, last first, and nothing else.
-    switched_on: Vec<String>,
-    /// Crypto debugs were on when the run came (someone else's) and are still on: no debug
-    /// window here, so that they are left exactly as found.
-    stale: bool,
-    lost: bool,
+/// The most debug lines a driver is handed per step ([`Runner::take_outputs`]); the engine
+/// still reads every one.
+pub const MAX_KEPT_DEBUG_LINES: usize = 5_000;
+
+/// What a router printed during a step, kept for a driver that shows it ([`Runner::keep_outputs`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub router: String,
+    /// The command, or `debug` for a line the router sent on its own.
+    pub source: String,
+    /// 1-based: the output's first line for a command, the line's number for `debug`.
+    pub line: usize,
+    pub text: String,
 }
 
-struct Run<'a> {
+/// A run held open between steps. Every router-facing call returns a [`RunError`] that ends
+/// the run; [`Runner::fail`] records it and [`Runner::finish`] cleans up, whatever happened.
+pub struct Runner<'a> {
+    tunnel: String,
     engine: Engine,
     a: Router,
     b: Router,
@@ -129,6 +141,9 @@ struct Run<'a> {
     debug_lines: u64,
     /// The per-router locks, held until the cleanup is over.
     locks: Vec<RouterLock>,
+    /// Outputs kept for the driver, when it asked for them.
+    kept: Option<Vec<Output>>,
+    kept_debug: usize,
 }
 
 /// Runs `playbook` on both routers of `tunnel`. Always returns a diagnosis and the log of what
@@ -141,86 +156,56 @@ pub async fn run_tunnel(
     stop: impl Future<Output = ()>,
     progress: &dyn Progress,
 ) -> (Diagnosis, RunLog) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let mut engine = Engine::new();
-    let a_stream = engine.stream(&tunnel.a.name, true);
-    let b_stream = engine.stream(&tunnel.b.name, true);
-    let mut run = Run {
-        engine,
-        a: Router::new(tunnel.a.clone(), a_stream),
-        b: Router::new(tunnel.b.clone(), b_stream),
-        unsolicited: rx,
-        tx,
-        policy: policy.clone(),
-        options,
-        hints: (
-            Hints {
-                peer_address: tunnel.a_peer_address,
-            },
-            Hints {
-                peer_address: tunnel.b_peer_address,
-            },
-        ),
-        log: RunLog::default(),
-        progress,
-        debug_lines: 0,
-        locks: Vec::new(),
-    };
+    let mut run = Runner::new(tunnel, policy, options, progress);
     tokio::pin!(stop);
-    let outcome = tokio::select! {
-        r = CatchUnwind::new(run.steps(playbook)) => r.unwrap_or_else(|m| Err(RunError::Panic(m))),
-        _ = &mut stop => Err(RunError::Interrupted),
-    };
-    match outcome {
-        Ok(()) => {}
-        Err(RunError::Interrupted) => {
-            tracing::warn!(tunnel = %tunnel.name, "interrupted: cleaning up");
-            run.log.interrupted = true;
-        }
-        Err(RunError::Device(e)) => run.log.errors.push(e.to_string()),
-        Err(RunError::Unreachable(errors)) => {
-            for e in &errors {
-                run.log.errors.push(format!("{}: {}", e.router, e.error));
-            }
-            run.log.unreachable = errors;
-        }
-        Err(RunError::Lock(e)) => run.log.errors.push(e),
-        Err(RunError::Panic(m)) => {
-            tracing::error!(tunnel = %tunnel.name, "internal error: {m}; cleaning up");
-            run.log
-                .errors
-                .push(format!("internal error (a bug, please report it): {m}"));
-            run.log.internal_error = Some(m);
-        }
+    if let Err(e) = guarded(&mut stop, run.steps(playbook)).await {
+        run.fail(e);
     }
-    run.cleanup().await;
-    run.locks.clear();
-    // The engine may be what panicked: its answer is taken with the same care.
-    let diagnosis = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run.drain();
-        std::mem::take(&mut run.engine).finish()
-    })) {
-        Ok(d) => d,
-        Err(p) => {
-            let m = unwind::message(p.as_ref());
-            run.log
-                .errors
-                .push(format!("internal error (a bug, please report it): {m}"));
-            run.log.internal_error.get_or_insert(m);
-            Engine::new().finish()
-        }
-    };
-    progress.finish();
-    (diagnosis, run.log)
+    run.finish().await
 }
 
-enum RunError {
+/// Runs one part of a run against the stop signal, a panic in it coming back as an error:
+/// whatever ends it, the caller still has its [`Runner`] to clean up with.
+pub async fn guarded<T>(
+    stop: impl Future<Output = ()>,
+    work: impl Future<Output = Result<T, RunError>> + Send,
+) -> Result<T, RunError> {
+    tokio::select! {
+        r = CatchUnwind::new(work) => r.unwrap_or_else(|m| Err(RunError::Panic(m))),
+        _ = stop => Err(RunError::Interrupted),
+    }
+}
+
+/// Why a run ended before its steps were done.
+#[derive(Debug)]
+pub enum RunError {
+    /// The stop signal fired (a signal, or the guide's user quit).
     Interrupted,
     Device(Box<DeviceError>),
     /// One or both routers could not be reached; each one's error.
     Unreachable(Vec<RouterError>),
     Lock(String),
     Panic(String),
+    /// A command outside its safety class, refused before anything was sent.
+    Refused(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Interrupted => f.write_str("interrupted"),
+            RunError::Device(e) => write!(f, "{e}"),
+            RunError::Unreachable(errors) => {
+                let each: Vec<String> = errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.router, e.error))
+                    .collect();
+                write!(f, "could not connect: {}", each.join("; "))
+            }
+            RunError::Lock(e) | RunError::Refused(e) => f.write_str(e),
+            RunError::Panic(m) => write!(f, "internal error (a bug, please report it): {m}"),
+        }
+    }
 }
 
 impl From<DeviceError> for RunError {
@@ -229,65 +214,222 @@ impl From<DeviceError> for RunError {
     }
 }
 
-impl Router {
-    fn new(target: RouterTarget, stream: StreamId) -> Router {
-        Router {
-            target,
-            session: None,
-            stream,
-            switched_on: Vec::new(),
-            stale: false,
-            lost: false,
-        }
-    }
-
-    async fn connect(
-        &mut self,
-        policy: &HostKeyPolicy,
-        tx: mpsc::UnboundedSender<UnsolicitedLine>,
-    ) -> Result<(), DeviceError> {
-        let s = IosSession::connect(
-            &self.target.name,
-            &self.target.ssh,
-            policy,
-            self.target.session.clone(),
-            tx,
-        )
-        .await?;
-        self.session = Some(s);
-        Ok(())
-    }
-
-    /// Runs one command; a lost connection is remembered so cleanup reconnects.
-    async fn run(&mut self, command: &str, timeout: Duration) -> Result<String, DeviceError> {
-        let Some(s) = self.session.as_mut() else {
-            return Err(DeviceError::Lost {
-                device: self.target.name.clone(),
-            });
-        };
-        let shown = crate::secret::redact(command);
-        tracing::debug!(router = %self.target.name, "> {shown}");
-        match s.run(command, timeout).await {
-            Ok(out) => {
-                tracing::debug!(router = %self.target.name, "< {shown}: {} line(s)", out.lines.len());
-                for l in &out.lines {
-                    let l = crate::secret::redact(l);
-                    tracing::trace!(router = %self.target.name, "| {}", crate::visible::visible(&l));
-                }
-                Ok(out.text())
-            }
-            Err(e) => {
-                tracing::debug!(router = %self.target.name, "< {shown}: {e}");
-                if matches!(e, DeviceError::Lost { .. }) {
-                    self.lost = true;
-                }
-                Err(e)
-            }
-        }
-    }
+/// What [`Runner::step`] did with a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepRun {
+    Ran,
+    Skipped(String),
 }
 
-impl Run<'_> {
+impl<'a> Runner<'a> {
+    pub fn new(
+        tunnel: &TunnelTarget,
+        policy: &HostKeyPolicy,
+        options: &'a RunOptions,
+        progress: &'a dyn Progress,
+    ) -> Runner<'a> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut engine = Engine::new();
+        let a_stream = engine.stream(&tunnel.a.name, true);
+        let b_stream = engine.stream(&tunnel.b.name, true);
+        Runner {
+            tunnel: tunnel.name.clone(),
+            engine,
+            a: Router::new(tunnel.a.clone(), a_stream),
+            b: Router::new(tunnel.b.clone(), b_stream),
+            unsolicited: rx,
+            tx,
+            policy: policy.clone(),
+            options,
+            hints: (
+                Hints {
+                    peer_address: tunnel.a_peer_address,
+                },
+                Hints {
+                    peer_address: tunnel.b_peer_address,
+                },
+            ),
+            log: RunLog::default(),
+            progress,
+            debug_lines: 0,
+            locks: Vec::new(),
+            kept: None,
+            kept_debug: 0,
+        }
+    }
+
+    /// The debug window the run was told to use instead of the playbook's (`--debug-window`).
+    pub fn debug_window(&self) -> Option<Duration> {
+        self.options.debug_window
+    }
+
+    /// What the run has done so far.
+    pub fn log(&self) -> &RunLog {
+        &self.log
+    }
+
+    /// The router names, `a` first.
+    pub fn names(&self) -> (&str, &str) {
+        (&self.a.target.name, &self.b.target.name)
+    }
+
+    /// Records why the run ended early, as the report will say it.
+    pub fn fail(&mut self, e: RunError) {
+        match e {
+            RunError::Interrupted => {
+                tracing::warn!(tunnel = %self.tunnel, "interrupted: cleaning up");
+                self.log.interrupted = true;
+            }
+            RunError::Device(e) => self.log.errors.push(e.to_string()),
+            RunError::Unreachable(errors) => {
+                for e in &errors {
+                    self.log.errors.push(format!("{}: {}", e.router, e.error));
+                }
+                self.log.unreachable = errors;
+            }
+            RunError::Lock(e) | RunError::Refused(e) => self.log.errors.push(e),
+            RunError::Panic(m) => {
+                tracing::error!(tunnel = %self.tunnel, "internal error: {m}; cleaning up");
+                self.log
+                    .errors
+                    .push(format!("internal error (a bug, please report it): {m}"));
+                self.log.internal_error = Some(m);
+            }
+        }
+    }
+
+    /// Cleans up (every debug this run switched on, off and confirmed), lets the locks go and
+    /// returns the diagnosis and the log.
+    pub async fn finish(mut self) -> (Diagnosis, RunLog) {
+        self.cleanup().await;
+        self.locks.clear();
+        // The engine may be what panicked: its answer is taken with the same care.
+        let diagnosis = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.drain();
+            std::mem::take(&mut self.engine).finish()
+        })) {
+            Ok(d) => d,
+            Err(p) => {
+                let m = unwind::message(p.as_ref());
+                self.log
+                    .errors
+                    .push(format!("internal error (a bug, please report it): {m}"));
+                self.log.internal_error.get_or_insert(m);
+                Engine::new().finish()
+            }
+        };
+        self.progress.finish();
+        (diagnosis, self.log)
+    }
+
+    /// Keeps what the routers print from now on, for [`Runner::take_outputs`].
+    pub fn keep_outputs(&mut self) {
+        self.kept.get_or_insert_with(Vec::new);
+    }
+
+    /// What the routers printed since the last call, and how many debug lines were not kept
+    /// beyond [`MAX_KEPT_DEBUG_LINES`].
+    pub fn take_outputs(&mut self) -> (Vec<Output>, usize) {
+        self.drain();
+        let dropped = self.kept_debug.saturating_sub(MAX_KEPT_DEBUG_LINES);
+        self.kept_debug = 0;
+        (
+            self.kept.as_mut().map(std::mem::take).unwrap_or_default(),
+            dropped,
+        )
+    }
+
+    fn keep(&mut self, router: &str, source: &str, line: usize, text: &str) {
+        let Some(kept) = self.kept.as_mut() else {
+            return;
+        };
+        if source == "debug" {
+            self.kept_debug += 1;
+            if self.kept_debug > MAX_KEPT_DEBUG_LINES {
+                return;
+            }
+        }
+        kept.push(Output {
+            router: router.to_string(),
+            source: source.to_string(),
+            line,
+            text: text.to_string(),
+        });
+    }
+
+    /// The diagnosis the evidence so far supports.
+    pub fn snapshot(&mut self) -> Diagnosis {
+        self.drain();
+        self.engine.snapshot()
+    }
+
+    /// What the engine knows of each router, `a` first.
+    pub fn peers(&mut self) -> (Option<&PeerState>, Option<&PeerState>) {
+        self.drain();
+        self.engine.settle();
+        (
+            self.engine.peer(self.a.stream),
+            self.engine.peer(self.b.stream),
+        )
+    }
+
+    /// Starts a new diagnosis (a re-test after a change): what was seen so far no longer
+    /// counts. The sessions, locks and what is switched on stay.
+    pub fn restart_engine(&mut self) {
+        self.drain();
+        let mut engine = Engine::new();
+        self.a.stream = engine.stream(&self.a.target.name, true);
+        self.b.stream = engine.stream(&self.b.target.name, true);
+        self.engine = engine;
+        self.debug_lines = 0;
+    }
+
+    /// The commands `step` will send, rendered for each router as it would run now: `a`'s,
+    /// then `b`'s; a placeholder not learned yet is left as written.
+    pub fn preview(&mut self, step: &Step) -> Vec<(String, String)> {
+        let (va, vb) = self.values();
+        let mut out = Vec::new();
+        let render = |c: &str, v: &Values| context::render(c, v).unwrap_or_else(|_| c.to_string());
+        for side in [PeerSel::A, PeerSel::B] {
+            if !step.peer.includes(side) {
+                continue;
+            }
+            let v = if side == PeerSel::A { &va } else { &vb };
+            let name = self.router(side).target.name.clone();
+            match &step.action {
+                Action::Debug {
+                    commands,
+                    condition_peer,
+                    ..
+                } => {
+                    if *condition_peer {
+                        out.push((
+                            name.clone(),
+                            render("debug crypto condition peer ipv4 {peer_address}", v),
+                        ));
+                    }
+                    for c in commands {
+                        out.push((name.clone(), render(c, v)));
+                    }
+                }
+                other => {
+                    for c in crate::playbook::commands_of(other) {
+                        out.push((name.clone(), render(c, v)));
+                    }
+                }
+            }
+        }
+        if let Action::Debug {
+            trigger: Some(t), ..
+        } = &step.action
+        {
+            let v = if t.peer == PeerSel::B { &vb } else { &va };
+            let name = self.router(t.peer).target.name.clone();
+            out.push((name, render(&t.command, v)));
+        }
+        out
+    }
+
     /// Moves the debug and syslog lines received so far into the engine.
     fn drain(&mut self) {
         while let Ok(line) = self.unsolicited.try_recv() {
@@ -305,6 +447,14 @@ impl Run<'_> {
         self.engine
             .feed(stream, "debug", line.seq as usize, &line.text);
         self.progress.lines(&line.device, self.debug_lines);
+        self.keep(&line.device, "debug", line.seq as usize, &line.text);
+    }
+
+    fn feed_command(&mut self, side: PeerSel, command: &str, out: &str) {
+        let r = self.router(side);
+        let (stream, name) = (r.stream, r.target.name.clone());
+        self.engine.feed_command(stream, command, command, out);
+        self.keep(&name, command, 1, out);
     }
 
     fn values(&mut self) -> (Values, Values) {
@@ -358,7 +508,8 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn steps(&mut self, playbook: &Playbook) -> Result<(), RunError> {
+    /// Takes the locks, connects to both routers and reports debugs found already on.
+    pub async fn open(&mut self) -> Result<(), RunError> {
         self.lock().await?;
         self.progress.step(&self.a.target.name, "connecting");
         self.progress.step(&self.b.target.name, "connecting");
@@ -379,55 +530,70 @@ impl Run<'_> {
         if !unreachable.is_empty() {
             return Err(RunError::Unreachable(unreachable));
         }
-        self.stale_debug().await?;
+        self.stale_debug().await
+    }
+
+    async fn steps(&mut self, playbook: &Playbook) -> Result<(), RunError> {
+        self.open().await?;
         for step in &playbook.steps {
-            self.drain();
-            if !step.when.any.is_empty() || !step.when.none.is_empty() {
-                let found: Vec<_> = self
-                    .engine
-                    .snapshot()
-                    .findings
-                    .iter()
-                    .map(|f| f.code)
-                    .collect();
-                if !step.when.holds(&found) {
-                    self.skip(step, "its condition does not hold");
-                    continue;
-                }
-            }
-            match step.safety {
-                Safety::Disruptive if !self.options.allow_disruptive => {
-                    self.skip(step, "disruptive: needs --allow-disruptive");
-                    continue;
-                }
-                Safety::Debug if self.options.no_debug => {
-                    self.skip(step, "debug steps are off for this run");
-                    continue;
-                }
-                _ => {}
-            }
-            match &step.action {
-                Action::Show { command } | Action::Clear { command } => {
-                    self.commands(step, std::slice::from_ref(command)).await?
-                }
-                Action::Check { commands } => self.commands(step, commands).await?,
-                Action::Debug {
-                    commands,
-                    condition_peer,
-                    duration,
-                    trigger,
-                } => {
-                    let window = self.options.debug_window.unwrap_or(*duration);
-                    self.debug_window(step, commands, *condition_peer, window, trigger.as_ref())
-                        .await?
-                }
-            }
+            self.step(step).await?;
         }
         self.drain();
         Ok(())
     }
 
-    fn skip(&mut self, step: &Step, why: &str) {
+    /// Why `step` would not run now (its condition, its class), if it would not.
+    pub fn refusal(&mut self, step: &Step) -> Option<String> {
+        self.drain();
+        if !step.when.any.is_empty() || !step.when.none.is_empty() {
+            let found: Vec<_> = self
+                .engine
+                .snapshot()
+                .findings
+                .iter()
+                .map(|f| f.code)
+                .collect();
+            if !step.when.holds(&found) {
+                return Some("its condition does not hold".into());
+            }
+        }
+        match step.safety {
+            Safety::Disruptive if !self.options.allow_disruptive => {
+                Some("disruptive: needs --allow-disruptive".into())
+            }
+            Safety::Debug if self.options.no_debug => {
+                Some("debug steps are off for this run".into())
+            }
+            Safety::Config => Some(
+                "configuration is changed only by the guide, after a typed confirmation".into(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Runs one step on its routers (a debug step whole: debugs on, trigger, window).
+    pub async fn step(&mut self, step: &Step) -> Result<StepRun, RunError> {
+        if let Some(why) = self.refusal(step) {
+            self.skip(step, &why);
+            return Ok(StepRun::Skipped(why));
+        }
+        match &step.action {
+            Action::Show { command } | Action::Clear { command } => {
+                self.commands(step, std::slice::from_ref(command)).await?
+            }
+            Action::Check { commands } => self.commands(step, commands).await?,
+            Action::Debug { .. } => {
+                self.debug_on(step).await?;
+                self.watch(step, true).await?;
+            }
+            // Refused above: only the guide applies a fix, through `configure`.
+            Action::Fix { .. } => {}
+        }
+        self.drain();
+        Ok(StepRun::Ran)
+    }
+
+    pub fn skip(&mut self, step: &Step, why: &str) {
         self.log.steps.push(StepRecord {
             step: step.id.clone(),
             router: String::new(),
@@ -527,14 +693,11 @@ impl Run<'_> {
             run_all(&mut self.b, &b_cmds, progress)
         );
         for (side, results) in [(PeerSel::A, ra), (PeerSel::B, rb)] {
-            let (name, stream) = {
-                let r = self.router(side);
-                (r.target.name.clone(), r.stream)
-            };
+            let name = self.router(side).target.name.clone();
             for (cmd, result) in results {
                 match result {
                     Ok(out) => {
-                        self.engine.feed_command(stream, &cmd, &cmd, &out);
+                        self.feed_command(side, &cmd, &out);
                         self.record(step, &name, &cmd, StepStatus::Ok);
                     }
                     Err(e) => {
@@ -559,16 +722,18 @@ impl Run<'_> {
         }
     }
 
-    /// Debugs on (scoped to the peer where asked), the trigger sent, lines collected for the
-    /// window. Switching off is left to cleanup, which runs whatever happens here.
-    async fn debug_window(
-        &mut self,
-        step: &Step,
-        commands: &[String],
-        condition_peer: bool,
-        window: Duration,
-        trigger: Option<&crate::playbook::Trigger>,
-    ) -> Result<(), RunError> {
+    /// Switches on a debug step's debugs (scoped to the peer where asked) on its routers.
+    /// Switching off is left to [`Runner::debug_off`] or cleanup, which runs whatever happens.
+    pub async fn debug_on(&mut self, step: &Step) -> Result<(), RunError> {
+        let Action::Debug {
+            commands,
+            condition_peer,
+            ..
+        } = &step.action
+        else {
+            return Ok(());
+        };
+        let condition_peer = *condition_peer;
         let (va, vb) = self.values();
         for side in [PeerSel::A, PeerSel::B] {
             if !step.peer.includes(side) {
@@ -622,8 +787,7 @@ impl Run<'_> {
                 match result {
                     Ok(out) => {
                         // The engine learns that debug is on here: silence then means something.
-                        let stream = self.router(side).stream;
-                        self.engine.feed_command(stream, &c, &c, &out);
+                        self.feed_command(side, &c, &out);
                         self.record(step, &name, &c, StepStatus::Ok)
                     }
                     Err(e) => {
@@ -637,6 +801,21 @@ impl Run<'_> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// A debug step's window: its trigger sent (when `send` and it has one), lines collected
+    /// until the window closes, or earlier once the routers have gone quiet.
+    pub async fn watch(&mut self, step: &Step, send: bool) -> Result<(), RunError> {
+        let Action::Debug {
+            duration, trigger, ..
+        } = &step.action
+        else {
+            return Ok(());
+        };
+        let window = self.options.debug_window.unwrap_or(*duration);
+        let trigger = trigger.as_ref().filter(|_| send);
+        let (va, vb) = self.values();
         let start = Instant::now();
         if let Some(t) = trigger {
             let values = if t.peer == PeerSel::B { &vb } else { &va };
@@ -644,7 +823,6 @@ impl Run<'_> {
                 Ok(cmd) => {
                     let r = self.router(t.peer);
                     let name = r.target.name.clone();
-                    let stream = r.stream;
                     // A ping waits for its replies: give it the window, not the command limit.
                     let limit = window.max(r.target.command_timeout);
                     self.progress.step(&name, &cmd);
@@ -661,6 +839,8 @@ impl Run<'_> {
                         let engine = &mut self.engine;
                         let unsolicited = &mut self.unsolicited;
                         let progress = self.progress;
+                        let keeping = self.kept.is_some();
+                        let mut received = Vec::new();
                         let mut count = self.debug_lines;
                         let run = r.run(&cmd, limit);
                         tokio::pin!(run);
@@ -672,15 +852,22 @@ impl Run<'_> {
                                     count += 1;
                                     engine.feed(stream, "debug", line.seq as usize, &line.text);
                                     progress.lines(&line.device, count);
+                                    if keeping {
+                                        received.push(line);
+                                    }
                                 }
                             }
                         };
                         self.debug_lines = count;
-                        res
+                        (res, received)
                     };
+                    let (result, received) = result;
+                    for line in received {
+                        self.keep(&line.device, "debug", line.seq as usize, &line.text);
+                    }
                     match result {
                         Ok(out) => {
-                            self.engine.feed_command(stream, &cmd, &cmd, &out);
+                            self.feed_command(t.peer, &cmd, &out);
                             self.record(step, &name, &cmd, StepStatus::Ok);
                         }
                         Err(e) => {
@@ -721,6 +908,100 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Switches off, now, every debug this run switched on, on both routers at once, and
+    /// confirms it with `show debug`: a driver that waits for a person between steps does not
+    /// leave debugs running meanwhile. True when both are confirmed off.
+    pub async fn debug_off(&mut self) -> bool {
+        self.drain();
+        let deadline = self.options.cleanup_deadline;
+        let progress = self.progress;
+        let (ca, cb) = tokio::join!(
+            clean_bounded(&mut self.a, &self.policy, &self.tx, deadline, progress),
+            clean_bounded(&mut self.b, &self.policy, &self.tx, deadline, progress)
+        );
+        self.drain();
+        self.log_cleanup(ca.into_iter().chain(cb));
+        self.a.switched_on.is_empty() && self.b.switched_on.is_empty()
+    }
+
+    /// Whether any debug this run switched on may still be on.
+    pub fn debug_is_on(&self) -> bool {
+        !self.a.switched_on.is_empty() || !self.b.switched_on.is_empty()
+    }
+
+    /// The latest cleanup record of each router: a later confirmation replaces an earlier
+    /// failure (the run tried again), never the reverse order.
+    fn log_cleanup(&mut self, records: impl Iterator<Item = Cleanup>) {
+        for c in records {
+            self.log.cleanup.retain(|old| old.router != c.router);
+            self.log.cleanup.push(c);
+        }
+    }
+
+    /// Reads a command's output on one router (the running-config before and after a
+    /// change), checked as a read command; not fed to the diagnosis.
+    pub async fn read(&mut self, side: PeerSel, command: &str) -> Result<String, RunError> {
+        crate::playbook::class::check(command, crate::playbook::class::Class::Show)
+            .map_err(|r| RunError::Refused(r.message))?;
+        let r = self.router(side);
+        let timeout = r.target.command_timeout;
+        Ok(r.run(command, timeout).await?)
+    }
+
+    /// Applies configuration lines on one router from `configure terminal` (each checked
+    /// against the `config` class first: one refused, nothing is sent), and logs it.
+    pub async fn configure(
+        &mut self,
+        side: PeerSel,
+        lines: &[String],
+        rollback: bool,
+    ) -> Result<Applied, RunError> {
+        configure::check(lines).map_err(RunError::Refused)?;
+        let name = self.router(side).target.name.clone();
+        self.progress.step(&name, "configure terminal");
+        let result = configure::apply(self.router(side), lines).await;
+        self.drain();
+        let (status, out) = match result {
+            Ok(applied) => (
+                match &applied.refused {
+                    None => StepStatus::Ok,
+                    Some((line, why)) => StepStatus::Failed(format!("{line}: {why}")),
+                },
+                Ok(applied),
+            ),
+            Err(e) => (StepStatus::Failed(e.to_string()), Err(RunError::from(e))),
+        };
+        self.log.config.push(ConfigChange {
+            router: name,
+            commands: lines
+                .iter()
+                .map(|l| crate::secret::redact(l).into_owned())
+                .collect(),
+            rollback,
+            status,
+        });
+        out
+    }
+
+    /// `write memory` on one router: the running-config becomes the startup-config. Only
+    /// when the person running the guide asked for it.
+    pub async fn save(&mut self, side: PeerSel) -> Result<String, RunError> {
+        let r = self.router(side);
+        let name = r.target.name.clone();
+        let out = configure::save(r).await;
+        let status = match &out {
+            Ok(_) => StepStatus::Ok,
+            Err(e) => StepStatus::Failed(e.to_string()),
+        };
+        self.log.config.push(ConfigChange {
+            router: name,
+            commands: vec![configure::SAVE.to_string()],
+            rollback: false,
+            status,
+        });
+        Ok(out?)
+    }
+
     /// Switches off what this run switched on, on both routers at once, each within the
     /// cleanup deadline; then closes the sessions.
     async fn cleanup(&mut self) {
@@ -730,7 +1011,7 @@ impl Run<'_> {
             clean_bounded(&mut self.a, &self.policy, &self.tx, deadline, progress),
             clean_bounded(&mut self.b, &self.policy, &self.tx, deadline, progress)
         );
-        self.log.cleanup.extend(ca.into_iter().chain(cb));
+        self.log_cleanup(ca.into_iter().chain(cb));
         for r in [&mut self.a, &mut self.b] {
             if let Some(s) = r.session.as_mut() {
                 // The session's own timeouts bound this; the deadline is a second belt.
@@ -738,183 +1019,4 @@ impl Run<'_> {
             }
         }
     }
-}
-
-/// The command that undoes a debug command this run sent, when it is one (`debug …` →
-/// `no debug …`; `undebug …` and `no debug …` switch off and need no undoing).
-fn undo(command: &str) -> Option<String> {
-    let first = words(command).first()?.text;
-    Keyword("deb|ug")
-        .matches(first)
-        .then(|| format!("no {}", command.trim()))
-}
-
-/// The crypto debugs `show debug` lists as on, by name (`Crypto ISAKMP`).
-fn crypto_debugs(out: &str) -> Vec<String> {
-    let Some(ShowOutput::Debug(d)) = show::parse(ShowKind::Debug, out) else {
-        return Vec::new();
-    };
-    d.enabled
-        .iter()
-        .filter(|e| {
-            let name = e.name.to_ascii_lowercase();
-            ["crypto", "isakmp", "ipsec", "ikev2"]
-                .iter()
-                .any(|w| name.contains(w))
-                || e.section
-                    .as_deref()
-                    .is_some_and(|s| s.starts_with("Cryptographic"))
-        })
-        .map(|e| e.name.clone())
-        .collect()
-}
-
-/// [`clean`] within `deadline`, and a panic in it reported, not propagated.
-async fn clean_bounded(
-    r: &mut Router,
-    policy: &HostKeyPolicy,
-    tx: &mpsc::UnboundedSender<UnsolicitedLine>,
-    deadline: Duration,
-    progress: &dyn Progress,
-) -> Option<Cleanup> {
-    if r.switched_on.is_empty() {
-        return None;
-    }
-    let name = r.target.name.clone();
-    let undo: Vec<String> = r.switched_on.iter().rev().filter_map(|c| undo(c)).collect();
-    let outcome =
-        tokio::time::timeout(deadline, CatchUnwind::new(clean(r, policy, tx, progress))).await;
-    let record = match outcome {
-        Ok(Ok(record)) => record,
-        Ok(Err(panic)) => Cleanup {
-            router: name,
-            reconnected: false,
-            debug_off_confirmed: false,
-            commands: undo,
-            detail: format!("the cleanup hit an internal error: {panic}"),
-        },
-        Err(_) => Cleanup {
-            router: name,
-            reconnected: false,
-            debug_off_confirmed: false,
-            commands: undo,
-            detail: format!(
-                "the cleanup did not finish within {} s",
-                deadline.as_secs_f64()
-            ),
-        },
-    };
-    if record.debug_off_confirmed {
-        tracing::info!(router = %record.router, "debug off, confirmed by show debug");
-        r.switched_on.clear();
-    } else {
-        tracing::error!(router = %record.router, "DEBUG MAY STILL BE ON: {}", record.detail);
-    }
-    Some(record)
-}
-
-/// Switches off exactly what this run switched on, last first, and confirms it with
-/// `show debug`; a lost or stuck session is replaced by a new one.
-async fn clean(
-    r: &mut Router,
-    policy: &HostKeyPolicy,
-    tx: &mpsc::UnboundedSender<UnsolicitedLine>,
-    progress: &dyn Progress,
-) -> Cleanup {
-    let name = r.target.name.clone();
-    progress.step(&name, "switching debug off");
-    let commands: Vec<String> = r.switched_on.iter().rev().filter_map(|c| undo(c)).collect();
-    tracing::info!(router = %name, "cleanup: {}", commands.join(", "));
-    let mut record = Cleanup {
-        router: name.clone(),
-        reconnected: false,
-        debug_off_confirmed: false,
-        commands: commands.clone(),
-        detail: String::new(),
-    };
-    let timeout = r.target.command_timeout;
-    let mut fresh = false;
-    let mut result: Result<(), DeviceError> = Err(DeviceError::Lost {
-        device: name.clone(),
-    });
-    // At most two sessions: the one the run had, then (if it was lost or is stuck behind an
-    // interrupted command) a new one.
-    for attempt in 0..2 {
-        if attempt == 1 || r.lost || r.session.is_none() {
-            if let Some(s) = r.session.as_mut() {
-                let _ = s.close().await;
-            }
-            r.session = None;
-            r.lost = false;
-            if let Err(e) = r.connect(policy, tx.clone()).await {
-                record.detail = format!("could not reconnect to switch debug off: {e}");
-                return record;
-            }
-            record.reconnected = true;
-            fresh = true;
-        }
-        result = Ok(());
-        for c in &commands {
-            match r.run(c, timeout).await {
-                Ok(_) => {}
-                // Refused: that debug does not exist here, so it is not on; `show debug`
-                // below judges the rest.
-                Err(DeviceError::Rejected { .. }) => {}
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
-            }
-        }
-        if result.is_ok() || fresh {
-            break;
-        }
-    }
-    if let Err(e) = result {
-        record.detail = format!("switching debug off failed: {e}");
-        return record;
-    }
-    match r.run("show debug", timeout).await {
-        Ok(out) => {
-            let still = crypto_debugs(&out);
-            let conditions: Vec<&str> = r
-                .switched_on
-                .iter()
-                .filter(|c| c.to_ascii_lowercase().contains("cond"))
-                .filter_map(|c| c.split_whitespace().last())
-                .filter(|addr| {
-                    out.split(|ch: char| ch.is_whitespace() || ch == ',')
-                        .any(|w| w == *addr)
-                })
-                .collect();
-            if still.is_empty() && conditions.is_empty() {
-                record.debug_off_confirmed = true;
-                record.detail = "show debug: none of this run's debugs is on".into();
-            } else {
-                record.detail = format!("show debug still lists: {}", out.trim());
-            }
-        }
-        Err(e) => record.detail = format!("show debug failed: {e}"),
-    }
-    record
-}
-
-/// A router's commands in order; stops at a lost connection.
-async fn run_all(
-    r: &mut Router,
-    commands: &[String],
-    progress: &dyn Progress,
-) -> Vec<(String, Result<String, DeviceError>)> {
-    let mut out = Vec::new();
-    for c in commands {
-        progress.step(&r.target.name, c);
-        let timeout = r.target.command_timeout;
-        let res = r.run(c, timeout).await;
-        let lost = matches!(res, Err(DeviceError::Lost { .. }));
-        out.push((c.clone(), res));
-        if lost {
-            break;
-        }
-    }
-    out
 }

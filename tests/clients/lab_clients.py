@@ -5,7 +5,9 @@ usage: lab_clients.py JOB.json
 JOB.json: {"routers": {"R1": {"host", "port", "username", "password", "secret"}, "R2": {...}},
 "peer": {"R1": "203.0.113.2", "R2": "203.0.113.1"}, "fix": ["crypto isakmp key ..."],
 "ping": "ping 192.168.102.1 source GigabitEthernet1/0"}
-The lab runs the psk-mismatch scenario: R2's key is wrong until the fix is applied.
+The lab runs the psk-mismatch scenario: R2's key is wrong until the fix is applied. With
+"mode": "vti" (and "peer", R2's address) it runs an IKEv2 VTI scenario instead and reads the
+tunnel's rows.
 Prints one line per check and exits non-zero on the first failure.
 """
 
@@ -106,9 +108,49 @@ async def scrapli_reads(r, commands):
     return out
 
 
+# What a route-based tunnel adds to the commands ntc-templates parses.
+TEMPLATED_VTI = [
+    "show ip interface brief",
+    "show ip route",
+    "show interfaces",
+    "show crypto session detail",
+    "show crypto ipsec sa detail",
+    "show logging",
+]
+
+
+def tunnel_rows(rows, key="interface"):
+    return [r for r in rows if r.get(key) == "Tunnel0"]
+
+
+def vti(job):
+    """An IKEv2 VTI scenario: R1 brings the tunnel up with a ping; TextFSM reads the tunnel."""
+    c1 = connect(job["routers"]["R1"])
+    c1.enable()
+    ping = c1.send_command(job["ping"], read_timeout=30)
+    check("Success rate is" in ping and "Success rate is 0 percent" not in ping, f"ping across the tunnel: {ping.splitlines()[-1]}")
+    rows = {}
+    for command in TEMPLATED_VTI:
+        raw = c1.send_command(command)
+        check("% Invalid" not in raw, f"{command}: the lab knows it")
+        rows[command] = c1.send_command(command, use_textfsm=True)
+        rows_match_raw(f"netmiko {command}", rows[command], raw)
+    c1.disconnect()
+    session = tunnel_rows(rows["show crypto session detail"])
+    check(len(session) == 1 and session[0]["session_status"] == "UP-ACTIVE", f"session row for Tunnel0: {session}")
+    check(session[0]["remote_ip"] == job["peer"] and session[0]["active_sa"] == "2", f"its IKE peer and SAs: {session}")
+    tunnel = tunnel_rows(rows["show interfaces"])
+    check(len(tunnel) == 1 and tunnel[0]["link_status"] == "up" and tunnel[0]["protocol_status"].startswith("up"), f"show interfaces Tunnel0 row: {tunnel}")
+    brief = tunnel_rows(rows["show ip interface brief"])
+    check(len(brief) == 1 and brief[0]["proto"] == "up", f"show ip interface brief Tunnel0 row: {brief}")
+    print("all client checks passed")
+
+
 def main():
     with open(sys.argv[1]) as f:
         job = json.load(f)
+    if job.get("mode") == "vti":
+        return vti(job)
     r1, r2 = job["routers"]["R1"], job["routers"]["R2"]
 
     # The fix, applied the way an engineer scripts it, then saved.

@@ -1,30 +1,167 @@
 //! One debug or syslog line → its prelude and, when the signature table knows it, an event.
 
 use super::prelude::{self, Facility, Prelude};
-use super::signatures;
+use super::signatures::{self, Scratch};
 use crate::engine::event::EventKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DebugLine<'a> {
     pub prelude: Prelude<'a>,
     /// The matching signature's name and the event, or `None` for a line kept only as context.
-    pub event: Option<(&'static str, EventKind)>,
+    pub event: Option<(&'static str, EventKind<'a>)>,
 }
 
 pub fn parse(line: &str) -> DebugLine<'_> {
     let prelude = prelude::split(line);
-    let event = match prelude.facility {
+    let candidates = signatures::scan(prelude.body.as_bytes());
+    let event = body_event(&prelude, candidates, &mut Scratch::new());
+    DebugLine { prelude, event }
+}
+
+/// The event of a line, if any: the fast path for long captures. A line holding no signature
+/// literal costs one automaton scan; only the others are split and matched.
+pub fn event<'a>(line: &'a str, scratch: &mut Scratch) -> Option<(&'static str, EventKind<'a>)> {
+    let candidates = signatures::scan(line.as_bytes());
+    if candidates.is_empty() {
+        return None;
+    }
+    event_with(line, candidates, scratch)
+}
+
+/// As [`event`], with the candidate rows already known from a block scan.
+pub fn event_with<'a>(
+    line: &'a str,
+    candidates: signatures::Candidates,
+    scratch: &mut Scratch,
+) -> Option<(&'static str, EventKind<'a>)> {
+    let (facility, body) = prelude::body(line);
+    classify_body(facility, body, candidates, scratch)
+}
+
+/// One line of a block with a signature literal in it: the rows its literals belong to and,
+/// when one matched, the match (its groups relative to the body, which starts at `body_at`).
+#[derive(Debug, Clone, Copy)]
+pub struct PreparedLine {
+    /// 0-based index of the line in its block.
+    pub index: u32,
+    pub candidates: signatures::Candidates,
+    pub matched: Option<(u32, signatures::Matched)>,
+}
+
+/// Scans a block of whole lines (separated by `\n`) once for signature literals and matches
+/// every line that holds one: everything about the lines that does not depend on what came
+/// before them, so it may run ahead of the stream, on another thread.
+pub fn prepare_block(block: &str, scratch: &mut Scratch) -> Vec<PreparedLine> {
+    let bytes = block.as_bytes();
+    let mut out: Vec<PreparedLine> = Vec::new();
+    let mut lines = LineIndex::default();
+    for (at, c) in signatures::block_hits(bytes) {
+        let index = lines.locate(bytes, at);
+        match out.last_mut() {
+            Some(last) if last.index == index => last.candidates |= c,
+            _ => out.push(PreparedLine {
+                index,
+                candidates: c,
+                matched: None,
+            }),
+        }
+    }
+    for p in &mut out {
+        let (start, end) = lines.bounds(bytes, p.index);
+        let line = block[start..end].trim_end_matches('\r');
+        let (facility, body) = prelude::body(line);
+        if matches!(facility, Facility::Ikev2) || body.is_empty() {
+            continue;
+        }
+        let body_at = (body.as_ptr() as usize - line.as_ptr() as usize) as u32;
+        p.matched = signatures::match_body(body, p.candidates, scratch).map(|m| (body_at, m));
+    }
+    out
+}
+
+/// The event of a prepared line, built from the line's own text.
+pub fn prepared_event<'a>(
+    line: &'a str,
+    prepared: &PreparedLine,
+) -> Option<(&'static str, EventKind<'a>)> {
+    let (at, m) = prepared.matched.as_ref()?;
+    signatures::build(line.get(*at as usize..)?, m)
+}
+
+/// Line numbers of byte offsets in a block, found by walking forward once.
+#[derive(Default)]
+struct LineIndex {
+    /// Start of each line seen so far.
+    starts: Vec<usize>,
+    scanned: usize,
+}
+
+impl LineIndex {
+    /// The index of the line holding byte `at`.
+    fn locate(&mut self, bytes: &[u8], at: usize) -> u32 {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        while self.scanned <= at {
+            match memchr::memchr(b'\n', &bytes[self.scanned..]) {
+                Some(i) => {
+                    self.starts.push(self.scanned + i + 1);
+                    self.scanned += i + 1;
+                }
+                None => {
+                    self.scanned = bytes.len() + 1;
+                }
+            }
+        }
+        (self.starts.partition_point(|s| *s <= at) - 1) as u32
+    }
+
+    fn bounds(&self, bytes: &[u8], index: u32) -> (usize, usize) {
+        let i = index as usize;
+        let start = self.starts[i];
+        let end = self.starts.get(i + 1).map_or(bytes.len(), |next| next - 1);
+        (start, end)
+    }
+}
+
+fn body_event<'a>(
+    prelude: &Prelude<'a>,
+    candidates: signatures::Candidates,
+    scratch: &mut Scratch,
+) -> Option<(&'static str, EventKind<'a>)> {
+    classify_body(prelude.facility, prelude.body, candidates, scratch)
+}
+
+fn classify_body<'a>(
+    facility: Facility,
+    body: &'a str,
+    candidates: signatures::Candidates,
+    scratch: &mut Scratch,
+) -> Option<(&'static str, EventKind<'a>)> {
+    match facility {
         // No IKEv2 signatures yet: IKEv2 lines stay context rather than being misread as IKEv1.
         Facility::Ikev2 => None,
-        _ if prelude.body.is_empty() => None,
-        _ => signatures::classify(prelude.body),
-    };
-    DebugLine { prelude, event }
+        _ if body.is_empty() => None,
+        _ => signatures::classify_with(body, candidates, scratch),
+    }
 }
 
 /// True when a line carries a router log decoration (timestamp or a known facility prefix):
 /// used to tell unsolicited log lines from show output in a session transcript.
 pub fn looks_like_log(line: &str) -> bool {
+    // Most show output starts with a letter no log decoration starts with: those lines need
+    // no closer look. Log lines start with a timestamp (`*`, `.`, a digit, a month) or a
+    // facility (`ISAKMP`, `IPSEC`, `IKEv2`, `%…`).
+    let first = line.trim_start().as_bytes().first().copied();
+    if !matches!(
+        first,
+        Some(
+            b'*' | b'.' | b'0'
+                ..=b'9' | b'%' | b'I' | b'J' | b'F' | b'M' | b'A' | b'S' | b'O' | b'N' | b'D'
+        )
+    ) {
+        return false;
+    }
     let p = prelude::split(line);
     p.time_ms.is_some() || !matches!(p.facility, Facility::Other)
 }
@@ -41,12 +178,15 @@ mod tests {
                 "ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...",
                 EventKind::Retransmit {
                     phase: 1,
-                    state: "MM_NO_STATE".into(),
+                    state: Some("MM_NO_STATE"),
                 },
             ),
             (
                 "ISAKMP:(0): incrementing error counter on sa, attempt 2 of 5",
-                EventKind::RetransmitAttempt { attempt: 2, of: 5 },
+                EventKind::RetransmitAttempt {
+                    attempt: Some(2),
+                    of: Some(5),
+                },
             ),
             (
                 "ISAKMP:(0): Authentication method offered does not match policy!",
@@ -63,23 +203,24 @@ mod tests {
             (
                 "ISAKMP:(0): No pre-shared key with 101.1.1.100!",
                 EventKind::PskMissing {
-                    peer: "101.1.1.100".into(),
+                    peer: "101.1.1.100",
                 },
             ),
             (
                 "ISAKMP:(0): IPSEC policy invalidated proposal with error 32",
-                EventKind::PolicyInvalidated { error: 32 },
+                EventKind::PolicyInvalidated { error: Some(32) },
             ),
             (
                 "ISAKMP:(0): Phase 2 SA policy not acceptable",
-                EventKind::Phase2NotAcceptable {
+                EventKind::SaNotAcceptable {
+                    phase: Some(2),
                     local: None,
                     remote: None,
                 },
             ),
             (
                 "encryption AES-CBC",
-                EventKind::OfferedP1(P1Attr::Encryption("AES-CBC".into())),
+                EventKind::OfferedP1(P1Attr::Encryption("AES-CBC")),
             ),
             ("default group 5", EventKind::OfferedP1(P1Attr::Group(5))),
         ];

@@ -56,14 +56,14 @@ const MONTHS: [&str; 12] = [
 /// Splits a line into its parts. Never fails: an unrecognised line is `Facility::Other`.
 pub fn split(line: &str) -> Prelude<'_> {
     let continuation = line.starts_with([' ', '\t']);
-    let mut rest = line.trim_start();
+    let mut rest = skip_blanks(line);
     rest = skip_sequence_number(rest);
     let mut unsynced = false;
     let mut time_ms = None;
     if let Some((t, after, star)) = timestamp(rest) {
         time_ms = Some(t);
         unsynced = star;
-        rest = after.trim_start();
+        rest = skip_blanks(after);
     }
     let (facility, sa, body) = facility(rest);
     Prelude {
@@ -74,6 +74,84 @@ pub fn split(line: &str) -> Prelude<'_> {
         continuation: continuation && time_ms.is_none(),
         body,
     }
+}
+
+/// The facility and message body of a line, as [`split`] finds them, without the values of
+/// the timestamp and SA id: what the line classifier needs, on every matching line.
+pub fn body(line: &str) -> (Facility, &str) {
+    let mut rest = skip_sequence_number(skip_blanks(line));
+    if let Some(after) = skip_timestamp(rest) {
+        rest = skip_blanks(after);
+    }
+    let (f, _, body) = facility(rest);
+    (f, body)
+}
+
+/// The text after a timestamp of any form [`timestamp`] reads, checked for its shape only.
+fn skip_timestamp(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'*' | b'.')));
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let clock_at = |i: usize| {
+        digit(i)
+            && digit(i + 1)
+            && b.get(i + 2) == Some(&b':')
+            && digit(i + 3)
+            && digit(i + 4)
+            && b.get(i + 5) == Some(&b':')
+            && digit(i + 6)
+            && digit(i + 7)
+    };
+    if b.get(i).is_some_and(u8::is_ascii_uppercase) {
+        // `Mar  1 00:42:09.431[ UTC]:`
+        if !MONTHS.iter().any(|m| b[i..].starts_with(m.as_bytes())) {
+            return None;
+        }
+        i += 3;
+        while b.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        let day = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if day == 0 || day > 2 || b.get(i + day) != Some(&b' ') {
+            return None;
+        }
+        i += day + 1;
+        if !clock_at(i) {
+            return None;
+        }
+        i += 8;
+    } else if clock_at(i) {
+        // `00:27:07:`
+        i += 8;
+    } else {
+        // `1d02h:` and other unit forms: the full reader knows them.
+        return timestamp(s).map(|(_, rest, _)| rest);
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        while digit(i) {
+            i += 1;
+        }
+    }
+    if b.get(i) == Some(&b' ') {
+        let n = b[i + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .count();
+        if (2..=5).contains(&n) {
+            i += 1 + n;
+        }
+    }
+    (b.get(i) == Some(&b':')).then(|| &s[i + 1..])
+}
+
+/// Leading spaces and tabs (router output is ASCII: no need to decode characters).
+fn skip_blanks(s: &str) -> &str {
+    let n = s
+        .bytes()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\r'))
+        .count();
+    &s[n..]
 }
 
 /// `2328304: ` — digits, colon, space. An uptime stamp (`00:27:07:`) has a digit after the
@@ -100,6 +178,13 @@ fn timestamp(s: &str) -> Option<(u64, &str, bool)> {
 
 /// `Mar  1 00:42:09.431:`, `Apr 20 11:06:55:`, `Mar 13 15:29:24.294 UTC:`
 fn dated(s: &str) -> Option<(u64, &str)> {
+    // Every line passes here: look at the month only when the first letter can start one.
+    if !matches!(
+        s.as_bytes().first(),
+        Some(b'J' | b'F' | b'M' | b'A' | b'S' | b'O' | b'N' | b'D')
+    ) {
+        return None;
+    }
     let month = MONTHS.iter().position(|m| s.starts_with(m))? as u64;
     let mut r = s.get(3..)?.trim_start_matches(' ');
     let (day, after) = number(r)?;
@@ -183,7 +268,8 @@ fn facility(s: &str) -> (Facility, Option<u32>, &str) {
         };
         return isakmp_sa_prefix(fac, r).unwrap_or((Facility::Other, None, s));
     }
-    if s.starts_with("IKEv2") {
+    // `IKEv2:` / `IKEv2-ERROR:`; `IKEv2 SA:` in `show crypto session` is not a log line.
+    if s.starts_with("IKEv2:") || s.starts_with("IKEv2-") {
         return ikev2_prefix(s);
     }
     if let Some(r) = s.strip_prefix("IPSEC")
@@ -220,7 +306,7 @@ fn isakmp_sa_prefix(fac: Facility, r: &str) -> Option<(Facility, Option<u32>, &s
     let r = r.strip_prefix(':').unwrap_or(r);
     let trimmed = r.trim_start_matches(' ');
     if let Some(inner) = trimmed.strip_prefix('(') {
-        let close = inner.find(')')?;
+        let close = memchr::memchr(b')', inner.as_bytes())?;
         let id = sa_id(&inner[..close]);
         let after = &inner[close + 1..];
         let after = after.strip_prefix(':').unwrap_or(after);
@@ -360,6 +446,26 @@ mod tests {
     }
 
     #[test]
+    fn body_agrees_with_split() {
+        for line in [
+            "*Oct 25 18:53:16.485: ISAKMP: (1001):Send initial contact",
+            "*Mar  1 00:42:09.431: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...",
+            "Mar 13 15:29:24.294 UTC: ISAKMP (0:2): beginning Main Mode exchange",
+            "2328304: Jun  8 12:00:01: ISAKMP (0:9577): received packet from 10.1.1.1",
+            "00:27:07: ISAKMP:      encryption DES-CBC",
+            "1d02h: ISAKMP:(1001):Old State = IKE_I_MM1  New State = IKE_I_MM2",
+            "Apr 20 11:06:55: %CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is OFF",
+            "ISAKMP:(0): No offers accepted!",
+            "        next-payload : 8",
+            "Mar 13 nonsense",
+            "*Mar  1 00:42:09.431 UTCX: ISAKMP:(0): x",
+        ] {
+            let full = split(line);
+            assert_eq!(body(line), (full.facility, full.body), "{line}");
+        }
+    }
+
+    #[test]
     fn odd_input_does_not_panic() {
         for s in [
             "",
@@ -373,8 +479,12 @@ mod tests {
             "1d",
             "99999999999999999999: x",
             "ISAKMP (0:",
+            "Mar  1 00:00:0",
+            "*Mar 12 ",
+            "00:00:00.",
         ] {
             let _ = split(s);
+            let _ = body(s);
         }
     }
 }

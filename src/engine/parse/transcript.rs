@@ -34,6 +34,29 @@ impl Splitter {
         Splitter::default()
     }
 
+    /// Lines from here on belong to a command's output: a show output recognised by its
+    /// header, pasted without its command line.
+    pub fn begin_output(&mut self) {
+        self.in_output = true;
+        self.awaiting = None;
+    }
+
+    /// The output being collected has ended without a prompt (a paste cut there).
+    pub fn end_output(&mut self) {
+        self.in_output = false;
+    }
+
+    /// Outside any command's output: every line that is not a prompt is a log line.
+    pub fn idle(&self) -> bool {
+        !self.in_output && self.awaiting.is_none()
+    }
+
+    /// Whether `line` is a prompt (with or without a command after it): the only lines that
+    /// change the splitter's state while it is idle.
+    pub fn is_prompt(&self, line: &str) -> bool {
+        self.prompt(line).is_some()
+    }
+
     /// The hostname learned from the prompts so far.
     pub fn hostname(&self) -> Option<&str> {
         self.hostname.as_deref()

@@ -9,12 +9,15 @@
 use crate::engine::event::P1Attr;
 use crate::engine::finding::{Code, Evidence, Finding, SilenceCause};
 use crate::engine::peer::PeerState;
+use crate::ios::acl::{AccessList, AclEntry};
 use crate::ios::addr::first_host;
-use crate::ios::model::Attr;
+use crate::ios::model::{Attr, DhGroup};
+use crate::ios::phase1::AttrValue;
 use crate::ios::phase2::{NotInteresting, Phase2Offer};
+use crate::ios::strength;
 use crate::ios::{
-    AttrMismatch, CryptoMapEntry, Phase1Outcome, Phase2Outcome, RunningConfig, Side,
-    closest_mismatch, phase1, phase2,
+    CryptoMapEntry, Phase1Outcome, Phase2Outcome, RunningConfig, Side, Wildcard, closest_mismatch,
+    phase1, phase2,
 };
 use std::net::Ipv4Addr;
 
@@ -109,12 +112,34 @@ fn address_mismatch(a: &Router, b: &Router) -> Option<Finding> {
                 .filter_map(|addr| b.cfg.interface_owning(*addr).map(|i| i.line)),
         ),
     );
+    let mut fix = vec![
+        format!("crypto map {} {} ipsec-isakmp", entry.map, entry.seq),
+        format!(" no set peer {}", wrong.addr),
+        format!(" set peer {}", b_iface.addr),
+    ];
+    // The key was usually typed with the same wrong address: it moves with the peer.
+    let stray_key = a
+        .cfg
+        .isakmp_keys
+        .iter()
+        .find(|k| k.keyring.is_none() && k.peer.len == 32 && k.peer.addr == wrong.addr);
+    let mut why_key = String::new();
+    if let Some(k) = stray_key
+        && a.cfg.key_for(b_iface.addr).is_none()
+    {
+        ev.extend(a.ev(k.key.line));
+        fix.extend(move_key(wrong.addr, b_iface.addr));
+        why_key = format!(
+            " Its pre-shared key is for {} too, so it moves with the peer (***** stands for the key already configured).",
+            wrong.addr
+        );
+    }
     Some(
         Finding::new(
             Code::PeerSilent,
             b.name(),
             format!(
-                "{} sends IKE for crypto map {} {} to {}, but {}'s outside address is {}: {} never receives the negotiation it waits for from {a_addr}.",
+                "{} sends IKE for crypto map {} {} to {}, but {}'s outside address is {}: {} never receives the negotiation it waits for from {a_addr}.{why_key}",
                 a.name(),
                 entry.map,
                 entry.seq,
@@ -124,16 +149,10 @@ fn address_mismatch(a: &Router, b: &Router) -> Option<Finding> {
                 b.name()
             ),
         )
+        .remote(Some(a_addr.to_string()))
         .cause(SilenceCause::PeerAddressMismatch)
         .evidence(ev)
-        .fix(
-            a.name(),
-            vec![
-                format!("crypto map {} {} ipsec-isakmp", entry.map, entry.seq),
-                format!(" no set peer {}", wrong.addr),
-                format!(" set peer {}", b_iface.addr),
-            ],
-        ),
+        .fix(a.name(), fix),
     )
 }
 
@@ -169,12 +188,36 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
             });
             let mut ev: Vec<Evidence> = r.evs(r.cfg.isakmp_keys.iter().map(|k| k.key.line));
             ev.extend(other_key.and_then(|k| other.ev(k.key.line)));
+            // A host key for an address no crypto map names is the key typed with the wrong
+            // address: move it rather than add a second one.
+            let stray = r.cfg.isakmp_keys.iter().find(|k| {
+                k.keyring.is_none()
+                    && k.peer.len == 32
+                    && !r.cfg.crypto_maps.iter().any(|e| e.has_peer(k.peer.addr))
+                    && other.cfg.interface_owning(k.peer.addr).is_none()
+            });
+            let (fix, moved) = match stray {
+                Some(k) => (
+                    move_key(k.peer.addr, *for_addr),
+                    format!(
+                        " Its only candidate key is for {}, an address no crypto map uses: it was typed with the wrong address and moves to {for_addr} (***** stands for the key already configured).",
+                        k.peer.addr
+                    ),
+                ),
+                None => (
+                    vec![format!(
+                        "crypto isakmp key <the key {} uses> address {for_addr}",
+                        other.name()
+                    )],
+                    String::new(),
+                ),
+            };
             out.push(
                 Finding::new(
                     Code::P1PskMissing,
                     r.name(),
                     format!(
-                        "{} has no pre-shared key for {for_addr}{}.",
+                        "{} has no pre-shared key for {for_addr}{}.{moved}",
                         r.name(),
                         if other_key.is_some() {
                             format!(
@@ -187,14 +230,9 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
                         }
                     ),
                 )
+                .remote(Some(for_addr.to_string()))
                 .evidence(ev)
-                .fix(
-                    r.name(),
-                    vec![format!(
-                        "crypto isakmp key <the key {} uses> address {for_addr}",
-                        other.name()
-                    )],
-                ),
+                .fix(r.name(), fix),
             );
         }
         Phase1Outcome::NoProposalChosen { checks } => {
@@ -263,7 +301,7 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
                     Code::P1LifetimeMismatch,
                     longer.name(),
                     format!(
-                        "Phase 1 lifetimes differ: {} offers {} s (policy {}), {} has {} s (policy {}). IOS uses the lower, {} s, so the tunnel comes up, but the two sides disagree on when to rekey.",
+                        "Phase 1 lifetimes differ: {} offers {} s (policy {}), {} has {} s (policy {}). IOS uses the lower, {} s, so the tunnel comes up, but the two sides disagree on when to rekey. The fix lowers the longer one: a shorter lifetime is the stronger choice, so nothing is given up.",
                         init.name(),
                         agreement.offered_lifetime,
                         agreement.initiator_priority,
@@ -296,10 +334,14 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
                 }
             }
             let proxy = offer.proxy.mirrored();
-            let acl_name = candidates
-                .iter()
-                .find_map(|c| c.acl.as_ref().map(|a| a.name.clone()))
-                .unwrap_or_else(|| "<the crypto ACL>".into());
+            let acl = candidates.iter().find_map(|c| c.acl.as_ref());
+            let right = format!("permit {} {} {}", proxy.protocol, proxy.local, proxy.remote);
+            let fix = match acl {
+                Some(a) => acl_replace(a, nearest_entry(a, proxy.local, proxy.remote), &right),
+                None => vec![format!(
+                    "ip access-list extended <the crypto ACL>\n {right}"
+                )],
+            };
             out.push(
                 Finding::new(
                     Code::P2ProxyIdMismatch,
@@ -316,8 +358,9 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
                         proxy.remote
                     ),
                 )
+                .remote(Some(init_addr.to_string()))
                 .evidence(ev)
-                .fix(resp.name(), vec![acl_line(&acl_name, &proxy)]),
+                .fix(resp.name(), fix),
             );
         }
         Phase2Outcome::TransformMismatch {
@@ -328,29 +371,77 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
         } => {
             let mut ev = init.evs(offered.iter().map(|t| t.line));
             ev.extend(resp.evs(local.iter().map(|t| t.line)));
-            let first = offered.first();
-            let fix = first
+            let strongest = |sets: &[crate::ios::model::TransformSet]| {
+                sets.iter()
+                    .max_by_key(|t| strength::transform_set(t))
+                    .cloned()
+            };
+            let (best_offered, best_local) = (strongest(&offered), strongest(&local));
+            // The weaker side takes the stronger side's set, added in front of the sets its
+            // entry already lists.
+            let responder_stronger = matches!(
+                (&best_local, &best_offered),
+                (Some(l), Some(o)) if strength::transform_set_stronger(l, o)
+            );
+            let (fixed, entry_map, entry_seq, set, existing) = if responder_stronger {
+                let init_entry = init
+                    .cfg
+                    .crypto_maps
+                    .iter()
+                    .find(|e| e.map == offer.map && e.seq == offer.seq);
+                (
+                    init,
+                    offer.map.clone(),
+                    offer.seq,
+                    best_local.clone(),
+                    init_entry
+                        .map(|e| e.transform_sets.clone())
+                        .unwrap_or_default(),
+                )
+            } else {
+                (
+                    resp,
+                    responder_entry.map.clone(),
+                    responder_entry.seq,
+                    best_offered.clone(),
+                    responder_entry
+                        .transform_sets
+                        .iter()
+                        .map(|t| t.name.clone())
+                        .collect(),
+                )
+            };
+            let fix = set
+                .as_ref()
                 .map(|t| {
+                    let mut names = vec![t.name.clone()];
+                    names.extend(existing.iter().filter(|n| **n != t.name).cloned());
                     vec![
                         format!(
                             "crypto ipsec transform-set {} {}",
                             t.name,
                             t.transforms_text()
                         ),
-                        format!(
-                            "crypto map {} {} ipsec-isakmp",
-                            responder_entry.map, responder_entry.seq
-                        ),
-                        format!(" set transform-set {}", t.name),
+                        format!("crypto map {entry_map} {entry_seq} ipsec-isakmp"),
+                        format!(" set transform-set {}", names.join(" ")),
                     ]
                 })
                 .unwrap_or_default();
+            let direction = match &set {
+                Some(t) => format!(
+                    " The fix gives {} the set {} ({}), the stronger side's, so no protection is given up.",
+                    fixed.name(),
+                    t.name,
+                    t.transforms_text()
+                ),
+                None => String::new(),
+            };
             out.push(
                 Finding::new(
                     Code::P2TransformMismatch,
                     resp.name(),
                     format!(
-                        "{} offers transform set(s) {} for crypto map {} {}; {}'s entry {} {} accepts only {}. No common transform set.",
+                        "{} offers transform set(s) {} for crypto map {} {}; {}'s entry {} {} accepts only {}. No common transform set.{direction}",
                         init.name(),
                         sets(&offered),
                         offer.map,
@@ -361,8 +452,9 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
                         sets(&local)
                     ),
                 )
+                .remote(Some(init_addr.to_string()))
                 .evidence(ev)
-                .fix(resp.name(), fix),
+                .fix(fixed.name(), fix),
             );
         }
         Phase2Outcome::PfsMismatch {
@@ -384,27 +476,27 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
         }
         Phase2Outcome::NoCryptoMap { side, interface } => {
             let r = pick(side, init, resp);
+            let iface = interface
+                .clone()
+                .unwrap_or_else(|| "<outside interface>".into());
+            let map = r.cfg.crypto_maps.first().map(|e| e.map.clone());
+            let fix = map
+                .as_deref()
+                .map(|m| apply_map(r.cfg, m, &iface))
+                .unwrap_or_default();
             out.push(
                 Finding::new(
                     Code::PeerSilent,
                     r.name(),
                     format!(
-                        "{} has no crypto map on {}: IKE from {} arrives where nothing listens for it.",
+                        "{} has no crypto map on {iface}: IKE from {} arrives where nothing listens for it.",
                         r.name(),
-                        interface.as_deref().unwrap_or("the interface facing its peer"),
                         init.name()
                     ),
                 )
                 .cause(SilenceCause::CryptoMapNotApplied)
                 .evidence(r.cfg.crypto_maps.first().and_then(|e| r.ev(e.line)))
-                .fix(
-                    r.name(),
-                    r.cfg
-                        .crypto_maps
-                        .first()
-                        .map(|e| vec![format!("interface {}", interface.clone().unwrap_or_else(|| "<outside interface>".into())), format!(" crypto map {}", e.map)])
-                        .unwrap_or_default(),
-                ),
+                .fix(r.name(), fix),
             );
         }
         Phase2Outcome::NoInterestingTraffic {
@@ -424,14 +516,21 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
             let src_net = init.cfg.interface_for(src).and_then(|i| i.address);
             let dst_net = resp_protected_for(resp.cfg, dst);
             let fix = match (acl, src_net, dst_net) {
-                (Some(a), Some(s), Some(d)) => vec![format!(
-                    "access-list {} permit ip {} {} {} {}",
-                    a.name,
-                    s.network(),
-                    wildcard_of(s.len),
-                    d.0,
-                    d.1
-                )],
+                (Some(a), Some(s), Some(d)) => {
+                    let want_src = Wildcard {
+                        addr: s.network(),
+                        wildcard: wildcard_of(s.len),
+                    };
+                    let want_dst = Wildcard {
+                        addr: d.0,
+                        wildcard: d.1,
+                    };
+                    acl_replace(
+                        a,
+                        nearest_entry(a, want_src, want_dst),
+                        &format!("permit ip {want_src} {want_dst}"),
+                    )
+                }
                 _ => Vec::new(),
             };
             out.push(
@@ -462,7 +561,7 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
                     ),
                 )
                 .evidence(init.cfg.interface(&interface).and_then(|i| init.ev(i.line)))
-                .fix(init.name(), vec![format!("interface {interface}"), format!(" crypto map {}", entry.map)]),
+                .fix(init.name(), apply_map(init.cfg, &entry.map, &interface)),
             );
         }
         _ => {}
@@ -547,18 +646,86 @@ fn sets(list: &[crate::ios::model::TransformSet]) -> String {
         .join(", ")
 }
 
-fn acl_line(name: &str, proxy: &crate::ios::ProxyId) -> String {
-    if name.chars().all(|c| c.is_ascii_digit()) {
-        format!(
-            "access-list {name} permit {} {} {}",
-            proxy.protocol, proxy.local, proxy.remote
-        )
-    } else {
-        format!(
-            "ip access-list extended {name}\n permit {} {} {}",
-            proxy.protocol, proxy.local, proxy.remote
-        )
+/// The ACL entry a fix should replace: the permit entry that shares one side with the wanted
+/// one (a typo on the other side), or the list's only permit entry.
+fn nearest_entry(acl: &AccessList, src: Wildcard, dst: Wildcard) -> Option<&AclEntry> {
+    let permits: Vec<&AclEntry> = acl.permit_entries().collect();
+    permits
+        .iter()
+        .find(|e| e.src.same_range(&src) != e.dst.same_range(&dst))
+        .or_else(|| (permits.len() == 1).then(|| &permits[0]))
+        .copied()
+}
+
+/// Commands that replace `wrong` (when known) by `right` in `acl`. A numbered list whose only
+/// entry is the wrong one is removed and written again, which every IOS release accepts;
+/// otherwise the entry is edited in place under `ip access-list extended`, which keeps the
+/// list's other entries (`no access-list N …` would delete the whole numbered list).
+fn acl_replace(acl: &AccessList, wrong: Option<&AclEntry>, right: &str) -> Vec<String> {
+    let numbered = acl.name.chars().all(|c| c.is_ascii_digit());
+    match wrong {
+        Some(_) if numbered && acl.entries.len() == 1 => vec![
+            format!("no access-list {}", acl.name),
+            format!("access-list {} {right}", acl.name),
+        ],
+        Some(w) => vec![
+            format!("ip access-list extended {}", acl.name),
+            format!(" no {w}"),
+            format!(" {right}"),
+        ],
+        None if numbered => vec![format!("access-list {} {right}", acl.name)],
+        None => vec![
+            format!("ip access-list extended {}", acl.name),
+            format!(" {right}"),
+        ],
     }
+}
+
+/// A global key typed for the wrong address, moved to the right one. The key itself is never
+/// printed: `*****` stands for the one already configured.
+fn move_key(wrong: Ipv4Addr, right: Ipv4Addr) -> Vec<String> {
+    vec![
+        format!("no crypto isakmp key ***** address {wrong}"),
+        format!("crypto isakmp key ***** address {right}"),
+    ]
+}
+
+/// Applies crypto map `map` to `iface`, taking it off interfaces where it serves no peer (the
+/// interface it was applied to by mistake).
+fn apply_map(cfg: &RunningConfig, map: &str, iface: &str) -> Vec<String> {
+    let mut fix = Vec::new();
+    for wrong in cfg
+        .interfaces
+        .iter()
+        .filter(|i| i.crypto_map.as_deref() == Some(map) && !i.name.eq_ignore_ascii_case(iface))
+    {
+        let serves_a_peer = cfg.crypto_map(map).flat_map(|e| e.peers.iter()).any(|p| {
+            cfg.route_to(p.addr)
+                .is_some_and(|r| r.interface.eq_ignore_ascii_case(&wrong.name))
+        });
+        if !serves_a_peer {
+            fix.push(format!("interface {}", wrong.name));
+            fix.push(format!(" no crypto map {map}"));
+        }
+    }
+    fix.push(format!("interface {iface}"));
+    fix.push(format!(" crypto map {map}"));
+    fix
+}
+
+/// A host route to `ip` through the gateway the router already uses for the networks its
+/// crypto ACLs protect (the provider's router), or a placeholder when none is configured.
+pub fn route_fix(cfg: &RunningConfig, ip: Ipv4Addr) -> Vec<String> {
+    let gateway = cfg
+        .crypto_maps
+        .iter()
+        .filter_map(|e| cfg.access_list(e.acl.as_deref()?))
+        .flat_map(|a| a.permit_entries())
+        .filter_map(|e| cfg.route_to(first_host(e.dst.addr)))
+        .find(|r| r.next_hop != ip && matches!(r.via, crate::ios::model::RouteVia::Static { .. }))
+        .map(|r| r.next_hop.to_string())
+        .unwrap_or_else(|| "<next hop>".into());
+    vec![format!("ip route {ip} 255.255.255.255 {gateway}")]
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -580,36 +747,56 @@ fn pfs_finding(
         .find(|e| e.map == offer.map && e.seq == offer.seq);
     let mut ev: Vec<Evidence> = init_entry.map(|e| init.evs([e.line])).unwrap_or_default();
     ev.extend(resp.evs([line]));
-    let fix = match responder {
-        Some(g) => vec![
-            format!("crypto map {} {} ipsec-isakmp", offer.map, offer.seq),
-            format!(" set pfs group{g}"),
-        ],
-        None => vec![
-            format!("crypto map {} {} ipsec-isakmp", offer.map, offer.seq),
-            " no set pfs".to_string(),
-        ],
+    // The weaker side takes the stronger side's group: never drop PFS or lower a group.
+    let strength = |g: Option<u8>| strength::pfs(g.map(DhGroup));
+    let (fixed, fmap, fseq, group) = if strength(initiator) > strength(responder) {
+        (resp, map.to_string(), seq, initiator)
+    } else {
+        (init, offer.map.clone(), offer.seq, responder)
     };
+    let fix = group
+        .map(|g| {
+            vec![
+                format!("crypto map {fmap} {fseq} ipsec-isakmp"),
+                format!(" set pfs group{g}"),
+            ]
+        })
+        .unwrap_or_default();
     Finding::new(
         Code::P2PfsMismatch,
         resp.name(),
         format!(
-            "{} proposes phase 2 with {} (crypto map {} {}), but {}'s entry {map} {seq} requires {}: quick mode is refused.",
+            "{} proposes phase 2 with {} (crypto map {} {}), but {}'s entry {map} {seq} requires {}: quick mode is refused. The fix raises {} to {}, the stronger setting, so no security is given up.",
             init.name(),
             say(initiator),
             offer.map,
             offer.seq,
             resp.name(),
-            say(responder)
+            say(responder),
+            fixed.name(),
+            say(group)
         ),
     )
     .evidence(ev)
-    .fix(init.name(), fix)
+    .fix(fixed.name(), fix)
 }
 
-/// What the responder's summary of a proposal mismatch says and how both sides are fixed.
+/// Strength of an attribute value, where attributes have an order (authentication has none).
+fn value_strength(v: &AttrValue) -> Option<u16> {
+    match v {
+        AttrValue::Encryption(e) => Some(strength::encryption(*e)),
+        AttrValue::Hash(h) => Some(strength::hash(*h)),
+        AttrValue::Group(g) => Some(strength::group(*g)),
+        // Shorter is stronger; only the order matters.
+        AttrValue::Lifetime(s) => Some(u16::MAX - (*s).min(u32::from(u16::MAX - 1)) as u16),
+        AttrValue::Auth(_) => None,
+    }
+}
+
+/// What the responder's summary of a proposal mismatch says and how both sides are fixed:
+/// for each attribute that differs, the weaker side takes the stronger side's value.
 fn proposal_finding(init: &Router, resp: &Router, m: &crate::ios::ClosestMismatch) -> Finding {
-    let first: &AttrMismatch = &m.differences[0];
+    let first = &m.differences[0];
     let code = match first.attr {
         Attr::Encryption => Code::P1EncryptionMismatch,
         Attr::Hash => Code::P1HashMismatch,
@@ -646,21 +833,78 @@ fn proposal_finding(init: &Router, resp: &Router, m: &crate::ios::ClosestMismatc
         }
     }
     ev.dedup();
-    Finding::new(
+    // The built-in default suite cannot be edited: then the responder gets a policy of its
+    // own (the model's fix), whatever the strengths.
+    let responder_editable = resp
+        .cfg
+        .isakmp_policies
+        .iter()
+        .any(|p| p.priority == m.responder_priority);
+    let mut on_init: Vec<String> = Vec::new();
+    let mut on_resp: Vec<String> = Vec::new();
+    let mut said: Vec<String> = Vec::new();
+    for d in &m.differences {
+        let raise_initiator = responder_editable
+            && matches!(
+                (value_strength(&d.offered), value_strength(&d.local)),
+                (Some(o), Some(l)) if l > o
+            );
+        if raise_initiator {
+            on_init.push(format!(" {}", d.local.config_line()));
+            said.push(format!(
+                "{} to {} on {}",
+                attr_name(d.attr),
+                d.local,
+                init.name()
+            ));
+        } else {
+            on_resp.push(format!(" {}", d.offered.config_line()));
+            if value_strength(&d.offered).is_some() {
+                said.push(format!(
+                    "{} to {} on {}",
+                    attr_name(d.attr),
+                    d.offered,
+                    resp.name()
+                ));
+            }
+        }
+    }
+    let mut f = Finding::new(
         code,
         resp.name(),
         format!(
-            "No ISAKMP policy pair agrees. The closest is {} policy {} against {} policy {}: {}. Change either side; the fix below aligns {}.",
+            "No ISAKMP policy pair agrees. The closest is {} policy {} against {} policy {}: {}.{}",
             init.name(),
             m.initiator_priority,
             resp.name(),
             m.responder_priority,
             diffs.join("; "),
-            resp.name()
+            if said.is_empty() {
+                format!(" The fix below aligns {}.", resp.name())
+            } else {
+                format!(
+                    " The fix raises {}: the weaker side takes the stronger value, so no security is given up.",
+                    said.join(", ")
+                )
+            }
         ),
     )
-    .evidence(ev)
-    .fix(resp.name(), m.fix_on_responder.clone())
+    .evidence(ev);
+    if !on_init.is_empty() {
+        let mut cmds = vec![format!("crypto isakmp policy {}", m.initiator_priority)];
+        cmds.extend(on_init);
+        f = f.fix(init.name(), cmds);
+    }
+    if !on_resp.is_empty() {
+        if responder_editable {
+            let mut cmds = vec![format!("crypto isakmp policy {}", m.responder_priority)];
+            cmds.extend(on_resp);
+            f = f.fix(resp.name(), cmds);
+        } else {
+            f = f.fix(resp.name(), m.fix_on_responder.clone());
+        }
+    }
+    f
 }
 
 fn attr_name(a: Attr) -> &'static str {
@@ -671,6 +915,65 @@ fn attr_name(a: Attr) -> &'static str {
         Attr::Group => "DH group",
         Attr::Lifetime => "lifetime",
     }
+}
+
+/// Weak algorithms each router uses or offers, said once per router as a note: agreeing on
+/// them is not the same as being safe.
+pub fn weak_choices(peers: &[PeerState]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for p in peers {
+        let mut weak: Vec<String> = Vec::new();
+        if let Some(cfg) = p.running_config() {
+            for pol in &cfg.isakmp_policies {
+                let mut w = Vec::new();
+                if strength::weak_encryption(pol.encryption) {
+                    w.push(pol.encryption.to_string());
+                }
+                if strength::weak_hash(pol.hash) {
+                    w.push(pol.hash.to_string());
+                }
+                if strength::weak_group(pol.group) {
+                    w.push(format!("group {}", pol.group));
+                }
+                if !w.is_empty() {
+                    weak.push(format!(
+                        "ISAKMP policy {} uses {}",
+                        pol.priority,
+                        w.join(", ")
+                    ));
+                }
+            }
+            for t in &cfg.transform_sets {
+                let bad = t.esp_cipher.is_some_and(strength::weak_esp_cipher)
+                    || t.esp_auth.or(t.ah).is_some_and(strength::weak_integrity);
+                if bad {
+                    weak.push(format!(
+                        "transform set {} is {}",
+                        t.name,
+                        t.transforms_text()
+                    ));
+                }
+            }
+            for e in &cfg.crypto_maps {
+                if let Some(g) = e.pfs.filter(|g| strength::weak_group(*g)) {
+                    weak.push(format!("crypto map {} {} sets PFS group {g}", e.map, e.seq));
+                }
+            }
+        } else if !p.debug.weak_offered.is_empty() {
+            weak.push(format!(
+                "its IKE offers carry {}",
+                p.debug.weak_offered.join(", ")
+            ));
+        }
+        if !weak.is_empty() {
+            notes.push(format!(
+                "Weak cryptography on {}: {}. DES, 3DES, MD5 and DH groups 1, 2 and 5 are legacy: prefer AES, SHA-256 or better and group 14 or higher, on both routers.",
+                p.name(),
+                weak.join("; ")
+            ));
+        }
+    }
+    notes
 }
 
 /// The attribute a router's own policies reject in an offer it printed without naming one,

@@ -346,7 +346,9 @@ async fn debug_flags_round_trip_through_show_debug() {
     assert_eq!(
         h.cmd("show debugging").await,
         "Cryptographic Subsystem:\r\n  Crypto ISAKMP debugging is on\r\n  Crypto IPSEC debugging is on\r\n\r\n\
-         Crypto conditional debug is turned ON\r\nIKE peer IP address filter: 203.0.113.2\r\nR1#"
+         Crypto conditional debug is turned ON\r\nIKE debug context unmatched flag:OFF\r\nIPsec debug context unmatched flag:OFF\r\n\
+         Crypto Engine debug context unmatched flag:OFF\r\n\r\nIKE peer IP address filters:\r\n203.0.113.2\r\n\
+         Connection-id filters:[none]\r\nR1#"
     );
     assert!(h.router.debug.get().crypto_isakmp);
     assert_eq!(
@@ -360,7 +362,9 @@ async fn debug_flags_round_trip_through_show_debug() {
     // As on IOS, the condition outlives `undebug all`.
     assert_eq!(
         h.cmd("show debug").await,
-        "Crypto conditional debug is turned ON\r\nIKE peer IP address filter: 203.0.113.2\r\nR1#"
+        "Crypto conditional debug is turned ON\r\nIKE debug context unmatched flag:OFF\r\nIPsec debug context unmatched flag:OFF\r\n\
+         Crypto Engine debug context unmatched flag:OFF\r\n\r\nIKE peer IP address filters:\r\n203.0.113.2\r\n\
+         Connection-id filters:[none]\r\nR1#"
     );
     assert_eq!(
         h.cmd("no debug crypto condition peer ipv4 203.0.113.2")

@@ -24,6 +24,11 @@ pub enum Sub {
     StdAcl,
     Interface,
     Keyring,
+    Ikev2Proposal,
+    Ikev2Policy,
+    Ikev2Profile,
+    IpsecProfile,
+    IsakmpProfile,
 }
 
 impl Sub {
@@ -37,6 +42,11 @@ impl Sub {
             Sub::StdAcl => "config-std-nacl",
             Sub::Interface => "config-if",
             Sub::Keyring => "conf-keyring",
+            Sub::Ikev2Proposal => "config-ikev2-proposal",
+            Sub::Ikev2Policy => "config-ikev2-policy",
+            Sub::Ikev2Profile => "config-ikev2-profile",
+            Sub::IpsecProfile => "ipsec-profile",
+            Sub::IsakmpProfile => "conf-isa-prof",
         }
     }
 
@@ -48,6 +58,11 @@ impl Sub {
             Sub::ExtAcl | Sub::StdAcl => &ACL,
             Sub::Interface => &INTERFACE,
             Sub::Keyring => &KEYRING,
+            Sub::Ikev2Proposal => &IKEV2_PROPOSAL,
+            Sub::Ikev2Policy => &IKEV2_POLICY,
+            Sub::Ikev2Profile => &IKEV2_PROFILE,
+            Sub::IpsecProfile => &IPSEC_PROFILE,
+            Sub::IsakmpProfile => &ISAKMP_PROFILE,
         }
     }
 
@@ -73,8 +88,37 @@ impl Sub {
                 "speed",
                 "media-type",
                 "negotiation",
+                "ip unnumbered",
+                "tunnel source",
+                "tunnel mode",
+                "tunnel destination",
+                "tunnel protection",
                 "crypto map",
             ],
+            Sub::Ikev2Proposal => &["encryption", "integrity", "prf", "group"],
+            Sub::Ikev2Policy => &["match fvrf", "match address local", "proposal"],
+            Sub::Ikev2Profile => &[
+                "description",
+                "match fvrf",
+                "match address local",
+                "match identity remote",
+                "identity local",
+                "authentication remote",
+                "authentication local",
+                "keyring local",
+                "lifetime",
+                "dpd",
+            ],
+            Sub::IpsecProfile => &[
+                "description",
+                "set security-association",
+                "set transform-set",
+                "set pfs",
+                "set isakmp-profile",
+                "set ikev2-profile",
+                "responder-only",
+            ],
+            Sub::IsakmpProfile => &["description", "keyring", "match identity", "local-address"],
             _ => &[],
         }
     }
@@ -319,7 +363,7 @@ const fn concat<const A: usize, const B: usize, const N: usize>(
 }
 
 /// Global configuration.
-static GLOBAL: [Syntax<Cmd>; 42] = concat(
+static GLOBAL: [Syntax<Cmd>; 52] = concat(
     common_rows!(),
     [
         row("hostname WORD", |a| set_words(a, 1)),
@@ -409,6 +453,20 @@ static GLOBAL: [Syntax<Cmd>; 42] = concat(
         }),
         row("crypto keyring WORD", |a| enter(a, Sub::Keyring)),
         row("no crypto keyring WORD", |a| remove_words(a, 3)),
+        row("crypto ikev2 proposal WORD", |a| {
+            enter(a, Sub::Ikev2Proposal)
+        }),
+        row("no crypto ikev2 proposal WORD", smart_default_off),
+        row("crypto ikev2 policy WORD", |a| enter(a, Sub::Ikev2Policy)),
+        row("no crypto ikev2 policy WORD", smart_default_off),
+        row("crypto ikev2 profile WORD", |a| enter(a, Sub::Ikev2Profile)),
+        row("no crypto ikev2 profile WORD", |a| remove_words(a, 4)),
+        row("crypto ipsec profile WORD", |a| enter(a, Sub::IpsecProfile)),
+        row("no crypto ipsec profile WORD", smart_default_off),
+        row("crypto isakmp profile WORD", |a| {
+            enter(a, Sub::IsakmpProfile)
+        }),
+        row("no crypto isakmp profile WORD", |a| remove_words(a, 4)),
         row("access-list <1-199> ...", numbered_acl),
         row("access-list <1300-2699> ...", numbered_acl),
         // IOS removes the whole list, whatever follows the number.
@@ -481,6 +539,34 @@ fn isakmp_off(a: &Args<'_>) -> Result<Cmd, Reject> {
     )
 }
 
+/// `no crypto ikev2 proposal|policy NAME`, `no crypto ipsec profile NAME`: a named block
+/// goes; for the smart default `default` IOS keeps the `no` line, which removes it.
+fn smart_default_off(a: &Args<'_>) -> Result<Cmd, Reject> {
+    if a.values.first() == Some(&"default") {
+        return set_exact(a);
+    }
+    remove_words(a, 4)
+}
+
+/// `tunnel source IF|A.B.C.D`: an interface name is stored in full.
+fn tunnel_source(a: &Args<'_>) -> Result<Cmd, Reject> {
+    let value = a.values[0];
+    let stored = if value.parse::<std::net::Ipv4Addr>().is_ok() {
+        value.to_string()
+    } else {
+        interface_name(value, a.rest.first().map(|t| t.text)).ok_or(Reject::Invalid {
+            column: a.columns[2],
+        })?
+    };
+    cmd(
+        a,
+        Edit::Set {
+            line: format!("tunnel source {stored}"),
+            same: Same::Words("tunnel source".into()),
+        },
+    )
+}
+
 /// `crypto map NAME SEQ [ipsec-isakmp]`: IOS stores the entry as ipsec-isakmp.
 fn crypto_map_entry(a: &Args<'_>) -> Result<Cmd, Reject> {
     let head = a.words[..4].join(" ");
@@ -540,7 +626,7 @@ static TRANSFORM_SET: [Syntax<Cmd>; 6] = concat(
     ],
 );
 
-static CRYPTO_MAP: [Syntax<Cmd>; 21] = concat(
+static CRYPTO_MAP: [Syntax<Cmd>; 23] = concat(
     common_rows!(),
     [
         row("set peer A.B.C.D", |a| {
@@ -587,10 +673,12 @@ static CRYPTO_MAP: [Syntax<Cmd>; 21] = concat(
         row("reverse-route", |a| set_words(a, 1)),
         row("no reverse-route", |a| remove_words(a, 1)),
         row("set isakmp-profile WORD", |a| set_words(a, 2)),
+        row("set ikev2-profile WORD", |a| set_words(a, 2)),
+        row("no set ikev2-profile ...", |a| remove_words(a, 2)),
     ],
 );
 
-static INTERFACE: [Syntax<Cmd>; 14] = concat(
+static INTERFACE: [Syntax<Cmd>; 25] = concat(
     common_rows!(),
     [
         row("ip address A.B.C.D A.B.C.D", |a| {
@@ -623,6 +711,188 @@ static INTERFACE: [Syntax<Cmd>; 14] = concat(
         row("no description ...", |a| remove_words(a, 1)),
         row("negotiation auto", set_exact),
         row("no negotiation auto", |a| remove_words(a, 2)),
+        row("ip unnumbered WORD ...", |a| {
+            let name = interface_name(a.values[0], a.rest.first().map(|t| t.text)).ok_or(
+                Reject::Invalid {
+                    column: a.columns[2],
+                },
+            )?;
+            cmd(
+                a,
+                Edit::Set {
+                    line: format!("ip unnumbered {name}"),
+                    same: Same::Words("ip unnumbered".into()),
+                },
+            )
+        }),
+        row("no ip unnumbered ...", |a| remove_words(a, 2)),
+        row("tunnel source WORD ...", tunnel_source),
+        row("no tunnel source ...", |a| remove_words(a, 2)),
+        row("tunnel destination A.B.C.D", |a| set_words(a, 2)),
+        row("no tunnel destination ...", |a| remove_words(a, 2)),
+        row("tunnel mode ipsec ipv4", |a| set_words(a, 2)),
+        // `gre ip` is the default: show running-config leaves it out.
+        row("tunnel mode gre ip", |a| {
+            cmd(a, Edit::Remove(Same::Words("tunnel mode".into())))
+        }),
+        row("no tunnel mode ...", |a| remove_words(a, 2)),
+        row("tunnel protection ipsec profile WORD", |a| set_words(a, 4)),
+        row("no tunnel protection ipsec profile ...", |a| {
+            remove_words(a, 4)
+        }),
+    ],
+);
+
+static IKEV2_PROPOSAL: [Syntax<Cmd>; 11] = concat(
+    common_rows!(),
+    [
+        row("encryption ...", |a| {
+            need_rest(a)?;
+            set_words(a, 1)
+        }),
+        row("integrity ...", |a| {
+            need_rest(a)?;
+            set_words(a, 1)
+        }),
+        row("prf ...", |a| {
+            need_rest(a)?;
+            set_words(a, 1)
+        }),
+        row("group ...", |a| {
+            need_rest(a)?;
+            set_words(a, 1)
+        }),
+        row("no encryption ...", |a| remove_words(a, 1)),
+        row("no integrity ...", |a| remove_words(a, 1)),
+        row("no prf ...", |a| remove_words(a, 1)),
+        row("no group ...", |a| remove_words(a, 1)),
+    ],
+);
+
+static IKEV2_POLICY: [Syntax<Cmd>; 9] = concat(
+    common_rows!(),
+    [
+        row("match address local A.B.C.D", |a| append_after(a, 3)),
+        row("no match address local A.B.C.D", |a| {
+            cmd(a, Edit::Remove(Same::Exact(tail(a, 1))))
+        }),
+        row("match fvrf WORD", |a| set_words(a, 2)),
+        row("proposal WORD", |a| append_after(a, 1)),
+        row("no proposal WORD", |a| {
+            cmd(a, Edit::Remove(Same::Exact(tail(a, 1))))
+        }),
+        row("no match fvrf ...", |a| remove_words(a, 2)),
+    ],
+);
+
+/// Adds the line after the other lines starting with its first `n` words (a list).
+fn append_after(a: &Args<'_>, n: usize) -> Result<Cmd, Reject> {
+    cmd(
+        a,
+        Edit::Append {
+            line: line(a),
+            after: Same::Words(a.words.get(..n).unwrap_or_default().join(" ")),
+        },
+    )
+}
+
+static IKEV2_PROFILE: [Syntax<Cmd>; 21] = concat(
+    common_rows!(),
+    [
+        row("match identity remote ...", |a| {
+            need_rest(a)?;
+            append_after(a, 3)
+        }),
+        row("no match identity remote ...", |a| {
+            cmd(a, Edit::Remove(Same::Exact(tail(a, 1))))
+        }),
+        row("match address local A.B.C.D", |a| append_after(a, 3)),
+        row("match fvrf WORD", |a| set_words(a, 2)),
+        row("identity local ...", |a| {
+            need_rest(a)?;
+            set_words(a, 2)
+        }),
+        row("no identity local ...", |a| remove_words(a, 2)),
+        row("authentication local WORD", |a| set_words(a, 2)),
+        row("authentication remote ...", |a| {
+            need_rest(a)?;
+            append_after(a, 2)
+        }),
+        row("no authentication local ...", |a| remove_words(a, 2)),
+        row("no authentication remote ...", |a| {
+            cmd(a, Edit::Remove(Same::Exact(tail(a, 1))))
+        }),
+        row("keyring local WORD", |a| set_words(a, 2)),
+        row("no keyring ...", |a| remove_words(a, 1)),
+        row("lifetime <120-86400>", |a| {
+            set_or_default(a, "lifetime", "86400")
+        }),
+        row("no lifetime ...", |a| remove_words(a, 1)),
+        row("dpd <10-3600> <2-60> WORD", |a| set_words(a, 1)),
+        row("no dpd ...", |a| remove_words(a, 1)),
+        row("description ...", |a| {
+            need_rest(a)?;
+            set_words(a, 1)
+        }),
+        row("no description ...", |a| remove_words(a, 1)),
+    ],
+);
+
+static IPSEC_PROFILE: [Syntax<Cmd>; 19] = concat(
+    common_rows!(),
+    [
+        row("set transform-set ...", |a| {
+            need_rest(a)?;
+            set_words(a, 2)
+        }),
+        row("no set transform-set ...", |a| remove_words(a, 2)),
+        row("set pfs", |a| set_words(a, 2)),
+        row("set pfs WORD", |a| set_words(a, 2)),
+        row("no set pfs ...", |a| remove_words(a, 2)),
+        row("set ikev2-profile WORD", |a| set_words(a, 2)),
+        row("no set ikev2-profile ...", |a| remove_words(a, 2)),
+        row("set isakmp-profile WORD", |a| set_words(a, 2)),
+        row("no set isakmp-profile ...", |a| remove_words(a, 2)),
+        row(
+            "set security-association lifetime seconds <120-86400>",
+            |a| set_words(a, 4),
+        ),
+        row(
+            "set security-association lifetime kilobytes <2560-4294967295>",
+            |a| set_words(a, 4),
+        ),
+        row("no set security-association lifetime seconds ...", |a| {
+            remove_words(a, 4)
+        }),
+        row("no set security-association lifetime kilobytes ...", |a| {
+            remove_words(a, 4)
+        }),
+        row("responder-only", set_exact),
+        row("no responder-only", |a| remove_words(a, 1)),
+        row("description ...", |a| {
+            need_rest(a)?;
+            set_words(a, 1)
+        }),
+    ],
+);
+
+static ISAKMP_PROFILE: [Syntax<Cmd>; 10] = concat(
+    common_rows!(),
+    [
+        row("keyring WORD", |a| append_after(a, 1)),
+        row("no keyring WORD", |a| {
+            cmd(a, Edit::Remove(Same::Exact(tail(a, 1))))
+        }),
+        row("match identity address A.B.C.D ...", |a| append_after(a, 2)),
+        row("no match identity address A.B.C.D ...", |a| {
+            cmd(a, Edit::Remove(Same::Exact(tail(a, 1))))
+        }),
+        row("local-address WORD ...", |a| set_words(a, 1)),
+        row("no local-address ...", |a| remove_words(a, 1)),
+        row("description ...", |a| {
+            need_rest(a)?;
+            set_words(a, 1)
+        }),
     ],
 );
 
@@ -903,7 +1173,7 @@ mod tests {
 
     #[test]
     fn every_row_parses_its_own_pattern_with_sample_values() {
-        let tables: [&[Syntax<Cmd>]; 7] = [
+        let tables: [&[Syntax<Cmd>]; 12] = [
             &GLOBAL,
             &ISAKMP,
             &TRANSFORM_SET,
@@ -911,6 +1181,11 @@ mod tests {
             &INTERFACE,
             &ACL,
             &KEYRING,
+            &IKEV2_PROPOSAL,
+            &IKEV2_POLICY,
+            &IKEV2_PROFILE,
+            &IPSEC_PROFILE,
+            &ISAKMP_PROFILE,
         ];
         for table in tables {
             for row in table {
@@ -947,6 +1222,116 @@ mod tests {
         let c = parse(&GLOBAL, &tokens).unwrap();
         let err = check(None, &c.words.join(" "), &c).unwrap_err();
         assert_eq!(err, Reject::Invalid { column: 23 });
+    }
+
+    /// Types `lines` in configuration mode on a fresh healthy R1; the typed model after.
+    fn configure(lines: &[&str]) -> (Router, Vec<Result<String, Reject>>) {
+        let s = crate::lab::scenario::Scenario::embedded("healthy").unwrap();
+        let clock = crate::lab::clock::LabClock::new(50.0, std::time::SystemTime::now()).unwrap();
+        let router = Router::new("healthy", s.routers[0].clone(), clock);
+        let mut mode = ConfigMode::default();
+        let mut prompts = Vec::new();
+        for line in lines {
+            match run(&router, &mode, line, "admin") {
+                Ok(out) => {
+                    mode = out.mode.unwrap_or_default();
+                    prompts.push(Ok(mode.prompt_suffix()));
+                }
+                Err(e) => prompts.push(Err(e)),
+            }
+        }
+        (router, prompts)
+    }
+
+    #[test]
+    fn ikev2_and_vti_lines_build_what_the_model_reads() {
+        let (router, prompts) = configure(&[
+            "crypto ikev2 proposal PROP-1",
+            "encryption aes-cbc-256 aes-cbc-128",
+            "integrity sha256",
+            "group 19 14",
+            "crypto ikev2 policy POL-1",
+            "match address local 203.0.113.1",
+            "proposal PROP-1",
+            "crypto ikev2 profile PROF",
+            "match identity remote address 203.0.113.2 255.255.255.255",
+            "identity local fqdn r1.example.net",
+            "authentication remote pre-share",
+            "authentication local pre-share",
+            "keyring local KR",
+            "lifetime 28800",
+            "dpd 10 3 periodic",
+            "crypto ipsec profile VTI",
+            "set transform-set TS",
+            "set pfs group14",
+            "set ikev2-profile PROF",
+            "interface Tunnel0",
+            "ip unnumbered Gi1/0",
+            "tunnel source Gi1/0",
+            "tunnel mode ipsec ipv4",
+            "tunnel destination 203.0.113.2",
+            "tunnel protection ipsec profile VTI",
+            "exit",
+            "no crypto ikev2 policy default",
+        ]);
+        let wanted = [
+            (0, "(config-ikev2-proposal)#"),
+            (4, "(config-ikev2-policy)#"),
+            (7, "(config-ikev2-profile)#"),
+            (15, "(ipsec-profile)#"),
+            (19, "(config-if)#"),
+            (26, "(config)#"),
+        ];
+        for (i, prompt) in wanted {
+            assert_eq!(prompts[i], Ok(prompt.to_string()), "line {i}");
+        }
+        assert!(prompts.iter().all(Result::is_ok), "{prompts:?}");
+        let (_, c) = router.config.snapshot();
+        let p = c.ikev2_proposal("PROP-1").unwrap();
+        assert_eq!(p.encryption.len(), 2);
+        assert_eq!(p.groups.len(), 2);
+        let prof = c.ikev2_profile("PROF").unwrap();
+        assert_eq!(prof.lifetime, 28800);
+        assert_eq!(prof.auth_remote.len(), 1);
+        let ips = c.ipsec_profile("VTI").unwrap();
+        assert_eq!(
+            ips.ikev2_profile.as_ref().map(|p| p.0.as_str()),
+            Some("PROF")
+        );
+        let t = c.interface("Tunnel0").unwrap().tunnel.clone().unwrap();
+        assert_eq!(
+            t.source.map(|s| s.0),
+            Some(crate::ios::tunnel::TunnelSource::Interface(
+                "GigabitEthernet1/0".into()
+            ))
+        );
+        assert_eq!(t.mode, crate::ios::tunnel::TunnelMode::IpsecIpv4);
+        assert!(c.smart_defaults.policy_disabled.is_some());
+        let lines = router.config.lines();
+        let at = |l: &str| lines.iter().position(|x| x == l);
+        assert!(at(" tunnel source GigabitEthernet1/0") < at(" tunnel mode ipsec ipv4"));
+        assert!(at(" tunnel mode ipsec ipv4") < at(" tunnel destination 203.0.113.2"));
+        assert!(at(" authentication remote pre-share") < at(" authentication local pre-share"));
+    }
+
+    #[test]
+    fn ikev2_values_the_model_refuses_get_the_caret() {
+        let (_, prompts) = configure(&[
+            "crypto ikev2 proposal P",
+            "encryption aes-cbc-256 aes-cbc-999",
+            "group 14 99",
+            "interface GigabitEthernet1/0",
+            "tunnel destination 203.0.113.2",
+            "interface Tunnel3",
+            "tunnel mode gre ip",
+        ]);
+        assert_eq!(prompts[1], Err(Reject::Invalid { column: 23 }));
+        assert_eq!(prompts[2], Err(Reject::Invalid { column: 9 }));
+        assert!(
+            matches!(prompts[4], Err(Reject::Invalid { .. })),
+            "not a tunnel"
+        );
+        assert_eq!(prompts[6], Ok("(config-if)#".to_string()));
     }
 
     #[test]

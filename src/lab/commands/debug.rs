@@ -1,4 +1,4 @@
-//! `debug crypto isakmp|ipsec`, `debug crypto condition peer ipv4 X`, their `no` / `undebug`
+//! `debug crypto isakmp|ipsec|ikev2`, `debug crypto condition peer ipv4 X`, their `no` / `undebug`
 //! forms, and `undebug all` / `no debug all`: they change the router-wide debug flags and
 //! answer with IOS's confirmation line.
 
@@ -19,6 +19,9 @@ fn label(kind: DebugKind) -> &'static str {
     match kind {
         DebugKind::CryptoIsakmp => "Crypto ISAKMP",
         DebugKind::CryptoIpsec => "Crypto IPSEC",
+        // IOS-XE names IKEv2's debug levels (`IKEv2 error debugging is on` for `debug crypto
+        // ikev2 error`); the bare command switches on the default level.
+        DebugKind::CryptoIkev2 => "IKEv2 default",
     }
 }
 
@@ -52,6 +55,7 @@ impl DebugChange {
             DebugChange::AllOff => {
                 flags.set(DebugKind::CryptoIsakmp, false);
                 flags.set(DebugKind::CryptoIpsec, false);
+                flags.set(DebugKind::CryptoIkev2, false);
                 vec!["All possible debugging has been turned off".to_string()]
             }
         }
@@ -71,10 +75,14 @@ mod tests {
         let r = Router::new("healthy", s.routers[0].clone(), clock);
         let peer = Ipv4Addr::new(203, 0, 113, 2);
         DebugChange::On(DebugKind::CryptoIsakmp).apply(&r);
+        assert_eq!(
+            DebugChange::On(DebugKind::CryptoIkev2).apply(&r),
+            ["IKEv2 default debugging is on"]
+        );
         DebugChange::AddPeer(peer).apply(&r);
         DebugChange::AllOff.apply(&r);
         let state = r.debug.get();
-        assert!(!state.crypto_isakmp && !state.crypto_ipsec);
+        assert!(!state.crypto_isakmp && !state.crypto_ipsec && !state.crypto_ikev2);
         assert!(state.peer_conditions.contains(&peer));
         DebugChange::RemovePeer(peer).apply(&r);
         assert!(r.debug.get().is_quiet());

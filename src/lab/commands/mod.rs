@@ -200,6 +200,37 @@ pub const SYNTAX: &[Syntax<Command>] = &[
     row("show crypto map", P, |_| {
         Ok(Command::ShowCrypto(CryptoShow::Map))
     }),
+    row("show crypto ikev2 sa", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::Ikev2Sa { detail: false }))
+    }),
+    row("show crypto ikev2 sa detailed", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::Ikev2Sa { detail: true }))
+    }),
+    row("show crypto ikev2 session", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::Ikev2Session {
+            detail: false,
+        }))
+    }),
+    row("show crypto ikev2 session detailed", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::Ikev2Session {
+            detail: true,
+        }))
+    }),
+    row("show crypto ikev2 proposal", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::Ikev2Proposal))
+    }),
+    row("show crypto ikev2 policy", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::Ikev2Policy))
+    }),
+    row("show crypto ikev2 profile", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::Ikev2Profile))
+    }),
+    row("show crypto ipsec profile", P, |_| {
+        Ok(Command::ShowCrypto(CryptoShow::IpsecProfile))
+    }),
+    row("clear crypto ikev2 sa", P, |_| {
+        Ok(Command::ClearCrypto(CryptoClear::Ikev2Sa))
+    }),
     row("clear crypto sa", P, |_| {
         Ok(Command::ClearCrypto(CryptoClear::Sa { peer: None }))
     }),
@@ -224,6 +255,9 @@ pub const SYNTAX: &[Syntax<Command>] = &[
     row("debug crypto ipsec", P, |_| {
         Ok(Command::Debug(DebugChange::On(DebugKind::CryptoIpsec)))
     }),
+    row("debug crypto ikev2", P, |_| {
+        Ok(Command::Debug(DebugChange::On(DebugKind::CryptoIkev2)))
+    }),
     row("debug crypto condition peer ipv4 A.B.C.D", P, |a| {
         Ok(Command::Debug(DebugChange::AddPeer(a.ipv4(0)?)))
     }),
@@ -235,6 +269,9 @@ pub const SYNTAX: &[Syntax<Command>] = &[
     }),
     row("no debug crypto ipsec", P, |_| {
         Ok(Command::Debug(DebugChange::Off(DebugKind::CryptoIpsec)))
+    }),
+    row("no debug crypto ikev2", P, |_| {
+        Ok(Command::Debug(DebugChange::Off(DebugKind::CryptoIkev2)))
     }),
     row("no debug crypto condition peer ipv4 A.B.C.D", P, |a| {
         Ok(Command::Debug(DebugChange::RemovePeer(a.ipv4(0)?)))
@@ -250,6 +287,9 @@ pub const SYNTAX: &[Syntax<Command>] = &[
     }),
     row("undebug crypto ipsec", P, |_| {
         Ok(Command::Debug(DebugChange::Off(DebugKind::CryptoIpsec)))
+    }),
+    row("undebug crypto ikev2", P, |_| {
+        Ok(Command::Debug(DebugChange::Off(DebugKind::CryptoIkev2)))
     }),
 ];
 

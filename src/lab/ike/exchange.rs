@@ -8,13 +8,16 @@
 //! [`phase2::choose_transform`], [`phase2::check_pfs`]). The state machine only adds what the
 //! wire sees: message order, retransmissions and what each router prints about it.
 
+pub use super::ids::Ids;
 use super::say::{L, proxy, render, vpi};
+use crate::ios::Wildcard;
+use crate::ios::child_sa::{ChildOffer, ChildOutcome, ChildSource, child_sa};
 use crate::ios::model::{
     AuthMethod, Encryption, EspCipher, Hash, IntegrityAlg, IsakmpPolicy, RunningConfig,
 };
 use crate::ios::phase1::{self, CheckResult};
-use crate::ios::phase2::{self, Phase2Offer};
-use crate::ios::{ProxyId, Wildcard};
+use crate::ios::phase2::Phase2Offer;
+use crate::ios::tunnel::IkeVersion;
 use crate::lab::clock::LogFormat;
 use crate::secret::Secret;
 use std::fmt::Display;
@@ -103,6 +106,9 @@ pub struct Install {
     pub lifetime_kilobytes: u64,
     pub map: String,
     pub seq: u32,
+    /// The interface IOS installs it on: a VTI, or the interface with the crypto map.
+    pub interface: String,
+    pub ike: IkeVersion,
 }
 
 /// What a step asks of the world.
@@ -143,37 +149,6 @@ pub struct Ctx {
     pub peer: Ipv4Addr,
     /// The interface IOS names in `Successfully installed IPSEC SA … on IF`.
     pub interface: String,
-}
-
-/// A deterministic source of SPIs, message ids and pointers: one per router, shared by every
-/// exchange it takes part in (clones draw from the same sequence), so no two of its message
-/// ids or SPIs repeat, as on IOS where they come from one random source per box.
-#[derive(Debug, Clone)]
-pub struct Ids(Arc<std::sync::Mutex<u64>>);
-
-impl Ids {
-    pub fn new(seed: u64) -> Ids {
-        Ids(Arc::new(std::sync::Mutex::new(seed | 1)))
-    }
-    fn next(&mut self) -> u64 {
-        let mut state = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        // xorshift64*: plenty for identifiers that only need to look random.
-        let mut x = *state;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        *state = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    pub fn spi(&mut self) -> u32 {
-        (self.next() >> 32) as u32 | 0x0100_0000
-    }
-    pub fn mid(&mut self) -> u32 {
-        (self.next() >> 33) as u32 | 0x1000_0000
-    }
-    fn pointer(&mut self) -> String {
-        format!("80007309{:08X}", (self.next() >> 32) as u32 & 0xFFFF_FFF8)
-    }
 }
 
 /// Collects the lines of one step in the router's format.
@@ -817,6 +792,8 @@ impl Initiator {
                     lifetime_kilobytes: self.p2.lifetime_kilobytes,
                     map: self.p2.map.clone(),
                     seq: self.p2.seq,
+                    interface: self.ctx.interface.clone(),
+                    ike: IkeVersion::V1,
                 }));
                 self.state = IState::Done;
                 out.push(Out::Finished { up: true });
@@ -1257,7 +1234,7 @@ impl Responder {
             P2Verdict::Pfs => Some(256),
         };
         if let Some(error) = error {
-            let (notify_mid, notify_spi) = (self.ids.mid(), self.ids.next() >> 1);
+            let (notify_mid, notify_spi) = (self.ids.mid(), self.ids.draw() >> 1);
             t.say(L::PolicyInvalidated, &[&error]);
             t.say(L::P2NotAcceptable, &[&local, &peer]);
             t.say(L::SetNewNode, &[&notify_mid]);
@@ -1364,6 +1341,8 @@ impl Responder {
             lifetime_kilobytes,
             map,
             seq,
+            interface: self.ctx.interface.clone(),
+            ike: IkeVersion::V1,
         }));
     }
 }
@@ -1390,29 +1369,102 @@ fn decide_phase2(
     resp_addr: Ipv4Addr,
     offer: &Phase2Offer,
 ) -> P2Verdict {
-    let Ok(entries) = phase2::responder_entries(cfg, init_addr, resp_addr) else {
-        return P2Verdict::Proxy;
-    };
-    let view: ProxyId = offer.proxy.mirrored();
-    let Some(entry) = entries.iter().find(|e| phase2::accepts_proxy(e, &view)) else {
-        return P2Verdict::Proxy;
-    };
-    let host_to_host = offer.proxy.local == Wildcard::host(init_addr)
-        && offer.proxy.remote == Wildcard::host(resp_addr);
-    let Some((_, theirs)) =
-        phase2::choose_transform(&offer.transform_sets, &entry.transform_sets, host_to_host)
-    else {
-        return P2Verdict::Transform;
-    };
-    match phase2::check_pfs(offer.pfs, entry.pfs) {
-        Err(_) => P2Verdict::Pfs,
-        Ok(pfs) => P2Verdict::Agreed {
-            transform: theirs.transforms_text(),
-            pfs: pfs.map(|g| g.0),
-            lifetime_seconds: offer.lifetime_seconds.min(entry.lifetime_seconds),
-            lifetime_kilobytes: offer.lifetime_kilobytes.min(entry.lifetime_kilobytes),
-            map: entry.map.clone(),
-            seq: entry.seq,
+    // The crypto map entries for the peer, or the tunnel between the two addresses: the
+    // child SA step of `crate::ios` decides for both, with quick mode's rule that PFS is
+    // checked at once.
+    let child = ChildOffer {
+        source: ChildSource::CryptoMap {
+            map: offer.map.clone(),
+            seq: offer.seq,
+            line: 0,
         },
+        selectors: offer.proxy.clone(),
+        transform_sets: offer.transform_sets.clone(),
+        pfs: offer.pfs,
+        lifetime_seconds: offer.lifetime_seconds,
+        lifetime_kilobytes: offer.lifetime_kilobytes,
+    };
+    match child_sa(IkeVersion::V1, child, init_addr, cfg, resp_addr) {
+        ChildOutcome::Agreed(a) => {
+            let (map, seq) = match &a.responder.source {
+                ChildSource::CryptoMap { map, seq, .. } => (map.clone(), *seq),
+                ChildSource::Vti { interface, .. } => vti_map(interface),
+            };
+            P2Verdict::Agreed {
+                transform: a.responder_transform.transforms_text(),
+                pfs: a.pfs.map(|g| g.0),
+                lifetime_seconds: a.lifetime_seconds,
+                lifetime_kilobytes: a.lifetime_kilobytes,
+                map,
+                seq,
+            }
+        }
+        ChildOutcome::TransformMismatch { .. } => P2Verdict::Transform,
+        ChildOutcome::PfsMismatch { .. } => P2Verdict::Pfs,
+        ChildOutcome::NoOffer { .. }
+        | ChildOutcome::NoResponderPolicy { .. }
+        | ChildOutcome::TsUnacceptable { .. } => P2Verdict::Proxy,
     }
+}
+
+/// The crypto map IOS builds for a protected tunnel and the sequence number of its peer's
+/// instance (`Tunnel0-head-0`, 65537), as `show crypto ipsec sa` and the key engine name it.
+pub fn vti_map(interface: &str) -> (String, u32) {
+    (format!("{interface}-head-0"), VTI_MAP_SEQ)
+}
+
+/// The sequence number of the crypto map instance IOS makes for a tunnel's peer.
+pub const VTI_MAP_SEQ: u32 = 65_537;
+
+/// What quick mode offers for a protected tunnel: its selectors (any/any for an IPsec VTI)
+/// as a one-entry ACL, as the crypto map instance IOS makes for the tunnel lists them, with
+/// the IPsec profile's transform sets, PFS and lifetimes.
+pub fn vti_phase2_offer(cfg: &RunningConfig, interface: &str) -> Option<Phase2Offer> {
+    use crate::ios::acl::{AccessList, AclEntry, AclKind, Action};
+    let offer = crate::ios::child_sa::vti_offer(cfg, interface).ok()?;
+    let (map, seq) = vti_map(interface);
+    let entry = AclEntry {
+        action: Action::Permit,
+        protocol: offer.selectors.protocol,
+        src: offer.selectors.local,
+        src_port: offer.selectors.local_port.clone(),
+        dst: offer.selectors.remote,
+        dst_port: offer.selectors.remote_port.clone(),
+        extra: Vec::new(),
+        line: 0,
+    };
+    Some(Phase2Offer {
+        acl: AccessList {
+            name: map.clone(),
+            kind: AclKind::Extended,
+            entries: vec![entry.clone()],
+            line: 0,
+        },
+        map,
+        seq,
+        acl_entry: entry,
+        proxy: offer.selectors,
+        transform_sets: offer.transform_sets,
+        pfs: offer.pfs,
+        lifetime_seconds: offer.lifetime_seconds,
+        lifetime_kilobytes: offer.lifetime_kilobytes,
+    })
+}
+
+/// Quick mode's offer for the traffic `trigger` (source, destination) from `local` to `peer`:
+/// the crypto map entry it matches, else the protected tunnel between the two addresses.
+pub fn quick_mode_offer(
+    cfg: &RunningConfig,
+    trigger: (Ipv4Addr, Ipv4Addr),
+    local: Ipv4Addr,
+    peer: Ipv4Addr,
+) -> Option<Phase2Offer> {
+    let packet =
+        crate::ios::acl::Packet::new(crate::ios::acl::Protocol::Icmp, trigger.0, trigger.1);
+    crate::ios::phase2::initiator_offer(cfg, &packet, peer)
+        .ok()
+        .or_else(|| {
+            let (i, _) = cfg.tunnel_between(local, peer)?;
+            vti_phase2_offer(cfg, &i.name)
+        })
 }

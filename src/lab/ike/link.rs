@@ -12,8 +12,7 @@ use super::exchange::Msg;
 use super::net::Net;
 use super::wire::{Pair, respond};
 use super::{IkeModel, build_net};
-use crate::ios::acl::{Packet, Protocol};
-use crate::ios::{phase1, phase2};
+use crate::ios::phase1;
 use crate::lab::clock::LabClock;
 use crate::lab::model::RouterModel;
 use crate::lab::router::Router;
@@ -51,6 +50,14 @@ pub enum Frame {
         dst: Ipv4Addr,
         is_reply: bool,
         spi: Option<u32>,
+    },
+    /// An IKEv2 packet from router `from` (address `from_addr`) to router `to` (`to_addr`).
+    Ike2 {
+        from: usize,
+        to: usize,
+        from_addr: Ipv4Addr,
+        to_addr: Ipv4Addr,
+        msg: super::v2::frame::WireIke2,
     },
     /// The DELETE notify `clear crypto` on router `from` sends its peers: the SA pairs
     /// (inbound, outbound SPI) it removed, the peers whose phase 1 it removed, its addresses.
@@ -169,6 +176,25 @@ impl Frame {
     }
 }
 
+impl Frame {
+    /// The datagram for an IKEv2 packet.
+    pub fn ike2(
+        from: usize,
+        to: usize,
+        from_addr: Ipv4Addr,
+        to_addr: Ipv4Addr,
+        packet: &super::v2::msg::Packet,
+    ) -> Option<Frame> {
+        Some(Frame::Ike2 {
+            from,
+            to,
+            from_addr,
+            to_addr,
+            msg: super::v2::frame::encode(packet),
+        })
+    }
+}
+
 /// Rebuilds the [`Msg`] from the scenario; `None` for a reference that does not resolve.
 fn decode(net: &Net, p: &Pair, trigger: (Ipv4Addr, Ipv4Addr), msg: WireMsg) -> Option<Msg> {
     Some(match msg {
@@ -199,9 +225,8 @@ fn decode(net: &Net, p: &Pair, trigger: (Ipv4Addr, Ipv4Addr), msg: WireMsg) -> O
         }
         WireMsg::Mm6 => Msg::Mm6,
         WireMsg::Qm1 { mid, spi } => {
-            let packet = Packet::new(Protocol::Icmp, trigger.0, trigger.1);
-            let offer =
-                phase2::initiator_offer(&net.nodes.get(p.a)?.cfg(), &packet, p.b_addr).ok()?;
+            let cfg = net.nodes.get(p.a)?.cfg();
+            let offer = super::exchange::quick_mode_offer(&cfg, trigger, p.a_addr, p.b_addr)?;
             Msg::Qm1 {
                 mid,
                 spi,
@@ -315,6 +340,30 @@ pub fn on_frame(net: &Arc<Net>, frame: Frame) {
                 }
             }
         }
+        Frame::Ike2 {
+            from,
+            to,
+            from_addr,
+            to_addr,
+            msg,
+        } => {
+            if from >= net.nodes.len() || to >= net.nodes.len() || net.is_remote(to) {
+                return;
+            }
+            let sender = net.nodes[from].cfg();
+            let Some(packet) = super::v2::frame::decode(&sender, from_addr, to_addr, msg) else {
+                return;
+            };
+            if packet.is_request() && !net.nodes[to].listens_ikev2() {
+                return;
+            }
+            let end = super::v2::run::End {
+                node: to,
+                local: to_addr,
+                peer: from_addr,
+            };
+            super::v2::run::receive(net, end, packet, net.clock.now());
+        }
         Frame::Ip {
             to,
             src,
@@ -405,6 +454,8 @@ pub async fn start_one(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ios::acl::{Packet, Protocol};
+    use crate::ios::phase2;
 
     fn net(name: &str) -> Arc<Net> {
         let scenario = Scenario::embedded(name).unwrap();

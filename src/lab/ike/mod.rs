@@ -2,21 +2,26 @@
 //!
 //! - [`say`]: the table of debug/syslog lines and how each IOS generation prefixes them.
 //! - [`exchange`]: IKEv1 main mode and quick mode as state types, decided by `crate::ios`.
+//! - [`v2`]: IKEv2 (IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL) the same way.
+//! - [`ids`]: the SPIs, message ids and pointers each router draws.
 //! - [`net`]: the virtual wire (routes, links, faults) and the SA tables.
 //! - [`wire`]: runs one exchange over the wire on the lab clock.
 //! - [`link`]: the wire between lab processes (one router each) as UDP datagrams.
-//! - [`show`]: the show outputs built from that state.
+//! - [`show`], [`show_ip`], [`show_ipsec`]: the show outputs built from that state; a protected
+//!   tunnel interface's line protocol follows its IPsec SAs.
 //!
 //! [`IkeFactory`] parses each router's config with [`crate::ios::parse`] and refuses a config
 //! line it does not understand, naming file, line and column.
 
 pub mod exchange;
+pub mod ids;
 pub mod link;
 pub mod net;
 pub mod say;
 pub mod show;
 pub mod show_ip;
 pub mod show_ipsec;
+pub mod v2;
 pub mod wire;
 
 use crate::ios::RunningConfig;
@@ -186,6 +191,8 @@ impl RouterModel for IkeModel {
         let s = self.net.lock();
         let p1: Vec<&net::P1Sa> = s.p1.iter().filter(|p| p.owner == self.node).collect();
         let p2: Vec<&net::P2Sa> = s.p2.iter().filter(|p| p.owner == self.node).collect();
+        let ike2: Vec<&v2::state::IkeSa> =
+            s.v2.sas.iter().filter(|x| x.owner == self.node).collect();
         match query {
             CryptoShow::IsakmpSa { detail: false } => show::isakmp_sa(&p1),
             CryptoShow::IsakmpSa { detail: true } => show::isakmp_sa_detail(
@@ -205,17 +212,32 @@ impl RouterModel for IkeModel {
                 show_ipsec::ipsec_sa(&self.net, self.node, &p2, *peer, *detail, now)
             }
             CryptoShow::Session { detail } => {
-                show::session(&self.net, self.node, &p1, &p2, *detail, None, now)
+                show::session(&self.net, self.node, &p1, &p2, &ike2, *detail, None, now)
             }
-            CryptoShow::SessionRemote { peer, detail } => {
-                show::session(&self.net, self.node, &p1, &p2, *detail, Some(*peer), now)
-            }
+            CryptoShow::SessionRemote { peer, detail } => show::session(
+                &self.net,
+                self.node,
+                &p1,
+                &p2,
+                &ike2,
+                *detail,
+                Some(*peer),
+                now,
+            ),
             CryptoShow::IsakmpPeers => {
                 show::isakmp_peers(&p1, |sa| if sa.dst == sa.peer { sa.src } else { sa.dst })
             }
             CryptoShow::TransformSets => show::transform_sets(&self.net.nodes[self.node].cfg()),
             CryptoShow::EngineConnections => show::engine_connections(&p1, &p2),
             CryptoShow::Map => show::crypto_map(&self.net, self.node, &p1),
+            CryptoShow::Ikev2Sa { detail } => v2::show::ikev2_sa(&ike2, now, *detail),
+            CryptoShow::Ikev2Session { detail } => {
+                v2::show::ikev2_session(&ike2, &p2, now, *detail)
+            }
+            CryptoShow::Ikev2Proposal => v2::show::proposals(&self.net.nodes[self.node].cfg()),
+            CryptoShow::Ikev2Policy => v2::show::policies(&self.net.nodes[self.node].cfg()),
+            CryptoShow::Ikev2Profile => v2::show::profiles(&self.net.nodes[self.node].cfg()),
+            CryptoShow::IpsecProfile => v2::show::ipsec_profiles(&self.net.nodes[self.node].cfg()),
         }
     }
 
@@ -234,8 +256,15 @@ impl RouterModel for IkeModel {
         let me = self.node;
         let (p1, p2, peer) = match what {
             CryptoClear::Sa { peer } => (false, true, *peer),
-            CryptoClear::Session { remote } => (true, true, *remote),
+            CryptoClear::Session { remote } => {
+                v2::run::clear(&self.net, me, *remote);
+                (true, true, *remote)
+            }
             CryptoClear::Isakmp { .. } => (true, false, None),
+            CryptoClear::Ikev2Sa => {
+                v2::run::clear(&self.net, me, None);
+                return Vec::new();
+            }
         };
         let hit = |owner: usize, p: Ipv4Addr| owner == me && peer.is_none_or(|x| x == p);
         let (gone, peers) = {
@@ -248,7 +277,6 @@ impl RouterModel for IkeModel {
                         .filter(|x| hit(x.owner, x.peer))
                         .map(|x| (x.sa.in_spi, x.sa.out_spi))
                         .collect();
-                s.p2.retain(|x| !hit(x.owner, x.peer));
             }
             if p1 {
                 peers =
@@ -260,6 +288,9 @@ impl RouterModel for IkeModel {
             }
             (gone, peers)
         };
+        if p2 {
+            self.net.remove_p2(|x| hit(x.owner, x.peer));
+        }
         let local: Vec<Ipv4Addr> = self.net.nodes[me]
             .cfg()
             .interfaces

@@ -9,9 +9,12 @@
 
 use super::exchange::{Ids, Install, Msg, Out, Responder};
 use super::link::Frame;
+use super::v2::run::Start;
+use super::v2::state::V2State;
 use crate::ios::acl::{Packet, Protocol};
 use crate::ios::model::{IsakmpPolicy, RunningConfig};
 use crate::ios::phase2;
+use crate::ios::tunnel::IkeVersion;
 use crate::lab::clock::{LabClock, LabTime};
 use crate::lab::router::{DebugKind, Router};
 use crate::lab::scenario::WireFault;
@@ -24,6 +27,20 @@ use tokio::sync::{mpsc, oneshot};
 /// How many debug lines IOS gets out per millisecond of one step (the corpus captures show
 /// 15 to 20 lines sharing a millisecond).
 const LINES_PER_MS: u64 = 16;
+
+/// Moves a step's lab time on as its lines are printed: IOS prints a step's lines within a
+/// millisecond or so of each other.
+#[derive(Debug, Default)]
+pub struct Stamper(u64);
+
+impl Stamper {
+    pub fn tick(&mut self, at: &mut LabTime) {
+        self.0 += 1;
+        if self.0.is_multiple_of(LINES_PER_MS) {
+            at.unix_ms += 1;
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Proto {
@@ -98,14 +115,23 @@ impl Node {
             .any(|i| !i.shutdown && i.owns(addr))
     }
 
-    /// UDP 500 is open only with ISAKMP on and a crypto map applied somewhere.
+    /// IKEv1 answers only with ISAKMP on and a crypto map or a protected tunnel up somewhere.
     pub fn listens_ike(&self) -> bool {
-        self.cfg().isakmp_enabled
-            && self
-                .routing()
-                .interfaces
-                .iter()
-                .any(|i| !i.shutdown && i.crypto_map.is_some())
+        self.cfg().isakmp_enabled && self.has_crypto()
+    }
+
+    /// IKEv2 answers wherever a crypto map or a protected tunnel is up (`no crypto isakmp`
+    /// does not switch IKEv2 off).
+    pub fn listens_ikev2(&self) -> bool {
+        self.has_crypto()
+    }
+
+    fn has_crypto(&self) -> bool {
+        self.routing().interfaces.iter().any(|i| {
+            !i.shutdown
+                && (i.crypto_map.is_some()
+                    || i.tunnel.as_ref().is_some_and(|t| t.protection.is_some()))
+        })
     }
 
     pub fn has(&self, fault: WireFault) -> bool {
@@ -175,6 +201,8 @@ pub struct State {
     echoes: BTreeMap<(usize, Ipv4Addr, Ipv4Addr), oneshot::Sender<()>>,
     /// Packets each access-list entry matched: (node, list, entry index) → count.
     acl_hits: BTreeMap<(usize, String, usize), u64>,
+    /// IKEv2's SAs and exchanges.
+    pub v2: V2State,
 }
 
 #[derive(Debug)]
@@ -213,6 +241,7 @@ impl Net {
                 replies: BTreeMap::new(),
                 echoes: BTreeMap::new(),
                 acl_hits: BTreeMap::new(),
+                v2: V2State::default(),
             }),
             remote: OnceLock::new(),
         }
@@ -251,12 +280,11 @@ impl Net {
     /// other halves of the SA pairs `gone` (inbound, outbound SPI), the phase 1 SAs the owners
     /// of `peers` hold toward `local`, and the sessions between them.
     pub fn forget(&self, from: usize, gone: &[(u32, u32)], peers: &[Ipv4Addr], local: &[Ipv4Addr]) {
-        let mut s = self.lock();
-        s.p2.retain(|x| {
-            !gone
-                .iter()
+        self.remove_p2(|x| {
+            gone.iter()
                 .any(|(i, o)| x.sa.in_spi == *o && x.sa.out_spi == *i)
         });
+        let mut s = self.lock();
         s.p1.retain(|x| {
             !(peers.iter().any(|p| self.owner_of(*p) == Some(x.owner)) && local.contains(&x.peer))
         });
@@ -336,14 +364,8 @@ impl Net {
             return applied;
         };
         let router = &n.router;
-        let mut printed = 0u64;
-        // IOS prints a step's lines within a millisecond or so of each other.
-        let mut tick = |at: &mut LabTime| {
-            printed += 1;
-            if printed.is_multiple_of(LINES_PER_MS) {
-                at.unix_ms += 1;
-            }
-        };
+        let mut stamper = Stamper::default();
+        let mut tick = |at: &mut LabTime| stamper.tick(at);
         for out in outs {
             match out {
                 Out::Isakmp(text) => {
@@ -396,40 +418,13 @@ impl Net {
                     }
                 }
                 Out::Installed(sa) => {
-                    let interface = n
-                        .routing()
-                        .route_to(peer)
-                        .map(|r| r.interface)
-                        .unwrap_or_default();
-                    let seconds = sa.lifetime_seconds;
-                    let mut s = self.lock();
-                    let conn =
+                    let conn = {
+                        let s = self.lock();
                         s.p1.iter()
                             .find(|p| p.owner == node && p.peer == peer && !p.deleted)
-                            .map_or(0, |p| p.conn);
-                    let id = s.next_sa;
-                    s.next_sa += 1;
-                    // A new pair for the same flow replaces the old one, as a rekey would.
-                    s.p2.retain(|p| {
-                        !(p.owner == node
-                            && p.peer == peer
-                            && p.sa.local == sa.local
-                            && p.sa.remote == sa.remote)
-                    });
-                    s.p2.push(P2Sa {
-                        id,
-                        owner: node,
-                        interface,
-                        local_addr: local,
-                        peer,
-                        sa,
-                        conn: conn + 1000,
-                        since: self.clock.now(),
-                        encaps: 0,
-                        decaps: 0,
-                    });
-                    drop(s);
-                    self.expire_p2(id, seconds);
+                            .map_or(0, |p| p.conn)
+                    };
+                    self.install(node, peer, local, sa, conn + 1000);
                 }
             }
         }
@@ -496,8 +491,100 @@ impl Net {
             net.clock
                 .sleep(Duration::from_secs(u64::from(seconds)))
                 .await;
-            net.lock().p2.retain(|p| p.id != id);
+            net.remove_p2(|p| p.id == id);
         });
+    }
+
+    /// Installs one SA pair on `node` toward `peer`, replacing the pair of the same flow (a
+    /// rekey), and starts its lifetime. A tunnel interface's line protocol comes up with its
+    /// first SA.
+    pub fn install(
+        self: &Arc<Self>,
+        node: usize,
+        peer: Ipv4Addr,
+        local: Ipv4Addr,
+        sa: Install,
+        conn: u32,
+    ) -> u64 {
+        let seconds = sa.lifetime_seconds;
+        let interface = sa.interface.clone();
+        let was_up = self.tunnel_up(node, &interface);
+        let id = {
+            let mut s = self.lock();
+            let id = s.next_sa;
+            s.next_sa += 1;
+            s.p2.retain(|p| {
+                !(p.owner == node
+                    && p.peer == peer
+                    && p.sa.local == sa.local
+                    && p.sa.remote == sa.remote)
+            });
+            s.p2.push(P2Sa {
+                id,
+                owner: node,
+                interface: interface.clone(),
+                local_addr: local,
+                peer,
+                sa,
+                conn,
+                since: self.clock.now(),
+                encaps: 0,
+                decaps: 0,
+            });
+            id
+        };
+        if !was_up {
+            self.line_protocol(node, &interface, true);
+        }
+        self.expire_p2(id, seconds);
+        id
+    }
+
+    /// Removes the SA pairs `gone` picks; a tunnel interface that loses its last one goes
+    /// line protocol down. Returns how many went.
+    pub fn remove_p2(&self, gone: impl Fn(&P2Sa) -> bool) -> usize {
+        let (count, touched) = {
+            let mut s = self.lock();
+            let touched: BTreeSet<(usize, String)> =
+                s.p2.iter()
+                    .filter(|p| gone(p))
+                    .map(|p| (p.owner, p.interface.clone()))
+                    .collect();
+            let before = s.p2.len();
+            s.p2.retain(|p| !gone(p));
+            (before - s.p2.len(), touched)
+        };
+        for (node, interface) in touched {
+            if !self.tunnel_up(node, &interface) {
+                self.line_protocol(node, &interface, false);
+            }
+        }
+        count
+    }
+
+    /// Whether `node` holds an SA on `interface`: a VTI's line protocol follows this.
+    pub fn tunnel_up(&self, node: usize, interface: &str) -> bool {
+        self.lock()
+            .p2
+            .iter()
+            .any(|p| p.owner == node && p.interface.eq_ignore_ascii_case(interface))
+    }
+
+    /// `%LINEPROTO-5-UPDOWN` for a tunnel interface whose SAs came or went.
+    fn line_protocol(&self, node: usize, interface: &str, up: bool) {
+        let Some(n) = self.nodes.get(node) else {
+            return;
+        };
+        let is_tunnel = n
+            .cfg()
+            .interface(interface)
+            .is_some_and(|i| i.tunnel.is_some());
+        if is_tunnel {
+            let state = if up { "up" } else { "down" };
+            n.router.log_stamped(&format!(
+                "%LINEPROTO-5-UPDOWN: Line protocol on Interface {interface}, changed state to {state}"
+            ));
+        }
     }
 
     /// One echo request from `from` (source `src`) to `dst`: did the reply come back within
@@ -611,20 +698,10 @@ impl Net {
                 self.start_ike(from, &route.interface, peer, &packet);
                 return false;
             };
-            let Some(target) = self.deliver(from, peer, Proto::Esp) else {
-                return false;
-            };
-            let frame = Frame::Ip {
-                to: target,
-                src,
-                dst,
-                is_reply,
-                spi: Some(out_spi),
-            };
-            if self.to_remote(target, &frame) {
-                return false;
-            }
-            return self.receive_ip(target, src, dst, is_reply, Some(out_spi));
+            return self.send_esp(from, peer, src, dst, is_reply, out_spi);
+        }
+        if let Some(sent) = self.send_vti(from, &route.interface, src, dst, is_reply) {
+            return sent;
         }
         let Some(target) = self.deliver(from, dst, Proto::Icmp) else {
             return false;
@@ -677,30 +754,134 @@ impl Net {
 
     /// Interesting traffic with no SA: start (or join) the exchange toward `peer`.
     fn start_ike(self: &Arc<Self>, from: usize, interface: &str, peer: Ipv4Addr, packet: &Packet) {
-        let node = &self.nodes[from];
-        if !node.cfg().isakmp_enabled {
+        let cfg = self.nodes[from].cfg();
+        // `set ikev2-profile` makes the entry speak IKEv2, which `no crypto isakmp` leaves on.
+        let v2 = phase2::interesting_packet(&cfg, packet)
+            .ok()
+            .is_some_and(|e| e.ikev2_profile.is_some());
+        if !v2 && !cfg.isakmp_enabled {
             return;
         }
-        let Ok(offer) = phase2::initiator_offer(&node.cfg(), packet, peer) else {
+        let Some(local) = cfg.ike_source(interface) else {
             return;
         };
-        let Some(local) = node.cfg().ike_source(interface) else {
+        if v2 {
+            if self.claim(from, peer) {
+                let start = Start::Map {
+                    src: packet.src,
+                    dst: packet.dst,
+                };
+                tokio::spawn(super::v2::run::run(self.clone(), from, local, peer, start));
+            }
+            return;
+        }
+        let Ok(offer) = phase2::initiator_offer(&cfg, packet, peer) else {
             return;
         };
-        {
+        if self.claim(from, peer) {
+            let trigger = (packet.src, packet.dst);
+            tokio::spawn(super::wire::run(
+                self.clone(),
+                from,
+                local,
+                peer,
+                offer,
+                trigger,
+            ));
+        }
+    }
+
+    /// Marks an exchange from `from` toward `peer` as running; false when one already is.
+    fn claim(&self, from: usize, peer: Ipv4Addr) -> bool {
+        self.lock().running.insert((from, peer))
+    }
+
+    /// One packet in ESP with the outbound SPI `spi`, to the router owning `peer`.
+    fn send_esp(
+        self: &Arc<Self>,
+        from: usize,
+        peer: Ipv4Addr,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        is_reply: bool,
+        spi: u32,
+    ) -> bool {
+        let Some(target) = self.deliver(from, peer, Proto::Esp) else {
+            return false;
+        };
+        let frame = Frame::Ip {
+            to: target,
+            src,
+            dst,
+            is_reply,
+            spi: Some(spi),
+        };
+        if self.to_remote(target, &frame) {
+            return false;
+        }
+        self.receive_ip(target, src, dst, is_reply, Some(spi))
+    }
+
+    /// A packet routed into `interface`: when that is a protected tunnel, it leaves in ESP
+    /// to the tunnel's destination with the tunnel's SA, or (no SA yet) starts IKE for it
+    /// and is lost, as the first packet into a tunnel is. `None`: not a protected tunnel.
+    fn send_vti(
+        self: &Arc<Self>,
+        from: usize,
+        interface: &str,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        is_reply: bool,
+    ) -> Option<bool> {
+        let cfg = self.nodes[from].cfg();
+        let iface = cfg.interface(interface)?;
+        let tunnel = iface.tunnel.as_ref()?;
+        let (name, _) = tunnel.protection.as_ref()?;
+        let Some((peer, _)) = tunnel.destination else {
+            return Some(false);
+        };
+        let out_spi = {
             let mut s = self.lock();
-            if !s.running.insert((from, peer)) {
-                return;
+            let found =
+                s.p2.iter_mut()
+                    .find(|p| p.owner == from && p.interface.eq_ignore_ascii_case(interface));
+            found.map(|p| {
+                p.encaps += 1;
+                p.sa.out_spi
+            })
+        };
+        if let Some(spi) = out_spi {
+            return Some(self.send_esp(from, peer, src, dst, is_reply, spi));
+        }
+        let (Some(local), Some(profile)) =
+            (cfg.tunnel_source_address(tunnel), cfg.ipsec_profile(name))
+        else {
+            return Some(false);
+        };
+        let interface = iface.name.clone();
+        match profile.ike_version() {
+            IkeVersion::V2 => {
+                if self.claim(from, peer) {
+                    let start = Start::Vti { interface };
+                    tokio::spawn(super::v2::run::run(self.clone(), from, local, peer, start));
+                }
+            }
+            IkeVersion::V1 => {
+                let offer = super::exchange::vti_phase2_offer(&cfg, &interface);
+                if let Some(offer) = offer.filter(|_| cfg.isakmp_enabled)
+                    && self.claim(from, peer)
+                {
+                    tokio::spawn(super::wire::run(
+                        self.clone(),
+                        from,
+                        local,
+                        peer,
+                        offer,
+                        (src, dst),
+                    ));
+                }
             }
         }
-        let trigger = (packet.src, packet.dst);
-        tokio::spawn(super::wire::run(
-            self.clone(),
-            from,
-            local,
-            peer,
-            offer,
-            trigger,
-        ));
+        Some(false)
     }
 }

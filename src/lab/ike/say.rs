@@ -322,7 +322,7 @@ fn row(line: L) -> Option<&'static (L, Prefix, &'static str, bool)> {
 }
 
 /// Fills the template's `{}` holes in order; a literal `{` not followed by `}` stays.
-fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
+pub(crate) fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut args = args.iter();
     let mut rest = template;

@@ -2,6 +2,7 @@
 //! IOS's layout (each output parses with `crate::engine::parse::show` with nothing left over).
 
 use super::net::{Net, P1Sa, P2Sa};
+use super::v2::state::IkeSa;
 use crate::ios::Wildcard;
 use crate::ios::model::{AuthMethod, Encryption, Hash, IsakmpPolicy, RunningConfig};
 use crate::lab::clock::{LabTime, LogFormat};
@@ -274,7 +275,7 @@ pub(super) fn ident(w: &Wildcard) -> String {
 }
 
 /// `esp-aes 256 esp-sha-hmac` (config) → `esp-256-aes esp-sha-hmac` (show output).
-pub(super) fn show_transform(t: &str) -> String {
+pub(crate) fn show_transform(t: &str) -> String {
     t.replace("esp-aes 256", "esp-256-aes")
         .replace("esp-aes 192", "esp-192-aes")
 }
@@ -283,12 +284,15 @@ pub(super) fn spi_text(spi: u32) -> String {
     format!("0x{spi:08X}({spi})")
 }
 
-/// `show crypto session [detail]`
+/// `show crypto session [detail]`: a session per crypto map peer, then one per protected
+/// tunnel (IKEv1 or IKEv2; the IKEv2 layout follows ntc-templates' IKEv2 sample).
+#[allow(clippy::too_many_arguments)]
 pub fn session(
     net: &Net,
     node: usize,
     p1: &[&P1Sa],
     p2: &[&P2Sa],
+    v2: &[&IkeSa],
     detail: bool,
     only: Option<Ipv4Addr>,
     now: LabTime,
@@ -320,99 +324,213 @@ pub fn session(
             .collect();
         peers.dedup();
         for peer in peers.into_iter().filter(|p| only.is_none_or(|o| o == *p)) {
-            let ike = p1.iter().find(|s| s.peer == peer);
-            let sas: Vec<&&P2Sa> = p2.iter().filter(|s| s.peer == peer).collect();
-            let status = match (
-                ike.filter(|s| s.state == "QM_IDLE" && !s.deleted),
-                sas.is_empty(),
-            ) {
-                (Some(_), false) => "UP-ACTIVE",
-                (Some(_), true) => "UP-IDLE",
-                (None, false) => "UP-NO-IKE",
-                (None, true) if ike.is_some() => "DOWN-NEGOTIATING",
-                (None, true) => "DOWN",
-            };
-            out.push(format!("Interface: {}", iface.name));
-            if detail && let Some(sa) = sas.first() {
-                let up = now.unix_ms.saturating_sub(sa.since.unix_ms) / 1000;
-                out.push(format!("Uptime: {}", hms(up)));
-            }
-            out.push(format!("Session status: {status:<14}"));
-            if detail {
-                out.push(format!("Peer: {peer} port 500 fvrf: (none) ivrf: (none)"));
-                out.push(format!("      Phase1_id: {peer}"));
-                out.push("      Desc: (none)".into());
-                out.push("  Session ID: 0  ".into());
-            } else {
-                out.push(format!("Peer: {peer} port 500 "));
-            }
-            if let Some(sa) = ike {
-                let active = if sa.state == "QM_IDLE" && !sa.deleted {
-                    "Active"
-                } else {
-                    "Inactive"
-                };
-                out.push(format!(
-                    "  IKEv1 SA: local {local}/500 remote {peer}/500 {active} "
-                ));
-                if detail {
-                    let caps = match capabilities(&cfg_now) {
-                        "" => "(none)",
-                        c => c,
-                    };
-                    // Not up yet: no connection and no lifetime (ntc's DOWN-NEGOTIATING sample).
-                    let (conn, life) = match &sa.policy {
-                        Some(_) if active == "Active" => {
-                            (sa.conn, hms(remaining(sa.since, now, sa.lifetime)))
-                        }
-                        _ => (0, "0".to_string()),
-                    };
-                    let caps = if active == "Active" { caps } else { "(none)" };
-                    out.push(format!(
-                        "          Capabilities:{caps} connid:{conn} lifetime:{life}"
-                    ));
-                }
-            }
+            let sas: Vec<&P2Sa> = p2.iter().copied().filter(|s| s.peer == peer).collect();
+            let ike = Ike::of(p1, v2, peer);
+            header(&mut out, &iface.name, &ike, &sas, peer, detail, now);
+            ike.lines(&mut out, local, peer, &cfg_now, detail, now);
             for e in entries.iter().filter(|e| e.has_peer(peer)) {
                 let Some(acl) = e.acl.as_deref().and_then(|a| cfg_now.access_list(a)) else {
                     continue;
                 };
                 for entry in acl.permit_entries() {
-                    let flow: Vec<&&&P2Sa> = sas
+                    let flow: Vec<&P2Sa> = sas
                         .iter()
+                        .copied()
                         .filter(|s| s.sa.local == entry.src && s.sa.remote == entry.dst)
                         .collect();
-                    out.push(format!(
-                        "  IPSEC FLOW: permit ip {} {} ",
-                        ident(&entry.src),
-                        ident(&entry.dst)
-                    ));
-                    out.push(format!(
-                        "        Active SAs: {}, origin: crypto map",
-                        flow.len() * 2
-                    ));
-                    if detail {
-                        let (dec, enc, kb, left) = flow.first().map_or((0, 0, 0, 0), |s| {
-                            (
-                                s.decaps,
-                                s.encaps,
-                                s.sa.lifetime_kilobytes,
-                                remaining(s.since, now, s.sa.lifetime_seconds),
-                            )
-                        });
-                        out.push(format!(
-                            "        Inbound:  #pkts dec'ed {dec} drop 0 life (KB/Sec) {kb}/{left}"
-                        ));
-                        out.push(format!(
-                            "        Outbound: #pkts enc'ed {enc} drop 0 life (KB/Sec) {kb}/{left}"
-                        ));
-                    }
+                    flow_lines(&mut out, &entry.src, &entry.dst, &flow, detail, now);
                 }
             }
             out.push(String::new());
         }
     }
+    for (i, t) in cfg_now.tunnels() {
+        let Some((peer, _)) = t
+            .destination
+            .filter(|_| t.protection.is_some() && !i.shutdown)
+        else {
+            continue;
+        };
+        if only.is_some_and(|o| o != peer) {
+            continue;
+        }
+        let local = cfg_now
+            .tunnel_source_address(t)
+            .unwrap_or(Ipv4Addr::UNSPECIFIED);
+        let sas: Vec<&P2Sa> = p2
+            .iter()
+            .copied()
+            .filter(|s| s.interface.eq_ignore_ascii_case(&i.name))
+            .collect();
+        let ike = Ike::of(p1, v2, peer);
+        header(&mut out, &i.name, &ike, &sas, peer, detail, now);
+        ike.lines(&mut out, local, peer, &cfg_now, detail, now);
+        for sel in cfg_now.tunnel_selectors(t) {
+            flow_lines(&mut out, &sel.local, &sel.remote, &sas, detail, now);
+        }
+        out.push(String::new());
+    }
     out
+}
+
+/// The IKE SA of a session, of either version.
+enum Ike<'a> {
+    V1(&'a P1Sa),
+    V2(&'a IkeSa),
+    None,
+}
+
+impl<'a> Ike<'a> {
+    fn of(p1: &[&'a P1Sa], v2: &[&'a IkeSa], peer: Ipv4Addr) -> Ike<'a> {
+        if let Some(sa) = v2.iter().find(|s| s.remote == peer) {
+            return Ike::V2(sa);
+        }
+        p1.iter()
+            .find(|s| s.peer == peer)
+            .map_or(Ike::None, |sa| Ike::V1(sa))
+    }
+
+    fn exists(&self) -> bool {
+        !matches!(self, Ike::None)
+    }
+
+    fn active(&self) -> bool {
+        match self {
+            Ike::V1(sa) => sa.state == "QM_IDLE" && !sa.deleted,
+            Ike::V2(sa) => sa.status == super::v2::state::IkeStatus::Ready,
+            Ike::None => false,
+        }
+    }
+
+    /// `  IKEv1 SA: …` / `  IKEv2 SA: …` and, in detail, its capabilities.
+    fn lines(
+        &self,
+        out: &mut Vec<String>,
+        local: Ipv4Addr,
+        peer: Ipv4Addr,
+        cfg: &RunningConfig,
+        detail: bool,
+        now: LabTime,
+    ) {
+        let active = if self.active() { "Active" } else { "Inactive" };
+        match self {
+            Ike::V1(sa) => {
+                out.push(format!(
+                    "  IKEv1 SA: local {local}/500 remote {peer}/500 {active} "
+                ));
+                if detail {
+                    let caps = match capabilities(cfg) {
+                        "" => "(none)",
+                        c => c,
+                    };
+                    // Not up yet: no connection and no lifetime (ntc's DOWN-NEGOTIATING sample).
+                    let (conn, life) = match &sa.policy {
+                        Some(_) if self.active() => {
+                            (sa.conn, hms(remaining(sa.since, now, sa.lifetime)))
+                        }
+                        _ => (0, "0".to_string()),
+                    };
+                    let caps = if self.active() { caps } else { "(none)" };
+                    out.push(format!(
+                        "          Capabilities:{caps} connid:{conn} lifetime:{life}"
+                    ));
+                }
+            }
+            Ike::V2(sa) => {
+                out.push(format!(
+                    "  IKEv2 SA: local {local}/500 remote {peer}/500 {active}"
+                ));
+                if detail {
+                    let caps = if sa.dpd.is_some() { "D" } else { "(none)" };
+                    let life = hms(remaining(sa.since, now, sa.lifetime));
+                    out.push(format!(
+                        "          Capabilities:{caps} connid:{} lifetime:{life}",
+                        sa.tunnel_id
+                    ));
+                }
+            }
+            Ike::None => {}
+        }
+    }
+}
+
+/// A session's interface, status and peer lines.
+fn header(
+    out: &mut Vec<String>,
+    interface: &str,
+    ike: &Ike<'_>,
+    sas: &[&P2Sa],
+    peer: Ipv4Addr,
+    detail: bool,
+    now: LabTime,
+) {
+    let status = match (ike.active(), sas.is_empty()) {
+        (true, false) => "UP-ACTIVE",
+        (true, true) => "UP-IDLE",
+        (false, false) => "UP-NO-IKE",
+        (false, true) if ike.exists() => "DOWN-NEGOTIATING",
+        (false, true) => "DOWN",
+    };
+    out.push(format!("Interface: {interface}"));
+    if detail
+        && let Ike::V2(sa) = ike
+        && let Some(p) = &sa.profile
+    {
+        out.push(format!("Profile: {p}"));
+    }
+    if detail && let Some(sa) = sas.first() {
+        let up = now.unix_ms.saturating_sub(sa.since.unix_ms) / 1000;
+        out.push(format!("Uptime: {}", hms(up)));
+    }
+    out.push(format!("Session status: {status:<14}"));
+    let session = match ike {
+        Ike::V2(sa) => sa.session_id,
+        _ => 0,
+    };
+    if detail {
+        out.push(format!("Peer: {peer} port 500 fvrf: (none) ivrf: (none)"));
+        out.push(format!("      Phase1_id: {peer}"));
+        out.push("      Desc: (none)".into());
+        out.push(format!("  Session ID: {session}  "));
+    } else {
+        out.push(format!("Peer: {peer} port 500 "));
+    }
+}
+
+/// One `IPSEC FLOW` and the SAs that carry it.
+fn flow_lines(
+    out: &mut Vec<String>,
+    local: &Wildcard,
+    remote: &Wildcard,
+    flow: &[&P2Sa],
+    detail: bool,
+    now: LabTime,
+) {
+    out.push(format!(
+        "  IPSEC FLOW: permit ip {} {} ",
+        ident(local),
+        ident(remote)
+    ));
+    out.push(format!(
+        "        Active SAs: {}, origin: crypto map",
+        flow.len() * 2
+    ));
+    if detail {
+        let (dec, enc, kb, left) = flow.first().map_or((0, 0, 0, 0), |s| {
+            (
+                s.decaps,
+                s.encaps,
+                s.sa.lifetime_kilobytes,
+                remaining(s.since, now, s.sa.lifetime_seconds),
+            )
+        });
+        out.push(format!(
+            "        Inbound:  #pkts dec'ed {dec} drop 0 life (KB/Sec) {kb}/{left}"
+        ));
+        out.push(format!(
+            "        Outbound: #pkts enc'ed {enc} drop 0 life (KB/Sec) {kb}/{left}"
+        ));
+    }
 }
 
 /// `show crypto map`
@@ -507,13 +625,7 @@ pub fn ip_interface_brief(net: &Net, node: usize) -> Vec<String> {
         let addr = i
             .address
             .map_or("unassigned".to_string(), |a| a.addr.to_string());
-        let (status, proto) = if i.shutdown {
-            ("administratively down", "down")
-        } else if n.link_down.contains(&i.name) {
-            ("down", "down")
-        } else {
-            ("up", "up")
-        };
+        let (status, proto) = super::show_ip::line_state(net, node, i);
         out.push(format!(
             "{:<22} {addr:<15} YES NVRAM  {status:<21} {proto:<8}",
             i.name
@@ -560,7 +672,16 @@ pub fn ip_route(net: &Net, node: usize) -> Vec<String> {
             rest: via,
         });
     }
-    for i in cfg.interfaces.iter().filter(|i| !i.shutdown) {
+    // A tunnel's subnet is connected only while its line protocol is up; static routes into
+    // it stay listed (the lab forwards into a tunnel that is down, so traffic can start IKE).
+    let line_up =
+        |i: &&crate::ios::model::Interface| super::show_ip::line_state(net, node, i).1 == "up";
+    for i in cfg
+        .interfaces
+        .iter()
+        .filter(|i| !i.shutdown)
+        .filter(line_up)
+    {
         let Some(a) = i.address else { continue };
         rows.push(Route {
             net: a.network(),

@@ -2,7 +2,8 @@
 //! `show interfaces [NAME]` and `show access-lists` with the hit counts the wire counted.
 
 use super::net::Net;
-use crate::ios::model::{RouteVia, RunningConfig};
+use crate::ios::model::{Interface, RouteVia, RunningConfig};
+use crate::ios::tunnel::{Tunnel, TunnelMode, TunnelSource};
 use std::net::Ipv4Addr;
 
 /// `show ip route A.B.C.D`: the entry that routes the address, or `% Network not in table`.
@@ -73,6 +74,60 @@ fn mac(node: usize, index: usize) -> String {
     format!("ca{:02x}.{:04x}.0000", (node + 1) % 256, index * 8 + 0x0a00)
 }
 
+/// An interface's status and line protocol as IOS shows them: a protected tunnel's line
+/// protocol is up only while it holds an IPsec SA.
+pub fn line_state(net: &Net, node: usize, i: &Interface) -> (&'static str, &'static str) {
+    let n = &net.nodes[node];
+    if i.shutdown {
+        ("administratively down", "down")
+    } else if n.link_down.contains(&i.name) {
+        ("down", "down")
+    } else if i.tunnel.as_ref().is_some_and(|t| t.protection.is_some())
+        && !net.tunnel_up(node, &i.name)
+    {
+        ("up", "down")
+    } else {
+        ("up", "up")
+    }
+}
+
+/// The lines a tunnel interface shows where an Ethernet shows its hardware (AWS's IOS VPN
+/// troubleshooting guide prints a VTI's `show interfaces`).
+fn tunnel_lines(cfg: &RunningConfig, t: &Tunnel) -> Vec<String> {
+    let source = match &t.source {
+        Some((TunnelSource::Interface(name), _)) => cfg
+            .interface_address(name)
+            .map_or(name.to_string(), |a| format!("{a} ({name})")),
+        Some((TunnelSource::Address(a), _)) => a.to_string(),
+        None => "UNKNOWN".to_string(),
+    };
+    let destination = t
+        .destination
+        .map_or("UNKNOWN".to_string(), |(d, _)| d.to_string());
+    let transport = match t.mode {
+        TunnelMode::IpsecIpv4 => "IPSEC/IP",
+        _ => "GRE/IP",
+    };
+    let mut out = vec![
+        "  MTU 9938 bytes, BW 100 Kbit/sec, DLY 50000 usec, ".to_string(),
+        "     reliability 255/255, txload 1/255, rxload 1/255".to_string(),
+        "  Encapsulation TUNNEL, loopback not set".to_string(),
+        "  Keepalive not set".to_string(),
+        format!("  Tunnel source {source}, destination {destination}"),
+        format!("  Tunnel protocol/transport {transport}"),
+        "  Tunnel TTL 255".to_string(),
+        "  Tunnel transport MTU 1438 bytes".to_string(),
+        "  Tunnel transmit bandwidth 8000 (kbps)".to_string(),
+        "  Tunnel receive bandwidth 8000 (kbps)".to_string(),
+    ];
+    if let Some((profile, _)) = &t.protection {
+        out.push(format!(
+            "  Tunnel protection via IPSec (profile \"{profile}\")"
+        ));
+    }
+    out
+}
+
 /// `show interfaces [NAME]`; an unknown name gets IOS's caret from the CLI.
 pub fn interfaces(net: &Net, node: usize, only: Option<&str>) -> Vec<String> {
     let n = &net.nodes[node];
@@ -82,13 +137,25 @@ pub fn interfaces(net: &Net, node: usize, only: Option<&str>) -> Vec<String> {
         if only.is_some_and(|o| !o.eq_ignore_ascii_case(&i.name)) {
             continue;
         }
-        let (state, proto) = if i.shutdown {
-            ("administratively down", "down")
-        } else if n.link_down.contains(&i.name) {
-            ("down", "down")
-        } else {
-            ("up", "up")
-        };
+        let (state, proto) = line_state(net, node, i);
+        if let Some(t) = &i.tunnel {
+            out.push(format!("{} is {state}, line protocol is {proto} ", i.name));
+            out.push("  Hardware is Tunnel".to_string());
+            if let Some(d) = &i.description {
+                out.push(format!("  Description: {d}"));
+            }
+            if let Some(a) = i.address {
+                out.push(format!("  Internet address is {}/{}", a.addr, a.len));
+            }
+            out.extend(tunnel_lines(&cfg, t));
+            out.extend(
+                INTERFACE_BODY
+                    .iter()
+                    .skip(TUNNEL_SKIPS)
+                    .map(|l| l.replace("{packets}", "0").replace("{bytes}", "0")),
+            );
+            continue;
+        }
         let m = mac(node, index);
         out.push(format!("{} is {state}, line protocol is {proto} ", i.name));
         out.push(format!(
@@ -108,6 +175,9 @@ pub fn interfaces(net: &Net, node: usize, only: Option<&str>) -> Vec<String> {
     }
     out
 }
+
+/// The Ethernet lines of [`INTERFACE_BODY`] a tunnel does not have (MTU to ARP).
+const TUNNEL_SKIPS: usize = 7;
 
 const INTERFACE_BODY: &[&str] = &[
     "  MTU 1500 bytes, BW 1000000 Kbit/sec, DLY 10 usec, ",

@@ -10,6 +10,8 @@
 use super::net::{Net, P2Sa};
 use super::show::{ident, remaining, show_transform, spi_text};
 use crate::ios::Wildcard;
+use crate::ios::model::Interface;
+use crate::ios::tunnel::Tunnel;
 use crate::lab::clock::{LabTime, LogFormat};
 use std::net::Ipv4Addr;
 
@@ -97,6 +99,12 @@ pub fn ipsec_sa(
     let routing = net.nodes[node].routing();
     let cfg = net.nodes[node].cfg();
     let mut out = Vec::new();
+    for (i, t) in cfg.tunnels() {
+        if i.shutdown || t.protection.is_none() {
+            continue;
+        }
+        vti(net, node, &mut out, (i, t), p2, peer, detail, now);
+    }
     for iface in routing.interfaces.iter().filter(|i| i.crypto_map.is_some()) {
         let Some(map) = &iface.crypto_map else {
             continue;
@@ -124,6 +132,56 @@ pub fn ipsec_sa(
         }
     }
     out
+}
+
+/// A protected tunnel: IOS lists it under its own name with the crypto map it makes for it
+/// (`Tunnel0-head-0`), one flow for the tunnel's selectors (any/any for an IPsec VTI), the
+/// outside interface as the MTU's (genie's IOS-XE `ShowCryptoIpsecSa` sample).
+#[allow(clippy::too_many_arguments)]
+fn vti(
+    net: &Net,
+    node: usize,
+    out: &mut Vec<String>,
+    (iface, tunnel): (&Interface, &Tunnel),
+    p2: &[&P2Sa],
+    peer: Option<Ipv4Addr>,
+    detail: bool,
+    now: LabTime,
+) {
+    let cfg = net.nodes[node].cfg();
+    let Some((dst, _)) = tunnel.destination else {
+        return;
+    };
+    if peer.is_some_and(|p| p != dst) {
+        return;
+    }
+    let local = cfg
+        .tunnel_source_address(tunnel)
+        .map_or("0.0.0.0".to_string(), |a| a.to_string());
+    let outside = net.nodes[node]
+        .routing()
+        .route_for_tunnel(&iface.name, tunnel)
+        .map_or(iface.name.clone(), |r| r.interface);
+    let (map, _) = super::exchange::vti_map(&iface.name);
+    out.push(String::new());
+    out.push(format!("interface: {}", iface.name));
+    out.push(format!("    Crypto map tag: {map}, local addr {local}"));
+    let sa = p2
+        .iter()
+        .copied()
+        .find(|s| s.interface.eq_ignore_ascii_case(&iface.name));
+    for sel in cfg.tunnel_selectors(tunnel) {
+        let flow = Flow {
+            protocol: sel.protocol.number(),
+            local: sel.local,
+            remote: sel.remote,
+            peer: dst,
+            from_acl: true,
+            sa,
+        };
+        let format = net.nodes[node].router.log_format();
+        block(out, &flow, &outside, &local, format, detail, now);
+    }
 }
 
 fn block(

@@ -23,6 +23,28 @@ const SPEED: f64 = 200.0;
 pub(crate) async fn run(name: &str, edit: impl FnOnce(&mut Scenario)) -> Run {
     let mut scenario = Scenario::embedded(name).unwrap();
     edit(&mut scenario);
+    let request = PingRequest {
+        source: Some(PingSource::Interface("GigabitEthernet1/0".into())),
+        ..PingRequest::to("192.168.102.1".parse().unwrap())
+    };
+    drive(
+        &scenario,
+        request,
+        &[DebugKind::CryptoIsakmp, DebugKind::CryptoIpsec],
+        Duration::from_secs(65),
+    )
+    .await
+}
+
+/// Both routers of `scenario` with `debugs` on, `ping` from the first, then `settle` lab
+/// seconds for every exchange to end; what each router printed.
+pub(crate) async fn drive(
+    scenario: &Scenario,
+    ping: PingRequest,
+    debugs: &[DebugKind],
+    settle: Duration,
+) -> Run {
+    let name = scenario.name.as_str();
     let clock = LabClock::new(
         SPEED,
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_688_142),
@@ -35,8 +57,9 @@ pub(crate) async fn run(name: &str, edit: impl FnOnce(&mut Scenario)) -> Run {
         .collect();
     let mut rx: Vec<_> = routers.iter().map(|r| r.log.subscribe()).collect();
     for r in &routers {
-        r.debug.set(DebugKind::CryptoIsakmp, true);
-        r.debug.set(DebugKind::CryptoIpsec, true);
+        for kind in debugs {
+            r.debug.set(*kind, true);
+        }
     }
     let net = build_net(&routers).unwrap();
     let models: Vec<Arc<dyn RouterModel>> = (0..routers.len())
@@ -48,17 +71,12 @@ pub(crate) async fn run(name: &str, edit: impl FnOnce(&mut Scenario)) -> Run {
         })
         .collect();
     let (sink, mut out) = PingSink::channel();
-    let request = PingRequest {
-        source: Some(PingSource::Interface("GigabitEthernet1/0".into())),
-        ..PingRequest::to("192.168.102.1".parse().unwrap())
-    };
-    models[0].ping(request, sink).await;
+    models[0].ping(ping, sink).await;
     let mut ping = String::new();
     while let Ok(t) = out.try_recv() {
         ping.push_str(&t);
     }
-    // Let every exchange finish: five retransmissions 10 s apart, then the delete.
-    clock.sleep(Duration::from_secs(65)).await;
+    clock.sleep(settle).await;
     let logs = rx
         .iter_mut()
         .map(|r| {

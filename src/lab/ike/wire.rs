@@ -20,11 +20,7 @@ use tokio::sync::mpsc;
 
 fn ctx(net: &Net, node: usize, local: Ipv4Addr, peer: Ipv4Addr) -> Ctx {
     let n = &net.nodes[node];
-    let interface = n
-        .routing()
-        .route_to(peer)
-        .map(|r| r.interface)
-        .unwrap_or_default();
+    let interface = sa_interface(net, node, local, peer);
     Ctx {
         format: n.router.log_format(),
         cfg: n.cfg().clone(),
@@ -32,6 +28,19 @@ fn ctx(net: &Net, node: usize, local: Ipv4Addr, peer: Ipv4Addr) -> Ctx {
         peer,
         interface,
     }
+}
+
+/// Where a router installs the SAs it negotiates with `peer` from `local`: the protected
+/// tunnel between the two addresses, else the interface its route to the peer leaves by.
+pub fn sa_interface(net: &Net, node: usize, local: Ipv4Addr, peer: Ipv4Addr) -> String {
+    let n = &net.nodes[node];
+    if let Some((i, _)) = n.cfg().tunnel_between(local, peer) {
+        return i.name.clone();
+    }
+    n.routing()
+        .route_to(peer)
+        .map(|r| r.interface)
+        .unwrap_or_default()
 }
 
 /// One IKE packet between initiator `a` (address `a_addr`) and responder `b` (`b_addr`).

@@ -1,7 +1,7 @@
 //! `show crypto map`: each map entry with its peers, crypto ACL, transform sets, PFS and the
 //! interfaces it is applied to, as the router holds them (not as configured text).
 
-use super::text::{Unparsed, cap_num, cap_str, keep_unparsed, yes_no};
+use super::text::{Unparsed, cap_num, cap_str, caps, keep_unparsed, yes_no};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -185,7 +185,7 @@ fn transform_sets(list: &str) -> Option<Vec<TransformSetRef>> {
 }
 
 fn ts_item(line: &str) -> Option<TransformSetRef> {
-    let c = TS_ITEM.captures(line)?;
+    let c = caps(&TS_ITEM, line)?;
     Some(TransformSetRef {
         name: cap_str(&c, "name")?,
         transforms: c
@@ -203,7 +203,7 @@ pub fn parse(text: &str) -> CryptoMap {
         if line.trim().is_empty() {
             continue;
         }
-        if let Some(c) = HEADER.captures(line) {
+        if let Some(c) = caps(&HEADER, line) {
             let Some(seq) = cap_num(&c, "seq") else {
                 keep_unparsed(&mut out.unparsed, n, line);
                 continue;
@@ -219,7 +219,7 @@ pub fn parse(text: &str) -> CryptoMap {
             block = Block::Entry;
             continue;
         }
-        if let Some(c) = BINDING.captures(line) {
+        if let Some(c) = caps(&BINDING, line) {
             out.bindings.push(MapBinding {
                 line: n,
                 name: cap_str(&c, "name").unwrap_or_default(),
@@ -253,7 +253,7 @@ fn apply(e: &mut CryptoMapEntry, block: &mut Block, n: usize, line: &str) -> boo
             *block = Block::Entry;
         }
         Block::Acl => {
-            if let Some(c) = ACL_ENTRY.captures(line) {
+            if let Some(c) = caps(&ACL_ENTRY, line) {
                 e.acl_entries
                     .push((n, cap_str(&c, "e").unwrap_or_default()));
                 return true;
@@ -261,7 +261,7 @@ fn apply(e: &mut CryptoMapEntry, block: &mut Block, n: usize, line: &str) -> boo
             *block = Block::Entry;
         }
         Block::Interfaces => {
-            if let Some(c) = IF_NAME.captures(line) {
+            if let Some(c) = caps(&IF_NAME, line) {
                 e.interfaces.extend(cap_str(&c, "i"));
                 return true;
             }
@@ -269,35 +269,35 @@ fn apply(e: &mut CryptoMapEntry, block: &mut Block, n: usize, line: &str) -> boo
         }
         Block::Entry => {}
     }
-    if let Some(c) = PEER.captures(line) {
+    if let Some(c) = caps(&PEER, line) {
         e.peers.extend(cap_str(&c, "p"));
-    } else if let Some(c) = ACL.captures(line) {
+    } else if let Some(c) = caps(&ACL, line) {
         e.acl = cap_str(&c, "acl");
         *block = Block::Acl;
-    } else if let Some(c) = CURRENT_PEER.captures(line) {
+    } else if let Some(c) = caps(&CURRENT_PEER, line) {
         e.current_peer = cap_str(&c, "p");
-    } else if let Some(c) = LIFETIME.captures(line) {
+    } else if let Some(c) = caps(&LIFETIME, line) {
         e.lifetime_kb = cap_num(&c, "kb");
         e.lifetime_secs = cap_num(&c, "s");
-    } else if let Some(c) = YES_NO.captures(line) {
+    } else if let Some(c) = caps(&YES_NO, line) {
         let v = c.name("v").and_then(|m| yes_no(m.as_str()));
         match c.name("k").map(|m| m.as_str()) {
             Some("PFS") => e.pfs = v,
             Some("Responder-Only") => e.responder_only = v,
             _ => e.dualstack = v,
         }
-    } else if let Some(c) = DH.captures(line) {
+    } else if let Some(c) = caps(&DH, line) {
         e.pfs_group = cap_str(&c, "g");
-    } else if let Some(c) = MIXED.captures(line) {
+    } else if let Some(c) = caps(&MIXED, line) {
         e.mixed_mode = cap_str(&c, "v");
-    } else if let Some(c) = PROFILE.captures(line) {
+    } else if let Some(c) = caps(&PROFILE, line) {
         match c.name("k").map(|m| m.as_str()) {
             Some("IKEv2") => e.ikev2_profile = cap_str(&c, "v"),
             _ => e.isakmp_profile = cap_str(&c, "v"),
         }
-    } else if let Some(c) = DYNAMIC.captures(line) {
+    } else if let Some(c) = caps(&DYNAMIC, line) {
         e.dynamic_template = cap_str(&c, "v");
-    } else if let Some(c) = TS_OPEN.captures(line) {
+    } else if let Some(c) = caps(&TS_OPEN, line) {
         let rest = c.name("rest").map_or("", |m| m.as_str());
         if rest.trim().is_empty() {
             *block = Block::TransformSets;
@@ -309,7 +309,7 @@ fn apply(e: &mut CryptoMapEntry, block: &mut Block, n: usize, line: &str) -> boo
         }
     } else if IFS_HEADER.is_match(line) {
         *block = Block::Interfaces;
-    } else if let Some(c) = NOTES.captures(line) {
+    } else if let Some(c) = caps(&NOTES, line) {
         if c.name("n")
             .is_some_and(|m| m.as_str().starts_with("WARNING"))
         {

@@ -4,7 +4,7 @@
 //! On a multipoint interface IOS repeats `Interface:` per peer; a second `Peer:` under one
 //! `Interface:` line is still read as a new session of that interface.
 
-use super::text::{Unparsed, cap_num, cap_str, is_legend, keep_unparsed, split_addr_port};
+use super::text::{Unparsed, cap_num, cap_str, caps_if, is_legend, keep_unparsed, split_addr_port};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -203,10 +203,13 @@ pub fn parse(text: &str) -> CryptoSession {
     let mut out = CryptoSession::default();
     let mut pending_id: Option<u64> = None;
     for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() || TITLE.is_match(line) || is_legend(line) {
+        if line.trim().is_empty()
+            || (line.contains("Crypto session") && TITLE.is_match(line))
+            || is_legend(line)
+        {
             continue;
         }
-        if let Some(c) = INTERFACE.captures(line) {
+        if let Some(c) = caps_if(&INTERFACE, line, "Interface: ") {
             out.sessions.push(Session {
                 line: n,
                 interface: cap_str(&c, "v").unwrap_or_default(),
@@ -219,7 +222,7 @@ pub fn parse(text: &str) -> CryptoSession {
             keep_unparsed(&mut out.unparsed, n, line);
             continue;
         };
-        if let Some(c) = PEER.captures(line) {
+        if let Some(c) = caps_if(&PEER, line, "Peer: ") {
             if s.peer.is_some() {
                 let next = Session {
                     line: n,
@@ -245,7 +248,7 @@ pub fn parse(text: &str) -> CryptoSession {
 }
 
 fn apply(s: &mut Session, pending_id: &mut Option<u64>, n: usize, line: &str) -> bool {
-    if let Some(c) = FIELD.captures(line) {
+    if let Some(c) = caps_if(&FIELD, line, ": ") {
         let v = cap_str(&c, "v");
         match c.name("k").map(|m| m.as_str()) {
             Some("Profile") => s.profile = v,
@@ -258,16 +261,16 @@ fn apply(s: &mut Session, pending_id: &mut Option<u64>, n: usize, line: &str) ->
                 s.status_text = v;
             }
         }
-    } else if let Some(c) = PEER_FIELD.captures(line) {
+    } else if let Some(c) = caps_if(&PEER_FIELD, line, ": ") {
         match c.name("k").map(|m| m.as_str()) {
             Some("Phase1_id") => s.phase1_id = cap_str(&c, "v"),
             _ => s.desc = cap_str(&c, "v"),
         }
-    } else if let Some(c) = SYSTEM_IP.captures(line) {
+    } else if let Some(c) = caps_if(&SYSTEM_IP, line, "System IP:") {
         s.system_ip = cap_str(&c, "ip");
-    } else if let Some(c) = SESSION_ID.captures(line) {
+    } else if let Some(c) = caps_if(&SESSION_ID, line, "Session ID:") {
         *pending_id = cap_num(&c, "id");
-    } else if let Some(c) = IKE_SA.captures(line) {
+    } else if let Some(c) = caps_if(&IKE_SA, line, " SA: local") {
         let (local, local_port) = split_addr_port(c.name("local").map_or("", |m| m.as_str()));
         let remote = c.name("remote").map(|m| split_addr_port(m.as_str()));
         s.ike_sas.push(IkeSa {
@@ -287,7 +290,7 @@ fn apply(s: &mut Session, pending_id: &mut Option<u64>, n: usize, line: &str) ->
             conn_id: None,
             lifetime: None,
         });
-    } else if let Some(c) = IKE_REMOTE.captures(line) {
+    } else if let Some(c) = caps_if(&IKE_REMOTE, line, "remote ") {
         let Some(sa) = s.ike_sas.last_mut().filter(|sa| sa.remote.is_none()) else {
             return false;
         };
@@ -295,14 +298,14 @@ fn apply(s: &mut Session, pending_id: &mut Option<u64>, n: usize, line: &str) ->
         sa.remote = Some(remote);
         sa.remote_port = port;
         sa.status = cap_str(&c, "st");
-    } else if let Some(c) = IKE_CAPS.captures(line) {
+    } else if let Some(c) = caps_if(&IKE_CAPS, line, "Capabilities:") {
         let Some(sa) = s.ike_sas.last_mut() else {
             return false;
         };
         sa.capabilities = cap_str(&c, "cap");
         sa.conn_id = cap_num(&c, "id");
         sa.lifetime = cap_str(&c, "life");
-    } else if let Some(c) = FLOW.captures(line) {
+    } else if let Some(c) = caps_if(&FLOW, line, "IPSEC FLOW:") {
         s.flows.push(IpsecFlow {
             line: n,
             flow: cap_str(&c, "f").unwrap_or_default(),
@@ -311,13 +314,13 @@ fn apply(s: &mut Session, pending_id: &mut Option<u64>, n: usize, line: &str) ->
             inbound: None,
             outbound: None,
         });
-    } else if let Some(c) = ACTIVE_SAS.captures(line) {
+    } else if let Some(c) = caps_if(&ACTIVE_SAS, line, "Active SAs:") {
         let Some(f) = s.flows.last_mut() else {
             return false;
         };
         f.active_sas = cap_num(&c, "n");
         f.origin = cap_str(&c, "o");
-    } else if let Some(c) = FLOW_COUNTERS.captures(line) {
+    } else if let Some(c) = caps_if(&FLOW_COUNTERS, line, "#pkts") {
         let Some(f) = s.flows.last_mut() else {
             return false;
         };

@@ -1,7 +1,7 @@
 //! `show debugging`: which debugs are on, and the crypto debug conditions that scope them.
 //! The runner reads it after `undebug all` to confirm nothing is left running on the router.
 
-use super::text::{Unparsed, cap_str, keep_unparsed};
+use super::text::{Unparsed, cap_str, caps, keep_unparsed};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -112,16 +112,16 @@ pub fn parse(text: &str) -> DebugState {
             filter = None;
             continue;
         }
-        if let Some(c) = ENABLED.captures(line) {
+        if let Some(c) = caps(&ENABLED, line) {
             out.enabled.push(EnabledDebug {
                 line: n,
                 section: section.clone(),
                 name: cap_str(&c, "name").unwrap_or_default(),
                 qualifier: cap_str(&c, "q"),
             });
-        } else if let Some(c) = CONDITIONAL.captures(line) {
+        } else if let Some(c) = caps(&CONDITIONAL, line) {
             out.crypto_conditional = Some(c.name("v").is_some_and(|m| m.as_str() == "ON"));
-        } else if let Some(c) = FILTERS.captures(line) {
+        } else if let Some(c) = caps(&FILTERS, line) {
             let kind = cap_str(&c, "kind").unwrap_or_default();
             match cap_str(&c, "inline").filter(|v| v != "[none]") {
                 Some(v) => out.conditions.push(DebugCondition {
@@ -131,20 +131,20 @@ pub fn parse(text: &str) -> DebugState {
                 }),
                 None => filter = Some(kind),
             }
-        } else if let Some(c) = CONDITION.captures(line) {
+        } else if let Some(c) = caps(&CONDITION, line) {
             out.conditions.push(DebugCondition {
                 line: n,
                 kind: cap_str(&c, "kind").unwrap_or_default(),
                 value: cap_str(&c, "v").unwrap_or_default(),
             });
         } else if SETTING.is_match(line) {
-        } else if let (Some(kind), Some(c)) = (filter.as_ref(), FILTER_VALUE.captures(line)) {
+        } else if let (Some(kind), Some(c)) = (filter.as_ref(), caps(&FILTER_VALUE, line)) {
             out.conditions.push(DebugCondition {
                 line: n,
                 kind: kind.clone(),
                 value: cap_str(&c, "v").unwrap_or_default(),
             });
-        } else if let Some(c) = SECTION.captures(line) {
+        } else if let Some(c) = caps(&SECTION, line) {
             section = cap_str(&c, "s");
         } else {
             keep_unparsed(&mut out.unparsed, n, line);

@@ -1,6 +1,6 @@
 //! `show ip interface brief`: each interface's address and line/protocol state.
 
-use super::text::{Unparsed, cap_str, keep_unparsed};
+use super::text::{Unparsed, cap_str, caps, keep_unparsed};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -73,7 +73,7 @@ pub fn parse(text: &str) -> InterfaceBrief {
         if line.trim().is_empty() || HEADER.is_match(line) {
             continue;
         }
-        let Some(c) = ROW.captures(line) else {
+        let Some(c) = caps(&ROW, line) else {
             keep_unparsed(&mut out.unparsed, n, line);
             continue;
         };

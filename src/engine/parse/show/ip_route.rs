@@ -4,7 +4,7 @@
 //! Both layouts are read: 15.x, where every row carries its prefix length, and 12.x, where
 //! rows under `10.0.0.0/24 is subnetted, 2 subnets` leave the length to that header.
 
-use super::text::{Unparsed, cap_num, cap_str, is_legend, keep_unparsed};
+use super::text::{Unparsed, cap_num, cap_str, caps, is_legend, keep_unparsed};
 use regex::Regex;
 use serde::Serialize;
 use std::net::Ipv4Addr;
@@ -111,7 +111,7 @@ static AGE: LazyLock<Regex> =
 
 /// Reads `[1/0] via 192.0.2.1, 00:00:12, Gi0/0` or `is directly connected, Gi0/0`.
 fn next_hop(route: &mut Route, n: usize, rest: &str) -> bool {
-    let (c, via) = match (VIA.captures(rest), DIRECT.captures(rest)) {
+    let (c, via) = match (caps(&VIA, rest), caps(&DIRECT, rest)) {
         (Some(c), _) => {
             let via = c.name("via").and_then(|m| m.as_str().parse().ok());
             (c, via)
@@ -162,19 +162,19 @@ pub fn parse(text: &str) -> RouteTable {
         if line.trim().is_empty() || is_legend(line) || TABLE_NAME.is_match(line) {
             continue;
         }
-        if let Some(c) = GATEWAY.captures(line) {
+        if let Some(c) = caps(&GATEWAY, line) {
             out.gateway_of_last_resort = c.name("gw").and_then(|m| m.as_str().parse().ok());
-        } else if let Some(c) = SUBNETTED.captures(line) {
+        } else if let Some(c) = caps(&SUBNETTED, line) {
             header_len = if c.name("var").is_some() {
                 None
             } else {
                 cap_num(&c, "len")
             };
-        } else if let Some(c) = ROUTE.captures(line) {
+        } else if let Some(c) = caps(&ROUTE, line) {
             if !route_row(&mut out, &c, header_len, n) {
                 keep_unparsed(&mut out.unparsed, n, line);
             }
-        } else if let Some(c) = CONTINUATION.captures(line) {
+        } else if let Some(c) = caps(&CONTINUATION, line) {
             let rest = c.name("rest").map_or("", |m| m.as_str());
             let ok = out.routes.last_mut().is_some_and(|r| next_hop(r, n, rest));
             if !ok {

@@ -4,7 +4,7 @@
 //! `local ident`) → counters and endpoints → `inbound esp sas:` … sections → one entry per SPI.
 //! Each level keeps the line it started on, so a finding can point at the exact SA.
 
-use super::text::{Unparsed, cap_num, cap_str, keep_unparsed, yes_no};
+use super::text::{Unparsed, cap_num, cap_str, caps, keep_unparsed, yes_no};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -322,7 +322,7 @@ pub fn parse(text: &str) -> IpsecSa {
 
 /// Files one line into the tree; false when it fits nowhere.
 fn apply(out: &mut IpsecSa, cur: &mut Cursor, n: usize, line: &str) -> bool {
-    if let Some(c) = INTERFACE.captures(line) {
+    if let Some(c) = caps(&INTERFACE, line) {
         out.interfaces.push(IpsecInterface {
             line: n,
             name: cap_str(&c, "name").unwrap_or_default(),
@@ -331,7 +331,7 @@ fn apply(out: &mut IpsecSa, cur: &mut Cursor, n: usize, line: &str) -> bool {
         cur.section = None;
         return true;
     }
-    if let Some(c) = MAP_TAG.captures(line) {
+    if let Some(c) = caps(&MAP_TAG, line) {
         let Some(i) = out.interface() else {
             return false;
         };
@@ -339,7 +339,7 @@ fn apply(out: &mut IpsecSa, cur: &mut Cursor, n: usize, line: &str) -> bool {
         i.local_addr = cap_str(&c, "addr");
         return true;
     }
-    if let Some(c) = VRF.captures(line) {
+    if let Some(c) = caps(&VRF, line) {
         let Some(i) = out.interface() else {
             return false;
         };
@@ -351,7 +351,7 @@ fn apply(out: &mut IpsecSa, cur: &mut Cursor, n: usize, line: &str) -> bool {
         cur.section = None;
         return true;
     }
-    if let Some(c) = IDENT.captures(line) {
+    if let Some(c) = caps(&IDENT, line) {
         let Some(id) = ident(&c) else { return false };
         let Some(i) = out.interface() else {
             return false;
@@ -379,7 +379,7 @@ fn apply(out: &mut IpsecSa, cur: &mut Cursor, n: usize, line: &str) -> bool {
         }
         return true;
     }
-    if let Some(c) = SPI.captures(line) {
+    if let Some(c) = caps(&SPI, line) {
         let (Some((direction, protocol)), Some(spi)) = (cur.section, hex_u32(&c)) else {
             return false;
         };
@@ -407,7 +407,7 @@ fn apply(out: &mut IpsecSa, cur: &mut Cursor, n: usize, line: &str) -> bool {
     if cur.section.is_some() && apply_sa(out, line) {
         return true;
     }
-    if let Some(c) = SA_SECTION.captures(line) {
+    if let Some(c) = caps(&SA_SECTION, line) {
         let dir = match c.name("dir").map(|m| m.as_str()) {
             Some("inbound") => Direction::Inbound,
             _ => Direction::Outbound,
@@ -426,17 +426,14 @@ fn apply(out: &mut IpsecSa, cur: &mut Cursor, n: usize, line: &str) -> bool {
 
 /// Lines of the per-flow header (peer, counters, endpoints, PFS).
 fn apply_flow(f: &mut IpsecFlow, line: &str) -> bool {
-    if let Some(c) = PEER.captures(line) {
+    if let Some(c) = caps(&PEER, line) {
         f.current_peer = cap_str(&c, "addr").or_else(|| cap_str(&c, "old"));
         f.peer_port = cap_num(&c, "port").or_else(|| cap_num(&c, "oldport"));
-    } else if let Some(c) = ACTION.captures(line) {
+    } else if let Some(c) = caps(&ACTION, line) {
         f.action = cap_str(&c, "action");
         f.flags = cap_str(&c, "flags");
     } else if line.trim_start().starts_with('#') {
-        let parts: Vec<_> = line
-            .split(',')
-            .map(|p| COUNTER.captures(p.trim()))
-            .collect();
+        let parts: Vec<_> = line.split(',').map(|p| caps(&COUNTER, p.trim())).collect();
         if parts.iter().any(Option::is_none) {
             return false;
         }
@@ -446,14 +443,11 @@ fn apply_flow(f: &mut IpsecFlow, line: &str) -> bool {
             };
             f.counters.set(&name, v);
         }
-    } else if let Some(c) = ENDPOINTS.captures(line) {
+    } else if let Some(c) = caps(&ENDPOINTS, line) {
         f.local_endpoint = cap_str(&c, "l");
         f.remote_endpoint = cap_str(&c, "r");
     } else if line.contains(" mtu ") || line.trim_start().starts_with("path mtu") {
-        let parts: Vec<_> = line
-            .split(',')
-            .map(|p| MTU_PART.captures(p.trim()))
-            .collect();
+        let parts: Vec<_> = line.split(',').map(|p| caps(&MTU_PART, p.trim())).collect();
         if parts.iter().any(Option::is_none) {
             return false;
         }
@@ -466,9 +460,9 @@ fn apply_flow(f: &mut IpsecFlow, line: &str) -> bool {
                 _ => f.ip_mtu = cap_num(&c, "v"),
             }
         }
-    } else if let Some(c) = OUT_SPI.captures(line) {
+    } else if let Some(c) = caps(&OUT_SPI, line) {
         f.current_outbound_spi = hex_u32(&c);
-    } else if let Some(c) = PFS.captures(line) {
+    } else if let Some(c) = caps(&PFS, line) {
         f.pfs = c.name("yn").and_then(|m| yes_no(m.as_str()));
         f.dh_group = cap_str(&c, "dh");
     } else {
@@ -480,14 +474,14 @@ fn apply_flow(f: &mut IpsecFlow, line: &str) -> bool {
 /// Lines under one `spi:`.
 fn apply_sa(out: &mut IpsecSa, line: &str) -> bool {
     let Some(sa) = out.sa() else { return false };
-    if let Some(c) = TRANSFORM.captures(line) {
+    if let Some(c) = caps(&TRANSFORM, line) {
         sa.transform = cap_str(&c, "t");
-    } else if let Some(c) = IN_USE.captures(line) {
+    } else if let Some(c) = caps(&IN_USE, line) {
         sa.in_use_settings = cap_str(&c, "s").map(|s| s.trim_end_matches(',').trim().to_string());
     } else if line.trim_start().starts_with("conn id:") {
         let parts: Vec<_> = line
             .split(", ")
-            .map(|p| CONN_PART.captures(p.trim()))
+            .map(|p| caps(&CONN_PART, p.trim()))
             .collect();
         if parts.iter().any(Option::is_none) {
             return false;
@@ -500,16 +494,16 @@ fn apply_sa(out: &mut IpsecSa, line: &str) -> bool {
                 _ => sa.crypto_map = cap_str(&c, "v"),
             }
         }
-    } else if let Some(c) = TIMING.captures(line) {
+    } else if let Some(c) = caps(&TIMING, line) {
         sa.remaining_kb = cap_num(&c, "kb");
         sa.remaining_secs = cap_num(&c, "secs");
     } else if KB_OFF.is_match(line) {
-    } else if let Some(c) = IV.captures(line) {
+    } else if let Some(c) = caps(&IV, line) {
         sa.iv_size = cap_num(&c, "n");
-    } else if let Some(c) = REPLAY.captures(line) {
+    } else if let Some(c) = caps(&REPLAY, line) {
         sa.replay_detection = c.name("yn").and_then(|m| yes_no(m.as_str()));
         sa.replay_window = cap_num(&c, "w");
-    } else if let Some(c) = STATUS.captures(line) {
+    } else if let Some(c) = caps(&STATUS, line) {
         sa.status = cap_str(&c, "s");
     } else {
         return false;

@@ -1,7 +1,7 @@
 //! `show crypto isakmp policy` and `show crypto isakmp default policy`: the phase 1 policies
 //! in force, with IOS's long attribute names turned back into the words used in config.
 
-use super::text::{Unparsed, cap_num, cap_str, keep_unparsed};
+use super::text::{Unparsed, cap_num, cap_str, caps, keep_unparsed};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -111,7 +111,7 @@ pub fn parse(text: &str) -> IsakmpPolicies {
         if line.trim().is_empty() || TITLE.is_match(line) {
             continue;
         }
-        if let Some(c) = SUITE.captures(line) {
+        if let Some(c) = caps(&SUITE, line) {
             out.policies.push(IsakmpPolicy {
                 line: n,
                 priority: cap_num(&c, "prio"),
@@ -120,7 +120,7 @@ pub fn parse(text: &str) -> IsakmpPolicies {
             });
             continue;
         }
-        let (Some(c), Some(p)) = (ATTR.captures(line), out.policies.last_mut()) else {
+        let (Some(c), Some(p)) = (caps(&ATTR, line), out.policies.last_mut()) else {
             keep_unparsed(&mut out.unparsed, n, line);
             continue;
         };
@@ -139,11 +139,11 @@ pub fn parse(text: &str) -> IsakmpPolicies {
                 p.auth_text = Some(v);
             }
             Some("Diffie-Hellman group") => {
-                p.dh_group = DH.captures(&v).and_then(|d| cap_num(&d, "g"));
+                p.dh_group = caps(&DH, &v).and_then(|d| cap_num(&d, "g"));
                 p.dh_text = Some(v);
             }
             _ => {
-                p.lifetime_secs = LIFE.captures(&v).and_then(|d| cap_num(&d, "s"));
+                p.lifetime_secs = caps(&LIFE, &v).and_then(|d| cap_num(&d, "s"));
                 p.lifetime_text = Some(v);
             }
         }

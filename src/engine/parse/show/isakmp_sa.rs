@@ -4,7 +4,7 @@
 //! (`… conn-id slot status`) and 15.x / IOS-XE (`… conn-id status`, split into IPv4 and IPv6
 //! sections). All three are read; a `slot` column is kept, never a reason to drop the row.
 
-use super::text::{Unparsed, cap_num, cap_str, is_legend, keep_unparsed};
+use super::text::{Unparsed, cap_num, cap_str, caps, is_legend, keep_unparsed};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -124,7 +124,7 @@ static ROW: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn section(line: &str) -> Option<Family> {
-    SECTION.captures(line).map(|c| {
+    caps(&SECTION, line).map(|c| {
         if c.name("v").is_some_and(|v| v.as_str() == "6") {
             Family::Ipv6
         } else {
@@ -138,10 +138,23 @@ pub fn parse(text: &str) -> IsakmpSa {
     let mut out = IsakmpSa::default();
     let mut family = None;
     for (n, line) in text.lines().enumerate() {
-        if let Some(f) = section(line) {
+        // A row starts with an address: anything else skips the row pattern (a long paste
+        // can put thousands of other lines here).
+        let row_like = line
+            .trim_start()
+            .as_bytes()
+            .first()
+            .is_some_and(|b| b.is_ascii_hexdigit() || *b == b':');
+        if !row_like
+            && line.contains("Crypto ISAKMP SA")
+            && let Some(f) = section(line)
+        {
             family = Some(f);
-        } else if HEADER.is_match(line) || line.trim().is_empty() {
-        } else if let Some(c) = ROW.captures(line) {
+        } else if !row_like || line.trim().is_empty() || HEADER.is_match(line) {
+            if !row_like && !line.trim().is_empty() && !HEADER.is_match(line) {
+                keep_unparsed(&mut out.unparsed, n, line);
+            }
+        } else if let Some(c) = caps(&ROW, line) {
             let state = cap_str(&c, "state").unwrap_or_default();
             match cap_num(&c, "conn") {
                 Some(conn_id) => out.rows.push(IsakmpSaRow {
@@ -237,7 +250,7 @@ pub fn parse_detail(text: &str) -> IsakmpSaDetail {
         if let Some(f) = section(line) {
             family = Some(f);
         } else if line.trim().is_empty() || DETAIL_HEADER.is_match(line) || is_legend(line) {
-        } else if let Some(c) = DETAIL_ROW.captures(line) {
+        } else if let Some(c) = caps(&DETAIL_ROW, line) {
             let (Some(conn_id), Some(dh_group)) = (cap_num(&c, "cid"), cap_num(&c, "dh")) else {
                 keep_unparsed(&mut out.unparsed, n, line);
                 continue;
@@ -262,7 +275,7 @@ pub fn parse_detail(text: &str) -> IsakmpSaDetail {
                 engine: None,
                 engine_conn_id: None,
             });
-        } else if let (Some(c), Some(row)) = (ENGINE.captures(line), out.rows.last_mut()) {
+        } else if let (Some(c), Some(row)) = (caps(&ENGINE, line), out.rows.last_mut()) {
             row.engine = cap_str(&c, "engine");
             row.engine_conn_id = cap_num(&c, "conn");
         } else {

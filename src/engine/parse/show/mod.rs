@@ -316,9 +316,95 @@ pub fn classify(command: &str) -> Option<ShowKind> {
     tail_ok(tail, &words[used..]).then_some(kind)
 }
 
+/// The first line of a show output, and the command that prints it: engineers paste output
+/// without the command line (or with a typo in it), and a TAC engineer still knows it by its
+/// header. Each row: the text the line starts with (after leading blanks), words it must also
+/// hold, and the command.
+const HEADERS: &[(&str, &[&str], &str)] = &[
+    (
+        "Crypto session current status",
+        &[],
+        "show crypto session detail",
+    ),
+    ("IPv4 Crypto ISAKMP SA", &[], "show crypto isakmp sa"),
+    (
+        "dst ",
+        &["src", "state", "conn-id"],
+        "show crypto isakmp sa",
+    ),
+    (
+        "C-id ",
+        &["Local", "Remote", "Status"],
+        "show crypto isakmp sa detail",
+    ),
+    ("interface: ", &[], "show crypto ipsec sa"),
+    ("Global IKE policy", &[], "show crypto isakmp policy"),
+    (
+        "Protection suite of priority",
+        &[],
+        "show crypto isakmp policy",
+    ),
+    ("Crypto Map ", &["ipsec-isakmp"], "show crypto map"),
+    (
+        "Interface ",
+        &["IP-Address", "OK?"],
+        "show ip interface brief",
+    ),
+    ("Codes: L - local", &["connected"], "show ip route"),
+    ("Building configuration", &[], "show running-config"),
+    ("Current configuration :", &[], "show running-config"),
+];
+
+/// The command whose output `line` starts, when it is a show header (see [`HEADERS`]).
+pub fn sniff(line: &str) -> Option<&'static str> {
+    let t = line.trim_start();
+    // Cheap first test: every header starts with one of these letters.
+    if !matches!(
+        t.as_bytes().first(),
+        Some(b'B' | b'C' | b'G' | b'I' | b'P' | b'd' | b'i')
+    ) {
+        return None;
+    }
+    HEADERS
+        .iter()
+        .find(|(start, words, _)| t.starts_with(start) && words.iter().all(|w| t.contains(w)))
+        .map(|(_, _, cmd)| *cmd)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_name_their_command() {
+        for (line, want) in [
+            (
+                "Crypto session current status",
+                Some(ShowKind::CryptoSession),
+            ),
+            (
+                "dst             src             state          conn-id status",
+                Some(ShowKind::IsakmpSa),
+            ),
+            (
+                "dst             src             state           conn-id    slot",
+                Some(ShowKind::IsakmpSa),
+            ),
+            ("interface: GigabitEthernet0/0", Some(ShowKind::IpsecSa)),
+            (
+                "Interface                  IP-Address      OK? Method Status                Protocol",
+                Some(ShowKind::IpInterfaceBrief),
+            ),
+            (
+                "Crypto Map \"VPN\" 10 ipsec-isakmp",
+                Some(ShowKind::CryptoMap),
+            ),
+            ("Interface: Tunnel1201", None),
+            ("ISAKMP:(0): beginning Main Mode exchange", None),
+        ] {
+            assert_eq!(sniff(line).and_then(classify), want, "{line}");
+        }
+    }
 
     #[test]
     fn abbreviations() {

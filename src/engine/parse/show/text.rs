@@ -26,7 +26,8 @@ static LEGEND: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A line of a `Codes:` legend: it explains letters, it is not data.
 pub(crate) fn is_legend(line: &str) -> bool {
-    LEGEND.is_match(line)
+    // Every legend entry is `X - meaning`: lines without ` - ` skip the pattern.
+    line.contains(" - ") && LEGEND.is_match(line)
 }
 
 /// A named capture parsed as a number; `None` when absent or not a number.
@@ -56,6 +57,27 @@ pub(crate) fn yes_no(s: &str) -> Option<bool> {
         "Y" | "y" | "Yes" | "yes" => Some(true),
         "N" | "n" | "No" | "no" => Some(false),
         _ => None,
+    }
+}
+
+/// [`caps`] for a pattern that only matches lines holding `literal`: the substring test is
+/// cheaper than any regex search.
+pub fn caps_if<'h>(re: &regex::Regex, line: &'h str, literal: &str) -> Option<regex::Captures<'h>> {
+    if line.contains(literal) {
+        caps(re, line)
+    } else {
+        None
+    }
+}
+
+/// `re.captures(line)` with a cheap test first. A parser tries each line against several
+/// patterns and most attempts fail; a failed `captures` still allocates its slots and runs
+/// the slower capturing engine, `is_match` does neither.
+pub fn caps<'h>(re: &regex::Regex, line: &'h str) -> Option<regex::Captures<'h>> {
+    if re.is_match(line) {
+        re.captures(line)
+    } else {
+        None
     }
 }
 

@@ -1,7 +1,7 @@
 //! `show udp`: the router's UDP sockets. IKE needs port 500 (and 4500 for NAT-T) open: when
 //! no row has local port 500, ISAKMP is not running (no policy, or `no crypto isakmp`).
 
-use super::text::{Unparsed, cap_num, cap_str, keep_unparsed};
+use super::text::{Unparsed, cap_num, cap_str, caps, keep_unparsed};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
@@ -79,7 +79,7 @@ pub fn parse(text: &str) -> UdpTable {
         if line.trim().is_empty() || HEADER.is_match(line) {
             continue;
         }
-        let row = ROW.captures(line).and_then(|c| {
+        let row = caps(&ROW, line).and_then(|c| {
             Some(UdpRow {
                 line: n,
                 proto: cap_str(&c, "proto")?,
