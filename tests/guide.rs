@@ -249,6 +249,13 @@ async fn a_fix_that_does_not_help_is_rolled_back_and_the_ticket_holds_no_secret(
     // neither the typed key nor either router's key.
     let md = std::fs::read_to_string(&ticket).unwrap();
     assert_eq!(md, w.markdown);
+    // Ladders are drawn at the steps that watched a negotiation (the first debug window and the
+    // re-test); the report at the end does not draw one again.
+    assert_eq!(md.matches("stopped after MM5").count(), 2, "{md}");
+    let (_, report) = md
+        .rsplit_once("\n---\n")
+        .expect("the report closes the transcript");
+    assert!(!report.contains("stopped after"), "{report}");
     for want in [
         "## Step 3: Watch a negotiation (debug)",
         "R1# ping 192.168.102.1 source GigabitEthernet1/0 repeat 5",
