@@ -6,7 +6,7 @@
 //! interrupted run cleans up what it started and reports the rest as not checked.
 
 use crate::util::bin;
-use crate::util::fixture::args;
+use crate::util::fixture::{args, window, with_live};
 use ipsec_doctor::cli::triage::{Args, execute_streaming};
 use ipsec_doctor::lab::LabOptions;
 use ipsec_doctor::lab::fleet::{Fleet, FleetHandle};
@@ -77,13 +77,15 @@ impl Mixed {
     }
 
     fn args(&self) -> Args {
+        let base = with_live(args(), |l| {
+            l.known_hosts = Some(self.dir.path().join("known_hosts"));
+            l.debug_window = Some(Duration::from_secs(2));
+            l.idle_cutoff = Duration::from_secs(2);
+        });
         Args {
             inventory: Some(self.inventory()),
-            known_hosts: Some(self.dir.path().join("known_hosts")),
-            debug_window: Some(Duration::from_secs(2)),
-            idle_cutoff: Duration::from_secs(2),
             concurrency: 3,
-            ..args()
+            ..base
         }
     }
 
@@ -462,11 +464,7 @@ async fn sigterm_cleans_up_the_running_tunnels_and_reports_the_others_unchecked(
 async fn an_interrupted_run_over_a_hub_reports_the_unstarted_tunnels_in_every_format() {
     let lab = Mixed::start(3, 1).await;
     let stop = lab.until_both_debugging();
-    let a = Args {
-        debug_window: Some(Duration::from_secs(60)),
-        idle_cutoff: Duration::from_secs(60),
-        ..lab.args()
-    };
+    let a = window(lab.args(), Duration::from_secs(60), Duration::from_secs(60));
     let mut streamed = Vec::new();
     let reports = execute_streaming(a, stop, &Silent, &mut |r| {
         streamed.push(report::json::line(r))

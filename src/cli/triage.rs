@@ -7,6 +7,7 @@
 //! a router in one tunnel at a time) and each report is written as its tunnel finishes (JSON:
 //! one object per line, flushed); the text report ends with a summary table.
 
+use super::live::LiveArgs;
 use crate::inventory::{Host, Inventory};
 use crate::lab::ike::IkeFactory;
 use crate::lab::scenario::Scenario;
@@ -16,13 +17,12 @@ use crate::report::{self, Format, Report, Style};
 use crate::run::many::{Batch, Outcome, run_many};
 use crate::run::progress::{Bars, Progress, Silent};
 use crate::run::stop::Stop;
-use crate::run::{RouterTarget, RunOptions, TunnelTarget};
+use crate::run::{RouterTarget, TunnelTarget};
 use crate::ssh::HostKeyPolicy;
 use anyhow::{Context, bail};
 use std::future::Future;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// The lab scenario `triage` runs on when no inventory is given.
 pub const DEFAULT_LAB_SCENARIO: &str = "psk-mismatch";
@@ -52,39 +52,18 @@ pub struct Args {
     /// otherwise.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub ladder: String,
-    /// How long debugs stay on in the debug window (overrides the playbook), e.g. 45s; at
-    /// most 600s.
-    #[arg(long, value_parser = playbook::parse_debug_duration)]
-    pub debug_window: Option<Duration>,
-    /// Ends the debug window early once the routers stay quiet this long; at most 600s.
-    #[arg(long, value_parser = playbook::parse_debug_duration, default_value = "5s")]
-    pub idle_cutoff: Duration,
     /// A playbook file to run instead of the shipped triage playbook.
     #[arg(long, value_name = "FILE")]
     pub playbook: Option<PathBuf>,
     /// Allow the playbook's disruptive steps (`clear crypto sa|session`).
     #[arg(long)]
     pub allow_disruptive: bool,
-    /// Switch off crypto debugs found already on when the run starts.
-    #[arg(long)]
-    pub clear_stale_debug: bool,
     /// Tunnels triaged at once over an inventory. A router shared by several tunnels (a hub)
     /// is in one tunnel's run at a time whatever this says.
     #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
-    /// Learn the host keys of routers not yet in known_hosts (a changed key is still refused).
-    #[arg(long)]
-    pub accept_new_host_keys: bool,
-    /// known_hosts file to check host keys against (default ~/.ssh/known_hosts).
-    #[arg(long, value_name = "FILE")]
-    pub known_hosts: Option<PathBuf>,
-    /// Lab seconds per real second for --lab (retransmission timers run this much faster).
-    #[arg(long, default_value_t = 20.0, hide = true)]
-    pub lab_speed: f64,
-    /// How long the cleanup of one router may take before the run gives up on it and reports
-    /// DEBUG MAY STILL BE ON.
-    #[arg(long, value_parser = playbook::parse_duration, default_value = "20s", hide = true)]
-    pub cleanup_deadline: Duration,
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -204,7 +183,7 @@ pub async fn execute_streaming(
     match &args.inventory {
         Some(path) => {
             let inventory = Inventory::load(path)?;
-            let policy = host_keys(&args)?;
+            let policy = args.live.host_keys()?;
             run_inventory(&args, &inventory, &playbook, &policy, stop, progress, each).await
         }
         None => {
@@ -215,28 +194,6 @@ pub async fn execute_streaming(
             run_lab(&args, &name, &playbook, stop, progress, each).await
         }
     }
-}
-
-fn host_keys(args: &Args) -> anyhow::Result<HostKeyPolicy> {
-    host_key_policy(args.known_hosts.as_deref(), args.accept_new_host_keys)
-}
-
-/// `--known-hosts` (default `~/.ssh/known_hosts`) with `--accept-new-host-keys` or not.
-pub(crate) fn host_key_policy(
-    known_hosts: Option<&std::path::Path>,
-    accept_new: bool,
-) -> anyhow::Result<HostKeyPolicy> {
-    let path = match known_hosts {
-        Some(p) => p.to_path_buf(),
-        None => std::env::var_os("HOME")
-            .map(|h| PathBuf::from(h).join(".ssh/known_hosts"))
-            .context("no --known-hosts given and HOME is not set")?,
-    };
-    Ok(if accept_new {
-        HostKeyPolicy::accept_new(path)
-    } else {
-        HostKeyPolicy::strict(path)
-    })
 }
 
 pub(crate) fn target(host: &Host) -> RouterTarget {
@@ -293,15 +250,7 @@ async fn run_inventory(
             b_peer_address: t.b_peer_address,
         });
     }
-    let options = RunOptions {
-        allow_disruptive: args.allow_disruptive,
-        clear_stale_debug: args.clear_stale_debug,
-        debug_window: args.debug_window,
-        idle_cutoff: args.idle_cutoff,
-        no_debug: false,
-        cleanup_deadline: args.cleanup_deadline,
-        ..RunOptions::default()
-    };
+    let options = args.live.run_options(args.allow_disruptive);
     let mut reports: Vec<Option<Report>> = vec![None; targets.len()];
     let batch = Batch {
         tunnels: &targets,
@@ -333,7 +282,7 @@ async fn run_lab(
 ) -> anyhow::Result<Vec<Report>> {
     let scenario = Scenario::find(name, None)?;
     let options = LabOptions {
-        speed: args.lab_speed,
+        speed: args.live.lab_speed,
         ..LabOptions::default()
     };
     let lab = Lab::start(&scenario, options, &IkeFactory, std::future::pending()).await?;
