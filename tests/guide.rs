@@ -4,7 +4,7 @@
 //! SIGTERM and a lost connection while debugs are on — each ending with the debugs confirmed
 //! off — and the Markdown transcript (evidence in, secrets out).
 
-use crate::util::fixture::Fixture;
+use crate::util::fixture::{Fixture, with_live};
 use crate::util::{Sink, assert_cleaned};
 use ipsec_doctor::cli::guide::{Args, execute};
 use ipsec_doctor::guide::Outcome;
@@ -323,10 +323,9 @@ async fn until_traffic_prompt(fx: &Fixture, tx: &Feeder) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quitting_while_debugs_are_on_switches_them_off() {
     let fx = Fixture::start("healthy", 200.0).await;
-    let args = Args {
-        debug_window: Some(std::time::Duration::from_secs(60)),
-        ..fx.guide_args()
-    };
+    let args = with_live(fx.guide_args(), |l| {
+        l.debug_window = Some(std::time::Duration::from_secs(60))
+    });
     let (tx, session) = spawn(args);
     until_traffic_prompt(&fx, &tx).await;
     tx.send("q".into()).unwrap();
@@ -354,10 +353,9 @@ async fn quitting_while_debugs_are_on_switches_them_off() {
 async fn a_connection_lost_while_debugs_are_on_is_reopened_to_switch_them_off() {
     let fx = Fixture::start("healthy", 200.0).await;
     // A window long enough that the traffic question is still waiting when the link goes.
-    let args = Args {
-        debug_window: Some(std::time::Duration::from_secs(60)),
-        ..fx.guide_args()
-    };
+    let args = with_live(fx.guide_args(), |l| {
+        l.debug_window = Some(std::time::Duration::from_secs(60))
+    });
     let (tx, session) = spawn(args);
     until_traffic_prompt(&fx, &tx).await;
     fx.lab.router_state("R1").unwrap().cut_sessions();
@@ -659,10 +657,9 @@ mod every_scenario {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unanswered_traffic_question_does_not_keep_debugs_on() {
     let fx = Fixture::start("healthy", 200.0).await;
-    let args = Args {
-        debug_window: Some(std::time::Duration::from_secs(1)),
-        ..fx.guide_args()
-    };
+    let args = with_live(fx.guide_args(), |l| {
+        l.debug_window = Some(std::time::Duration::from_secs(1))
+    });
     let (tx, session) = spawn(args);
     until_traffic_prompt(&fx, &tx).await;
     // Nobody answers (the input stays open, so this is no quit): the debugs go off at the end

@@ -62,3 +62,6 @@ mod safety;
 mod triage;
 /// `triage` on IKEv2 and route-based tunnels: each router's commands follow its configuration.
 mod triage_ikev2;
+/// `triage` over many tunnels: a hub's tunnels take turns, others run meanwhile, reports
+/// stream, a summary table ends the text, an interrupt leaves no debug on.
+mod triage_many;

@@ -292,7 +292,7 @@ async fn a_wrong_tunnel_destination_is_debugged_where_ike_goes() {
 /// the command that does it (`show debug` lists it as `IKEv2 default`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ikev2_debug_found_on_is_left_or_cleared_as_asked() {
-    use ipsec_doctor::cli::triage::Args;
+    use crate::util::fixture::with_live;
     use ipsec_doctor::lab::router::DebugKind;
     let fx = Fixture::start("ikev2-vti-healthy", 200.0).await;
     let r2 = fx.lab.router_state("R2").unwrap().clone();
@@ -314,10 +314,7 @@ async fn an_ikev2_debug_found_on_is_left_or_cleared_as_asked() {
 
     let [report] = <[Report; 1]>::try_from(
         execute_quiet(
-            Args {
-                clear_stale_debug: true,
-                ..fx.args()
-            },
+            with_live(fx.args(), |l| l.clear_stale_debug = true),
             std::future::pending(),
         )
         .await
