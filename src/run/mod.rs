@@ -1098,3 +1098,29 @@ impl<'a> Runner<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_router_not_known_yet_gets_the_ikev1_crypto_map_commands() {
+        let v1 = Applies {
+            ike: Some(Ike::V1),
+            style: None,
+        };
+        let v2 = Applies {
+            ike: Some(Ike::V2),
+            style: None,
+        };
+        let vti = Applies {
+            ike: None,
+            style: Some(Style::Vti),
+        };
+        let unknown = Learned::default();
+        assert!(fits(&v1, &unknown));
+        assert!(!fits(&v2, &unknown) && !fits(&vti, &unknown));
+        assert!(fits(&Applies::default(), &unknown));
+        assert!(conditions(&unknown).is_empty());
+    }
+}
