@@ -3,6 +3,8 @@
 //! The guide's playbook is also a decision tree ([`tree`]): each step may say which step comes
 //! next from what was found, what its lines mean, and which lines to point at; its `fix` step
 //! (safety class `config`) applies the diagnosis' fix after a typed confirmation.
+//! A step, or one command of a list, may say which routers it is for ([`scope`]: IKE version,
+//! crypto map or VTI); the runner gives each router what fits its configuration.
 //!
 //! A playbook is checked completely before any device is touched: unknown keys (with a
 //! suggestion), a command outside its step's safety class ([`class`]: checked on the whole

@@ -21,6 +21,11 @@
 //! signal and panic catch), and end with [`Runner::finish`], the same cleanup.
 //!
 //! [`many`] runs many tunnels this way at once, a router in one tunnel's run at a time.
+//!
+//! Each router gets the steps and commands that fit its own tunnel ([`facts`]: IKEv1 or IKEv2,
+//! crypto map or VTI, learned from its configuration as soon as a step has read it; until
+//! then, the IKEv1 crypto map commands), with its placeholders filled from the same reading
+//! ([`context`]).
 
 mod cleanup;
 mod configure;
