@@ -327,3 +327,55 @@ async fn an_ikev2_debug_found_on_is_left_or_cleared_as_asked() {
     assert!(fx.debug_quiet());
     fx.lab.stop().await;
 }
+
+/// An IKEv1 crypto map pair gets exactly the commands it got before the runner knew IKEv2 and
+/// VTIs (the configuration read first now), and the report says why the other steps did not
+/// run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ikev1_crypto_map_pair_keeps_its_commands() {
+    let fx = Fixture::start("healthy", 200.0).await;
+    let [report] = <[Report; 1]>::try_from(
+        execute_quiet(fx.args(), std::future::pending())
+            .await
+            .unwrap(),
+    )
+    .expect("one tunnel");
+    let common = |peer: &str| {
+        vec![
+            "show running-config | section crypto|interface|access-list|ip route".to_string(),
+            "show crypto isakmp sa".into(),
+            "show crypto isakmp sa detail".into(),
+            "show crypto ipsec sa".into(),
+            "show crypto session".into(),
+            "show crypto map".into(),
+            "show crypto isakmp policy".into(),
+            "show udp".into(),
+            "show debug".into(),
+            format!("debug crypto condition peer ipv4 {peer}"),
+            "debug crypto isakmp".into(),
+            "debug crypto ipsec".into(),
+        ]
+    };
+    let after = ["show crypto isakmp sa", "show crypto ipsec sa"].map(String::from);
+    let mut r1 = common("203.0.113.2");
+    r1.push("ping 192.168.102.1 source GigabitEthernet1/0 repeat 5".into());
+    r1.extend(after.clone());
+    let mut r2 = common("203.0.113.1");
+    r2.extend(after);
+    assert_eq!(sent(&report, "R1"), r1);
+    assert_eq!(sent(&report, "R2"), r2);
+    let run = report.run.as_ref().unwrap();
+    for step in ["ikev2-sa", "tunnel-interface", "ikev2-sa-after"] {
+        let skipped = run
+            .steps
+            .iter()
+            .find(|s| s.step == step)
+            .unwrap_or_else(|| panic!("{step} is not in the log: {run:#?}"));
+        assert!(
+            matches!(&skipped.status, StepStatus::Skipped(why) if why.contains("neither router is one")),
+            "{skipped:?}"
+        );
+    }
+    assert_cleaned(&report);
+    fx.lab.stop().await;
+}
