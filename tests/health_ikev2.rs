@@ -119,3 +119,79 @@ async fn route_based_tunnels_are_series_and_the_healthy_ones_are_up() {
         .await
         .expect("fleet stops");
 }
+
+/// The health playbook's IKEv2 step reaches only routers with an IKEv2 tunnel: an IKEv1 router
+/// (an older IOS may not know the command) is never sent `show crypto ikev2 sa`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ikev2_show_commands_go_to_ikev2_routers_only() {
+    use ipsec_doctor::health::collect::{Carry, CollectOptions, Quiet, collect_all};
+    use ipsec_doctor::inventory::Inventory;
+    use ipsec_doctor::ssh::HostKeyPolicy;
+    use std::sync::Arc;
+
+    let templates: Vec<Scenario> = ["ikev2-vti-healthy", "healthy", "ikev2-ts-unacceptable"]
+        .iter()
+        .map(|n| Scenario::embedded(n).unwrap())
+        .collect();
+    let fleet = Fleet::start(&templates, 3, LabOptions::default(), std::future::pending())
+        .await
+        .expect("fleet starts");
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("inventory.yaml");
+    let known = dir.path().join("known_hosts");
+    fleet.lab().write_inventory(&inventory).unwrap();
+    fleet.lab().write_known_hosts(&known).unwrap();
+    let hosts = Inventory::load(&inventory)
+        .unwrap()
+        .hosts
+        .into_values()
+        .collect();
+    let book = ipsec_doctor::playbook::shipped("health").unwrap().unwrap();
+    let commands = ipsec_doctor::health::show_commands(&book).unwrap();
+    let (_stop_tx, stop) = tokio::sync::watch::channel(false);
+    let results = collect_all(
+        hosts,
+        Arc::new(commands),
+        &HostKeyPolicy::strict(&known),
+        &CollectOptions {
+            concurrency: 6,
+            sample_interval: Duration::ZERO,
+            keep_sessions: false,
+        },
+        &Arc::new(Carry::default()),
+        &stop,
+        &Quiet,
+    )
+    .await;
+    assert_eq!(results.len(), 6);
+    for r in &results {
+        let collected = r
+            .collected
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{}: {e:?}", r.router));
+        let sent: Vec<&str> = collected
+            .outputs
+            .iter()
+            .map(|o| o.command.as_str())
+            .collect();
+        // t0001 (IKEv2 VTIs) and t0003 (an IKEv2 VTI against an IKEv2 crypto map) speak IKEv2;
+        // t0002 is the IKEv1 crypto map pair.
+        let ikev2 = !r.router.starts_with("t0002");
+        assert_eq!(
+            sent.contains(&"show crypto ikev2 sa"),
+            ikev2,
+            "{}: {sent:?}",
+            r.router
+        );
+        for every in [
+            "show crypto isakmp sa",
+            "show crypto ipsec sa",
+            "show crypto session",
+        ] {
+            assert!(sent.contains(&every), "{}: {sent:?}", r.router);
+        }
+    }
+    tokio::time::timeout(Duration::from_secs(5), fleet.stop())
+        .await
+        .expect("fleet stops");
+}

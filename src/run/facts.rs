@@ -129,6 +129,34 @@ pub fn learn(cfg: &RunningConfig, peer: Option<Ipv4Addr>) -> Option<TunnelFacts>
     })
 }
 
+/// Every IKE version and style the router protects some peer with (its crypto map entries and
+/// protected tunnel interfaces): what a check of all its tunnels at once must collect for.
+pub fn kinds(cfg: &RunningConfig) -> Vec<(Ike, Style)> {
+    let maps = cfg
+        .crypto_maps
+        .iter()
+        .map(|e| Protection::CryptoMap { entry: e.clone() });
+    let tunnels = cfg.tunnels().filter_map(|(i, t)| {
+        let (name, _) = t.protection.as_ref()?;
+        Some(Protection::Vti {
+            interface: i.name.clone(),
+            profile: cfg.ipsec_profile(name)?,
+        })
+    });
+    let mut out: Vec<(Ike, Style)> = Vec::new();
+    for p in maps.chain(tunnels) {
+        let style = match p {
+            Protection::CryptoMap { .. } => Style::CryptoMap,
+            Protection::Vti { .. } => Style::Vti,
+        };
+        let kind = (Ike::of(p.ike_version()), style);
+        if !out.contains(&kind) {
+            out.push(kind);
+        }
+    }
+    out
+}
+
 /// The router's address IKE leaves from, for its peer to aim at: the crypto map interface's,
 /// else the first protected tunnel's source.
 pub fn own_address(cfg: &RunningConfig) -> Option<Ipv4Addr> {
@@ -361,6 +389,20 @@ mod tests {
         let b = learn(&cfg("ikev2-ts-unacceptable", "R2"), peer1).unwrap();
         assert_eq!((a.ike, a.style), (Ike::V2, Style::Vti));
         assert_eq!((b.ike, b.style), (Ike::V2, Style::CryptoMap));
+    }
+
+    #[test]
+    fn a_router_has_the_kinds_of_all_its_tunnels() {
+        assert_eq!(kinds(&cfg("healthy", "R1")), [(Ike::V1, Style::CryptoMap)]);
+        assert_eq!(
+            kinds(&cfg("ikev2-vti-healthy", "R2")),
+            [(Ike::V2, Style::Vti)]
+        );
+        assert_eq!(
+            kinds(&cfg("ikev2-ts-unacceptable", "R2")),
+            [(Ike::V2, Style::CryptoMap)]
+        );
+        assert!(kinds(&RunningConfig::default()).is_empty());
     }
 
     #[test]
