@@ -376,6 +376,17 @@ async fn an_ikev1_crypto_map_pair_keeps_its_commands() {
             "{skipped:?}"
         );
     }
+    // The text report says it once per reason, not once per step.
+    let text = ipsec_doctor::report::text::render(&report, false);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("neither router is one"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].contains("ikev2-sa, ikev2-sa-detailed, ikev2-session, ikev2-sa-after"),
+        "{text}"
+    );
     assert_cleaned(&report);
     fx.lab.stop().await;
 }
