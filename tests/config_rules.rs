@@ -764,8 +764,13 @@ fn ikev2_and_vti_configs_give_the_code_and_an_ikev2_fix() {
             "ikev2-ts-unacceptable",
             Code::P2ProxyIdMismatch,
             "R2",
-            "",
-            &[],
+            "R1",
+            &[
+                "ip access-list extended VTI-PROF-SELECTORS",
+                " permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255",
+                "interface Tunnel0",
+                " tunnel protection ipsec policy ipv4 VTI-PROF-SELECTORS",
+            ],
         ),
         (
             "vti-destination-wrong",
@@ -780,6 +785,10 @@ fn ikev2_and_vti_configs_give_the_code_and_an_ikev2_fix() {
         let d = pair(&s.routers[0].config, &s.routers[1].config);
         let f = finding(&d, *code);
         assert_eq!(f.peer, *on, "{name}: {f:#?}");
+        assert!(
+            !f.evidence.is_empty(),
+            "{name}: no configuration line quoted"
+        );
         let json = serde_json::to_value(f).unwrap();
         assert_eq!(json["ike_version"], 2, "{name}");
         if fix.is_empty() {
@@ -813,6 +822,18 @@ fn ikev2_and_vti_configs_give_the_code_and_an_ikev2_fix() {
         finding(&d, Code::PeerSilent).cause,
         Some(SilenceCause::PeerAddressMismatch)
     );
+    // The traffic-selector fix, typed into R1's configuration, leaves nothing to find.
+    let s = Scenario::embedded("ikev2-ts-unacceptable").unwrap();
+    let r1 = &s.routers[0].config;
+    let tunnel = " tunnel protection ipsec profile VTI-PROF\n";
+    assert!(r1.contains(tunnel));
+    let fixed = r1.replacen(
+        tunnel,
+        &format!("{tunnel} tunnel protection ipsec policy ipv4 VTI-PROF-SELECTORS\n"),
+        1,
+    ) + "ip access-list extended VTI-PROF-SELECTORS\n permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255\n";
+    let d = pair(&fixed, &s.routers[1].config);
+    assert!(d.findings.is_empty(), "{:#?}", d.findings);
 }
 
 /// The IKEv2 VTI configs turned into IKEv2 crypto maps (`set ikev2-profile`), as an engineer

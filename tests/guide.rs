@@ -4,7 +4,7 @@
 //! SIGTERM and a lost connection while debugs are on — each ending with the debugs confirmed
 //! off — and the Markdown transcript (evidence in, secrets out).
 
-use crate::util::fixture::Fixture;
+use crate::util::fixture::{Fixture, with_live};
 use crate::util::{Sink, assert_cleaned};
 use ipsec_doctor::cli::guide::{Args, execute};
 use ipsec_doctor::guide::Outcome;
@@ -249,6 +249,13 @@ async fn a_fix_that_does_not_help_is_rolled_back_and_the_ticket_holds_no_secret(
     // neither the typed key nor either router's key.
     let md = std::fs::read_to_string(&ticket).unwrap();
     assert_eq!(md, w.markdown);
+    // Ladders are drawn at the steps that watched a negotiation (the first debug window and the
+    // re-test); the report at the end does not draw one again.
+    assert_eq!(md.matches("stopped after MM5").count(), 2, "{md}");
+    let (_, report) = md
+        .rsplit_once("\n---\n")
+        .expect("the report closes the transcript");
+    assert!(!report.contains("stopped after"), "{report}");
     for want in [
         "## Step 3: Watch a negotiation (debug)",
         "R1# ping 192.168.102.1 source GigabitEthernet1/0 repeat 5",
@@ -316,10 +323,9 @@ async fn until_traffic_prompt(fx: &Fixture, tx: &Feeder) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quitting_while_debugs_are_on_switches_them_off() {
     let fx = Fixture::start("healthy", 200.0).await;
-    let args = Args {
-        debug_window: Some(std::time::Duration::from_secs(60)),
-        ..fx.guide_args()
-    };
+    let args = with_live(fx.guide_args(), |l| {
+        l.debug_window = Some(std::time::Duration::from_secs(60))
+    });
     let (tx, session) = spawn(args);
     until_traffic_prompt(&fx, &tx).await;
     tx.send("q".into()).unwrap();
@@ -347,10 +353,9 @@ async fn quitting_while_debugs_are_on_switches_them_off() {
 async fn a_connection_lost_while_debugs_are_on_is_reopened_to_switch_them_off() {
     let fx = Fixture::start("healthy", 200.0).await;
     // A window long enough that the traffic question is still waiting when the link goes.
-    let args = Args {
-        debug_window: Some(std::time::Duration::from_secs(60)),
-        ..fx.guide_args()
-    };
+    let args = with_live(fx.guide_args(), |l| {
+        l.debug_window = Some(std::time::Duration::from_secs(60))
+    });
     let (tx, session) = spawn(args);
     until_traffic_prompt(&fx, &tx).await;
     fx.lab.router_state("R1").unwrap().cut_sessions();
@@ -652,10 +657,9 @@ mod every_scenario {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unanswered_traffic_question_does_not_keep_debugs_on() {
     let fx = Fixture::start("healthy", 200.0).await;
-    let args = Args {
-        debug_window: Some(std::time::Duration::from_secs(1)),
-        ..fx.guide_args()
-    };
+    let args = with_live(fx.guide_args(), |l| {
+        l.debug_window = Some(std::time::Duration::from_secs(1))
+    });
     let (tx, session) = spawn(args);
     until_traffic_prompt(&fx, &tx).await;
     // Nobody answers (the input stays open, so this is no quit): the debugs go off at the end
@@ -684,5 +688,50 @@ async fn an_unanswered_traffic_question_does_not_keep_debugs_on() {
         w.stdout
     );
     assert_cleaned(&w.report);
+    fx.lab.stop().await;
+}
+
+/// On IKEv2 routers the guide's debug step switches on `debug crypto ikev2` (never the ISAKMP
+/// debug), the ping starts an IKEv2 negotiation whose lines the guide points at, and the debugs
+/// go off and are confirmed off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ikev2_tunnel_is_watched_with_the_ikev2_debug() {
+    let fx = Fixture::start("ikev2-psk-mismatch", 200.0).await;
+    let w = walk(fx.guide_args(), &[GO; 12]).await;
+    let steps = w.steps();
+    assert_eq!(
+        steps[..3],
+        [
+            "Where phase 1 stands",
+            "The two crypto configurations",
+            "Watch a negotiation"
+        ],
+        "{steps:?}"
+    );
+    let run = w.report.run.as_ref().unwrap();
+    for router in ["R1", "R2"] {
+        let watch: Vec<&str> = run
+            .steps
+            .iter()
+            .filter(|s| s.step == "watch" && s.router == router)
+            .map(|s| s.command.as_str())
+            .collect();
+        assert!(watch.contains(&"debug crypto ikev2"), "{router}: {watch:?}");
+        assert!(watch.contains(&"debug crypto ipsec"), "{router}: {watch:?}");
+        assert!(
+            !watch.iter().any(|c| c.contains("isakmp")),
+            "{router}: {watch:?}"
+        );
+    }
+    // The plan shown before the step names the IKEv2 debug, and the negotiation's refusal is
+    // pointed at.
+    assert!(w.stdout.contains("debug crypto ikev2"), "{}", w.stdout);
+    assert!(
+        w.stdout.contains("NOTIFY(AUTHENTICATION_FAILED)"),
+        "{}",
+        w.stdout
+    );
+    assert_cleaned(&w.report);
+    assert!(fx.debug_quiet());
     fx.lab.stop().await;
 }

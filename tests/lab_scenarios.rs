@@ -325,15 +325,6 @@ async fn closed_loop(name: &str) {
     lab.stop().await;
 }
 
-#[test]
-fn the_scenarios_awaiting_the_runner_are_exactly_the_ikev2_ones() {
-    let ikev2: Vec<&str> = Scenario::embedded_names()
-        .into_iter()
-        .filter(|n| Scenario::embedded(n).unwrap().ike == Ike::V2)
-        .collect();
-    assert_eq!(ikev2, crate::util::AWAITING_RUNNER_IKEV2);
-}
-
 /// Issue 8 items 6 and 8: a scenario yields exactly its expected code among the failures and
 /// warnings, nothing else that is wrong, and `TUNNEL_UP` only when nothing is, once per tunnel.
 pub(crate) fn assert_exact_verdict(

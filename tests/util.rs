@@ -214,6 +214,7 @@ impl std::io::Write for Sink {
 /// A lab the test keeps hold of, with its inventory and known_hosts written to a temp dir, for
 /// driving `triage` and `guide` (in process or as the binary) against it.
 pub mod fixture {
+    use ipsec_doctor::cli::live::LiveArgs;
     use ipsec_doctor::cli::triage::Args;
     use ipsec_doctor::lab::ike::IkeFactory;
     use ipsec_doctor::lab::model::ModelFactory;
@@ -232,16 +233,55 @@ pub mod fixture {
             format: Format::Json,
             color: "never".into(),
             ladder: "never".into(),
-            debug_window: Some(Duration::from_secs(3)),
-            idle_cutoff: Duration::from_millis(400),
             playbook: None,
             allow_disruptive: false,
+            concurrency: ipsec_doctor::cli::triage::DEFAULT_CONCURRENCY,
+            live: live(),
+        }
+    }
+
+    /// The live-run options a test wants: a short debug window, a fast lab.
+    pub fn live() -> LiveArgs {
+        LiveArgs {
+            debug_window: Some(Duration::from_secs(3)),
+            idle_cutoff: Duration::from_millis(400),
             clear_stale_debug: false,
             accept_new_host_keys: false,
             known_hosts: None,
             lab_speed: 200.0,
             cleanup_deadline: Duration::from_secs(20),
         }
+    }
+
+    /// The live-run options of a `triage` or `guide` argument set, for a test to change.
+    pub trait Live {
+        fn live_mut(&mut self) -> &mut LiveArgs;
+    }
+
+    impl Live for Args {
+        fn live_mut(&mut self) -> &mut LiveArgs {
+            &mut self.live
+        }
+    }
+
+    impl Live for ipsec_doctor::cli::guide::Args {
+        fn live_mut(&mut self) -> &mut LiveArgs {
+            &mut self.live
+        }
+    }
+
+    /// `args` with its live-run options changed by `change`.
+    pub fn with_live<A: Live>(mut args: A, change: impl FnOnce(&mut LiveArgs)) -> A {
+        change(args.live_mut());
+        args
+    }
+
+    /// `args` with this debug window and idle cut-off.
+    pub fn window<A: Live>(args: A, window: Duration, idle_cutoff: Duration) -> A {
+        with_live(args, |l| {
+            l.debug_window = Some(window);
+            l.idle_cutoff = idle_cutoff;
+        })
     }
 
     pub struct Fixture {
@@ -256,11 +296,16 @@ pub mod fixture {
 
         pub async fn start_with(scenario: &str, speed: f64, factory: &dyn ModelFactory) -> Fixture {
             let scenario = Scenario::embedded(scenario).expect("shipped scenario");
+            Fixture::of(&scenario, speed, factory).await
+        }
+
+        /// A lab of any scenario (one a test wrote into a directory, say).
+        pub async fn of(scenario: &Scenario, speed: f64, factory: &dyn ModelFactory) -> Fixture {
             let options = LabOptions {
                 speed,
                 ..LabOptions::default()
             };
-            let lab = Lab::start(&scenario, options, factory, std::future::pending())
+            let lab = Lab::start(scenario, options, factory, std::future::pending())
                 .await
                 .expect("lab starts");
             let dir = tempfile::tempdir().unwrap();
@@ -280,10 +325,10 @@ pub mod fixture {
         }
 
         pub fn args(&self) -> Args {
+            let args = with_live(args(), |l| l.known_hosts = Some(self.known_hosts()));
             Args {
                 inventory: Some(self.inventory()),
-                known_hosts: Some(self.known_hosts()),
-                ..args()
+                ..args
             }
         }
 
@@ -297,13 +342,10 @@ pub mod fixture {
                 allow_config: false,
                 playbook: None,
                 color: "never".into(),
-                debug_window: Some(Duration::from_secs(3)),
-                idle_cutoff: Duration::from_millis(400),
-                clear_stale_debug: false,
-                accept_new_host_keys: false,
-                known_hosts: Some(self.known_hosts()),
-                lab_speed: 200.0,
-                cleanup_deadline: Duration::from_secs(20),
+                live: LiveArgs {
+                    known_hosts: Some(self.known_hosts()),
+                    ..live()
+                },
             }
         }
 
@@ -413,32 +455,6 @@ pub fn python() -> PathBuf {
 /// One test per shipped lab scenario, each running `$run(name).await` (an `async fn(&str)`),
 /// and a test that fails when a scenario is shipped without one. `$what` names the check in
 /// that failure.
-/// IKEv2 scenarios in live runs: the runner still turns on `debug crypto isakmp` and `debug
-/// crypto ipsec`, so a live triage of an IKEv2 tunnel captures none of its negotiation (issue
-/// 12 item 4 teaches the runner IKEv2 and removes this list). Offline, `lab_scenarios` drives
-/// them with `debug crypto ikev2` and the engine diagnoses each; `lab_ikev2` tests their routers.
-pub(crate) const AWAITING_RUNNER_IKEV2: &[&str] = &[
-    "ikev2-vti-healthy",
-    "ikev2-encryption-mismatch",
-    "ikev2-integrity-mismatch",
-    "ikev2-dh-mismatch",
-    "ikev2-psk-mismatch",
-    "ikev2-asymmetric-keys-swapped",
-    "ikev2-identity-mismatch",
-    "ikev2-no-profile-match",
-    "ikev2-auth-method-mismatch",
-    "ikev2-ts-unacceptable",
-    "ikev2-transform-mismatch",
-    "ikev2-pfs-mismatch",
-    "ikev2-peer-silent",
-    "vti-destination-wrong",
-];
-
-/// Route-based IKEv1 tunnels in live runs: the runner does not yet learn a tunnel's peer and
-/// protected networks from a tunnel interface, so a debug window has no ping to send (issue
-/// 12 item 4 removes this list). `lab_scenarios` and `lab_ikev2` test them meanwhile.
-pub(crate) const AWAITING_RUNNER_VTI: &[&str] = &["ikev1-vti-healthy"];
-
 macro_rules! every_scenario {
     ($run:path, $what:literal) => {
         $crate::util::every_scenario!(@tests $run, $what;
@@ -461,6 +477,21 @@ macro_rules! every_scenario {
             ike_blocked => "ike-blocked",
             no_interesting_traffic => "no-interesting-traffic",
             one_way_traffic => "one-way-traffic",
+            ikev1_vti_healthy => "ikev1-vti-healthy",
+            ikev2_vti_healthy => "ikev2-vti-healthy",
+            ikev2_encryption_mismatch => "ikev2-encryption-mismatch",
+            ikev2_integrity_mismatch => "ikev2-integrity-mismatch",
+            ikev2_dh_mismatch => "ikev2-dh-mismatch",
+            ikev2_psk_mismatch => "ikev2-psk-mismatch",
+            ikev2_asymmetric_keys_swapped => "ikev2-asymmetric-keys-swapped",
+            ikev2_identity_mismatch => "ikev2-identity-mismatch",
+            ikev2_no_profile_match => "ikev2-no-profile-match",
+            ikev2_auth_method_mismatch => "ikev2-auth-method-mismatch",
+            ikev2_ts_unacceptable => "ikev2-ts-unacceptable",
+            ikev2_transform_mismatch => "ikev2-transform-mismatch",
+            ikev2_pfs_mismatch => "ikev2-pfs-mismatch",
+            ikev2_peer_silent => "ikev2-peer-silent",
+            vti_destination_wrong => "vti-destination-wrong",
         );
     };
     (@tests $run:path, $what:literal; $($test:ident => $name:literal,)*) => {
@@ -475,10 +506,8 @@ macro_rules! every_scenario {
         fn every_shipped_scenario_is_tested() {
             let tested = [$($name),*];
             for name in ipsec_doctor::lab::scenario::Scenario::embedded_names() {
-                let awaiting = $crate::util::AWAITING_RUNNER_IKEV2.contains(&name)
-                    || $crate::util::AWAITING_RUNNER_VTI.contains(&name);
                 assert!(
-                    tested.contains(&name) || awaiting,
+                    tested.contains(&name),
                     "no {} test for scenario {name}",
                     $what
                 );

@@ -604,20 +604,43 @@ fn child_findings(
                 .flat_map(|c| c.selectors.iter())
                 .map(|p| format!("{} -> {}", p.local, p.remote))
                 .collect();
-            out.push(
-                Finding::new(
-                    Code::P2ProxyIdMismatch,
-                    r,
-                    format!(
-                        "{i}'s {interface} proposes the traffic selectors {} -> {}, and {r} protects only {} for {i}: {r} answers TS_UNACCEPTABLE. A tunnel interface proposes any/any; both ends must be tunnel interfaces, or both crypto maps with mirrored ACLs.",
-                        offer.selectors.local,
-                        offer.selectors.remote,
-                        if theirs.is_empty() { "nothing".to_string() } else { theirs.join(", ") }
-                    ),
-                )
-                .remote(Some(init_addr.to_string()))
-                .evidence(ev),
-            );
+            let mut f = Finding::new(
+                Code::P2ProxyIdMismatch,
+                r,
+                format!(
+                    "{i}'s {interface} proposes the traffic selectors {} -> {}, and {r} protects only {} for {i}: {r} answers TS_UNACCEPTABLE. A tunnel interface proposes any/any; both ends must be tunnel interfaces, or both crypto maps with mirrored ACLs.",
+                    offer.selectors.local,
+                    offer.selectors.remote,
+                    if theirs.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        theirs.join(", ")
+                    }
+                ),
+            )
+            .remote(Some(init_addr.to_string()))
+            .evidence(ev);
+            // A tunnel facing a crypto map proposes the mirror of the map's ACL
+            // (`tunnel protection ipsec policy ipv4`): the narrower selectors, nothing opened.
+            let mirrored: Vec<String> = candidates
+                .iter()
+                .filter(|c| matches!(c.source, ChildSource::CryptoMap { .. }))
+                .flat_map(|c| c.selectors.iter())
+                .map(|p| format!(" permit {} {} {}", p.protocol, p.remote, p.local))
+                .collect();
+            if let ChildSource::Vti {
+                interface, profile, ..
+            } = &offer.source
+                && !mirrored.is_empty()
+            {
+                let acl = format!("{profile}-SELECTORS");
+                let mut fix = vec![format!("ip access-list extended {acl}")];
+                fix.extend(mirrored);
+                fix.push(format!("interface {interface}"));
+                fix.push(format!(" tunnel protection ipsec policy ipv4 {acl}"));
+                f = f.fix(i, fix);
+            }
+            out.push(f);
         }
         ChildOutcome::TransformMismatch { offer, responder } => {
             let mut ev = init.evs(offer.transform_sets.iter().map(|t| t.line));
@@ -686,13 +709,30 @@ fn child_findings(
                     group(responder)
                 ),
             )
-            .remote(Some(init_addr.to_string()));
+            .remote(Some(init_addr.to_string()))
+            .evidence(pfs_lines(init, &a.offer.source))
+            .evidence(pfs_lines(resp, &a.responder.source));
             if let (Some(g), Some(p)) = (strong, profile) {
                 f = f.fix(weak, vec![p, format!(" set pfs group{g}")]);
             }
             out.push(f);
         }
         _ => {}
+    }
+}
+
+/// The lines that set a child SA policy's PFS: the IPsec profile (or crypto map entry) and
+/// its `set pfs`, when there is one.
+fn pfs_lines(router: &Router, source: &ChildSource) -> Vec<Evidence> {
+    match source {
+        ChildSource::Vti { profile, line, .. } => {
+            let p = router.cfg.ipsec_profile(profile);
+            let mut at = vec![*line];
+            at.extend(p.as_ref().map(|p| p.line).filter(|l| *l > 0));
+            at.extend(p.and_then(|p| p.pfs_line));
+            router.evs(at)
+        }
+        ChildSource::CryptoMap { line, .. } => router.evs([*line]),
     }
 }
 
