@@ -417,6 +417,12 @@ const HEADERS: &[(&str, &[&str], &str)] = &[
         "show crypto session detail",
     ),
     ("IPv4 Crypto ISAKMP SA", &[], "show crypto isakmp sa"),
+    // A session table pasted without its title line starts with the legend.
+    (
+        "Code: C - IKE Configuration mode",
+        &[],
+        "show crypto session detail",
+    ),
     ("IPv4 Crypto IKEv2", &["SA"], "show crypto ikev2 sa"),
     (
         "IPv4 Crypto IKEv2",
