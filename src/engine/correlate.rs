@@ -159,10 +159,17 @@ fn one_verdict(peers: &[PeerState], findings: &mut Vec<Finding>, notes: &mut Vec
         match merged.iter_mut().find(|m| same_tunnel(peers, m, &u)) {
             Some(m) => {
                 if u.peer != m.peer {
-                    m.summary = format!(
-                        "{} and {} both completed phase 1 and phase 2 and installed the IPsec SAs.",
-                        m.peer, u.peer
-                    );
+                    m.summary = if m.ike_version == IkeVersion::V2 {
+                        format!(
+                            "{} and {} both brought up the IKEv2 SA and its child SA and installed the IPsec SAs.",
+                            m.peer, u.peer
+                        )
+                    } else {
+                        format!(
+                            "{} and {} both completed phase 1 and phase 2 and installed the IPsec SAs.",
+                            m.peer, u.peer
+                        )
+                    };
                 }
                 m.evidence.extend(u.evidence);
                 m.confidence = m.confidence.max(u.confidence);

@@ -268,6 +268,13 @@ impl Exchange {
             })
     }
 
+    /// The messages are IKEv2's.
+    pub fn is_ikev2(&self) -> bool {
+        self.messages
+            .iter()
+            .any(|s| matches!(s.message, Message::V2(..)))
+    }
+
     pub fn phase2_up(&self) -> bool {
         self.has_mark(|k| matches!(k, MarkKind::Phase2Up | MarkKind::SaInstalled))
             && !self.rekey_refused()

@@ -1391,24 +1391,29 @@ impl DebugState {
         }
         ev.truncate(KEEP);
         let them = remote.unwrap_or("its peer");
+        let version = if self.session_v2 {
+            IkeVersion::V2
+        } else {
+            self.ike_version()
+        };
         out.push(
             Finding::new(
                 Code::TunnelUp,
                 peer,
-                if confidence == Confidence::High {
-                    format!("{peer} completed phase 1 and phase 2 with {them} and installed the IPsec SAs.")
-                } else {
-                    format!("{peer} reports the crypto tunnel with {them} up.")
+                match (confidence, version) {
+                    (Confidence::High, IkeVersion::V1) => format!(
+                        "{peer} completed phase 1 and phase 2 with {them} and installed the IPsec SAs."
+                    ),
+                    (Confidence::High, IkeVersion::V2) => format!(
+                        "{peer} brought up the IKEv2 SA and its child SA with {them} and installed the IPsec SAs."
+                    ),
+                    _ => format!("{peer} reports the crypto tunnel with {them} up."),
                 },
             )
             .remote(remote.map(str::to_string))
             .evidence(ev)
             .confidence(confidence)
-            .ike(if self.session_v2 {
-                IkeVersion::V2
-            } else {
-                self.ike_version()
-            }),
+            .ike(version),
         );
     }
 }

@@ -347,7 +347,14 @@ fn rows(left: &Party, right: &Party, findings: &[Finding]) -> (Vec<Row>, End) {
                 .as_ref()
                 .and_then(|a| keys.iter().find(|(k, _)| k == a).map(|(_, key)| *key))
                 .unwrap_or(0);
-            let Some(row) = mark_row(side, party.name, &ex.remote, &m.kind, m.count) else {
+            let Some(row) = mark_row(
+                side,
+                party.name,
+                &ex.remote,
+                &m.kind,
+                m.count,
+                ex.is_ikev2(),
+            ) else {
                 continue;
             };
             // Giving up is a consequence: after the other marks at the same place.
@@ -479,10 +486,20 @@ fn times(count: u32) -> String {
     }
 }
 
-fn mark_row(side: Side, name: &str, remote: &str, kind: &MarkKind, count: u32) -> Option<Row> {
+fn mark_row(
+    side: Side,
+    name: &str,
+    remote: &str,
+    kind: &MarkKind,
+    count: u32,
+    ikev2: bool,
+) -> Option<Row> {
+    // IKEv2 has no phases: its milestones are the IKE SA and the child SA.
+    let milestone =
+        |v1: &str, v2: &str| Some(Row::Milestone((if ikev2 { v2 } else { v1 }).to_string()));
     let text = match kind {
-        MarkKind::Phase1Up => return Some(Row::Milestone("phase 1 complete".to_string())),
-        MarkKind::Phase2Up => return Some(Row::Milestone("phase 2 complete".to_string())),
+        MarkKind::Phase1Up => return milestone("phase 1 complete", "IKE SA up"),
+        MarkKind::Phase2Up => return milestone("phase 2 complete", "child SA up"),
         // The phase 2 milestone says it; a router that installs without completing is rare.
         MarkKind::SaInstalled => return None,
         MarkKind::NoKey => format!("{name}: no pre-shared key for {remote}, main mode not started"),
