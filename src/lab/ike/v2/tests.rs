@@ -89,7 +89,7 @@ fn tunnel_line(r: &Run, node: usize) -> String {
         .join(" ")
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn healthy_ikev2_vti_negotiates_both_exchanges_and_carries_the_ping() {
     let r = run_v2("ikev2-vti-healthy", SETTLE, |_| {}).await;
     assert!(r.ping.contains(".!!!!"), "{}", r.ping);
@@ -387,7 +387,7 @@ const REFUSALS: &[Case] = &[
     ),
 ];
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn each_refusal_prints_its_own_lines_on_each_router() {
     for (name, r1, r2) in REFUSALS {
         let r = run_v2(name, SETTLE, |_| {}).await;
@@ -430,7 +430,7 @@ async fn each_refusal_prints_its_own_lines_on_each_router() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn silent_peers_leave_the_initiator_retransmitting_into_nothing() {
     for (name, to) in [
         ("ikev2-peer-silent", "203.0.113.2"),
@@ -459,7 +459,7 @@ async fn silent_peers_leave_the_initiator_retransmitting_into_nothing() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_pfs_mismatch_brings_the_tunnel_up_then_refuses_the_rekey() {
     let r = run_v2("ikev2-pfs-mismatch", Duration::from_secs(150), |_| {}).await;
     assert!(r.ping.contains(".!!!!"), "{}", r.ping);
@@ -505,7 +505,7 @@ async fn a_pfs_mismatch_brings_the_tunnel_up_then_refuses_the_rekey() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_pfs_that_matches_rekeys_the_child_sa_and_keeps_the_tunnel_up() {
     let r = run_v2("ikev2-pfs-mismatch", Duration::from_secs(150), |s| {
         edit(
@@ -541,7 +541,7 @@ async fn a_pfs_that_matches_rekeys_the_child_sa_and_keeps_the_tunnel_up() {
     assert!(ipsec.contains("PFS (Y/N): Y, DH group: group14"), "{ipsec}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_key_share_for_the_wrong_group_costs_one_round_trip() {
     let r = run_v2("ikev2-vti-healthy", SETTLE, |s| {
         edit(s, 0, " group 14\n", " group 19 14\n");
@@ -571,7 +571,7 @@ async fn a_key_share_for_the_wrong_group_costs_one_round_trip() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn ikev1_vti_comes_up_with_main_mode_and_quick_mode() {
     let r = run_v2("ikev1-vti-healthy", SETTLE, |_| {}).await;
     assert!(r.ping.contains(".!!!!"), "{}", r.ping);
@@ -627,7 +627,7 @@ async fn ikev1_vti_comes_up_with_main_mode_and_quick_mode() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn dead_peer_detection_takes_the_tunnel_down_when_the_peer_forgets_it() {
     let periodic = |s: &mut Scenario| {
         for i in 0..2 {
@@ -682,7 +682,7 @@ async fn dead_peer_detection_takes_the_tunnel_down_when_the_peer_forgets_it() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn clear_crypto_session_tells_the_peer_and_a_child_sa_comes_back_over_the_ike_sa() {
     let r = run_v2("ikev2-vti-healthy", Duration::from_secs(5), |_| {}).await;
     // `clear crypto sa` drops the child SAs only: the next ping makes a new one with
@@ -783,7 +783,7 @@ fn corpus(prefixes: &[&str]) -> Vec<String> {
     out
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn ikev2_show_outputs_have_the_layout_of_genies_samples() {
     let r = run_v2("ikev2-pfs-mismatch", Duration::from_secs(5), |_| {}).await;
     let sa = "genie-iosxe-ShowCryptoIkev2Sa-";
@@ -841,7 +841,7 @@ async fn ikev2_show_outputs_have_the_layout_of_genies_samples() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn users_traffic_brings_a_route_based_tunnel_up_on_its_own() {
     let scenario = Scenario::embedded("ikev2-vti-healthy").unwrap();
     // No ping of ours: a ping to R1 itself only builds the lab.
