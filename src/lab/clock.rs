@@ -267,18 +267,17 @@ mod tests {
         assert!(LabClock::new(f64::NAN, SystemTime::now()).is_err());
     }
 
-    #[tokio::test]
+    /// On tokio's paused clock the mapping is exact; on the real one a loaded machine only
+    /// ever makes the sleep longer, which says nothing about the clock.
+    #[tokio::test(start_paused = true)]
     async fn a_fast_clock_runs_virtual_time_faster() {
         let start = UNIX_EPOCH + Duration::from_millis(NOV_26);
         let clock = LabClock::new(50.0, start).unwrap();
-        let real = std::time::Instant::now();
+        let real = tokio::time::Instant::now();
         clock.sleep(Duration::from_secs(2)).await;
         // Two lab seconds take 40 ms of real time at speed 50.
-        assert!(real.elapsed() >= Duration::from_millis(40));
-        assert!(real.elapsed() < Duration::from_millis(1000));
-        let now = clock.now();
-        assert!(now.unix_ms >= NOV_26 + 2_000, "{now:?}");
-        assert!(now.unix_ms < NOV_26 + 50_000, "{now:?}");
+        assert_eq!(real.elapsed(), Duration::from_millis(40));
+        assert_eq!(clock.now().unix_ms, NOV_26 + 2_000);
         assert_eq!(
             clock.real(Duration::from_secs(2)),
             Duration::from_millis(40)
