@@ -103,6 +103,15 @@ impl LabClock {
     pub async fn sleep(&self, virtual_duration: Duration) {
         tokio::time::sleep(self.real(virtual_duration)).await;
     }
+
+    /// Sleeps until lab time `at`. A chain of timers each due a fixed time after the one before
+    /// (retransmissions) sleeps to its deadlines: a task that wakes late on a busy machine then
+    /// delays one step, not every later one.
+    pub async fn sleep_until(&self, at: LabTime) {
+        let ms = at.unix_ms.saturating_sub(self.inner.start_unix_ms);
+        let real = Duration::from_millis(ms).div_f64(self.inner.speed);
+        tokio::time::sleep_until(self.inner.started + real).await;
+    }
 }
 
 /// One instant of lab time, in milliseconds since 1970 (UTC; the lab has no time zones).

@@ -558,6 +558,51 @@ async fn debug_crypto_ipsec_shows_the_key_engine_at_work() {
     }
 }
 
+/// The time of day, in milliseconds, each line of `log` holding `text` is stamped with.
+fn stamps(log: &[String], text: &str) -> Vec<u64> {
+    let stamp = regex::Regex::new(r"^\*\w{3} [ \d]\d (\d\d):(\d\d):(\d\d)\.(\d{3}):").unwrap();
+    log.iter()
+        .filter(|l| l.contains(text))
+        .filter_map(|l| stamp.captures(l))
+        .map(|c| {
+            let n = |i: usize| c[i].parse::<u64>().unwrap();
+            ((n(1) * 60 + n(2)) * 60 + n(3)) * 1000 + n(4)
+        })
+        .collect()
+}
+
+/// A router retransmits on its own schedule however late the lab wakes: here tokio's clock
+/// jumps 30 lab seconds at once five seconds into the exchange (what a process stalled on a
+/// busy machine sees on the real clock). R1's first retransmissions, overdue by then, still
+/// go out ten lab seconds apart, and the later ones stay on that schedule.
+#[tokio::test(start_paused = true)]
+async fn a_late_wakeup_does_not_shift_later_retransmissions() {
+    tokio::spawn(async {
+        tokio::time::sleep(Duration::from_secs_f64(5.0 / SPEED)).await;
+        tokio::time::advance(Duration::from_secs_f64(30.0 / SPEED)).await;
+    });
+    let r = run("isakmp-disabled", |_| {}).await;
+    assert_initiator_gave_up_alone("isakmp-disabled", &r);
+    let sent = stamps(&r.logs[0], "beginning Main Mode exchange");
+    let again = stamps(&r.logs[0], "retransmitting phase 1 MM_NO_STATE...");
+    assert!(sent.len() == 1 && again.len() >= 5, "{:#?}", r.logs[0]);
+    for (n, pair) in sent
+        .iter()
+        .chain(&again)
+        .collect::<Vec<_>>()
+        .windows(2)
+        .enumerate()
+    {
+        let gap = pair[1] - pair[0];
+        assert!(
+            (10_000..10_100).contains(&gap),
+            "retransmission {} came {gap} ms after the one before: {:#?}",
+            n + 1,
+            r.logs[0]
+        );
+    }
+}
+
 /// Every quick mode and notify has its own message id on both routers, and an exchange's
 /// steps are milliseconds apart: the packets cross the wire and Diffie-Hellman takes time.
 #[tokio::test(start_paused = true)]
@@ -579,15 +624,7 @@ async fn message_ids_are_unique_and_steps_take_milliseconds() {
     assert_eq!(distinct.len(), everything.len(), "{everything:?}");
 
     let r = run("healthy", |_| {}).await;
-    let stamp = regex::Regex::new(r"^\*\w{3} [ \d]\d (\d\d):(\d\d):(\d\d)\.(\d{3}):").unwrap();
-    let ms: Vec<u64> = r.logs[0]
-        .iter()
-        .filter_map(|l| stamp.captures(l))
-        .map(|c| {
-            let n = |i: usize| c[i].parse::<u64>().unwrap();
-            ((n(1) * 60 + n(2)) * 60 + n(3)) * 1000 + n(4)
-        })
-        .collect();
+    let ms = stamps(&r.logs[0], "");
     assert!(ms.windows(2).all(|w| w[0] <= w[1]), "{ms:?}");
     let span = ms.last().unwrap() - ms.first().unwrap();
     // Two Diffie-Hellman computations of 18 ms and eight wire crossings of 2 ms at least.
