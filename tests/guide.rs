@@ -4,7 +4,7 @@
 //! SIGTERM and a lost connection while debugs are on — each ending with the debugs confirmed
 //! off — and the Markdown transcript (evidence in, secrets out).
 
-use crate::util::fixture::Fixture;
+use crate::util::fixture::{Fixture, with_live};
 use crate::util::{Sink, assert_cleaned};
 use ipsec_doctor::cli::guide::{Args, execute};
 use ipsec_doctor::guide::Outcome;
@@ -249,6 +249,13 @@ async fn a_fix_that_does_not_help_is_rolled_back_and_the_ticket_holds_no_secret(
     // neither the typed key nor either router's key.
     let md = std::fs::read_to_string(&ticket).unwrap();
     assert_eq!(md, w.markdown);
+    // Ladders are drawn at the steps that watched a negotiation (the first debug window and the
+    // re-test); the report at the end does not draw one again.
+    assert_eq!(md.matches("stopped after MM5").count(), 2, "{md}");
+    let (_, report) = md
+        .rsplit_once("\n---\n")
+        .expect("the report closes the transcript");
+    assert!(!report.contains("stopped after"), "{report}");
     for want in [
         "## Step 3: Watch a negotiation (debug)",
         "R1# ping 192.168.102.1 source GigabitEthernet1/0 repeat 5",
@@ -316,10 +323,9 @@ async fn until_traffic_prompt(fx: &Fixture, tx: &Feeder) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quitting_while_debugs_are_on_switches_them_off() {
     let fx = Fixture::start("healthy", 200.0).await;
-    let args = Args {
-        debug_window: Some(std::time::Duration::from_secs(60)),
-        ..fx.guide_args()
-    };
+    let args = with_live(fx.guide_args(), |l| {
+        l.debug_window = Some(std::time::Duration::from_secs(60))
+    });
     let (tx, session) = spawn(args);
     until_traffic_prompt(&fx, &tx).await;
     tx.send("q".into()).unwrap();
@@ -347,10 +353,9 @@ async fn quitting_while_debugs_are_on_switches_them_off() {
 async fn a_connection_lost_while_debugs_are_on_is_reopened_to_switch_them_off() {
     let fx = Fixture::start("healthy", 200.0).await;
     // A window long enough that the traffic question is still waiting when the link goes.
-    let args = Args {
-        debug_window: Some(std::time::Duration::from_secs(60)),
-        ..fx.guide_args()
-    };
+    let args = with_live(fx.guide_args(), |l| {
+        l.debug_window = Some(std::time::Duration::from_secs(60))
+    });
     let (tx, session) = spawn(args);
     until_traffic_prompt(&fx, &tx).await;
     fx.lab.router_state("R1").unwrap().cut_sessions();
@@ -652,10 +657,9 @@ mod every_scenario {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unanswered_traffic_question_does_not_keep_debugs_on() {
     let fx = Fixture::start("healthy", 200.0).await;
-    let args = Args {
-        debug_window: Some(std::time::Duration::from_secs(1)),
-        ..fx.guide_args()
-    };
+    let args = with_live(fx.guide_args(), |l| {
+        l.debug_window = Some(std::time::Duration::from_secs(1))
+    });
     let (tx, session) = spawn(args);
     until_traffic_prompt(&fx, &tx).await;
     // Nobody answers (the input stays open, so this is no quit): the debugs go off at the end

@@ -6,7 +6,7 @@
 //! The signal tests send real signals to the real binary running against a lab, then read
 //! the lab routers' debug state.
 
-use crate::util::fixture::Fixture;
+use crate::util::fixture::{Fixture, with_live};
 use crate::util::{StepTrap, assert_cleaned, bin, corpus, quiet_lab};
 use ipsec_doctor::cli::triage::{Args, execute, execute_quiet};
 use ipsec_doctor::lab::router::DebugKind;
@@ -124,11 +124,12 @@ async fn cleanup_ends_at_its_deadline_and_says_debug_may_still_be_on() {
     };
     let args = Args {
         inventory: Some(dir.path().join("inventory.yaml")),
-        known_hosts: Some(dir.path().join("known_hosts")),
         playbook: Some(pb),
-        debug_window: Some(Duration::from_secs(60)),
-        cleanup_deadline: Duration::from_millis(1500),
-        ..crate::util::fixture::args()
+        ..with_live(crate::util::fixture::args(), |l| {
+            l.known_hosts = Some(dir.path().join("known_hosts"));
+            l.debug_window = Some(Duration::from_secs(60));
+            l.cleanup_deadline = Duration::from_millis(1500);
+        })
     };
     let report = only(execute(args, stop, &progress).await.unwrap());
     assert_eq!(report.exit_code, 3);
@@ -408,10 +409,7 @@ async fn a_router_presenting_another_key_type_is_refused_even_when_learning() {
     std::fs::write(fx.known_hosts(), &known).unwrap();
     let report = only(
         execute_quiet(
-            Args {
-                accept_new_host_keys: true,
-                ..fx.args()
-            },
+            with_live(fx.args(), |l| l.accept_new_host_keys = true),
             std::future::pending(),
         )
         .await

@@ -58,3 +58,6 @@ mod rules;
 mod safety;
 /// `triage` over real SSH against the lab: every scenario, and every way a run can end.
 mod triage;
+/// `triage` over many tunnels: a hub's tunnels take turns, others run meanwhile, reports
+/// stream, a summary table ends the text, an interrupt leaves no debug on.
+mod triage_many;

@@ -3,7 +3,7 @@
 //! found already on — each ending with every debug confirmed off.
 
 use crate::util::StepTrap;
-use crate::util::fixture::{Fixture, args};
+use crate::util::fixture::{Fixture, args, window, with_live};
 use ipsec_doctor::cli::triage::{self, Args, execute, execute_quiet};
 use ipsec_doctor::lab::scenario::Scenario;
 use ipsec_doctor::report::Report;
@@ -155,10 +155,7 @@ async fn a_timeout_still_cleans_up() {
     std::fs::write(&inv, text).unwrap();
     let report = only(
         execute_quiet(
-            Args {
-                debug_window: Some(Duration::from_secs(1)),
-                ..fx.args()
-            },
+            with_live(fx.args(), |l| l.debug_window = Some(Duration::from_secs(1))),
             std::future::pending(),
         )
         .await
@@ -183,11 +180,7 @@ async fn ctrl_c_during_the_debug_window_cleans_up() {
         // Let the debug commands land on the router first.
         tokio::time::sleep(Duration::from_millis(300)).await;
     };
-    let a = Args {
-        debug_window: Some(Duration::from_secs(30)),
-        idle_cutoff: Duration::from_secs(30),
-        ..fx.args()
-    };
+    let a = window(fx.args(), Duration::from_secs(30), Duration::from_secs(30));
     let report = only(execute(a, stop, &trap).await.unwrap());
     let run = report.run.as_ref().unwrap();
     assert!(run.interrupted);
@@ -208,11 +201,7 @@ async fn a_lost_connection_is_reopened_to_clean_up() {
             r1.cut_sessions();
         }
     });
-    let a = Args {
-        debug_window: Some(Duration::from_secs(4)),
-        idle_cutoff: Duration::from_secs(4),
-        ..fx.args()
-    };
+    let a = window(fx.args(), Duration::from_secs(4), Duration::from_secs(4));
     let report = only(execute(a, std::future::pending(), &trap).await.unwrap());
     let run = report.run.as_ref().unwrap();
     let r1_cleanup = run.cleanup.iter().find(|c| c.router == "R1").unwrap();
@@ -259,8 +248,7 @@ async fn debugs_found_on_arrival_are_reported_and_cleared_only_when_asked() {
         execute_quiet(
             Args {
                 playbook: Some(read_only),
-                clear_stale_debug: true,
-                ..fx.args()
+                ..with_live(fx.args(), |l| l.clear_stale_debug = true)
             },
             std::future::pending(),
         )

@@ -234,6 +234,7 @@ impl std::io::Write for Sink {
 /// A lab the test keeps hold of, with its inventory and known_hosts written to a temp dir, for
 /// driving `triage` and `guide` (in process or as the binary) against it.
 pub mod fixture {
+    use ipsec_doctor::cli::live::LiveArgs;
     use ipsec_doctor::cli::triage::Args;
     use ipsec_doctor::lab::ike::IkeFactory;
     use ipsec_doctor::lab::model::ModelFactory;
@@ -252,16 +253,55 @@ pub mod fixture {
             format: Format::Json,
             color: "never".into(),
             ladder: "never".into(),
-            debug_window: Some(Duration::from_secs(3)),
-            idle_cutoff: Duration::from_millis(400),
             playbook: None,
             allow_disruptive: false,
+            concurrency: ipsec_doctor::cli::triage::DEFAULT_CONCURRENCY,
+            live: live(),
+        }
+    }
+
+    /// The live-run options a test wants: a short debug window, a fast lab.
+    pub fn live() -> LiveArgs {
+        LiveArgs {
+            debug_window: Some(Duration::from_secs(3)),
+            idle_cutoff: Duration::from_millis(400),
             clear_stale_debug: false,
             accept_new_host_keys: false,
             known_hosts: None,
             lab_speed: 200.0,
             cleanup_deadline: Duration::from_secs(20),
         }
+    }
+
+    /// The live-run options of a `triage` or `guide` argument set, for a test to change.
+    pub trait Live {
+        fn live_mut(&mut self) -> &mut LiveArgs;
+    }
+
+    impl Live for Args {
+        fn live_mut(&mut self) -> &mut LiveArgs {
+            &mut self.live
+        }
+    }
+
+    impl Live for ipsec_doctor::cli::guide::Args {
+        fn live_mut(&mut self) -> &mut LiveArgs {
+            &mut self.live
+        }
+    }
+
+    /// `args` with its live-run options changed by `change`.
+    pub fn with_live<A: Live>(mut args: A, change: impl FnOnce(&mut LiveArgs)) -> A {
+        change(args.live_mut());
+        args
+    }
+
+    /// `args` with this debug window and idle cut-off.
+    pub fn window<A: Live>(args: A, window: Duration, idle_cutoff: Duration) -> A {
+        with_live(args, |l| {
+            l.debug_window = Some(window);
+            l.idle_cutoff = idle_cutoff;
+        })
     }
 
     pub struct Fixture {
@@ -300,10 +340,10 @@ pub mod fixture {
         }
 
         pub fn args(&self) -> Args {
+            let args = with_live(args(), |l| l.known_hosts = Some(self.known_hosts()));
             Args {
                 inventory: Some(self.inventory()),
-                known_hosts: Some(self.known_hosts()),
-                ..args()
+                ..args
             }
         }
 
@@ -317,13 +357,10 @@ pub mod fixture {
                 allow_config: false,
                 playbook: None,
                 color: "never".into(),
-                debug_window: Some(Duration::from_secs(3)),
-                idle_cutoff: Duration::from_millis(400),
-                clear_stale_debug: false,
-                accept_new_host_keys: false,
-                known_hosts: Some(self.known_hosts()),
-                lab_speed: 200.0,
-                cleanup_deadline: Duration::from_secs(20),
+                live: LiveArgs {
+                    known_hosts: Some(self.known_hosts()),
+                    ..live()
+                },
             }
         }
 

@@ -64,25 +64,57 @@ pub fn base_port(attempt: usize, span: usize) -> u16 {
     u16::try_from(low + spread % room).unwrap_or(20_000)
 }
 
-/// The venv's python with netmiko and scrapli importable, made and filled on first use.
+/// A Python with netmiko and scrapli importable, at the versions the tests pin
+/// (`tests/clients/requirements.txt`): `IPSEC_DOCTOR_CLIENTS_PYTHON`, or the venv `.ci/run`
+/// makes (`target/clients-venv`), or one made and filled here on first use
+/// (`target/bench-venv`).
 pub fn python_venv(bench: &str) -> anyhow::Result<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+        .unwrap_or_else(|| root.join("target"));
+    let requirements = root.join("tests/clients/requirements.txt");
+    let pinned: Vec<String> = std::fs::read_to_string(&requirements)?
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.to_ascii_lowercase().replace('_', "-"))
+        .collect();
+    // Importable, and holding exactly the pinned versions of both clients.
+    let usable = |python: &Path| {
+        let Ok(out) = Command::new(python)
+            .args(["-m", "pip", "freeze"])
+            .stderr(Stdio::null())
+            .output()
+        else {
+            return false;
+        };
+        let frozen = String::from_utf8_lossy(&out.stdout)
+            .to_ascii_lowercase()
+            .replace('_', "-");
+        let have = |pin: &String| frozen.lines().any(|l| l.trim() == pin);
+        pinned
+            .iter()
+            .filter(|p| p.starts_with("netmiko==") || p.starts_with("scrapli=="))
+            .all(have)
+    };
+    let candidates = std::env::var_os("IPSEC_DOCTOR_CLIENTS_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([
+            target.join("clients-venv/bin/python"),
+            target.join("bench-venv/bin/python"),
+        ]);
+    for python in candidates {
+        if python.is_file() && usable(&python) {
+            return Ok(python);
+        }
+    }
     let venv = target.join("bench-venv");
     let python = venv.join("bin/python");
-    let importable = |python: &Path| {
-        Command::new(python)
-            .args(["-c", "import netmiko, scrapli"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if python.is_file() && importable(&python) {
-        return Ok(python);
-    }
     println!(
-        "{bench}: installing netmiko and scrapli from PyPI into {}",
+        "{bench}: installing {} from PyPI into {}",
+        requirements.display(),
         venv.display()
     );
     let made = Command::new("python3")
@@ -96,16 +128,18 @@ pub fn python_venv(bench: &str) -> anyhow::Result<PathBuf> {
         String::from_utf8_lossy(&made.stderr).trim()
     );
     let pip = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "netmiko", "scrapli"])
+        .args(["-m", "pip", "install", "--quiet", "-r"])
+        .arg(&requirements)
         .output()?;
     anyhow::ensure!(
         pip.status.success(),
-        "pip install netmiko scrapli failed: {}",
+        "pip install -r {} failed: {}",
+        requirements.display(),
         String::from_utf8_lossy(&pip.stderr).trim()
     );
     anyhow::ensure!(
-        importable(&python),
-        "netmiko or scrapli still not importable"
+        usable(&python),
+        "netmiko or scrapli still not at the pinned versions"
     );
     Ok(python)
 }

@@ -4,7 +4,8 @@
 //! tree), the inventory and the tunnel's name, the transcript file. Answers come from stdin a
 //! line at a time; the session goes to stdout, the final report with it.
 
-use super::triage::{DEFAULT_LAB_SCENARIO, host_key_policy, target, tempfile_dir};
+use super::live::LiveArgs;
+use super::triage::{DEFAULT_LAB_SCENARIO, target, tempfile_dir};
 use crate::guide::input::{Input, TerminalGuard};
 use crate::guide::transcript::Transcript;
 use crate::guide::{self, Options, Outcome};
@@ -13,14 +14,13 @@ use crate::lab::ike::IkeFactory;
 use crate::lab::scenario::Scenario;
 use crate::lab::{Lab, LabOptions};
 use crate::playbook::{self, Playbook};
+use crate::run::TunnelTarget;
 use crate::run::progress::{Bars, Progress};
 use crate::run::stop::Stop;
-use crate::run::{RunOptions, TunnelTarget};
 use crate::ssh::HostKeyPolicy;
 use anyhow::{Context, bail};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::time::Duration;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -46,29 +46,8 @@ pub struct Args {
     /// Colour the session: auto, always or never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
-    /// How long debugs stay on in a debug window (overrides the playbook), e.g. 45s; at most
-    /// 600s.
-    #[arg(long, value_parser = playbook::parse_debug_duration)]
-    pub debug_window: Option<Duration>,
-    /// Ends a debug window early once the routers stay quiet this long; at most 600s.
-    #[arg(long, value_parser = playbook::parse_debug_duration, default_value = "5s")]
-    pub idle_cutoff: Duration,
-    /// Switch off crypto debugs found already on when the session starts.
-    #[arg(long)]
-    pub clear_stale_debug: bool,
-    /// Learn the host keys of routers not yet in known_hosts (a changed key is still refused).
-    #[arg(long)]
-    pub accept_new_host_keys: bool,
-    /// known_hosts file to check host keys against (default ~/.ssh/known_hosts).
-    #[arg(long, value_name = "FILE")]
-    pub known_hosts: Option<PathBuf>,
-    /// Lab seconds per real second for --lab (retransmission timers run this much faster).
-    #[arg(long, default_value_t = 20.0, hide = true)]
-    pub lab_speed: f64,
-    /// How long the cleanup of one router may take before the session gives up on it and
-    /// reports DEBUG MAY STILL BE ON.
-    #[arg(long, value_parser = playbook::parse_duration, default_value = "20s", hide = true)]
-    pub cleanup_deadline: Duration,
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -118,7 +97,7 @@ pub async fn execute(
     let outcome = match &args.inventory {
         Some(path) => {
             let inventory = Inventory::load(path)?;
-            let policy = host_key_policy(args.known_hosts.as_deref(), args.accept_new_host_keys)?;
+            let policy = args.live.host_keys()?;
             let tunnel = pick(&inventory, args.tunnel.as_deref())?;
             session(
                 &args, &tunnel, &playbook, &policy, input, say, stop, progress,
@@ -132,7 +111,7 @@ pub async fn execute(
                 .unwrap_or_else(|| DEFAULT_LAB_SCENARIO.to_string());
             let scenario = Scenario::find(&name, None)?;
             let options = LabOptions {
-                speed: args.lab_speed,
+                speed: args.live.lab_speed,
                 ..LabOptions::default()
             };
             let lab = Lab::start(&scenario, options, &IkeFactory, std::future::pending()).await?;
@@ -221,16 +200,8 @@ async fn session(
     stop: Stop,
     progress: &dyn Progress,
 ) -> Outcome {
-    let run_options = RunOptions {
-        // Each `clear` is asked for at its prompt: that answer is the permission.
-        allow_disruptive: true,
-        clear_stale_debug: args.clear_stale_debug,
-        debug_window: args.debug_window,
-        idle_cutoff: args.idle_cutoff,
-        no_debug: false,
-        cleanup_deadline: args.cleanup_deadline,
-        ..RunOptions::default()
-    };
+    // Each `clear` is asked for at its prompt: that answer is the permission.
+    let run_options = args.live.run_options(true);
     let options = Options {
         allow_config: args.allow_config,
     };

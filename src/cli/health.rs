@@ -138,6 +138,7 @@ pub async fn execute(
         Some(TriageOnFailure {
             playbook: book,
             options: RunOptions::default(),
+            concurrency: usize::from(crate::cli::triage::DEFAULT_CONCURRENCY),
         })
     } else {
         None
@@ -188,17 +189,7 @@ pub async fn execute(
 }
 
 fn host_keys(args: &Args) -> anyhow::Result<HostKeyPolicy> {
-    let path = match &args.known_hosts {
-        Some(p) => p.clone(),
-        None => std::env::var_os("HOME")
-            .map(|h| PathBuf::from(h).join(".ssh/known_hosts"))
-            .context("no --known-hosts given and HOME is not set")?,
-    };
-    Ok(if args.accept_new_host_keys {
-        HostKeyPolicy::accept_new(path)
-    } else {
-        HostKeyPolicy::strict(path)
-    })
+    super::live::host_key_policy(args.known_hosts.as_deref(), args.accept_new_host_keys)
 }
 
 async fn run_lab(

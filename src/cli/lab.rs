@@ -48,6 +48,10 @@ pub struct Args {
     /// copying one.
     #[arg(long, requires = "fleet", conflicts_with = "scenario")]
     pub fleet_mix: bool,
+    /// With --fleet: users' traffic across every tunnel, both ways, one echo a lab second, as
+    /// `health --lab --fleet` runs it (SAs up and counters moving where the tunnel works).
+    #[arg(long, requires = "fleet")]
+    pub traffic: bool,
     /// Run only this router of the scenario (SSH on --base-port); the scenario's other routers
     /// run in their own processes and the wire between them is UDP (--wire-peer).
     #[arg(
@@ -176,6 +180,9 @@ async fn serve(args: Args, templates: Vec<Scenario>) -> anyhow::Result<i32> {
         }
         (Some(n), _) => {
             let fleet = Fleet::start(&templates, n as usize, options, stopped).await?;
+            if args.traffic {
+                fleet.start_traffic(crate::lab::hub::TRAFFIC_EVERY);
+            }
             write_files(&args, fleet.lab())?;
             print_fleet(&fleet, &templates);
             // The fleet's own view is printed; from here on it is a lab like any other.

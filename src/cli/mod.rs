@@ -5,6 +5,7 @@ pub mod analyze;
 pub mod guide;
 pub mod health;
 pub mod lab;
+pub mod live;
 pub mod triage;
 
 use clap::{Parser, Subcommand};

@@ -2,25 +2,34 @@
 //!
 //! Everything that can be checked before touching a device is: the playbook, the inventory,
 //! the tunnel names. Only then are routers contacted.
+//!
+//! Over a whole inventory, tunnels run concurrently ([`crate::run::many`]: `--concurrency`,
+//! a router in one tunnel at a time) and each report is written as its tunnel finishes (JSON:
+//! one object per line, flushed); the text report ends with a summary table.
 
+use super::live::LiveArgs;
 use crate::inventory::{Host, Inventory};
 use crate::lab::ike::IkeFactory;
 use crate::lab::scenario::Scenario;
 use crate::lab::{Lab, LabOptions};
 use crate::playbook::{self, Playbook};
-use crate::report::{self, Format, Report};
+use crate::report::{self, Format, Report, Style};
+use crate::run::many::{Batch, Outcome, run_many};
 use crate::run::progress::{Bars, Progress, Silent};
 use crate::run::stop::Stop;
-use crate::run::{RouterTarget, RunOptions, TunnelTarget, run_tunnel};
+use crate::run::{RouterTarget, TunnelTarget};
 use crate::ssh::HostKeyPolicy;
 use anyhow::{Context, bail};
 use std::future::Future;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// The lab scenario `triage` runs on when no inventory is given.
 pub const DEFAULT_LAB_SCENARIO: &str = "psk-mismatch";
+/// Tunnels triaged at once unless `--concurrency` says otherwise. Each has debug on two
+/// production routers for its window: ten bound that to twenty routers at a time while a
+/// hundred-tunnel inventory still takes minutes, not an hour.
+pub const DEFAULT_CONCURRENCY: u16 = 10;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -43,35 +52,18 @@ pub struct Args {
     /// otherwise.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub ladder: String,
-    /// How long debugs stay on in the debug window (overrides the playbook), e.g. 45s; at
-    /// most 600s.
-    #[arg(long, value_parser = playbook::parse_debug_duration)]
-    pub debug_window: Option<Duration>,
-    /// Ends the debug window early once the routers stay quiet this long; at most 600s.
-    #[arg(long, value_parser = playbook::parse_debug_duration, default_value = "5s")]
-    pub idle_cutoff: Duration,
     /// A playbook file to run instead of the shipped triage playbook.
     #[arg(long, value_name = "FILE")]
     pub playbook: Option<PathBuf>,
     /// Allow the playbook's disruptive steps (`clear crypto sa|session`).
     #[arg(long)]
     pub allow_disruptive: bool,
-    /// Switch off crypto debugs found already on when the run starts.
-    #[arg(long)]
-    pub clear_stale_debug: bool,
-    /// Learn the host keys of routers not yet in known_hosts (a changed key is still refused).
-    #[arg(long)]
-    pub accept_new_host_keys: bool,
-    /// known_hosts file to check host keys against (default ~/.ssh/known_hosts).
-    #[arg(long, value_name = "FILE")]
-    pub known_hosts: Option<PathBuf>,
-    /// Lab seconds per real second for --lab (retransmission timers run this much faster).
-    #[arg(long, default_value_t = 20.0, hide = true)]
-    pub lab_speed: f64,
-    /// How long the cleanup of one router may take before the run gives up on it and reports
-    /// DEBUG MAY STILL BE ON.
-    #[arg(long, value_parser = playbook::parse_duration, default_value = "20s", hide = true)]
-    pub cleanup_deadline: Duration,
+    /// Tunnels triaged at once over an inventory. A router shared by several tunnels (a hub)
+    /// is in one tunnel's run at a time whatever this says.
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -83,27 +75,106 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         // SIGQUIT stop the run through its cleanup instead of killing the process.
         let stop = Stop::from_signals()?.wait();
         let style = super::text_style(&args.color, &args.ladder);
-        let format = args.format;
         let bars = Bars::new(std::io::stderr().is_terminal());
-        let reports = execute(args, stop, &bars).await?;
-        let code = reports.iter().map(|r| r.exit_code).max().unwrap_or(3);
-        let text = report::render_styled(format, &reports, &style);
-        let mut out = std::io::stdout().lock();
-        if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
-            && e.kind() != std::io::ErrorKind::BrokenPipe
-        {
-            return Err(e.into());
-        }
-        Ok(code)
+        let mut printer = Printer::new(args.format, style);
+        let reports = execute_streaming(args, stop, &bars, &mut |r| {
+            bars.suspend(&mut || printer.report(r))
+        })
+        .await?;
+        printer.end(&reports)?;
+        Ok(reports.iter().map(|r| r.exit_code).max().unwrap_or(3))
     })
 }
 
-/// Runs the triage and returns one report per tunnel. Fails (exit 3) only on bad input or
-/// when no tunnel could be run at all.
+/// Writes reports to stdout as they come: text and Markdown one report after another, JSON
+/// one object per line (flushed, so a pipe sees each tunnel as it ends); Prometheus and HTML
+/// are one document each, written at the end. A closed stdout (`| head`) does not stop the
+/// run: the routers are still cleaned up.
+struct Printer {
+    format: Format,
+    style: Style,
+    written: usize,
+    failed: Option<std::io::Error>,
+}
+
+impl Printer {
+    fn new(format: Format, style: Style) -> Printer {
+        Printer {
+            format,
+            style,
+            written: 0,
+            failed: None,
+        }
+    }
+
+    fn report(&mut self, r: &Report) {
+        let text = match self.format {
+            Format::Json => report::json::line(r),
+            Format::Text => report::text::render_styled(r, &self.style),
+            Format::Markdown => report::markdown::render(r),
+            Format::Prometheus | Format::Html => return,
+        };
+        let gap = if self.written > 0 && self.format != Format::Json {
+            "\n"
+        } else {
+            ""
+        };
+        self.written += 1;
+        self.write(&format!("{gap}{text}"));
+    }
+
+    fn write(&mut self, text: &str) {
+        if self.failed.is_some() {
+            return;
+        }
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            self.failed = Some(e);
+        }
+    }
+
+    /// The documents, and the summary of a run over several tunnels: after the text report,
+    /// or on stderr when that is a terminal and stdout holds another format.
+    fn end(mut self, reports: &[Report]) -> anyhow::Result<()> {
+        match self.format {
+            Format::Prometheus | Format::Html => {
+                let text = report::render_styled(self.format, reports, &self.style);
+                self.write(&text);
+            }
+            Format::Text if reports.len() > 1 => {
+                let table = report::summary::render(reports, self.style.color);
+                self.write(&format!("\n{table}"));
+            }
+            _ if reports.len() > 1 && std::io::stderr().is_terminal() => {
+                let table = report::summary::render(reports, false);
+                let _ = std::io::stderr().write_all(table.as_bytes());
+            }
+            _ => {}
+        }
+        match self.failed {
+            Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Runs the triage and returns one report per tunnel, in inventory order. Fails (exit 3)
+/// only on bad input or when no tunnel could be run at all.
 pub async fn execute(
     args: Args,
     stop: impl Future<Output = ()>,
     progress: &dyn Progress,
+) -> anyhow::Result<Vec<Report>> {
+    execute_streaming(args, stop, progress, &mut |_| {}).await
+}
+
+/// [`execute`], handing each report to `each` as its tunnel finishes (in the order they
+/// finish); the tunnels that did not start, after the last one that did.
+pub async fn execute_streaming(
+    args: Args,
+    stop: impl Future<Output = ()>,
+    progress: &dyn Progress,
+    each: &mut dyn FnMut(&Report),
 ) -> anyhow::Result<Vec<Report>> {
     let playbook = match &args.playbook {
         Some(p) => playbook::load(p)?,
@@ -112,39 +183,17 @@ pub async fn execute(
     match &args.inventory {
         Some(path) => {
             let inventory = Inventory::load(path)?;
-            let policy = host_keys(&args)?;
-            run_inventory(&args, &inventory, &playbook, &policy, stop, progress).await
+            let policy = args.live.host_keys()?;
+            run_inventory(&args, &inventory, &playbook, &policy, stop, progress, each).await
         }
         None => {
             let name = args
                 .lab
                 .clone()
                 .unwrap_or_else(|| DEFAULT_LAB_SCENARIO.to_string());
-            run_lab(&args, &name, &playbook, stop, progress).await
+            run_lab(&args, &name, &playbook, stop, progress, each).await
         }
     }
-}
-
-fn host_keys(args: &Args) -> anyhow::Result<HostKeyPolicy> {
-    host_key_policy(args.known_hosts.as_deref(), args.accept_new_host_keys)
-}
-
-/// `--known-hosts` (default `~/.ssh/known_hosts`) with `--accept-new-host-keys` or not.
-pub(crate) fn host_key_policy(
-    known_hosts: Option<&std::path::Path>,
-    accept_new: bool,
-) -> anyhow::Result<HostKeyPolicy> {
-    let path = match known_hosts {
-        Some(p) => p.to_path_buf(),
-        None => std::env::var_os("HOME")
-            .map(|h| PathBuf::from(h).join(".ssh/known_hosts"))
-            .context("no --known-hosts given and HOME is not set")?,
-    };
-    Ok(if accept_new {
-        HostKeyPolicy::accept_new(path)
-    } else {
-        HostKeyPolicy::strict(path)
-    })
 }
 
 pub(crate) fn target(host: &Host) -> RouterTarget {
@@ -163,6 +212,7 @@ async fn run_inventory(
     policy: &HostKeyPolicy,
     stop: impl Future<Output = ()>,
     progress: &dyn Progress,
+    each: &mut dyn FnMut(&Report),
 ) -> anyhow::Result<Vec<Report>> {
     let tunnels: Vec<_> = match &args.tunnel {
         Some(name) => match inventory.tunnel(name) {
@@ -200,45 +250,26 @@ async fn run_inventory(
             b_peer_address: t.b_peer_address,
         });
     }
-    let options = RunOptions {
-        allow_disruptive: args.allow_disruptive,
-        clear_stale_debug: args.clear_stale_debug,
-        debug_window: args.debug_window,
-        idle_cutoff: args.idle_cutoff,
-        no_debug: false,
-        cleanup_deadline: args.cleanup_deadline,
-        ..RunOptions::default()
+    let options = args.live.run_options(args.allow_disruptive);
+    let mut reports: Vec<Option<Report>> = vec![None; targets.len()];
+    let batch = Batch {
+        tunnels: &targets,
+        playbook,
+        policy,
+        options: &options,
+        concurrency: usize::from(args.concurrency),
     };
-    // One stop signal for every tunnel: once it fires, the remaining tunnels are not started.
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let watcher = async move {
-        stop.await;
-        let _ = stop_tx.send(true);
-        std::future::pending::<()>().await;
-    };
-    tokio::pin!(watcher);
-    let mut reports = Vec::new();
-    for t in &targets {
-        if *stop_rx.borrow() {
-            // Not run, but not forgotten: a monitoring system must see it as UNKNOWN.
-            reports.push(Report::not_checked("triage", &t.name, "interrupted"));
-            continue;
-        }
-        let mut rx = stop_rx.clone();
-        let this_stop = async move {
-            let _ = rx.wait_for(|s| *s).await;
+    run_many(batch, stop, progress, |i, outcome| {
+        let name = &targets[i].name;
+        let report = match outcome {
+            Outcome::Ran(diagnosis, log) => Report::live("triage", name, *diagnosis, log),
+            Outcome::NotChecked(why) => Report::not_checked("triage", name, why),
         };
-        let run = run_tunnel(t, playbook, policy, &options, this_stop, progress);
-        tokio::pin!(run);
-        let (diagnosis, log) = loop {
-            tokio::select! {
-                r = &mut run => break r,
-                _ = &mut watcher => {}
-            }
-        };
-        reports.push(Report::live("triage", &t.name, diagnosis, log));
-    }
-    Ok(reports)
+        each(&report);
+        reports[i] = Some(report);
+    })
+    .await;
+    Ok(reports.into_iter().flatten().collect())
 }
 
 async fn run_lab(
@@ -247,10 +278,11 @@ async fn run_lab(
     playbook: &Playbook,
     stop: impl Future<Output = ()>,
     progress: &dyn Progress,
+    each: &mut dyn FnMut(&Report),
 ) -> anyhow::Result<Vec<Report>> {
     let scenario = Scenario::find(name, None)?;
     let options = LabOptions {
-        speed: args.lab_speed,
+        speed: args.live.lab_speed,
         ..LabOptions::default()
     };
     let lab = Lab::start(&scenario, options, &IkeFactory, std::future::pending()).await?;
@@ -260,7 +292,7 @@ async fn run_lab(
     let text = lab.inventory_yaml()?;
     let inventory = Inventory::from_yaml("<lab inventory>", &text, &|_| None)?;
     let policy = HostKeyPolicy::strict(&known);
-    let result = run_inventory(args, &inventory, playbook, &policy, stop, progress).await;
+    let result = run_inventory(args, &inventory, playbook, &policy, stop, progress, each).await;
     lab.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
     result

@@ -98,7 +98,7 @@ impl<'s> Session<'s, '_> {
         let report = Report::live("guide", tunnel, diagnosis, log);
         say.say(Entry::Report {
             text: crate::report::text::render(&report, say.color()),
-            markdown: crate::report::markdown::render(&report),
+            markdown: crate::report::markdown::render_without_ladder(&report),
         });
         (report, say)
     }

@@ -9,7 +9,7 @@
 //! have dropped (IOS's exec-timeout, a reload).
 
 use crate::device::{DeviceError, IosSession, SessionOptions};
-use crate::engine::parse::show::{ShowKind, classify};
+use crate::engine::parse::show::{ShowKind, classify, ipsec_sa, isakmp_sa};
 use crate::inventory::Host;
 use crate::ssh::{HostKeyPolicy, SshError};
 use serde::Serialize;
@@ -91,6 +91,38 @@ impl Output {
         match &self.owners {
             Some(o) => super::slice::sliced(&self.text, o, peer),
             None => std::borrow::Cow::Borrowed(&self.text),
+        }
+    }
+
+    /// `peer`'s lines alone, and their numbers in the output (see [`super::slice::compacted`]).
+    pub fn compact_for(&self, peer: &str) -> (std::borrow::Cow<'_, str>, Option<Vec<usize>>) {
+        match &self.owners {
+            Some(o) => super::slice::compacted(&self.text, o, peer),
+            None => (std::borrow::Cow::Borrowed(&self.text), None),
+        }
+    }
+
+    /// The whole `show crypto isakmp sa`, parsed once.
+    pub fn isakmp_sa(&self) -> std::borrow::Cow<'_, isakmp_sa::IsakmpSa> {
+        match self.owners.as_ref().and_then(|o| o.isakmp_sa()) {
+            Some(p) => std::borrow::Cow::Borrowed(p),
+            None => std::borrow::Cow::Owned(isakmp_sa::parse(&self.text)),
+        }
+    }
+
+    /// The whole `show crypto ipsec sa`, parsed once.
+    pub fn ipsec_sa(&self) -> std::borrow::Cow<'_, ipsec_sa::IpsecSa> {
+        match self.owners.as_ref().and_then(|o| o.ipsec_sa()) {
+            Some(p) => std::borrow::Cow::Borrowed(p),
+            None => std::borrow::Cow::Owned(ipsec_sa::parse(&self.text)),
+        }
+    }
+
+    /// The configuration, when this is the running-config, as parsed when it arrived.
+    pub fn config(&self) -> Arc<crate::ios::RunningConfig> {
+        match self.owners.as_ref().and_then(|o| o.config()) {
+            Some(c) => c.clone(),
+            None => Arc::new(crate::ios::parse(&self.text).config),
         }
     }
 }

@@ -15,7 +15,7 @@ use super::series::{End, Series};
 use super::{EndHealth, State, TunnelHealth};
 use crate::engine::Engine;
 use crate::engine::finding::{Code, Confidence, Evidence, Finding, Severity};
-use crate::engine::parse::show::{ShowKind, classify, ipsec_sa, isakmp_sa};
+use crate::engine::parse::show::{ShowKind, classify};
 use std::collections::BTreeMap;
 
 /// IOS starts a new SA 30 s before the old one's time runs out; one with less left than this
@@ -241,17 +241,24 @@ fn up_reason(h: &TunnelHealth) -> String {
     }
 }
 
-/// The engine's findings over the sides' outputs, each router's sliced to this series' peer.
+/// The engine's findings over the sides' outputs, each router's cut down to this series'
+/// peer (the other peers' lines left out), with evidence pointing at the lines as the router
+/// printed them.
 fn diagnose(sides: &[Side]) -> Vec<Finding> {
     let mut engine = Engine::new();
+    // (router, command) → the output line of each line the engine was given.
+    let mut renumber: Vec<(&str, &str, Vec<usize>)> = Vec::new();
     for side in sides {
         let stream = engine.stream(&side.end.router, true);
         for o in &side.collected.outputs {
             let kind = classify(&o.command);
             match (&side.peer, kind) {
                 (Some(peer), _) => {
-                    let text = o.for_peer(peer);
+                    let (text, lines) = o.compact_for(peer);
                     engine.feed_command(stream, &o.command, &o.command, &text);
+                    if let Some(lines) = lines {
+                        renumber.push((&side.end.router, &o.command, lines));
+                    }
                 }
                 // Without an entry toward the peer, no SA row is about this tunnel; the whole
                 // configuration still is.
@@ -262,7 +269,16 @@ fn diagnose(sides: &[Side]) -> Vec<Finding> {
             }
         }
     }
-    engine.finish().findings
+    let mut findings = engine.finish().findings;
+    for e in findings.iter_mut().flat_map(|f| f.evidence.iter_mut()) {
+        let lines = renumber
+            .iter()
+            .find(|(router, command, _)| *router == e.peer && *command == e.source);
+        if let Some(n) = lines.and_then(|(_, _, l)| l.get(e.line.wrapping_sub(1))) {
+            e.line = *n;
+        }
+    }
+    findings
 }
 
 /// The end's phase 1 state, SAs, counters and rates.
@@ -271,7 +287,8 @@ fn fill(view: &mut EndHealth, side: &Side) {
         return;
     };
     if let Some(o) = side.collected.output(ShowKind::IsakmpSa) {
-        let t = isakmp_sa::parse(&o.for_peer(peer));
+        // Every use below picks the rows of this peer: the whole table serves.
+        let t = o.isakmp_sa();
         let rows: Vec<_> = t.rows_with(peer).collect();
         view.phase1 = rows
             .iter()
@@ -282,7 +299,8 @@ fn fill(view: &mut EndHealth, side: &Side) {
     let Some(latest) = side.collected.output(ShowKind::IpsecSa) else {
         return;
     };
-    let now = ipsec_sa::parse(&latest.for_peer(peer));
+    // Every use below picks the flows of this peer: the whole table serves.
+    let now = latest.ipsec_sa();
     let flows = counters::flows_toward(&now, peer);
     view.ipsec_sas = now
         .flows()
@@ -295,7 +313,7 @@ fn fill(view: &mut EndHealth, side: &Side) {
     if let Some(earlier) = &side.collected.earlier_ipsec
         && earlier.at < latest.at
     {
-        let before = counters::flows_toward(&ipsec_sa::parse(&earlier.for_peer(peer)), peer);
+        let before = counters::flows_toward(&earlier.ipsec_sa(), peer);
         view.rates = Some(counters::rates(
             &before,
             &flows,
@@ -337,4 +355,59 @@ fn one_way_now(side: &Side, view: &EndHealth, rates: &Rates) -> Finding {
     )
     .evidence(evidence)
     .confidence(Confidence::Medium)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::collect::Output;
+    use std::sync::Arc;
+
+    /// A hub's SA table lists every spoke; the engine reads only this series' rows, and its
+    /// evidence still points at the line the hub printed.
+    #[test]
+    fn evidence_from_a_hubs_output_keeps_the_routers_line_numbers() {
+        let text = "IPv4 Crypto ISAKMP SA\ndst             src             state          conn-id status\n198.19.0.1      198.18.0.1      QM_IDLE           1001 ACTIVE\n198.19.255.1    198.18.0.1      MM_NO_STATE          0 ACTIVE\n\nIPv6 Crypto ISAKMP SA\n\n";
+        let command = "show crypto isakmp sa";
+        let output = Output {
+            command: command.to_string(),
+            text: text.to_string(),
+            at: tokio::time::Instant::now(),
+            owners: crate::health::slice::Owners::of(command, text).map(Arc::new),
+        };
+        let result = RouterResult {
+            router: "hub".into(),
+            collected: Ok(Collected {
+                outputs: vec![output],
+                earlier_ipsec: None,
+            }),
+            duration: std::time::Duration::ZERO,
+            logins: 1,
+        };
+        let series = Series {
+            name: "hub/198.19.255.1".into(),
+            a: End {
+                router: "hub".into(),
+                peer: Some("198.19.255.1".parse().unwrap()),
+                map: None,
+                seq: None,
+            },
+            b: None,
+            always_on: false,
+        };
+        let results = BTreeMap::from([("hub", &result)]);
+        let health = judge(&series, &results);
+        let cited: Vec<&Evidence> = health
+            .findings
+            .iter()
+            .flat_map(|f| f.evidence.iter())
+            .filter(|e| e.source == command)
+            .collect();
+        assert!(!cited.is_empty(), "{:#?}", health.findings);
+        for e in cited {
+            assert_eq!(e.line, 4, "{e:?}");
+            assert!(e.text.contains("198.19.255.1"), "{e:?}");
+        }
+        assert_eq!(health.ends[0].phase1.as_deref(), Some("MM_NO_STATE"));
+    }
 }

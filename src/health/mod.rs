@@ -242,6 +242,8 @@ pub enum InventorySource {
 pub struct TriageOnFailure {
     pub playbook: Playbook,
     pub options: RunOptions,
+    /// DOWN tunnels triaged at once (a router is in one tunnel's triage at a time).
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -409,6 +411,7 @@ impl Checker {
         self.cycles += 1;
         let (inventory, note) = self.inventory()?;
         let (tunnels, hosts) = self.select(&inventory)?;
+        let reading = tokio::time::Instant::now();
         let results = collect::collect_all(
             hosts,
             Arc::new(self.options.commands.clone()),
@@ -419,14 +422,18 @@ impl Checker {
             self.tally.as_ref(),
         )
         .await;
+        tracing::info!(
+            "read {} routers in {:.2} s ({} could not be read)",
+            results.len(),
+            reading.elapsed().as_secs_f64(),
+            results.iter().filter(|r| r.collected.is_err()).count()
+        );
+        let judging = tokio::time::Instant::now();
         for r in &results {
             if let Ok(c) = &r.collected
                 && let Some(o) = c.output(ShowKind::RunningConfig)
             {
-                self.last_configs.insert(
-                    r.router.clone(),
-                    Arc::new(crate::ios::parse(&o.text).config),
-                );
+                self.last_configs.insert(r.router.clone(), o.config());
             }
         }
         let known: BTreeSet<&str> = results.iter().map(|r| r.router.as_str()).collect();
@@ -446,8 +453,12 @@ impl Checker {
             });
         let by_router: BTreeMap<&str, &RouterResult> =
             results.iter().map(|r| (r.router.as_str(), r)).collect();
-        let mut judged: Vec<TunnelHealth> =
-            series.iter().map(|s| judge::judge(s, &by_router)).collect();
+        let mut judged = judge_all(&series, &by_router);
+        tracing::info!(
+            "judged {} series in {:.2} s",
+            judged.len(),
+            judging.elapsed().as_secs_f64()
+        );
         if let Some(t) = &self.options.triage {
             triage_down(&mut judged, &inventory, t, &self.options.policy, stop).await;
         }
@@ -493,13 +504,59 @@ impl Checker {
     }
 }
 
+/// Judges every series, on every core: the engine's work per series is CPU alone, and on a
+/// fleet it is the part of a cycle that follows the last router read.
+fn judge_all(series: &[Series], by_router: &BTreeMap<&str, &RouterResult>) -> Vec<TunnelHealth> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(series.len() / 32);
+    if threads < 2 {
+        return series.iter().map(|s| judge::judge(s, by_router)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(s) = series.get(i) else { break done };
+            done.push((i, judge::judge(s, by_router)));
+        }
+    };
+    let scoped = || {
+        std::thread::scope(|scope| {
+            let others: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            let mut all = work();
+            for handle in others {
+                match handle.join() {
+                    Ok(done) => all.extend(done),
+                    // A panic in the engine (a bug) goes on as it would have on this thread.
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            all
+        })
+    };
+    // This thread waits on the others: tell the runtime, so its other tasks (the exporter's
+    // answers) move to another worker meanwhile.
+    let multi = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    let mut all = if multi {
+        tokio::task::block_in_place(scoped)
+    } else {
+        scoped()
+    };
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, t)| t).collect()
+}
+
 /// `2026-11-26T10:15:42.123Z`
 pub fn rfc3339(t: SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Runs the triage playbook on each DOWN tunnel that pairs two inventory routers, one tunnel
-/// at a time so no router's debug windows overlap, and attaches what it found. The runner
+/// Runs the triage playbook on each DOWN tunnel that pairs two inventory routers, as
+/// `triage -i` does ([`crate::run::many`]: concurrently, a router in one tunnel's run at a
+/// time, so no router's debug windows overlap), and attaches what it found. The runner
 /// switches every debug off on every way out, the stop included.
 async fn triage_down(
     tunnels: &mut [TunnelHealth],
@@ -508,12 +565,11 @@ async fn triage_down(
     policy: &HostKeyPolicy,
     stop: &tokio::sync::watch::Receiver<bool>,
 ) {
-    for th in tunnels
-        .iter_mut()
-        .filter(|th| th.state == State::Down && !th.one_sided)
-    {
-        if *stop.borrow() {
-            break;
+    let mut which = Vec::new();
+    let mut targets = Vec::new();
+    for (i, th) in tunnels.iter().enumerate() {
+        if th.state != State::Down || th.one_sided {
+            continue;
         }
         let Some(tunnel) = inventory.tunnel(&th.tunnel) else {
             continue;
@@ -521,50 +577,63 @@ async fn triage_down(
         let (Some(a), Some(b)) = (inventory.host(&tunnel.a), inventory.host(&tunnel.b)) else {
             continue;
         };
-        let target = crate::run::TunnelTarget {
+        which.push(i);
+        targets.push(crate::run::TunnelTarget {
             name: tunnel.name.clone(),
             a: router_target(a),
             b: router_target(b),
             a_peer_address: tunnel.a_peer_address,
             b_peer_address: tunnel.b_peer_address,
-        };
-        let mut rx = stop.clone();
-        let this_stop = async move {
-            let _ = rx.wait_for(|s| *s).await;
-        };
-        let (diagnosis, log) = crate::run::run_tunnel(
-            &target,
-            &t.playbook,
-            policy,
-            &t.options,
-            this_stop,
-            &crate::run::progress::Silent,
-        )
-        .await;
-        let confirmed = log.cleanup_confirmed();
-        let warnings = log
-            .cleanup
-            .iter()
-            .filter(|c| !c.debug_off_confirmed)
-            .map(|c| format!("DEBUG MAY STILL BE ON on {}: {}", c.router, c.detail))
-            .chain(
-                log.errors
-                    .iter()
-                    .map(|e| format!("triage stopped early: {e}")),
-            )
-            .collect();
-        th.triage = Some(TriageResult {
-            findings: diagnosis.findings,
-            debug_off_confirmed: confirmed,
-            warnings,
         });
-        if !confirmed {
-            th.status = 3;
-            th.reasons.push(
-                "triage could not confirm that debug is off: log in and run `undebug all`".into(),
-            );
-        }
     }
+    let mut rx = stop.clone();
+    let stopped = async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let batch = crate::run::many::Batch {
+        tunnels: &targets,
+        playbook: &t.playbook,
+        policy,
+        options: &t.options,
+        concurrency: t.concurrency,
+    };
+    crate::run::many::run_many(
+        batch,
+        stopped,
+        &crate::run::progress::Silent,
+        |k, outcome| {
+            // A tunnel the stop kept from starting gets no triage: its health stands alone.
+            let crate::run::many::Outcome::Ran(diagnosis, log) = outcome else {
+                return;
+            };
+            let th = &mut tunnels[which[k]];
+            let confirmed = log.cleanup_confirmed();
+            let warnings = log
+                .cleanup
+                .iter()
+                .filter(|c| !c.debug_off_confirmed)
+                .map(|c| format!("DEBUG MAY STILL BE ON on {}: {}", c.router, c.detail))
+                .chain(
+                    log.errors
+                        .iter()
+                        .map(|e| format!("triage stopped early: {e}")),
+                )
+                .collect();
+            th.triage = Some(TriageResult {
+                findings: diagnosis.findings,
+                debug_off_confirmed: confirmed,
+                warnings,
+            });
+            if !confirmed {
+                th.status = 3;
+                th.reasons.push(
+                    "triage could not confirm that debug is off: log in and run `undebug all`"
+                        .into(),
+                );
+            }
+        },
+    )
+    .await;
 }
 
 fn router_target(h: &Host) -> crate::run::RouterTarget {

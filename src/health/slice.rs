@@ -6,8 +6,10 @@
 //! still points at the line the router printed.
 
 use crate::engine::parse::show::{ShowKind, classify, crypto_session, ipsec_sa, isakmp_sa};
+use crate::ios::RunningConfig;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Which peers each line of an output is about (`None`: a header, or common to all). Worked
 /// out once per router and output: a hub's outputs are sliced once per spoke, and parsing
@@ -17,6 +19,19 @@ pub struct Owners {
     lines: Vec<Option<u32>>,
     /// The addresses of each owner: one peer, or both ends of an ISAKMP SA row.
     members: Vec<Vec<String>>,
+    /// The whole output as parsed to find the owners: health reads the SA tables and the
+    /// configuration itself too, and a router with one peer (most of them) is its own slice.
+    whole: Whole,
+}
+
+/// An output parsed whole.
+#[derive(Debug, Clone, Default)]
+enum Whole {
+    IsakmpSa(isakmp_sa::IsakmpSa),
+    IpsecSa(ipsec_sa::IpsecSa),
+    Config(Arc<RunningConfig>),
+    #[default]
+    Other,
 }
 
 impl Owners {
@@ -24,20 +39,31 @@ impl Owners {
     /// peers (nothing to slice).
     pub fn of(command: &str, text: &str) -> Option<Owners> {
         let total = text.lines().count();
-        let ranges: Vec<(Vec<String>, usize, usize)> = match classify(command) {
-            Some(ShowKind::IsakmpSa) => isakmp_sa::parse(text)
-                .rows
-                .iter()
-                .map(|r| (vec![r.dst.clone(), r.src.clone()], r.line, r.line + 1))
-                .collect(),
-            Some(ShowKind::IpsecSa) => ipsec_blocks(text, total),
-            Some(ShowKind::CryptoSession) => session_blocks(text, total),
-            Some(ShowKind::RunningConfig) => config_blocks(text),
+        let (ranges, whole): (Vec<(Vec<String>, usize, usize)>, Whole) = match classify(command) {
+            Some(ShowKind::IsakmpSa) => {
+                let parsed = isakmp_sa::parse(text);
+                let rows = parsed
+                    .rows
+                    .iter()
+                    .map(|r| (vec![r.dst.clone(), r.src.clone()], r.line, r.line + 1))
+                    .collect();
+                (rows, Whole::IsakmpSa(parsed))
+            }
+            Some(ShowKind::IpsecSa) => {
+                let parsed = ipsec_sa::parse(text);
+                (ipsec_blocks(&parsed, total), Whole::IpsecSa(parsed))
+            }
+            Some(ShowKind::CryptoSession) => (session_blocks(text, total), Whole::Other),
+            Some(ShowKind::RunningConfig) => {
+                let cfg = Arc::new(crate::ios::parse(text).config);
+                (config_blocks(&cfg, text), Whole::Config(cfg))
+            }
             _ => return None,
         };
         let mut o = Owners {
             lines: vec![None; total],
             members: Vec::new(),
+            whole,
         };
         let mut ids: BTreeMap<Vec<String>, u32> = BTreeMap::new();
         for (who, from, to) in ranges {
@@ -51,6 +77,35 @@ impl Owners {
             }
         }
         Some(o)
+    }
+
+    /// Whether `peer`'s slice is the whole output: every line about a peer is about it.
+    fn keeps_all(&self, peer: &str) -> bool {
+        self.members.iter().all(|m| m.iter().any(|a| a == peer))
+    }
+
+    /// The whole `show crypto isakmp sa`, as parsed to find the owners.
+    pub fn isakmp_sa(&self) -> Option<&isakmp_sa::IsakmpSa> {
+        match &self.whole {
+            Whole::IsakmpSa(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The whole `show crypto ipsec sa`, as parsed to find the owners.
+    pub fn ipsec_sa(&self) -> Option<&ipsec_sa::IpsecSa> {
+        match &self.whole {
+            Whole::IpsecSa(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The whole configuration, when this is one.
+    pub fn config(&self) -> Option<&Arc<RunningConfig>> {
+        match &self.whole {
+            Whole::Config(c) => Some(c),
+            _ => None,
+        }
     }
 
     /// Whether line `n` belongs in `peer`'s slice.
@@ -74,9 +129,33 @@ pub fn for_peer<'a>(command: &str, text: &'a str, peer: &str) -> Cow<'a, str> {
     }
 }
 
+/// `peer`'s lines of `text` alone, the others left out rather than blanked, with the line
+/// number each kept line had in `text` (1-based); `None` when nothing was left out. What a
+/// router with only that peer would have printed: the engine reads a hub's outputs once per
+/// spoke, and reading every other spoke's blank lines each time cost the square of the spokes.
+pub fn compacted<'a>(
+    text: &'a str,
+    owners: &Owners,
+    peer: &str,
+) -> (Cow<'a, str>, Option<Vec<usize>>) {
+    if owners.keeps_all(peer) {
+        return (Cow::Borrowed(text), None);
+    }
+    let mut out = String::new();
+    let mut lines = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if owners.keeps(n, peer) {
+            out.push_str(line);
+            out.push('\n');
+            lines.push(n + 1);
+        }
+    }
+    (Cow::Owned(out), Some(lines))
+}
+
 /// As [`for_peer`], with the owners worked out before.
 pub fn sliced<'a>(text: &'a str, owners: &Owners, peer: &str) -> Cow<'a, str> {
-    if owners.lines.iter().all(Option::is_none) {
+    if owners.keeps_all(peer) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() / 4);
@@ -90,8 +169,7 @@ pub fn sliced<'a>(text: &'a str, owners: &Owners, peer: &str) -> Cow<'a, str> {
 }
 
 /// Each flow block runs from its first line to the next flow or interface.
-fn ipsec_blocks(text: &str, total: usize) -> Vec<(Vec<String>, usize, usize)> {
-    let parsed = ipsec_sa::parse(text);
+fn ipsec_blocks(parsed: &ipsec_sa::IpsecSa, total: usize) -> Vec<(Vec<String>, usize, usize)> {
     let mut starts: Vec<usize> = parsed
         .interfaces
         .iter()
@@ -135,8 +213,7 @@ fn session_blocks(text: &str, total: usize) -> Vec<(Vec<String>, usize, usize)> 
 /// The configuration's crypto map entries with a single peer, the access lists only such
 /// entries use, and the host keys: each belongs to its peer. The rest (policies, transform
 /// sets, interfaces, routes, wildcard keys) is common.
-fn config_blocks(text: &str) -> Vec<(Vec<String>, usize, usize)> {
-    let cfg = crate::ios::parse(text).config;
+fn config_blocks(cfg: &RunningConfig, text: &str) -> Vec<(Vec<String>, usize, usize)> {
     let lines: Vec<&str> = text.lines().collect();
     // A block is its first line (1-based in the model) and the indented lines after it.
     let block = |first: usize| -> (usize, usize) {
@@ -200,6 +277,26 @@ mod tests {
         let parsed = isakmp_sa::parse(&sliced);
         assert_eq!(parsed.rows.len(), 1);
         assert_eq!(parsed.rows[0].line, 3);
+    }
+
+    #[test]
+    fn a_table_of_one_peer_is_its_own_slice_and_others_are_left_out_with_their_numbers() {
+        let o = Owners::of("show crypto isakmp sa", ISAKMP).unwrap();
+        assert_eq!(o.isakmp_sa(), Some(&isakmp_sa::parse(ISAKMP)));
+        let (text, lines) = compacted(ISAKMP, &o, "198.19.0.2");
+        assert_eq!(lines, Some(vec![1, 2, 4, 5, 6]));
+        assert!(!text.contains("198.19.0.1") && text.contains("MM_KEY_EXCH"));
+        let one: String = ISAKMP
+            .lines()
+            .filter(|l| !l.contains("198.19.0.1"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let o = Owners::of("show crypto isakmp sa", &one).unwrap();
+        assert!(matches!(sliced(&one, &o, "198.19.0.2"), Cow::Borrowed(_)));
+        assert!(matches!(
+            compacted(&one, &o, "198.19.0.2"),
+            (Cow::Borrowed(_), None)
+        ));
     }
 
     #[test]

@@ -196,41 +196,89 @@ impl DebugState {
     }
 }
 
+/// One change of a router's debug state: the state after it, and where the change stands
+/// among every debug change of every lab router in this process. Tests read from the history
+/// that two tunnels' debug windows on one hub never overlapped, and that windows on other
+/// routers were open meanwhile: an order of events, not a timing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DebugRecord {
+    pub order: u64,
+    pub state: DebugState,
+}
+
+/// Orders debug changes across routers and labs.
+static DEBUG_ORDER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+/// Changes a router keeps (a triage run makes about six): the history of a long-running lab
+/// stays bounded.
+const DEBUG_HISTORY: usize = 4096;
+
 #[derive(Debug, Default)]
-pub struct DebugFlags(Mutex<DebugState>);
+pub struct DebugFlags(Mutex<Flags>);
+
+#[derive(Debug, Default)]
+struct Flags {
+    now: DebugState,
+    history: std::collections::VecDeque<DebugRecord>,
+}
 
 impl DebugFlags {
     pub fn get(&self) -> DebugState {
-        self.lock().clone()
+        self.lock().now.clone()
+    }
+
+    /// The changes so far, oldest first (the last [`DEBUG_HISTORY`] of them).
+    pub fn history(&self) -> Vec<DebugRecord> {
+        self.lock().history.iter().cloned().collect()
     }
 
     pub fn set(&self, kind: DebugKind, on: bool) {
-        let mut s = self.lock();
-        match kind {
+        self.change(|s| match kind {
             DebugKind::CryptoIsakmp => s.crypto_isakmp = on,
             DebugKind::CryptoIpsec => s.crypto_ipsec = on,
             DebugKind::CryptoIkev2 => s.crypto_ikev2 = on,
-        }
+        });
     }
 
     pub fn add_peer_condition(&self, peer: Ipv4Addr) {
-        self.lock().peer_conditions.insert(peer);
+        self.change(|s| {
+            s.peer_conditions.insert(peer);
+        });
     }
 
     pub fn remove_peer_condition(&self, peer: Ipv4Addr) {
-        self.lock().peer_conditions.remove(&peer);
+        self.change(|s| {
+            s.peer_conditions.remove(&peer);
+        });
     }
 
     pub fn reset_conditions(&self) {
-        self.lock().peer_conditions.clear();
+        self.change(|s| s.peer_conditions.clear());
     }
 
     /// `undebug all`: flags and conditions, so `show debug` comes back empty.
     pub fn all_off(&self) {
-        *self.lock() = DebugState::default();
+        self.change(|s| *s = DebugState::default());
     }
 
-    fn lock(&self) -> MutexGuard<'_, DebugState> {
+    /// Applies `f`, and records the new state when it differs.
+    fn change(&self, f: impl FnOnce(&mut DebugState)) {
+        let mut flags = self.lock();
+        let before = flags.now.clone();
+        f(&mut flags.now);
+        if flags.now == before {
+            return;
+        }
+        if flags.history.len() == DEBUG_HISTORY {
+            flags.history.pop_front();
+        }
+        let record = DebugRecord {
+            order: DEBUG_ORDER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            state: flags.now.clone(),
+        };
+        flags.history.push_back(record);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Flags> {
         // The state is plain data that stays valid even if a holder panicked.
         self.0
             .lock()
@@ -316,5 +364,13 @@ mod tests {
         assert!(rx.try_recv().is_err());
         r.debug.all_off();
         assert!(r.debug.get().is_quiet());
+        // Three changes (isakmp on, the condition, all off); repeating one leaves no trace.
+        r.debug.all_off();
+        let history = r.debug.history();
+        assert_eq!(history.len(), 3, "{history:?}");
+        assert!(history[0].state.crypto_isakmp && history[0].state.peer_conditions.is_empty());
+        assert_eq!(history[1].state.peer_conditions.len(), 1);
+        assert!(history[2].state.is_quiet());
+        assert!(history.windows(2).all(|w| w[0].order < w[1].order));
     }
 }

@@ -27,6 +27,20 @@ const SERVER_ID: &str = "SSH-2.0-Cisco-1.25";
 const AUTH_REJECTION: Duration = Duration::from_millis(100);
 /// How long a stopping lab waits for one session to finish its disconnect.
 const DISCONNECT_GRACE: Duration = Duration::from_secs(2);
+/// The key exchanges IOS-XE 17 offers (`ip ssh server algorithm kex`), best first; no
+/// post-quantum hybrid, which no IOS image has. A client would otherwise negotiate ML-KEM with
+/// the lab and pay, on both ends, for an exchange no router makes it do.
+const IOS_KEX: &[russh::kex::Name] = &[
+    russh::kex::CURVE25519,
+    russh::kex::ECDH_SHA2_NISTP256,
+    russh::kex::ECDH_SHA2_NISTP384,
+    russh::kex::ECDH_SHA2_NISTP521,
+    russh::kex::DH_G16_SHA512,
+    russh::kex::DH_G14_SHA256,
+    russh::kex::DH_G14_SHA1,
+    russh::kex::EXTENSION_SUPPORT_AS_SERVER,
+    russh::kex::EXTENSION_OPENSSH_STRICT_KEX_AS_SERVER,
+];
 
 /// The lab's stop signal as each task sees it; fires once and stays fired.
 #[derive(Debug, Clone)]
@@ -67,6 +81,10 @@ pub fn config(key: PrivateKey) -> russh::server::Config {
         auth_rejection_time_initial: Some(Duration::ZERO),
         keys: vec![key],
         nodelay: true,
+        preferred: russh::Preferred {
+            kex: Cow::Borrowed(IOS_KEX),
+            ..russh::Preferred::default()
+        },
         ..Default::default()
     }
 }

@@ -1,4 +1,5 @@
-//! JSON: one object for one report, an array for several (one per tunnel). Fields keep the
+//! JSON: one object for one report, an array for several (one per tunnel); or JSON lines,
+//! one report per line ([`line`]). Fields keep the
 //! order of the structs, which is the order DESIGN.md documents.
 //!
 //! Values are kept as the device printed them. serde_json escapes C0 controls (`\u001b`);
@@ -17,6 +18,15 @@ pub fn render(reports: &[Report]) -> String {
         Ok(s) => terminal_safe(s) + "\n",
         // Every field is a string, number, enum or list of those: this cannot happen, but a
         // report must never panic, so say it in JSON.
+        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+    }
+}
+
+/// One report on one line, for JSON lines (`triage` over several tunnels writes one per tunnel
+/// as each finishes).
+pub fn line(report: &Report) -> String {
+    match serde_json::to_string(report) {
+        Ok(s) => terminal_safe(s) + "\n",
         Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
     }
 }

@@ -1,10 +1,22 @@
-//! Markdown, for tickets and chat: the same content as the text report.
+//! Markdown, for tickets and chat: the same content as the text report, with the IKE exchange
+//! drawn as a ladder in a fenced block (box drawing: tickets are UTF-8 and shown in monospace).
 
-use super::Report;
+use super::{Report, ladder};
 use crate::visible::visible as v;
 use std::fmt::Write;
 
+/// The whole report, ladder included when some router logged an IKE message.
 pub fn render(report: &Report) -> String {
+    render_parts(report, true)
+}
+
+/// The report without its ladder, for documents that draw the exchange elsewhere (the guide's
+/// transcript shows it at the step that captured it).
+pub fn render_without_ladder(report: &Report) -> String {
+    render_parts(report, false)
+}
+
+fn render_parts(report: &Report, with_ladder: bool) -> String {
     let d = &report.diagnosis;
     let mut out = String::new();
     let _ = writeln!(
@@ -18,6 +30,17 @@ pub fn render(report: &Report) -> String {
     }
     if let Some(why) = &report.reason {
         let _ = writeln!(out, "\n**Not diagnosed:** {}", v(why));
+    }
+    if with_ladder && let Some(l) = ladder::build(d) {
+        let drawn = ladder::term::draw(&l, ladder::term::Charset::Unicode, false);
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "Exchange:\n\n```text");
+        for line in drawn.lines() {
+            let _ = writeln!(out, "{}", fence_safe(line));
+        }
+        let _ = writeln!(out, "```\n");
     }
     if !d.findings.is_empty() {
         let _ = writeln!(

@@ -7,6 +7,7 @@
 //! Prometheus labels) shows control characters instead of sending them
 //! ([`crate::visible::visible`]).
 
+mod columns;
 mod device_text;
 pub mod health;
 pub mod html;
@@ -14,6 +15,7 @@ pub mod json;
 pub mod ladder;
 pub mod markdown;
 pub mod prometheus;
+pub mod summary;
 pub mod text;
 
 pub use device_text::{device_text, visible};

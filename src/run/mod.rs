@@ -19,12 +19,15 @@
 //! [`run_tunnel`] runs a whole playbook. Drivers that decide as they go (the guide) hold a
 //! [`Runner`] instead and call it a step at a time, each call inside [`guarded`] (the same stop
 //! signal and panic catch), and end with [`Runner::finish`], the same cleanup.
+//!
+//! [`many`] runs many tunnels this way at once, a router in one tunnel's run at a time.
 
 mod cleanup;
 mod configure;
 pub mod context;
 pub mod lock;
 pub mod log;
+pub mod many;
 pub mod progress;
 mod router;
 pub mod stop;

@@ -13,6 +13,14 @@ pub trait Progress: Send + Sync {
     /// Something the user must read even without a progress display (a run waiting for
     /// another one). Says nothing by default.
     fn note(&self, _router: &str, _text: &str) {}
+    /// One router's part in a run is over (several tunnels' runs share one display).
+    fn router_done(&self, _router: &str) {}
+    /// Of `total` tunnels, `done` are finished.
+    fn tunnels(&self, _done: usize, _total: usize) {}
+    /// Runs `write` (a report going to stdout) with the display out of its way.
+    fn suspend(&self, write: &mut dyn FnMut()) {
+        write()
+    }
 }
 
 /// Says nothing (tests, JSON to a pipe).
@@ -28,6 +36,8 @@ impl Progress for Silent {
 pub struct Bars {
     multi: MultiProgress,
     bars: Mutex<BTreeMap<String, ProgressBar>>,
+    /// `tunnels 3/100`, above the routers' lines, when a run has several tunnels.
+    overall: Mutex<Option<ProgressBar>>,
 }
 
 impl Bars {
@@ -40,6 +50,7 @@ impl Bars {
         Bars {
             multi: MultiProgress::with_draw_target(target),
             bars: Mutex::new(BTreeMap::new()),
+            overall: Mutex::new(None),
         }
     }
 
@@ -73,11 +84,43 @@ impl Progress for Bars {
     }
 
     fn finish(&self) {
-        if let Ok(bars) = self.bars.lock() {
+        if let Ok(mut bars) = self.bars.lock() {
             for b in bars.values() {
                 b.finish_and_clear();
             }
+            bars.clear();
         }
+        if let Some(b) = self.overall.lock().ok().and_then(|mut o| o.take()) {
+            b.finish_and_clear();
+        }
+    }
+
+    fn router_done(&self, router: &str) {
+        if let Some(b) = self.bars.lock().ok().and_then(|mut b| b.remove(router)) {
+            b.finish_and_clear();
+            self.multi.remove(&b);
+        }
+    }
+
+    fn tunnels(&self, done: usize, total: usize) {
+        if total < 2 {
+            return;
+        }
+        let Ok(mut overall) = self.overall.lock() else {
+            return;
+        };
+        let bar = overall.get_or_insert_with(|| {
+            let b = self.multi.insert(0, ProgressBar::new(total as u64));
+            if let Ok(style) = ProgressStyle::with_template("tunnels {pos}/{len} done {wide_bar}") {
+                b.set_style(style);
+            }
+            b
+        });
+        bar.set_position(done as u64);
+    }
+
+    fn suspend(&self, write: &mut dyn FnMut()) {
+        self.multi.suspend(write)
     }
 
     fn note(&self, _router: &str, text: &str) {

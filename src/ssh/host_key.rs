@@ -10,23 +10,36 @@
 use super::error::{KeyTypeChange, SshError};
 use russh::keys::ssh_key::Algorithm;
 use russh::keys::{HashAlg, PublicKey, known_hosts};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// How to treat a router's host key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct HostKeyPolicy {
     /// The known_hosts file (OpenSSH format) to check and, with `accept_new`, to extend.
     pub known_hosts: PathBuf,
     /// `--accept-new-host-keys`: an unknown host's key is learned; a changed key is still an
     /// error.
     pub accept_new: bool,
+    /// The file read once for every connection of a run (clones share it).
+    index: Arc<Mutex<Index>>,
 }
+
+impl PartialEq for HostKeyPolicy {
+    fn eq(&self, other: &HostKeyPolicy) -> bool {
+        self.known_hosts == other.known_hosts && self.accept_new == other.accept_new
+    }
+}
+
+impl Eq for HostKeyPolicy {}
 
 impl HostKeyPolicy {
     pub fn strict(known_hosts: impl Into<PathBuf>) -> HostKeyPolicy {
         HostKeyPolicy {
             known_hosts: known_hosts.into(),
             accept_new: false,
+            index: Arc::default(),
         }
     }
 
@@ -34,6 +47,7 @@ impl HostKeyPolicy {
         HostKeyPolicy {
             known_hosts: known_hosts.into(),
             accept_new: true,
+            index: Arc::default(),
         }
     }
 
@@ -48,6 +62,103 @@ pub fn fingerprint(key: &PublicKey) -> String {
     key.fingerprint(HashAlg::Sha256).to_string()
 }
 
+/// known_hosts by host name, read once and again only when the file changes (its size,
+/// modification time or inode): every connection used to read and scan the whole file twice,
+/// which for a fleet of N routers listed in it costs N² lines a run.
+///
+/// It reads entries as russh's `known_hosts` does (which it stands in for): `#` lines skipped
+/// and not counted, the first field a comma-separated list of names, the third the key, parsed
+/// only for the host asked about. A file with hashed names (`|1|salt|hash`) is left to russh.
+#[derive(Debug, Default)]
+struct Index {
+    stamp: Option<(u64, std::time::SystemTime, u64)>,
+    /// `[host]:port` (or `host` for port 22) → (entry number, base64 key).
+    plain: HashMap<String, Vec<(usize, String)>>,
+    hashed: bool,
+}
+
+impl Index {
+    fn load(path: &Path) -> Index {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(meta) = std::fs::metadata(path) else {
+            return Index::default();
+        };
+        let stamp = meta.modified().ok().map(|m| (meta.len(), m, meta.ino()));
+        let mut index = Index {
+            stamp,
+            ..Index::default()
+        };
+        let Ok(text) = std::fs::read_to_string(path) else {
+            // Unreadable now: russh will say why.
+            index.hashed = true;
+            return index;
+        };
+        let mut entry = 0;
+        for line in text.lines() {
+            if line.starts_with('#') {
+                continue;
+            }
+            entry += 1;
+            let mut fields = line.split(' ');
+            let (Some(hosts), _, Some(key)) = (fields.next(), fields.next(), fields.next()) else {
+                continue;
+            };
+            for name in hosts.split(',') {
+                if name.starts_with("|1|") {
+                    index.hashed = true;
+                } else {
+                    index
+                        .plain
+                        .entry(name.to_string())
+                        .or_default()
+                        .push((entry, key.to_string()));
+                }
+            }
+        }
+        index
+    }
+
+    fn fresh(&self, path: &Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let now = std::fs::metadata(path)
+            .ok()
+            .and_then(|m| m.modified().ok().map(|t| (m.len(), t, m.ino())));
+        self.stamp.is_some() && now == self.stamp
+    }
+}
+
+/// The keys known_hosts records for `host`:`port`, with russh's entry numbers.
+fn recorded(
+    host: &str,
+    port: u16,
+    policy: &HostKeyPolicy,
+) -> Result<Vec<(usize, PublicKey)>, russh::keys::Error> {
+    let path = &policy.known_hosts;
+    let name = if port == 22 {
+        host.to_string()
+    } else {
+        format!("[{host}]:{port}")
+    };
+    let entries = {
+        let mut index = policy.index.lock().unwrap_or_else(|p| p.into_inner());
+        if !index.fresh(path) {
+            *index = Index::load(path);
+        }
+        if index.hashed {
+            None
+        } else {
+            Some(index.plain.get(&name).cloned().unwrap_or_default())
+        }
+    };
+    match entries {
+        None => known_hosts::known_host_keys_path(host, port, path),
+        Some(entries) => entries
+            .into_iter()
+            .map(|(line, key)| Ok((line, russh::keys::parse_public_key_base64(key.trim())?)))
+            .collect(),
+    }
+}
+
 /// Accepts `key` for `host`:`port` or says why not.
 pub fn verify(
     host: &str,
@@ -56,20 +167,34 @@ pub fn verify(
     policy: &HostKeyPolicy,
 ) -> Result<(), SshError> {
     let path = &policy.known_hosts;
-    match known_hosts::check_known_hosts_path(host, port, key, path) {
-        Ok(true) => Ok(()),
+    // As russh's `check_known_hosts_path`: a recorded key of the same type that differs is a
+    // changed key; a match of type and key is known.
+    let checked = recorded(host, port, policy).and_then(|keys| {
+        let mut known = false;
+        for (line, k) in &keys {
+            if k.algorithm() == key.algorithm() {
+                if k != key {
+                    return Err(russh::keys::Error::KeyChanged { line: *line });
+                }
+                known = true;
+            }
+        }
+        Ok((known, keys))
+    });
+    match &checked {
+        Ok((true, _)) => Ok(()),
         // Known, but under another key type: not new, changed.
-        Ok(false) if let Some((line, known)) = known_keys(host, port, path).into_iter().next() => {
+        Ok((false, keys)) if let Some((line, known)) = keys.first() => {
             Err(SshError::HostKeyTypeChanged(Box::new(KeyTypeChange {
                 host: host.to_string(),
                 port,
                 path: path.clone(),
-                line: file_line(path, line),
+                line: file_line(path, *line),
                 known: known.algorithm().to_string(),
                 presented: key.algorithm().to_string(),
             })))
         }
-        Ok(false) if policy.accept_new => {
+        Ok((false, _)) if policy.accept_new => {
             known_hosts::learn_known_hosts_path(host, port, key, path).map_err(|e| {
                 SshError::KnownHosts {
                     path: path.clone(),
@@ -79,7 +204,7 @@ pub fn verify(
             tracing::info!(host, port, fingerprint = %fingerprint(key), "learned host key");
             Ok(())
         }
-        Ok(false) => Err(SshError::HostKeyUnknown {
+        Ok((false, _)) => Err(SshError::HostKeyUnknown {
             host: host.to_string(),
             port,
             fingerprint: fingerprint(key),
@@ -88,19 +213,13 @@ pub fn verify(
             host: host.to_string(),
             port,
             path: path.clone(),
-            line: file_line(path, line),
+            line: file_line(path, *line),
         }),
         Err(e) => Err(SshError::KnownHosts {
             path: path.clone(),
             detail: e.to_string(),
         }),
     }
-}
-
-/// The keys known_hosts records for `host`:`port`, with russh's entry numbers. An unreadable
-/// or malformed file counts as none here: [`verify`] reports it.
-fn known_keys(host: &str, port: u16, path: &Path) -> Vec<(usize, PublicKey)> {
-    known_hosts::known_host_keys_path(host, port, path).unwrap_or_default()
 }
 
 /// RSA keys sign with several hash names (`ssh-rsa`, `rsa-sha2-256`, `rsa-sha2-512`); they are
@@ -118,7 +237,9 @@ pub fn prefer_known(
     port: u16,
     policy: &HostKeyPolicy,
 ) {
-    let known: Vec<Algorithm> = known_keys(host, port, &policy.known_hosts)
+    // An unreadable or malformed file counts as none here: `verify` reports it.
+    let known: Vec<Algorithm> = recorded(host, port, policy)
+        .unwrap_or_default()
         .iter()
         .map(|(_, k)| k.algorithm())
         .collect();
@@ -212,6 +333,38 @@ mod tests {
         assert_eq!(text.lines().count(), 2, "{text}");
         // Another host is still new.
         verify("10.0.0.2", 2201, &key(1), &HostKeyPolicy::accept_new(&path)).unwrap();
+    }
+
+    /// One policy serves a whole run: what another process (or `--accept-new-host-keys`)
+    /// writes to the file meanwhile is seen by the next connection.
+    #[test]
+    fn the_file_is_read_again_when_it_changes_and_hashed_names_still_match() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("known_hosts");
+        let strict = HostKeyPolicy::strict(&path);
+        assert!(matches!(
+            verify("10.0.0.1", 2201, &key(1), &strict),
+            Err(SshError::HostKeyUnknown { .. })
+        ));
+        let line = |host: &str, k: &PublicKey| format!("{host} {}\n", k.to_openssh().unwrap());
+        std::fs::write(&path, line("[10.0.0.1]:2201,[10.0.0.2]:2201", &key(1))).unwrap();
+        verify("10.0.0.1", 2201, &key(1), &strict).unwrap();
+        verify("10.0.0.2", 2201, &key(1), &strict).unwrap();
+        assert!(matches!(
+            verify("10.0.0.2", 2201, &key(2), &strict),
+            Err(SshError::HostKeyChanged { line: 1, .. })
+        ));
+        // `ssh-keygen -H` form: HMAC-SHA1 of `[10.0.0.3]:2201` under salt 00 01 … 13.
+        let hashed = "|1|AAECAwQFBgcICQoLDA0ODxAREhM=|T6oGU+iuJbZ/OleyGmPDNclgWS8=";
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(&line(hashed, &key(3)));
+        std::fs::write(&path, text).unwrap();
+        verify("10.0.0.3", 2201, &key(3), &strict).unwrap();
+        verify("10.0.0.1", 2201, &key(1), &strict).unwrap();
+        assert!(matches!(
+            verify("10.0.0.3", 2201, &key(1), &strict),
+            Err(SshError::HostKeyChanged { line: 2, .. })
+        ));
     }
 
     #[test]

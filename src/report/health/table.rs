@@ -76,42 +76,14 @@ pub fn render(cycle: &Cycle, color: bool) -> String {
         })
         .collect();
     let head = ["TUNNEL", "STATE", "ROUTERS", "PKT/S OUT/IN", "WHY"];
-    let width = |i: usize| {
-        rows.iter()
-            .map(|r| r[i].chars().count())
-            .chain([head[i].len()])
-            .max()
-            .unwrap_or(0)
-    };
-    let w: Vec<usize> = (0..4).map(width).collect();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
-        head[0],
-        head[1],
-        head[2],
-        head[3],
-        head[4],
-        w0 = w[0],
-        w1 = w[1],
-        w2 = w[2],
-        w3 = w[3]
-    );
-    for (t, r) in cycle.tunnels.iter().zip(&rows) {
-        let state = paint(color, state_color(t), &format!("{:<w1$}", r[1], w1 = w[1]));
-        let _ = writeln!(
-            out,
-            "{:<w0$}  {state}  {:<w2$}  {:<w3$}  {}",
-            r[0],
-            r[2],
-            r[3],
-            r[4],
-            w0 = w[0],
-            w2 = w[2],
-            w3 = w[3]
-        );
-    }
+    let tunnels = &cycle.tunnels;
+    let mut out = crate::report::columns::render(head, &rows, &|r, c, cell| {
+        if c == 1 {
+            paint(color, state_color(&tunnels[r]), &cell)
+        } else {
+            cell
+        }
+    });
     let unread: Vec<&str> = cycle
         .routers
         .iter()
