@@ -18,7 +18,7 @@ pub(crate) struct Run {
 
 /// Lab seconds per tokio second. These tests run on tokio's paused clock (see
 /// [`assert_paused_clock`]), so the speed only maps lab time onto tokio's.
-const SPEED: f64 = 200.0;
+pub(crate) const SPEED: f64 = 200.0;
 
 /// Lab time is tokio's clock times [`SPEED`]. On the real clock a machine too loaded to wake
 /// a task for a few milliseconds moves lab time on by seconds, an initiator's retransmissions
@@ -559,7 +559,7 @@ async fn debug_crypto_ipsec_shows_the_key_engine_at_work() {
 }
 
 /// The time of day, in milliseconds, each line of `log` holding `text` is stamped with.
-fn stamps(log: &[String], text: &str) -> Vec<u64> {
+pub(crate) fn stamps(log: &[String], text: &str) -> Vec<u64> {
     let stamp = regex::Regex::new(r"^\*\w{3} [ \d]\d (\d\d):(\d\d):(\d\d)\.(\d{3}):").unwrap();
     log.iter()
         .filter(|l| l.contains(text))

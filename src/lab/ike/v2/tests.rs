@@ -2,7 +2,7 @@
 //! ping from R1's LAN into the tunnel, and what each router printed and shows afterwards.
 
 use crate::engine::parse::show::{self, ShowKind};
-use crate::lab::ike::tests::{Run, drive};
+use crate::lab::ike::tests::{Run, SPEED, drive, stamps};
 use crate::lab::model::{CryptoClear, CryptoShow, NetShow, PingRequest, PingSink, PingSource};
 use crate::lab::router::DebugKind;
 use crate::lab::scenario::Scenario;
@@ -457,6 +457,25 @@ async fn silent_peers_leave_the_initiator_retransmitting_into_nothing() {
         );
         assert_eq!(tunnel_line(&r, 0).split(' ').nth(5), Some("down"), "{name}");
     }
+}
+
+/// A late wakeup shifts no retransmission: tokio's clock jumps 20 lab seconds at once three
+/// seconds into the exchange (a process stalled on a busy machine), and the IKE_SA_INIT
+/// resends keep the back-off of an undisturbed run.
+#[tokio::test(start_paused = true)]
+async fn a_late_wakeup_keeps_the_retransmission_back_off() {
+    let gaps = |r: &Run| -> Vec<u64> {
+        let at = stamps(&r.logs[0], "Retransmitting packet");
+        assert_eq!(at.len(), 5, "{:#?}", r.logs[0]);
+        at.windows(2).map(|w| w[1] - w[0]).collect()
+    };
+    let calm = gaps(&run_v2("ikev2-peer-silent", SETTLE, |_| {}).await);
+    tokio::spawn(async {
+        tokio::time::sleep(Duration::from_secs(3).div_f64(SPEED)).await;
+        tokio::time::advance(Duration::from_secs(20).div_f64(SPEED)).await;
+    });
+    let jolted = gaps(&run_v2("ikev2-peer-silent", SETTLE, |_| {}).await);
+    assert_eq!(jolted, calm);
 }
 
 #[tokio::test(start_paused = true)]
