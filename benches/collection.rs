@@ -4,7 +4,8 @@
 //! `cargo bench --bench collection` starts `ipsec-doctor lab --fleet 100` (200 routers) as a
 //! child process, so the lab's memory is not counted against any client, and loads the
 //! inventory it writes the way the agent does. Then, on every router, each client logs in,
-//! enters enable and runs the unconditional `show` steps of the shipped `triage` playbook:
+//! enters enable and runs the unconditional `show` steps the shipped `triage` playbook gives an
+//! IKEv1 crypto map router:
 //! - ours: `IosSession::connect` (host keys checked against the lab's known_hosts), 50
 //!   routers at a time on a tokio runtime;
 //! - Netmiko (`benches/collect_netmiko.py`): 20 threads, `ConnectHandler` + `send_command`;
@@ -22,7 +23,7 @@ mod common;
 
 use ipsec_doctor::device::{IosSession, SessionOptions};
 use ipsec_doctor::inventory::{Host, Inventory};
-use ipsec_doctor::playbook::{self, Action, Safety};
+use ipsec_doctor::playbook::{self, Action, Ike, Safety, Style};
 use ipsec_doctor::ssh::HostKeyPolicy;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -144,7 +145,13 @@ fn read_only_commands() -> anyhow::Result<Vec<String>> {
     Ok(book?
         .steps
         .into_iter()
-        .filter(|s| s.safety == Safety::Read && s.when.holds(&[]))
+        // The commands of an IKEv1 crypto map router, the same on every router of the fleet:
+        // the steps for IKEv2 or VTI routers carry placeholders only a run fills.
+        .filter(|s| {
+            s.safety == Safety::Read
+                && s.when.holds(&[])
+                && s.applies.holds(Ike::V1, Style::CryptoMap)
+        })
         .filter_map(|s| match s.action {
             Action::Show { command } => Some(command),
             _ => None,

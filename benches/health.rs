@@ -10,7 +10,8 @@
 //! 1. `lab --fleet 500 --fleet-mix --traffic`: 500 tunnels, 1,000 routers, copies of every
 //!    shipped scenario, SAs up and counters moving where the tunnel works;
 //!    - `ipsec-doctor health -i … --format json -o FILE --sample-interval 0s` (every router
-//!      once: login, the health playbook's 4 show commands, `show crypto ipsec sa` a second
+//!      once: login, the health playbook's 4 show commands for every router (and `show crypto
+//!      ikev2 sa` on the IKEv2 ones), `show crypto ipsec sa` a second
 //!      time, then the diagnosis of every series), best of `BENCH_REPEAT` runs; and once with
 //!      the default 3 s between the two counter samples;
 //!    - the login floor: the same, with one `show clock` instead of the playbook: what 1,000
@@ -282,6 +283,8 @@ fn health_commands() -> anyhow::Result<Vec<String>> {
     Ok(book?
         .steps
         .into_iter()
+        // The commands every router gets; ours also reads the IKEv2 SAs of IKEv2 routers.
+        .filter(|s| s.applies.any())
         .filter_map(|s| match s.action {
             Action::Show { command } => Some(command),
             _ => None,

@@ -3,6 +3,8 @@
 //! The guide's playbook is also a decision tree ([`tree`]): each step may say which step comes
 //! next from what was found, what its lines mean, and which lines to point at; its `fix` step
 //! (safety class `config`) applies the diagnosis' fix after a typed confirmation.
+//! A step, or one command of a list, may say which routers it is for ([`scope`]: IKE version,
+//! crypto map or VTI); the runner gives each router what fits its configuration.
 //!
 //! A playbook is checked completely before any device is touched: unknown keys (with a
 //! suggestion), a command outside its step's safety class ([`class`]: checked on the whole
@@ -10,12 +12,14 @@
 //! bounds — each is an error naming the file, the line and, for a command, its column.
 
 pub mod class;
+pub mod scope;
 mod source;
 pub mod tree;
 
 use crate::engine::finding::Code;
 use crate::yaml::{self, YamlError};
 use class::Class;
+pub use scope::{Applies, Ike, Scoped, Style};
 use serde::Deserialize;
 use source::{Position, SourceMap};
 use std::collections::{BTreeMap, HashSet};
@@ -37,6 +41,9 @@ pub const PLACEHOLDERS: &[&str] = &[
     "local_protected_host",
     "remote_protected_host",
     "local_protected_interface",
+    "tunnel_interface",
+    "local_tunnel_address",
+    "remote_tunnel_address",
 ];
 
 /// The longest debug window a playbook may ask for: debugs on production routers stay short.
@@ -69,6 +76,8 @@ pub struct Step {
     pub peer: PeerSel,
     pub safety: Safety,
     pub when: When,
+    /// The routers the step is for (by IKE version and tunnel style); the others skip it.
+    pub applies: Applies,
     pub explain: String,
     pub action: Action,
     /// Line of the step in its file, for messages.
@@ -89,15 +98,15 @@ pub enum Action {
     /// A read-only command whose output the engine parses.
     Show { command: String },
     /// Debugs switched on for a bounded window, optionally scoped to the peer, while a trigger
-    /// command sends traffic.
+    /// command sends traffic. Each router gets the commands that apply to it.
     Debug {
-        commands: Vec<String>,
+        commands: Vec<Scoped>,
         condition_peer: bool,
         duration: Duration,
         trigger: Option<Trigger>,
     },
     /// Read-only reachability commands, typically conditional on a finding.
-    Check { commands: Vec<String> },
+    Check { commands: Vec<Scoped> },
     /// A disruptive `clear` command: runs only when the user allowed it.
     Clear { command: String },
     /// The guide applies the diagnosis' fix (class `config`, after a typed confirmation and
@@ -235,9 +244,11 @@ struct RawStep {
     #[serde(default)]
     when: When,
     #[serde(default)]
+    applies: Applies,
+    #[serde(default)]
     explain: String,
     command: Option<String>,
-    commands: Option<Vec<String>>,
+    commands: Option<Vec<Scoped>>,
     #[serde(default)]
     condition_peer: bool,
     duration: Option<String>,
@@ -412,7 +423,8 @@ fn step(mut r: RawStep, line: Option<usize>, region: &Region<'_, '_>) -> Result<
                 .clone()
                 .ok_or_else(|| ctx("a check step takes a `commands` list".into()))?;
             for c in &commands {
-                allowed(c, Class::Check, &mut cursor)?;
+                allowed(&c.command, Class::Check, &mut cursor)?;
+                reachable(&r.applies, c).map_err(ctx)?;
             }
             (Action::Check { commands }, Safety::Read)
         }
@@ -441,7 +453,8 @@ fn step(mut r: RawStep, line: Option<usize>, region: &Region<'_, '_>) -> Result<
                 .clone()
                 .ok_or_else(|| ctx("a debug step takes a `commands` list".into()))?;
             for c in &commands {
-                allowed(c, Class::Debug, &mut cursor)?;
+                allowed(&c.command, Class::Debug, &mut cursor)?;
+                reachable(&r.applies, c).map_err(ctx)?;
             }
             let duration = r
                 .duration
@@ -501,6 +514,7 @@ fn step(mut r: RawStep, line: Option<usize>, region: &Region<'_, '_>) -> Result<
         peer: r.peer,
         safety: r.safety,
         when: r.when,
+        applies: r.applies,
         explain: r.explain,
         action,
         line: line.unwrap_or(0),
@@ -513,15 +527,31 @@ fn step(mut r: RawStep, line: Option<usize>, region: &Region<'_, '_>) -> Result<
 pub fn commands_of(action: &Action) -> Vec<&String> {
     match action {
         Action::Show { command } | Action::Clear { command } => vec![command],
-        Action::Check { commands } => commands.iter().collect(),
+        Action::Check { commands } => commands.iter().map(|c| &c.command).collect(),
         Action::Debug {
             commands, trigger, ..
         } => commands
             .iter()
+            .map(|c| &c.command)
             .chain(trigger.iter().map(|t| &t.command))
             .collect(),
         Action::Fix { .. } => Vec::new(),
     }
+}
+
+/// A command whose `applies:` contradicts its step's would never be sent: a mistake.
+fn reachable(step: &Applies, c: &Scoped) -> Result<(), String> {
+    let clash = matches!((step.ike, c.applies.ike), (Some(a), Some(b)) if a != b)
+        || matches!((step.style, c.applies.style), (Some(a), Some(b)) if a != b);
+    if clash {
+        return Err(format!(
+            "`{}` applies to {} but its step to {}: it would never run",
+            c.command,
+            c.applies.describe(),
+            step.describe()
+        ));
+    }
+    Ok(())
 }
 
 fn placeholders(command: &str) -> Result<(), String> {
@@ -688,6 +718,66 @@ mod tests {
             "{head}  - id: w\n    kind: show\n    peer: both\n    safety: read\n    command: show udp\n    when: {{any: [PEER_SILNT]}}\n"
         ));
         assert!(e.line.is_some() && e.message.contains("PEER_SILENT"), "{e}");
+    }
+
+    #[test]
+    fn steps_and_commands_say_which_routers_they_are_for() {
+        let p = parse(
+            "ok.yaml",
+            "name: x\nsteps:\n  - id: v2\n    kind: show\n    peer: both\n    safety: read\n    applies: {ike: v2, style: vti}\n    command: show interfaces {tunnel_interface}\n  - id: d\n    kind: debug\n    peer: both\n    safety: debug\n    commands:\n      - command: debug crypto ikev2\n        applies: {ike: v2}\n      - debug crypto ipsec\n    duration: 5s\n    trigger:\n      peer: a\n      command: ping {remote_tunnel_address} source {tunnel_interface}\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            p.steps[0].applies,
+            Applies {
+                ike: Some(Ike::V2),
+                style: Some(Style::Vti)
+            }
+        );
+        let Action::Debug { commands, .. } = &p.steps[1].action else {
+            panic!("a debug step");
+        };
+        assert_eq!(commands[0].applies.ike, Some(Ike::V2));
+        assert!(commands[1].applies.any());
+
+        let head = "name: x\nsteps:\n";
+        let e = bad(&format!(
+            "{head}  - id: a\n    kind: show\n    peer: both\n    safety: read\n    applies: {{ike: v3}}\n    command: show udp\n"
+        ));
+        assert_eq!(e.line, Some(7), "{e}");
+        assert!(e.message.contains("v1") && e.message.contains("v2"), "{e}");
+
+        let e = bad(&format!(
+            "{head}  - id: a\n    kind: show\n    peer: both\n    safety: read\n    applies: {{styl: vti}}\n    command: show udp\n"
+        ));
+        assert_eq!(e.line, Some(7), "{e}");
+        assert!(e.message.contains("style"), "{e}");
+
+        // A list entry with a misspelt key is named, not "no variant matched".
+        let e = bad(&format!(
+            "{head}  - id: d\n    kind: debug\n    peer: both\n    safety: debug\n    commands:\n      - comand: debug crypto ikev2\n    duration: 5s\n"
+        ));
+        assert_eq!(e.line, Some(8), "{e}");
+        assert!(e.message.contains("comand"), "{e}");
+
+        // A scoped command is checked against its class like any other, at its column.
+        let e = bad(&format!(
+            "{head}  - id: d\n    kind: debug\n    peer: both\n    safety: debug\n    commands:\n      - command: debug all\n        applies: {{ike: v2}}\n    duration: 5s\n"
+        ));
+        assert_eq!((e.line, e.column), (Some(8), Some(24)), "{e}");
+
+        // A command for IKEv1 routers in a step for IKEv2 routers would never run.
+        let e = bad(&format!(
+            "{head}  - id: c\n    kind: check\n    peer: both\n    safety: read\n    applies: {{ike: v2}}\n    commands:\n      - command: show crypto isakmp sa\n        applies: {{ike: v1}}\n"
+        ));
+        assert!(e.message.contains("would never run"), "{e}");
+        assert!(e.to_string().starts_with("bad.yaml:3: step `c`"), "{e}");
+
+        let e = bad(&format!(
+            "{head}  - id: t\n    kind: show\n    peer: both\n    safety: read\n    command: show interfaces {{tunnel_interfce}}\n"
+        ));
+        assert!(e.message.contains("unknown placeholder"), "{e}");
+        assert!(e.message.contains("tunnel_interface"), "{e}");
     }
 
     #[test]

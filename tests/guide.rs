@@ -690,3 +690,48 @@ async fn an_unanswered_traffic_question_does_not_keep_debugs_on() {
     assert_cleaned(&w.report);
     fx.lab.stop().await;
 }
+
+/// On IKEv2 routers the guide's debug step switches on `debug crypto ikev2` (never the ISAKMP
+/// debug), the ping starts an IKEv2 negotiation whose lines the guide points at, and the debugs
+/// go off and are confirmed off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ikev2_tunnel_is_watched_with_the_ikev2_debug() {
+    let fx = Fixture::start("ikev2-psk-mismatch", 200.0).await;
+    let w = walk(fx.guide_args(), &[GO; 12]).await;
+    let steps = w.steps();
+    assert_eq!(
+        steps[..3],
+        [
+            "Where phase 1 stands",
+            "The two crypto configurations",
+            "Watch a negotiation"
+        ],
+        "{steps:?}"
+    );
+    let run = w.report.run.as_ref().unwrap();
+    for router in ["R1", "R2"] {
+        let watch: Vec<&str> = run
+            .steps
+            .iter()
+            .filter(|s| s.step == "watch" && s.router == router)
+            .map(|s| s.command.as_str())
+            .collect();
+        assert!(watch.contains(&"debug crypto ikev2"), "{router}: {watch:?}");
+        assert!(watch.contains(&"debug crypto ipsec"), "{router}: {watch:?}");
+        assert!(
+            !watch.iter().any(|c| c.contains("isakmp")),
+            "{router}: {watch:?}"
+        );
+    }
+    // The plan shown before the step names the IKEv2 debug, and the negotiation's refusal is
+    // pointed at.
+    assert!(w.stdout.contains("debug crypto ikev2"), "{}", w.stdout);
+    assert!(
+        w.stdout.contains("NOTIFY(AUTHENTICATION_FAILED)"),
+        "{}",
+        w.stdout
+    );
+    assert_cleaned(&w.report);
+    assert!(fx.debug_quiet());
+    fx.lab.stop().await;
+}

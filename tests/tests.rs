@@ -27,6 +27,8 @@ mod fuzz_lines;
 mod guide;
 /// `health` against the hub-and-spoke lab: states, outputs, exporter, schedule, shards.
 mod health;
+/// `health` on IKEv2 and route-based tunnels: series per VTI, UP when they carry traffic.
+mod health_ikev2;
 /// Inventories: shipped examples, the lab's own, errors with file, line and column.
 mod inventory;
 /// `ipsec-doctor lab`: listing, refusing a bad config, serving until Ctrl-C.
@@ -58,6 +60,8 @@ mod rules;
 mod safety;
 /// `triage` over real SSH against the lab: every scenario, and every way a run can end.
 mod triage;
+/// `triage` on IKEv2 and route-based tunnels: each router's commands follow its configuration.
+mod triage_ikev2;
 /// `triage` over many tunnels: a hub's tunnels take turns, others run meanwhile, reports
 /// stream, a summary table ends the text, an interrupt leaves no debug on.
 mod triage_many;

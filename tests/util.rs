@@ -316,11 +316,16 @@ pub mod fixture {
 
         pub async fn start_with(scenario: &str, speed: f64, factory: &dyn ModelFactory) -> Fixture {
             let scenario = Scenario::embedded(scenario).expect("shipped scenario");
+            Fixture::of(&scenario, speed, factory).await
+        }
+
+        /// A lab of any scenario (one a test wrote into a directory, say).
+        pub async fn of(scenario: &Scenario, speed: f64, factory: &dyn ModelFactory) -> Fixture {
             let options = LabOptions {
                 speed,
                 ..LabOptions::default()
             };
-            let lab = Lab::start(&scenario, options, factory, std::future::pending())
+            let lab = Lab::start(scenario, options, factory, std::future::pending())
                 .await
                 .expect("lab starts");
             let dir = tempfile::tempdir().unwrap();
@@ -490,11 +495,6 @@ pub(crate) const AWAITING_ENGINE_IKEV2: &[&str] = &[
     "vti-destination-wrong",
 ];
 
-/// Route-based IKEv1 tunnels in live runs: the runner does not yet learn a tunnel's peer and
-/// protected networks from a tunnel interface, so a debug window has no ping to send (issue
-/// 12 item 4 removes this list). `lab_scenarios` and `lab_ikev2` test them meanwhile.
-pub(crate) const AWAITING_RUNNER_VTI: &[&str] = &["ikev1-vti-healthy"];
-
 macro_rules! every_scenario {
     ($run:path, $what:literal) => {
         $crate::util::every_scenario!(@tests $run, $what;
@@ -517,6 +517,7 @@ macro_rules! every_scenario {
             ike_blocked => "ike-blocked",
             no_interesting_traffic => "no-interesting-traffic",
             one_way_traffic => "one-way-traffic",
+            ikev1_vti_healthy => "ikev1-vti-healthy",
         );
     };
     (@tests $run:path, $what:literal; $($test:ident => $name:literal,)*) => {
@@ -531,8 +532,7 @@ macro_rules! every_scenario {
         fn every_shipped_scenario_is_tested() {
             let tested = [$($name),*];
             for name in ipsec_doctor::lab::scenario::Scenario::embedded_names() {
-                let awaiting = $crate::util::AWAITING_ENGINE_IKEV2.contains(&name)
-                    || $crate::util::AWAITING_RUNNER_VTI.contains(&name);
+                let awaiting = $crate::util::AWAITING_ENGINE_IKEV2.contains(&name);
                 assert!(
                     tested.contains(&name) || awaiting,
                     "no {} test for scenario {name}",

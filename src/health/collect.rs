@@ -11,6 +11,7 @@
 use crate::device::{DeviceError, IosSession, SessionOptions};
 use crate::engine::parse::show::{ShowKind, classify, ipsec_sa, isakmp_sa};
 use crate::inventory::Host;
+use crate::playbook::{Applies, Ike, Scoped, Style};
 use crate::ssh::{HostKeyPolicy, SshError};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -202,7 +203,7 @@ impl Carry {
 /// Collects from every router in `routers`, concurrently.
 pub async fn collect_all(
     routers: Vec<Host>,
-    commands: Arc<Vec<String>>,
+    commands: Arc<Vec<Scoped>>,
     policy: &HostKeyPolicy,
     options: &CollectOptions,
     carry: &Arc<Carry>,
@@ -251,7 +252,7 @@ pub async fn collect_all(
 
 async fn collect_one(
     host: Host,
-    commands: &[String],
+    commands: &[Scoped],
     policy: &HostKeyPolicy,
     options: &CollectOptions,
     gate: &Semaphore,
@@ -276,7 +277,7 @@ async fn collect_one(
         let timeout = host.ssh.command_timeout;
         let ipsec = commands
             .iter()
-            .position(|c| classify(c) == Some(ShowKind::IpsecSa));
+            .position(|c| classify(&c.command) == Some(ShowKind::IpsecSa));
         // Sample first, so the rest of the commands already count toward the interval.
         let first = match ipsec {
             Some(i) if earlier.is_none() => {
@@ -285,7 +286,7 @@ async fn collect_one(
                     &mut logins,
                     &host,
                     policy,
-                    &commands[i],
+                    &commands[i].command,
                     timeout,
                 )
                 .await?;
@@ -298,7 +299,20 @@ async fn collect_one(
             if Some(i) == ipsec && first.is_some() {
                 continue;
             }
-            outputs.push(run(&mut session, &mut logins, &host, policy, c, timeout).await?);
+            if !c.applies.any() && !fits(&c.applies, &outputs) {
+                continue;
+            }
+            outputs.push(
+                run(
+                    &mut session,
+                    &mut logins,
+                    &host,
+                    policy,
+                    &c.command,
+                    timeout,
+                )
+                .await?,
+            );
         }
         if let (Some(i), Some(first)) = (ipsec, &first) {
             let due = first.at + options.sample_interval;
@@ -312,7 +326,7 @@ async fn collect_one(
                         &mut logins,
                         &host,
                         policy,
-                        &commands[i],
+                        &commands[i].command,
                         timeout,
                     )
                     .await?,
@@ -324,7 +338,7 @@ async fn collect_one(
                         &mut logins,
                         &host,
                         policy,
-                        &commands[i],
+                        &commands[i].command,
                         timeout,
                     )
                     .await?,
@@ -357,6 +371,21 @@ async fn collect_one(
         duration: started.elapsed(),
         logins,
     }
+}
+
+/// Whether a command for `applies` fits any tunnel of the router, as the configuration it has
+/// shown so far says (a router not read yet, or protecting nothing, is taken as IKEv1 with a
+/// crypto map: the commands every IOS release knows). A playbook puts such commands after its
+/// configuration step.
+fn fits(applies: &Applies, outputs: &[Output]) -> bool {
+    let kinds = outputs
+        .iter()
+        .rev()
+        .find(|o| classify(&o.command) == Some(ShowKind::RunningConfig))
+        .map(|o| crate::run::facts::kinds(&crate::ios::parse(&o.text).config))
+        .filter(|k| !k.is_empty())
+        .unwrap_or_else(|| vec![(Ike::V1, Style::CryptoMap)]);
+    kinds.iter().any(|(ike, style)| applies.holds(*ike, *style))
 }
 
 async fn login(host: &Host, policy: &HostKeyPolicy) -> Result<IosSession, (Failure, String)> {

@@ -187,7 +187,7 @@ pub fn judge(series: &Series, results: &BTreeMap<&str, &RouterResult>) -> Tunnel
             .map(|e| e.router.as_str())
             .collect();
         reasons.push(format!(
-            "no crypto map entry toward the other router found on {}",
+            "no crypto map entry or protected tunnel toward the other router found on {}",
             missing.join(", ")
         ));
     }
@@ -391,6 +391,7 @@ mod tests {
                 peer: Some("198.19.255.1".parse().unwrap()),
                 map: None,
                 seq: None,
+                tunnel: None,
             },
             b: None,
             always_on: false,

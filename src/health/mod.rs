@@ -28,7 +28,7 @@ use crate::engine::finding::{Code, Finding};
 use crate::engine::parse::show::ShowKind;
 use crate::inventory::{Host, Inventory, InventoryError};
 use crate::ios::RunningConfig;
-use crate::playbook::{Playbook, Safety};
+use crate::playbook::{Playbook, Safety, Scoped};
 use crate::run::RunOptions;
 use crate::ssh::HostKeyPolicy;
 use collect::{Carry, CollectOptions, Failure, RouterResult};
@@ -122,6 +122,9 @@ pub struct EndHealth {
     pub peer: Option<Ipv4Addr>,
     pub map: Option<String>,
     pub seq: Option<u32>,
+    /// The VTI that protects this peer, for a route-based tunnel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tunnel: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
     /// `show crypto isakmp sa` state toward the peer (`QM_IDLE`, `MM_NO_STATE`…).
@@ -141,6 +144,7 @@ impl EndHealth {
             peer: end.peer,
             map: end.map.clone(),
             seq: end.seq,
+            tunnel: end.tunnel.clone(),
             failure: None,
             phase1: None,
             ipsec_sas: 0,
@@ -248,8 +252,8 @@ pub struct TriageOnFailure {
 
 #[derive(Debug, Clone)]
 pub struct HealthOptions {
-    /// The health playbook's show commands, in order.
-    pub commands: Vec<String>,
+    /// The health playbook's show commands, in order, each with the routers it is for.
+    pub commands: Vec<Scoped>,
     pub collect: CollectOptions,
     pub shard: Shard,
     /// Check this inventory tunnel only.
@@ -258,13 +262,17 @@ pub struct HealthOptions {
     pub triage: Option<TriageOnFailure>,
 }
 
-/// The show commands of a health playbook. Health is read-only, so a playbook with any other
+/// The show commands of a health playbook, each with its step's `applies:` (a router gets the
+/// commands that fit any of its tunnels). Health is read-only, so a playbook with any other
 /// kind of step is refused before a router is contacted.
-pub fn show_commands(playbook: &Playbook) -> Result<Vec<String>, HealthError> {
+pub fn show_commands(playbook: &Playbook) -> Result<Vec<Scoped>, HealthError> {
     let mut out = Vec::new();
     for step in &playbook.steps {
         match (&step.action, step.safety) {
-            (crate::playbook::Action::Show { command }, Safety::Read) => out.push(command.clone()),
+            (crate::playbook::Action::Show { command }, Safety::Read) => out.push(Scoped {
+                command: command.clone(),
+                applies: step.applies,
+            }),
             _ => {
                 return Err(HealthError::Input(format!(
                     "playbook {}: step {:?} is not a read-only show step; health checks run show commands only",

@@ -1,7 +1,8 @@
 //! Tunnel series: what a health check reports on, found in the routers' configurations rather
 //! than in their live SAs, so that a configured tunnel that is down is still a series.
 //!
-//! Every crypto map entry with a peer is a series. An inventory tunnel pairing routers A and B
+//! Every crypto map entry with a peer is a series, and so is every protected tunnel interface
+//! (a VTI, IKEv1 or IKEv2) with a destination: its peer is the destination. An inventory tunnel pairing routers A and B
 //! claims A's entry toward B and B's toward A (the entry whose peer is an address B's config
 //! owns; else the inventory's `a_peer_address`; else, when A has exactly one entry left and no
 //! other tunnel, that one: the peer address may be what is wrong). Entries no inventory tunnel
@@ -22,6 +23,9 @@ pub struct End {
     pub peer: Option<Ipv4Addr>,
     pub map: Option<String>,
     pub seq: Option<u32>,
+    /// The tunnel interface, when the router protects this peer with a VTI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tunnel: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,11 +50,12 @@ impl Series {
     }
 }
 
-/// A crypto map entry and one of its peers.
+/// A crypto map entry and one of its peers, or a protected tunnel interface (`seq` none, `map`
+/// the interface) and its destination.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct EntryRef {
     map: String,
-    seq: u32,
+    seq: Option<u32>,
     peer: Ipv4Addr,
 }
 
@@ -60,10 +65,18 @@ fn entries(cfg: &RunningConfig) -> Vec<EntryRef> {
         .flat_map(|e| {
             e.peers.iter().map(move |p| EntryRef {
                 map: e.map.clone(),
-                seq: e.seq,
+                seq: Some(e.seq),
                 peer: p.addr,
             })
         })
+        .chain(cfg.tunnels().filter_map(|(i, t)| {
+            t.protection.as_ref()?;
+            Some(EntryRef {
+                map: i.name.clone(),
+                seq: None,
+                peer: t.destination?.0,
+            })
+        }))
         .collect()
 }
 
@@ -142,7 +155,10 @@ pub fn discover(
             }
             let mut name = format!("{router}/{}", e.peer);
             if names.contains(&name) {
-                name = format!("{router}/{}/{}-{}", e.peer, e.map, e.seq);
+                name = match e.seq {
+                    Some(seq) => format!("{router}/{}/{}-{seq}", e.peer, e.map),
+                    None => format!("{router}/{}/{}", e.peer, e.map),
+                };
             }
             names.insert(name.clone());
             out.push(Series {
@@ -157,11 +173,21 @@ pub fn discover(
 }
 
 fn end(router: &str, e: Option<EntryRef>) -> End {
+    let (map, seq, tunnel) = match e.as_ref() {
+        Some(EntryRef {
+            map,
+            seq: Some(seq),
+            ..
+        }) => (Some(map.clone()), Some(*seq), None),
+        Some(EntryRef { map, seq: None, .. }) => (None, None, Some(map.clone())),
+        None => (None, None, None),
+    };
     End {
         router: router.to_string(),
         peer: e.as_ref().map(|e| e.peer),
-        map: e.as_ref().map(|e| e.map.clone()),
-        seq: e.map(|e| e.seq),
+        map,
+        seq,
+        tunnel,
     }
 }
 
@@ -242,6 +268,36 @@ mod tests {
         let some = discover(&[&t2, &t3], &configs, &|t| t == "hub-s3", &|_| true);
         let names: Vec<&str> = some.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["hub-s3", "hub/10.0.0.9"]);
+    }
+
+    #[test]
+    fn protected_tunnel_interfaces_are_series_toward_their_destination() {
+        let r1 = cfg(include_str!(
+            "../../docker/scenarios/ikev2-vti-healthy/r1.cfg"
+        ));
+        let r2 = cfg(include_str!(
+            "../../docker/scenarios/ikev2-ts-unacceptable/r2.cfg"
+        ));
+        let configs: BTreeMap<String, &RunningConfig> =
+            [("R1".to_string(), &r1), ("R2".to_string(), &r2)]
+                .into_iter()
+                .collect();
+        let t = tunnel("R1-R2", "R1", "R2");
+        let series = discover(&[&t], &configs, &|_| true, &|_| true);
+        assert_eq!(series.len(), 1, "{series:#?}");
+        let (a, b) = (&series[0].a, series[0].b.as_ref().unwrap());
+        assert_eq!(a.peer, Some("203.0.113.2".parse().unwrap()));
+        assert_eq!(
+            (a.tunnel.as_deref(), a.map.as_deref()),
+            (Some("Tunnel0"), None)
+        );
+        // The other end answers with a crypto map: a mixed pair is still one series.
+        assert_eq!(b.peer, Some("203.0.113.1".parse().unwrap()));
+        assert_eq!((b.tunnel.as_deref(), b.seq.is_some()), (None, true));
+        // Unclaimed, a VTI is a series of its own, named by its router and peer.
+        let alone = discover(&[], &configs, &|_| true, &|r| r == "R1");
+        let names: Vec<&str> = alone.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["R1/203.0.113.2"]);
     }
 
     #[test]

@@ -146,6 +146,12 @@ impl FleetHandle {
         &self.tunnels
     }
 
+    /// Each tunnel's network (its SA tables), in the order of [`FleetHandle::tunnels`]: tests
+    /// wait on them for users' traffic to have brought tunnels up.
+    pub fn nets(&self) -> &[Arc<Net>] {
+        &self.nets
+    }
+
     /// Users' traffic across every tunnel, both ways, one echo per `every` of lab time, until
     /// the fleet stops (see [`super::traffic`]).
     pub fn start_traffic(&self, every: std::time::Duration) {

@@ -289,7 +289,8 @@ fn clear(command: &str, w: &[Word<'_>]) -> Result<(), Refusal> {
 /// The configuration lines a fix (or the rollback of one) may hold, each by its leading
 /// keywords; every one may also be given in its `no` form. They are the IPsec configuration
 /// the engine's fixes touch — ISAKMP policies and keys, transform sets, crypto maps and
-/// their entries, crypto ACLs, the routes and interfaces a tunnel depends on — and nothing
+/// their entries, crypto ACLs, IKEv2 proposals, policies, keyrings and profiles, IPsec
+/// profiles, tunnel interfaces, the routes and interfaces a tunnel depends on — and nothing
 /// that reaches further (`write`, `copy`, `reload`, `do`, users, lines, AAA are refused).
 pub const CONFIG_LINES: &[&[Keyword]] = &[
     // Global configuration.
@@ -330,6 +331,36 @@ pub const CONFIG_LINES: &[&[Keyword]] = &[
     &[Keyword("desc|ription")],
     // Inside a keyring.
     &[Keyword("pre-shared-key")],
+    // IKEv2 (global): proposals, policies, keyrings, profiles, and the IPsec profile a tunnel
+    // interface protects with.
+    &[CRYPTO, Keyword("ikev2"), Keyword("proposal")],
+    &[CRYPTO, Keyword("ikev2"), Keyword("policy")],
+    &[CRYPTO, Keyword("ikev2"), Keyword("keyring")],
+    &[CRYPTO, Keyword("ikev2"), Keyword("profile")],
+    &[CRYPTO, Keyword("ips|ec"), Keyword("profile")],
+    &[CRYPTO, Keyword("isa|kmp"), Keyword("profile")],
+    // Inside an IKEv2 proposal (`encryption` and `group` as above).
+    &[Keyword("integrity")],
+    &[Keyword("prf")],
+    // Inside an IKEv2 policy.
+    &[Keyword("match"), Keyword("address"), Keyword("local")],
+    &[Keyword("proposal")],
+    // Inside an IKEv2 keyring: its peers and their addresses and identities.
+    &[Keyword("peer")],
+    &[Keyword("address")],
+    &[Keyword("identity")],
+    // Inside an IKEv2 profile (`authentication` and `lifetime` as above).
+    &[Keyword("match"), Keyword("identity")],
+    &[Keyword("keyring"), Keyword("local")],
+    &[Keyword("dpd")],
+    // Inside an IPsec profile.
+    &[Keyword("set"), Keyword("ikev2-profile")],
+    &[Keyword("set"), Keyword("isakmp-profile")],
+    // Inside a tunnel interface.
+    &[Keyword("tunnel"), Keyword("source")],
+    &[Keyword("tunnel"), Keyword("destination")],
+    &[Keyword("tunnel"), Keyword("mode")],
+    &[Keyword("tunnel"), Keyword("protection")],
 ];
 
 fn config(command: &str, w: &[Word<'_>]) -> Result<(), Refusal> {
@@ -368,7 +399,7 @@ fn config(command: &str, w: &[Word<'_>]) -> Result<(), Refusal> {
     Err(refuse(
         first.start,
         format!(
-            "`{command}` is not a configuration line a fix may send: only IPsec configuration (ISAKMP policies and keys, transform sets, crypto maps, crypto ACLs, routes, interfaces)"
+            "`{command}` is not a configuration line a fix may send: only IPsec configuration (ISAKMP policies and keys, transform sets, crypto maps, crypto ACLs, IKEv2 proposals, policies, keyrings and profiles, IPsec profiles, routes, interfaces and their tunnel lines)"
         ),
     ))
 }
@@ -521,5 +552,52 @@ mod tests {
         }
         let r = refused("no crypto isakmp", Class::Config);
         assert!(r.message.contains("every tunnel"), "{r:?}");
+    }
+
+    #[test]
+    fn config_steps_take_ikev2_and_tunnel_interface_lines() {
+        for ok in [
+            "crypto ikev2 proposal PROP-1",
+            " encryption aes-cbc-256",
+            " integrity sha256",
+            " group 14",
+            " prf sha256",
+            "crypto ikev2 policy POL-1",
+            " match address local 203.0.113.1",
+            " proposal PROP-1",
+            "crypto ikev2 keyring KR",
+            " peer R2",
+            "  address 203.0.113.2",
+            "  pre-shared-key local Vpn-Key-2026",
+            "  identity fqdn r2.lab.example",
+            "crypto ikev2 profile PROF",
+            " match identity remote address 203.0.113.2 255.255.255.255",
+            " identity local address 203.0.113.1",
+            " authentication remote pre-share",
+            " keyring local KR",
+            " dpd 30 5 on-demand",
+            " lifetime 28800",
+            "crypto ipsec profile VTI-PROF",
+            " set transform-set TS",
+            " set ikev2-profile PROF",
+            " set pfs group14",
+            "no set pfs",
+            "interface Tunnel0",
+            " tunnel destination 203.0.113.2",
+            " tunnel source GigabitEthernet0/0/0",
+            " tunnel mode ipsec ipv4",
+            " tunnel protection ipsec profile VTI-PROF",
+            "crypto isakmp profile ISA",
+        ] {
+            check(ok, Class::Config).unwrap_or_else(|r| panic!("{ok}: {r:?}"));
+        }
+        for bad in [
+            "crypto ikev2 diagnose error",
+            "crypto pki trustpoint X",
+            "tunnel key 5",
+            "crypto ikev2 profile P | redirect flash:x",
+        ] {
+            refused(bad, Class::Config);
+        }
     }
 }

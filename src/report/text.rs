@@ -128,6 +128,20 @@ fn run_log(out: &mut String, p: &Paint, run: &crate::run::log::RunLog) {
         .filter(|s| s.status == StepStatus::Ok)
         .count();
     let _ = writeln!(out, "\n{} {ok} command(s) run", p.bold("run:"));
+    // Which commands each router got follows from how it protects the tunnel.
+    for t in &run.tunnels {
+        let f = &t.tunnel;
+        let how = match &f.tunnel_interface {
+            Some(i) => format!("{} {}", f.style.as_str(), v(i)),
+            None => f.style.as_str().to_string(),
+        };
+        let guess = if f.toward_peer {
+            ""
+        } else {
+            " (its configuration does not name the peer: its only tunnel)"
+        };
+        let _ = writeln!(out, "   {}: {}, {how}{guess}", v(&t.router), f.ike.as_str());
+    }
     // Per router, in the order they ran: what was typed on each device.
     let mut routers: Vec<&str> = Vec::new();
     for s in run.steps.iter().filter(|s| s.status == StepStatus::Ok) {
@@ -145,23 +159,38 @@ fn run_log(out: &mut String, p: &Paint, run: &crate::run::log::RunLog) {
             let _ = writeln!(out, "     {}", s.command);
         }
     }
+    // Steps skipped for the same reason on the same router share a line: an IKEv1 crypto map
+    // pair skips every IKEv2 and VTI step, which would otherwise bury the cleanup lines.
+    let mut skipped: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+    for s in &run.steps {
+        if let StepStatus::Skipped(why) = &s.status {
+            match skipped
+                .iter_mut()
+                .find(|(router, reason, _)| *router == s.router && *reason == why.as_str())
+            {
+                Some((_, _, steps)) => steps.push(&s.step),
+                None => skipped.push((&s.router, why, vec![&s.step])),
+            }
+        }
+    }
+    for (router, why, steps) in &skipped {
+        let on = if router.is_empty() {
+            String::new()
+        } else {
+            format!(" on {}", v(router))
+        };
+        let steps: Vec<String> = steps.iter().map(|s| v(s).into_owned()).collect();
+        let _ = writeln!(
+            out,
+            "   {} {}{on}: {}",
+            p.dim("skipped"),
+            steps.join(", "),
+            v(why)
+        );
+    }
     for s in &run.steps {
         match &s.status {
-            StepStatus::Ok => {}
-            StepStatus::Skipped(why) => {
-                let on = if s.router.is_empty() {
-                    String::new()
-                } else {
-                    format!(" on {}", v(&s.router))
-                };
-                let _ = writeln!(
-                    out,
-                    "   {} {}{on}: {}",
-                    p.dim("skipped"),
-                    v(&s.step),
-                    v(why)
-                );
-            }
+            StepStatus::Ok | StepStatus::Skipped(_) => {}
             StepStatus::Failed(why) => {
                 let _ = writeln!(
                     out,

@@ -22,6 +22,17 @@ pub(super) fn undo(command: &str) -> Option<String> {
         .then(|| format!("no {}", command.trim()))
 }
 
+/// The command that switches off a crypto debug `show debug` lists by name: `Crypto ISAKMP`
+/// is `no debug crypto isakmp`; IOS-XE lists IKEv2's by its level (`IKEv2 default`), and
+/// `no debug crypto ikev2` switches every level off.
+pub(super) fn switch_off(name: &str) -> String {
+    let name = name.trim().to_ascii_lowercase();
+    if name.starts_with("ikev2") {
+        return "no debug crypto ikev2".to_string();
+    }
+    format!("no debug {name}")
+}
+
 /// The crypto debugs `show debug` lists as on, by name (`Crypto ISAKMP`).
 pub(super) fn crypto_debugs(out: &str) -> Vec<String> {
     let Some(ShowOutput::Debug(d)) = show::parse(ShowKind::Debug, out) else {
@@ -170,4 +181,23 @@ async fn clean(
         Err(e) => record.detail = format!("show debug failed: {e}"),
     }
     record
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_listed_debug_is_switched_off_by_its_own_command() {
+        let listed = "Cryptographic Subsystem:\n  Crypto ISAKMP debugging is on\n  IKEv2 default debugging is on\n";
+        let off: Vec<String> = crypto_debugs(listed)
+            .iter()
+            .map(|n| switch_off(n))
+            .collect();
+        assert_eq!(off, ["no debug crypto isakmp", "no debug crypto ikev2"]);
+        assert_eq!(
+            undo("debug crypto ikev2").as_deref(),
+            Some("no debug crypto ikev2")
+        );
+    }
 }

@@ -1,9 +1,9 @@
-//! The values a playbook's placeholders stand for on each router, learned from what the
-//! routers showed so far (their configurations) or given by the inventory.
+//! The values a playbook's placeholders stand for on each router, and the facts of its tunnel
+//! that pick its commands ([`super::facts`]), learned from what the routers showed so far
+//! (their configurations) or given by the inventory.
 
+use super::facts::{self, TunnelFacts};
 use crate::engine::peer::PeerState;
-use crate::ios::acl::Action;
-use crate::ios::addr::first_host;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -17,73 +17,76 @@ pub struct Hints {
     pub peer_address: Option<Ipv4Addr>,
 }
 
-/// The placeholders of `me`, talking to `other`.
-pub fn values(me: &PeerState, other: &PeerState, hints: &Hints) -> Values {
+/// What is known of one router so far: its placeholders, and its tunnel's facts once its
+/// configuration has been read.
+#[derive(Debug, Clone, Default)]
+pub struct Learned {
+    pub values: Values,
+    pub facts: Option<TunnelFacts>,
+}
+
+/// The placeholders and facts of `me`, talking to `other`.
+pub fn learn(me: &PeerState, other: &PeerState, hints: &Hints) -> Learned {
     let mut v = Values::new();
-    let own = me.own_address();
+    let Some(cfg) = me.running_config() else {
+        if let Some(p) = hints.peer_address {
+            v.insert("peer_address", p.to_string());
+        }
+        return Learned {
+            values: v,
+            facts: None,
+        };
+    };
+    let other_cfg = other.running_config();
     let peer = hints
         .peer_address
-        .map(|a| a.to_string())
-        .or_else(|| other.own_address())
-        .or_else(|| first_map_peer(me));
-    if let Some(a) = &own {
-        v.insert("local_address", a.clone());
+        .or_else(|| other_cfg.and_then(facts::own_address))
+        .or_else(|| facts::configured_peer(cfg));
+    let learned = facts::learn(cfg, peer);
+    let own = learned
+        .as_ref()
+        .and_then(|f| f.local_address)
+        .or_else(|| facts::own_address(cfg));
+    if let Some(a) = own {
+        v.insert("local_address", a.to_string());
     }
-    if let Some(p) = &peer {
-        v.insert("peer_address", p.clone());
+    if let Some(p) = peer {
+        v.insert("peer_address", p.to_string());
     }
-    if let Some((local, remote, iface)) = protected(me, peer.as_deref()) {
-        v.insert("local_protected_host", local.to_string());
-        v.insert("remote_protected_host", remote.to_string());
-        if let Some(i) = iface {
-            v.insert("local_protected_interface", i);
+    if let Some(f) = &learned {
+        if let Some(p) = &f.protected {
+            v.insert("local_protected_host", p.local.to_string());
+            v.insert("remote_protected_host", p.remote.to_string());
+            if let Some(i) = &p.interface {
+                v.insert("local_protected_interface", i.clone());
+            }
+        }
+        if let Some(t) = &f.tunnel_interface {
+            v.insert("tunnel_interface", t.clone());
+        }
+        if let Some(own) = f.tunnel_address {
+            v.insert("local_tunnel_address", own.addr.to_string());
+            // The far router's own tunnel address when its configuration is known, else the
+            // other end of a point-to-point tunnel subnet.
+            let far = other_cfg
+                .and_then(|o| facts::learn(o, own_address_or(f, cfg)))
+                .and_then(|o| o.tunnel_address)
+                .map(|a| a.addr)
+                .filter(|a| *a != own.addr)
+                .or_else(|| facts::far_tunnel_address(own));
+            if let Some(far) = far {
+                v.insert("remote_tunnel_address", far.to_string());
+            }
         }
     }
-    v
+    Learned {
+        values: v,
+        facts: learned,
+    }
 }
 
-fn first_map_peer(me: &PeerState) -> Option<String> {
-    let cfg = me.running_config()?;
-    cfg.crypto_maps
-        .iter()
-        .flat_map(|e| e.peers.iter())
-        .next()
-        .map(|p| p.addr.to_string())
-}
-
-/// A host on each side of the crypto ACL of the entry toward `peer`, and the local interface
-/// that owns the local one's network (the source of a test ping).
-fn protected(me: &PeerState, peer: Option<&str>) -> Option<(Ipv4Addr, Ipv4Addr, Option<String>)> {
-    let cfg = me.running_config()?;
-    let peer: Option<Ipv4Addr> = peer.and_then(|p| p.parse().ok());
-    let entry = cfg
-        .crypto_maps
-        .iter()
-        .find(|e| peer.is_some_and(|p| e.has_peer(p)))
-        .or_else(|| cfg.crypto_maps.first())?;
-    let acl = cfg.access_list(entry.acl.as_deref()?)?;
-    let first = acl.entries.iter().find(|e| e.action == Action::Permit)?;
-    let local = first_host(first.src.addr);
-    let remote = first_host(first.dst.addr);
-    // Ping from an address the router owns inside the protected network, as engineers do. When
-    // the ACL names a network the router has no interface in (itself a clue), ping from its
-    // inside interface: the traffic users send, which is what must start the tunnel.
-    let outside: Vec<&str> = cfg
-        .interfaces
-        .iter()
-        .filter(|i| i.crypto_map.is_some())
-        .map(|i| i.name.as_str())
-        .collect();
-    let iface = cfg.interface_for(local).or_else(|| {
-        cfg.interfaces.iter().find(|i| {
-            i.address.is_some()
-                && !i.shutdown
-                && !outside.contains(&i.name.as_str())
-                && !i.name.starts_with("Loopback0")
-        })
-    });
-    let local = iface.and_then(|i| i.address).map_or(local, |a| a.addr);
-    Some((local, remote, iface.map(|i| i.name.clone())))
+fn own_address_or(f: &TunnelFacts, cfg: &crate::ios::RunningConfig) -> Option<Ipv4Addr> {
+    f.local_address.or_else(|| facts::own_address(cfg))
 }
 
 /// Fills `{name}` placeholders; the missing ones are returned by name.
@@ -126,6 +129,48 @@ pub fn render(command: &str, values: &Values) -> Result<String, Vec<&'static str
 mod tests {
     use super::*;
 
+    fn state(name: &str, config: &str) -> PeerState {
+        let mut p = PeerState::new(name, true);
+        p.command_output("x", 1, "show running-config", config);
+        p
+    }
+
+    #[test]
+    fn a_vti_pair_learns_its_tunnel_placeholders() {
+        let a = state(
+            "R1",
+            include_str!("../../docker/scenarios/ikev2-vti-healthy/r1.cfg"),
+        );
+        let b = state(
+            "R2",
+            include_str!("../../docker/scenarios/ikev2-vti-healthy/r2.cfg"),
+        );
+        let l = learn(&a, &b, &Hints::default());
+        let get = |k: &str| l.values.get(k).map(String::as_str);
+        assert_eq!(get("peer_address"), Some("203.0.113.2"));
+        assert_eq!(get("local_address"), Some("203.0.113.1"));
+        assert_eq!(get("tunnel_interface"), Some("Tunnel0"));
+        assert_eq!(get("local_tunnel_address"), Some("10.255.0.1"));
+        assert_eq!(get("remote_tunnel_address"), Some("10.255.0.2"));
+        assert_eq!(get("remote_protected_host"), Some("192.168.102.1"));
+        assert_eq!(
+            get("local_protected_interface"),
+            Some("GigabitEthernet0/0/1")
+        );
+        let f = l.facts.unwrap();
+        assert_eq!(f.ike, crate::playbook::Ike::V2);
+        // Before any configuration is read, only the inventory's word is known.
+        let none = learn(
+            &PeerState::new("R1", true),
+            &b,
+            &Hints {
+                peer_address: Some("203.0.113.2".parse().unwrap()),
+            },
+        );
+        assert!(none.facts.is_none());
+        assert_eq!(none.values.len(), 1);
+    }
+
     #[test]
     fn renders_and_names_missing() {
         let mut v = Values::new();
@@ -149,7 +194,7 @@ mod tests {
         a.command_output("x", 1, "show running-config", r1);
         let mut b = PeerState::new("R2", true);
         b.command_output("x", 1, "show running-config", r2);
-        let v = values(&a, &b, &Hints::default());
+        let v = learn(&a, &b, &Hints::default()).values;
         assert_eq!(
             v.get("peer_address").map(String::as_str),
             Some("203.0.113.2")

@@ -22,6 +22,18 @@ pub struct RunLog {
     /// Configuration the guide applied, rolled back or saved (never anything else).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub config: Vec<ConfigChange>,
+    /// What each router's configuration said about its tunnel (IKE version, crypto map or
+    /// VTI), which picked the commands it was sent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tunnels: Vec<RouterTunnel>,
+}
+
+/// One router's tunnel toward its peer, as the runner learned it from the configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouterTunnel {
+    pub router: String,
+    #[serde(flatten)]
+    pub tunnel: super::facts::TunnelFacts,
 }
 
 /// Configuration lines sent to one router from `configure terminal` (or `write memory`).

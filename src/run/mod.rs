@@ -21,10 +21,16 @@
 //! signal and panic catch), and end with [`Runner::finish`], the same cleanup.
 //!
 //! [`many`] runs many tunnels this way at once, a router in one tunnel's run at a time.
+//!
+//! Each router gets the steps and commands that fit its own tunnel ([`facts`]: IKEv1 or IKEv2,
+//! crypto map or VTI, learned from its configuration as soon as a step has read it; until
+//! then, the IKEv1 crypto map commands), with its placeholders filled from the same reading
+//! ([`context`]).
 
 mod cleanup;
 mod configure;
 pub mod context;
+pub mod facts;
 pub mod lock;
 pub mod log;
 pub mod many;
@@ -36,13 +42,15 @@ pub mod unwind;
 use crate::device::{DeviceError, SessionOptions, UnsolicitedLine};
 use crate::engine::peer::PeerState;
 use crate::engine::{Diagnosis, Engine};
-use crate::playbook::{Action, PeerSel, Playbook, Safety, Step};
+use crate::playbook::{Action, Applies, Ike, PeerSel, Playbook, Safety, Scoped, Step, Style};
 use crate::ssh::{HostKeyPolicy, SshTarget};
 use cleanup::{clean_bounded, crypto_debugs, undo};
 pub use configure::Applied;
-use context::{Hints, Values};
+use context::{Hints, Learned, Values};
 use lock::RouterLock;
-use log::{Cleanup, ConfigChange, RouterError, RunLog, StaleDebug, StepRecord, StepStatus};
+use log::{
+    Cleanup, ConfigChange, RouterError, RouterTunnel, RunLog, StaleDebug, StepRecord, StepStatus,
+};
 use progress::Progress;
 use router::{Router, run_all};
 use std::future::Future;
@@ -212,6 +220,33 @@ impl From<DeviceError> for RunError {
     fn from(e: DeviceError) -> RunError {
         RunError::Device(Box::new(e))
     }
+}
+
+/// Whether a step or command written for `applies` is for a router with what `learned` says.
+/// A router whose configuration is not known (yet) is taken to be an IKEv1 crypto map router:
+/// the commands every IOS release knows.
+fn fits(applies: &Applies, learned: &Learned) -> bool {
+    let (ike, style) = learned
+        .facts
+        .as_ref()
+        .map_or((Ike::V1, Style::CryptoMap), |f| (f.ike, f.style));
+    applies.holds(ike, style)
+}
+
+/// The conditions that scope a debug window to the peer: its address, and also where the
+/// router's configuration sends IKE when that is elsewhere (a wrong tunnel destination or
+/// crypto map peer), or the negotiation that shows the mistake would be filtered out.
+fn conditions(learned: &Learned) -> Vec<String> {
+    let Some(peer) = learned.values.get("peer_address") else {
+        return Vec::new();
+    };
+    let mut out = vec![format!("debug crypto condition peer ipv4 {peer}")];
+    if let Some(d) = learned.facts.as_ref().and_then(|f| f.destination)
+        && d.to_string() != *peer
+    {
+        out.push(format!("debug crypto condition peer ipv4 {d}"));
+    }
+    out
 }
 
 /// What [`Runner::step`] did with a step.
@@ -387,14 +422,15 @@ impl<'a> Runner<'a> {
     /// The commands `step` will send, rendered for each router as it would run now: `a`'s,
     /// then `b`'s; a placeholder not learned yet is left as written.
     pub fn preview(&mut self, step: &Step) -> Vec<(String, String)> {
-        let (va, vb) = self.values();
+        let (la, lb) = self.learned();
         let mut out = Vec::new();
         let render = |c: &str, v: &Values| context::render(c, v).unwrap_or_else(|_| c.to_string());
         for side in [PeerSel::A, PeerSel::B] {
-            if !step.peer.includes(side) {
+            let l = if side == PeerSel::A { &la } else { &lb };
+            if !step.peer.includes(side) || !fits(&step.applies, l) {
                 continue;
             }
-            let v = if side == PeerSel::A { &va } else { &vb };
+            let v = &l.values;
             let name = self.router(side).target.name.clone();
             match &step.action {
                 Action::Debug {
@@ -403,13 +439,23 @@ impl<'a> Runner<'a> {
                     ..
                 } => {
                     if *condition_peer {
-                        out.push((
-                            name.clone(),
-                            render("debug crypto condition peer ipv4 {peer_address}", v),
-                        ));
+                        for c in conditions(l) {
+                            out.push((name.clone(), c));
+                        }
+                        if !v.contains_key("peer_address") {
+                            out.push((
+                                name.clone(),
+                                "debug crypto condition peer ipv4 {peer_address}".into(),
+                            ));
+                        }
                     }
-                    for c in commands {
-                        out.push((name.clone(), render(c, v)));
+                    for c in commands.iter().filter(|c| fits(&c.applies, l)) {
+                        out.push((name.clone(), render(&c.command, v)));
+                    }
+                }
+                Action::Check { commands } => {
+                    for c in commands.iter().filter(|c| fits(&c.applies, l)) {
+                        out.push((name.clone(), render(&c.command, v)));
                     }
                 }
                 other => {
@@ -423,9 +469,11 @@ impl<'a> Runner<'a> {
             trigger: Some(t), ..
         } = &step.action
         {
-            let v = if t.peer == PeerSel::B { &vb } else { &va };
-            let name = self.router(t.peer).target.name.clone();
-            out.push((name, render(&t.command, v)));
+            let l = if t.peer == PeerSel::B { &lb } else { &la };
+            if fits(&step.applies, l) {
+                let name = self.router(t.peer).target.name.clone();
+                out.push((name, render(&t.command, &l.values)));
+            }
         }
         out
     }
@@ -457,18 +505,31 @@ impl<'a> Runner<'a> {
         self.keep(&name, command, 1, out);
     }
 
-    fn values(&mut self) -> (Values, Values) {
+    /// What each router's configuration has told so far, `a` first.
+    fn learned(&mut self) -> (Learned, Learned) {
         self.engine.settle();
         let (Some(a), Some(b)) = (
             self.engine.peer(self.a.stream),
             self.engine.peer(self.b.stream),
         ) else {
-            return (Values::new(), Values::new());
+            return (Learned::default(), Learned::default());
         };
-        (
-            context::values(a, b, &self.hints.0),
-            context::values(b, a, &self.hints.1),
-        )
+        let (la, lb) = (
+            context::learn(a, b, &self.hints.0),
+            context::learn(b, a, &self.hints.1),
+        );
+        for (router, l) in [(&self.a.target.name, &la), (&self.b.target.name, &lb)] {
+            let Some(f) = &l.facts else { continue };
+            let entry = RouterTunnel {
+                router: router.clone(),
+                tunnel: f.clone(),
+            };
+            match self.log.tunnels.iter_mut().find(|t| &t.router == router) {
+                Some(t) => *t = entry,
+                None => self.log.tunnels.push(entry),
+            }
+        }
+        (la, lb)
     }
 
     /// Takes both routers' locks, in one order for every run (no two runs can each hold
@@ -545,6 +606,20 @@ impl<'a> Runner<'a> {
     /// Why `step` would not run now (its condition, its class), if it would not.
     pub fn refusal(&mut self, step: &Step) -> Option<String> {
         self.drain();
+        if !step.applies.any() {
+            let (la, lb) = self.learned();
+            let sides: Vec<(PeerSel, &Learned)> = [(PeerSel::A, &la), (PeerSel::B, &lb)]
+                .into_iter()
+                .filter(|(side, _)| step.peer.includes(*side))
+                .collect();
+            if !sides.iter().any(|(_, l)| fits(&step.applies, l)) {
+                let who = match sides.as_slice() {
+                    [(side, _)] => format!("{} is not one", self.router(*side).target.name),
+                    _ => "neither router is one".to_string(),
+                };
+                return Some(format!("it is for {}, and {who}", step.applies.describe()));
+            }
+        }
         if !step.when.any.is_empty() || !step.when.none.is_empty() {
             let found: Vec<_> = self
                 .engine
@@ -579,7 +654,7 @@ impl<'a> Runner<'a> {
         }
         match &step.action {
             Action::Show { command } | Action::Clear { command } => {
-                self.commands(step, std::slice::from_ref(command)).await?
+                self.commands(step, &[Scoped::plain(command)]).await?
             }
             Action::Check { commands } => self.commands(step, commands).await?,
             Action::Debug { .. } => {
@@ -633,7 +708,7 @@ impl<'a> Runner<'a> {
             if clear {
                 let r = self.router(side);
                 for name in &on {
-                    let command = format!("no debug {}", name.to_ascii_lowercase());
+                    let command = cleanup::switch_off(name);
                     // Refused names (an older IOS spelling) show in the check below.
                     let _ = r.run(&command, timeout).await?;
                 }
@@ -651,23 +726,23 @@ impl<'a> Runner<'a> {
     }
 
     /// Runs commands on the step's routers, both at once, and feeds their outputs.
-    async fn commands(&mut self, step: &Step, commands: &[String]) -> Result<(), RunError> {
-        let (va, vb) = self.values();
+    async fn commands(&mut self, step: &Step, commands: &[Scoped]) -> Result<(), RunError> {
+        let (la, lb) = self.learned();
         let mut planned: Vec<(PeerSel, String)> = Vec::new();
         for side in [PeerSel::A, PeerSel::B] {
-            if !step.peer.includes(side) {
+            let learned = if side == PeerSel::A { &la } else { &lb };
+            if !step.peer.includes(side) || !fits(&step.applies, learned) {
                 continue;
             }
-            let values = if side == PeerSel::A { &va } else { &vb };
-            for c in commands {
-                match context::render(c, values) {
+            for c in commands.iter().filter(|c| fits(&c.applies, learned)) {
+                match context::render(&c.command, &learned.values) {
                     Ok(cmd) => planned.push((side, cmd)),
                     Err(missing) => {
                         let name = self.router(side).target.name.clone();
                         self.record(
                             step,
                             &name,
-                            c,
+                            &c.command,
                             StepStatus::Skipped(format!(
                                 "could not learn {} from the configurations",
                                 missing.join(", ")
@@ -734,16 +809,13 @@ impl<'a> Runner<'a> {
             return Ok(());
         };
         let condition_peer = *condition_peer;
-        let (va, vb) = self.values();
+        let (la, lb) = self.learned();
         for side in [PeerSel::A, PeerSel::B] {
-            if !step.peer.includes(side) {
+            let learned = if side == PeerSel::A { &la } else { &lb };
+            if !step.peer.includes(side) || !fits(&step.applies, learned) {
                 continue;
             }
-            let values = if side == PeerSel::A {
-                va.clone()
-            } else {
-                vb.clone()
-            };
+            let values = &learned.values;
             if self.router(side).stale {
                 let name = self.router(side).target.name.clone();
                 self.record(
@@ -759,7 +831,7 @@ impl<'a> Runner<'a> {
             let mut cmds = Vec::new();
             if condition_peer {
                 match values.get("peer_address") {
-                    Some(p) => cmds.push(format!("debug crypto condition peer ipv4 {p}")),
+                    Some(_) => cmds.extend(conditions(learned)),
                     None => {
                         let name = self.router(side).target.name.clone();
                         self.record(
@@ -771,7 +843,12 @@ impl<'a> Runner<'a> {
                     }
                 }
             }
-            cmds.extend(commands.iter().cloned());
+            cmds.extend(
+                commands
+                    .iter()
+                    .filter(|c| fits(&c.applies, learned))
+                    .map(|c| c.command.clone()),
+            );
             let r = self.router(side);
             let name = r.target.name.clone();
             let timeout = r.target.command_timeout;
@@ -814,11 +891,17 @@ impl<'a> Runner<'a> {
             return Ok(());
         };
         let window = self.options.debug_window.unwrap_or(*duration);
-        let trigger = trigger.as_ref().filter(|_| send);
-        let (va, vb) = self.values();
+        let (la, lb) = self.learned();
+        let trigger = trigger
+            .as_ref()
+            .filter(|t| send && fits(&step.applies, if t.peer == PeerSel::B { &lb } else { &la }));
         let start = Instant::now();
         if let Some(t) = trigger {
-            let values = if t.peer == PeerSel::B { &vb } else { &va };
+            let values = if t.peer == PeerSel::B {
+                &lb.values
+            } else {
+                &la.values
+            };
             match context::render(&t.command, values) {
                 Ok(cmd) => {
                     let r = self.router(t.peer);
@@ -1018,5 +1101,31 @@ impl<'a> Runner<'a> {
                 let _ = tokio::time::timeout(deadline, s.close()).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_router_not_known_yet_gets_the_ikev1_crypto_map_commands() {
+        let v1 = Applies {
+            ike: Some(Ike::V1),
+            style: None,
+        };
+        let v2 = Applies {
+            ike: Some(Ike::V2),
+            style: None,
+        };
+        let vti = Applies {
+            ike: None,
+            style: Some(Style::Vti),
+        };
+        let unknown = Learned::default();
+        assert!(fits(&v1, &unknown));
+        assert!(!fits(&v2, &unknown) && !fits(&vti, &unknown));
+        assert!(fits(&Applies::default(), &unknown));
+        assert!(conditions(&unknown).is_empty());
     }
 }
