@@ -659,3 +659,256 @@ fn one_way_traffic_located_from_both_sides_counters() {
         ["ip route 192.168.101.0 255.255.255.0 203.0.113.1"]
     );
 }
+
+/// Issue 12 item 3: each IKEv2/VTI scenario's two configurations alone give its code, on the
+/// router named, with the fix in IKEv2 syntax on the router that must change (the weaker side
+/// raised), and no secret printed.
+#[test]
+fn ikev2_and_vti_configs_give_the_code_and_an_ikev2_fix() {
+    use ipsec_doctor::lab::scenario::Scenario;
+    let cases: &[(&str, Code, &str, &str, &[&str])] = &[
+        (
+            "ikev2-encryption-mismatch",
+            Code::P1EncryptionMismatch,
+            "R2",
+            "R2",
+            &["crypto ikev2 proposal PROP-1", " encryption aes-cbc-256"],
+        ),
+        (
+            "ikev2-integrity-mismatch",
+            Code::P1HashMismatch,
+            "R2",
+            "R1",
+            &["crypto ikev2 proposal PROP-1", " integrity sha512"],
+        ),
+        (
+            "ikev2-dh-mismatch",
+            Code::P1DhGroupMismatch,
+            "R2",
+            "R1",
+            &["crypto ikev2 proposal PROP-1", " group 19"],
+        ),
+        (
+            "ikev2-psk-mismatch",
+            Code::P1PskMismatch,
+            "R2",
+            "R2",
+            &[
+                "crypto ikev2 keyring KR",
+                " peer R1",
+                "  pre-shared-key <same key on both routers>",
+            ],
+        ),
+        (
+            "ikev2-asymmetric-keys-swapped",
+            Code::P1PskMismatch,
+            "R2",
+            "R2",
+            &[
+                "crypto ikev2 keyring KR",
+                " peer R1",
+                "  pre-shared-key local <the key now after 'pre-shared-key remote'>",
+                "  pre-shared-key remote <the key now after 'pre-shared-key local'>",
+            ],
+        ),
+        (
+            "ikev2-no-profile-match",
+            Code::Ikev2IdentityMismatch,
+            "R2",
+            "R2",
+            &[
+                "crypto ikev2 profile PROF",
+                " match identity remote address 203.0.113.1 255.255.255.255",
+            ],
+        ),
+        (
+            "ikev2-identity-mismatch",
+            Code::Ikev2IdentityMismatch,
+            "R1",
+            "R1",
+            &[
+                "crypto ikev2 profile PROF",
+                " match identity remote fqdn r2.lab.example",
+            ],
+        ),
+        (
+            "ikev2-auth-method-mismatch",
+            Code::Ikev2AuthMethodMismatch,
+            "R2",
+            "R1",
+            &[
+                "crypto ikev2 profile PROF",
+                " authentication local rsa-sig",
+                " pki trustpoint <R1's trustpoint>",
+            ],
+        ),
+        (
+            "ikev2-transform-mismatch",
+            Code::P2TransformMismatch,
+            "R2",
+            "R2",
+            &[
+                "crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac",
+                "crypto ipsec profile VTI-PROF",
+                " set transform-set TS",
+            ],
+        ),
+        (
+            "ikev2-pfs-mismatch",
+            Code::P2PfsMismatch,
+            "R2",
+            "R1",
+            &["crypto ipsec profile VTI-PROF", " set pfs group14"],
+        ),
+        (
+            "ikev2-ts-unacceptable",
+            Code::P2ProxyIdMismatch,
+            "R2",
+            "R1",
+            &[
+                "ip access-list extended VTI-PROF-SELECTORS",
+                " permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255",
+                "interface Tunnel0",
+                " tunnel protection ipsec policy ipv4 VTI-PROF-SELECTORS",
+            ],
+        ),
+        (
+            "vti-destination-wrong",
+            Code::PeerSilent,
+            "R2",
+            "R1",
+            &["interface Tunnel0", " tunnel destination 203.0.113.2"],
+        ),
+    ];
+    for (name, code, on, fixed, fix) in cases {
+        let s = Scenario::embedded(name).unwrap();
+        let d = pair(&s.routers[0].config, &s.routers[1].config);
+        let f = finding(&d, *code);
+        assert_eq!(f.peer, *on, "{name}: {f:#?}");
+        assert!(
+            !f.evidence.is_empty(),
+            "{name}: no configuration line quoted"
+        );
+        let json = serde_json::to_value(f).unwrap();
+        assert_eq!(json["ike_version"], 2, "{name}");
+        if fix.is_empty() {
+            continue;
+        }
+        let given = f.fix.iter().find(|x| x.peer == *fixed);
+        assert_eq!(
+            given.map(|x| x.commands.as_slice()),
+            Some(
+                fix.iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .as_slice()
+            ),
+            "{name}: {f:#?}"
+        );
+        let all = serde_json::to_string(&d.findings).unwrap();
+        for secret in ["Vpn-Key-2026", "signs-with-this"] {
+            assert!(!all.contains(secret), "{name}: a key is printed");
+        }
+    }
+    // The healthy IKEv2 tunnel and the IKEv1 one raise nothing from their configs.
+    for name in ["ikev2-vti-healthy", "ikev1-vti-healthy"] {
+        let s = Scenario::embedded(name).unwrap();
+        let d = pair(&s.routers[0].config, &s.routers[1].config);
+        assert!(d.findings.is_empty(), "{name}: {:#?}", d.findings);
+    }
+    let s = Scenario::embedded("vti-destination-wrong").unwrap();
+    let d = pair(&s.routers[0].config, &s.routers[1].config);
+    assert_eq!(
+        finding(&d, Code::PeerSilent).cause,
+        Some(SilenceCause::PeerAddressMismatch)
+    );
+    // The traffic-selector fix, typed into R1's configuration, leaves nothing to find.
+    let s = Scenario::embedded("ikev2-ts-unacceptable").unwrap();
+    let r1 = &s.routers[0].config;
+    let tunnel = " tunnel protection ipsec profile VTI-PROF\n";
+    assert!(r1.contains(tunnel));
+    let fixed = r1.replacen(
+        tunnel,
+        &format!("{tunnel} tunnel protection ipsec policy ipv4 VTI-PROF-SELECTORS\n"),
+        1,
+    ) + "ip access-list extended VTI-PROF-SELECTORS\n permit ip 192.168.101.0 0.0.0.255 192.168.102.0 0.0.0.255\n";
+    let d = pair(&fixed, &s.routers[1].config);
+    assert!(d.findings.is_empty(), "{:#?}", d.findings);
+}
+
+/// The IKEv2 VTI configs turned into IKEv2 crypto maps (`set ikev2-profile`), as an engineer
+/// would write them: the tunnel gives way to a crypto map on the outside interface.
+fn ikev2_map(cfg: &str, me: &str, peer: &str, lan: &str, peer_lan: &str) -> String {
+    let start = cfg.find("interface Tunnel0").unwrap();
+    let end = start + cfg[start..].find("interface GigabitEthernet0/0/0").unwrap();
+    let mut text = cfg[..start].to_string();
+    text.push_str(&format!(
+        "crypto map CMAP 10 ipsec-isakmp \n set peer {peer}\n set transform-set TS \n set ikev2-profile PROF\n match address VPN\n!\n"
+    ));
+    text.push_str(&cfg[end..]);
+    text.replacen(
+        &format!(" ip address {me} 255.255.255.0\n negotiation auto\n"),
+        &format!(" ip address {me} 255.255.255.0\n negotiation auto\n crypto map CMAP\n"),
+        1,
+    )
+    .replacen(
+        &format!("ip route {peer_lan} 255.255.255.0 Tunnel0\n"),
+        &format!(
+            "ip route {peer_lan} 255.255.255.0 {peer}\n!\nip access-list extended VPN\n permit ip {lan} 0.0.0.255 {peer_lan} 0.0.0.255\n"
+        ),
+        1,
+    )
+}
+
+#[test]
+fn ikev2_crypto_maps_are_judged_as_ikev2() {
+    const V2_R1: &str = include_str!("../docker/scenarios/ikev2-vti-healthy/r1.cfg");
+    const V2_R2: &str = include_str!("../docker/scenarios/ikev2-vti-healthy/r2.cfg");
+    let r1 = ikev2_map(
+        V2_R1,
+        "203.0.113.1",
+        "203.0.113.2",
+        "192.168.101.0",
+        "192.168.102.0",
+    );
+    let r2 = ikev2_map(
+        V2_R2,
+        "203.0.113.2",
+        "203.0.113.1",
+        "192.168.102.0",
+        "192.168.101.0",
+    );
+    assert!(r1.contains(" crypto map CMAP\n") && !r1.contains("interface Tunnel0"));
+    // Healthy: nothing, and above all no IKEv1 finding about ISAKMP keys or policies.
+    let d = pair(&r1, &r2);
+    assert!(d.findings.is_empty(), "{:#?}", d.findings);
+    // R2's entry demands PFS: the rekey fails; R1's entry takes the group.
+    let pfs = r2.replacen(
+        " match address VPN\n",
+        " set pfs group14\n match address VPN\n",
+        1,
+    );
+    let d = pair(&r1, &pfs);
+    let f = finding(&d, Code::P2PfsMismatch);
+    assert_eq!(
+        f.fix
+            .iter()
+            .find(|x| x.peer == "R1")
+            .map(|x| x.commands.clone()),
+        Some(vec![
+            "crypto map CMAP 10 ipsec-isakmp".to_string(),
+            " set pfs group14".to_string()
+        ]),
+        "{f:#?}"
+    );
+    assert_eq!(serde_json::to_value(f).unwrap()["ike_version"], 2);
+    // A DH group apart in IKE_SA_INIT.
+    let dh = r2.replacen(" group 14\n", " group 19\n", 1);
+    let d = pair(&r1, &dh);
+    finding(&d, Code::P1DhGroupMismatch);
+    assert!(
+        d.findings.iter().all(|f| f.code != Code::P1PskMissing),
+        "{:#?}",
+        d.findings
+    );
+}

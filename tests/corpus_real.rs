@@ -1,4 +1,4 @@
-//! The real IKEv1 captures of `tests/corpus/real/`, each analysed alone as `analyze FILE` would:
+//! The real IKEv1 and IKEv2 captures of `tests/corpus/real/`, each analysed alone as `analyze FILE` would:
 //! the engine must report exactly the findings its manifest entry asserts (code, far end,
 //! the lines quoted as evidence), no other failure, and explain the captures that end before an
 //! outcome. These are pastes nobody on the team wrote: they measure the engine, not the lab.
@@ -112,6 +112,13 @@ fn judge(e: &Entry, d: &Diagnosis) -> Vec<String> {
             ));
         }
     }
+    if e.file.starts_with("ikev2/") {
+        for f in &reported {
+            if f.ike_version != ipsec_doctor::engine::finding::IkeVersion::V2 {
+                wrong.push(format!("{} is not marked IKEv2", f.code));
+            }
+        }
+    }
     if e.check.inconclusive {
         match &d.inconclusive {
             Some(why) if why.contains("capture") => {}
@@ -125,6 +132,12 @@ fn judge(e: &Entry, d: &Diagnosis) -> Vec<String> {
 fn every_real_capture_gives_its_expected_finding() {
     let entries = manifest();
     assert!(entries.len() >= 20, "{} entries", entries.len());
+    // Issue 12 item 5: at least 15 real IKEv2 captures, each asserted below.
+    let ikev2 = entries
+        .iter()
+        .filter(|e| e.file.starts_with("ikev2/"))
+        .count();
+    assert!(ikev2 >= 15, "{ikev2} IKEv2 captures");
     let mut failures = Vec::new();
     for e in &entries {
         let d = analyze(&e.file);
@@ -147,10 +160,14 @@ fn every_real_capture_gives_its_expected_finding() {
 #[test]
 fn every_capture_has_its_provenance_and_a_notice_line() {
     let notice = std::fs::read_to_string(corpus("NOTICE")).expect("NOTICE reads");
-    let files: Vec<String> = std::fs::read_dir(corpus("real/ikev1"))
-        .expect("corpus directory")
-        .filter_map(|e| e.ok())
-        .map(|e| format!("ikev1/{}", e.file_name().to_string_lossy()))
+    let files: Vec<String> = ["ikev1", "ikev2"]
+        .iter()
+        .flat_map(|dir| {
+            std::fs::read_dir(corpus(&format!("real/{dir}")))
+                .expect("corpus directory")
+                .filter_map(|e| e.ok())
+                .map(move |e| format!("{dir}/{}", e.file_name().to_string_lossy()))
+        })
         .collect();
     let entries = manifest();
     for f in &files {
@@ -190,7 +207,11 @@ fn a_capture_fed_by_blocks_and_line_by_line_gives_the_same_findings() {
             std::fs::read_to_string(corpus(&format!("real/{}", e.file))).expect("capture reads");
         let whole = analyze(&e.file);
         let mut engine = Engine::new();
-        let stem = e.file.trim_start_matches("ikev1/").trim_end_matches(".log");
+        let stem = e
+            .file
+            .split_once('/')
+            .map_or(e.file.as_str(), |(_, f)| f)
+            .trim_end_matches(".log");
         let id = engine.stream(stem, false);
         for (i, line) in text.lines().enumerate() {
             engine.feed(id, stem, i + 1, line);

@@ -475,26 +475,6 @@ pub fn python() -> PathBuf {
 /// One test per shipped lab scenario, each running `$run(name).await` (an `async fn(&str)`),
 /// and a test that fails when a scenario is shipped without one. `$what` names the check in
 /// that failure.
-/// Scenarios whose diagnosis needs the engine to read IKEv2 (issue 12 item 3): their routers
-/// are tested by `lab_ikev2`; the engine's work removes this list and adds them to the
-/// scenario lists.
-pub(crate) const AWAITING_ENGINE_IKEV2: &[&str] = &[
-    "ikev2-vti-healthy",
-    "ikev2-encryption-mismatch",
-    "ikev2-integrity-mismatch",
-    "ikev2-dh-mismatch",
-    "ikev2-psk-mismatch",
-    "ikev2-asymmetric-keys-swapped",
-    "ikev2-identity-mismatch",
-    "ikev2-no-profile-match",
-    "ikev2-auth-method-mismatch",
-    "ikev2-ts-unacceptable",
-    "ikev2-transform-mismatch",
-    "ikev2-pfs-mismatch",
-    "ikev2-peer-silent",
-    "vti-destination-wrong",
-];
-
 macro_rules! every_scenario {
     ($run:path, $what:literal) => {
         $crate::util::every_scenario!(@tests $run, $what;
@@ -518,6 +498,20 @@ macro_rules! every_scenario {
             no_interesting_traffic => "no-interesting-traffic",
             one_way_traffic => "one-way-traffic",
             ikev1_vti_healthy => "ikev1-vti-healthy",
+            ikev2_vti_healthy => "ikev2-vti-healthy",
+            ikev2_encryption_mismatch => "ikev2-encryption-mismatch",
+            ikev2_integrity_mismatch => "ikev2-integrity-mismatch",
+            ikev2_dh_mismatch => "ikev2-dh-mismatch",
+            ikev2_psk_mismatch => "ikev2-psk-mismatch",
+            ikev2_asymmetric_keys_swapped => "ikev2-asymmetric-keys-swapped",
+            ikev2_identity_mismatch => "ikev2-identity-mismatch",
+            ikev2_no_profile_match => "ikev2-no-profile-match",
+            ikev2_auth_method_mismatch => "ikev2-auth-method-mismatch",
+            ikev2_ts_unacceptable => "ikev2-ts-unacceptable",
+            ikev2_transform_mismatch => "ikev2-transform-mismatch",
+            ikev2_pfs_mismatch => "ikev2-pfs-mismatch",
+            ikev2_peer_silent => "ikev2-peer-silent",
+            vti_destination_wrong => "vti-destination-wrong",
         );
     };
     (@tests $run:path, $what:literal; $($test:ident => $name:literal,)*) => {
@@ -532,9 +526,8 @@ macro_rules! every_scenario {
         fn every_shipped_scenario_is_tested() {
             let tested = [$($name),*];
             for name in ipsec_doctor::lab::scenario::Scenario::embedded_names() {
-                let awaiting = $crate::util::AWAITING_ENGINE_IKEV2.contains(&name);
                 assert!(
-                    tested.contains(&name) || awaiting,
+                    tested.contains(&name),
                     "no {} test for scenario {name}",
                     $what
                 );

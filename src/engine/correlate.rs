@@ -1,10 +1,12 @@
 //! Comparing the peers: one side's symptom explained by the other side's cause, silence, and
 //! two captures that tell the same story merged into one finding.
 
-use super::finding::{Code, Confidence, Evidence, Finding, Fix, Severity, SilenceCause};
+use super::finding::{
+    Code, Confidence, Evidence, Finding, Fix, IkeVersion, Severity, SilenceCause,
+};
 use super::parse::show::{ShowKind, ShowOutput};
 use super::peer::PeerState;
-use super::rules::{config, debug::to_evidence, show};
+use super::rules::{config, show};
 use crate::ios::model::Attr;
 
 /// Codes that only say "something went wrong in this phase"; the other side's log usually names
@@ -48,12 +50,16 @@ pub fn correlate(peers: &[PeerState]) -> (Vec<Finding>, Vec<String>) {
         adopt_config_findings(from_config, &mut findings, &mut notes);
     }
     absorb_generic(peers, &mut findings);
+    absorb_refusals(peers, &mut findings);
     merge_same_code(&mut findings);
     no_interesting_traffic(peers, &mut findings);
     if findings.is_empty() && peers.iter().all(|p| p.debug.ike_events == 0) {
         findings.extend(peers.iter().flat_map(show::untouched_flows));
     }
     one_verdict(peers, &mut findings, &mut notes);
+    for f in &mut findings {
+        f.ike_version = ike_version(peers, f);
+    }
     notes.extend(config::weak_choices(peers));
     tidy_fixes(&mut findings);
     findings.sort_by(|a, b| {
@@ -65,6 +71,38 @@ pub fn correlate(peers: &[PeerState]) -> (Vec<Finding>, Vec<String>) {
     });
     notes.dedup();
     (findings, notes)
+}
+
+/// The IKE version a finding is about. Rules that read a debug set it from the lines they
+/// read; a finding from show output or configurations, or with no IKEv1 line among its
+/// evidence, takes the version the router's debug speaks, else the one its configuration
+/// protects the far end with.
+fn ike_version(peers: &[PeerState], f: &Finding) -> IkeVersion {
+    let speaks_v1 = f
+        .evidence
+        .iter()
+        .any(|e| e.text.contains("ISAKMP") || e.text.contains("IPSEC("));
+    if f.ike_version == IkeVersion::V2 || speaks_v1 {
+        return f.ike_version;
+    }
+    // `IKEv2 SA: local … Active` in `show crypto session detail`, `IKEv2:` debug lines.
+    if f.evidence.iter().any(|e| e.text.contains("IKEv2")) {
+        return IkeVersion::V2;
+    }
+    let Some(p) = peers.iter().find(|p| p.name() == f.peer) else {
+        return f.ike_version;
+    };
+    if p.debug.ike_events > 0 {
+        return p.debug.ike_version();
+    }
+    let configured = p.running_config().and_then(|cfg| {
+        let far: std::net::Ipv4Addr = f.remote.as_deref()?.parse().ok()?;
+        cfg.protection_toward(far)
+    });
+    match configured.map(|c| c.ike_version()) {
+        Some(crate::ios::tunnel::IkeVersion::V2) => IkeVersion::V2,
+        _ => f.ike_version,
+    }
 }
 
 /// Addresses a router is known by: its outside address from the configuration, its own
@@ -232,11 +270,10 @@ fn silence(peers: &[PeerState], findings: &mut Vec<Finding>, notes: &mut Vec<Str
         }
         // Only a router that sent IKE can be left unanswered: one that could not start
         // (no key for the peer) explains the silence itself.
-        let sent = !talker.debug.sent.is_empty() || !talker.debug.retransmits.is_empty();
-        if !sent {
+        if !talker.debug.sent_any() {
             continue;
         }
-        if !talker.debug.received.is_empty() {
+        if talker.debug.received_any() {
             notes.push(format!(
                 "{} received IKE packets from its peer, yet {}'s capture shows no IKE activity: its debug was probably off while it was captured.",
                 talker.name(),
@@ -245,12 +282,10 @@ fn silence(peers: &[PeerState], findings: &mut Vec<Finding>, notes: &mut Vec<Str
             continue;
         }
         let remote = talker.debug.main_remote().unwrap_or("its peer").to_string();
-        let mut ev = Vec::new();
-        for r in talker.debug.retransmits.values() {
-            ev.extend(r.lines.kept.iter().map(|l| to_evidence(talker.name(), l)));
-        }
+        let mut ev = talker.debug.retransmit_evidence(talker.name());
         if ev.is_empty() {
             ev.extend(talker.debug.sent.evidence(talker.name()));
+            ev.extend(talker.debug.v2.sent.evidence(talker.name()));
         }
         findings.retain(|f| !(f.code == Code::P1NoResponse && f.peer == talker.name()));
         let confidence = if quiet.debug_enabled {
@@ -271,6 +306,7 @@ fn silence(peers: &[PeerState], findings: &mut Vec<Finding>, notes: &mut Vec<Str
             ),
         )
         .remote(talker.debug.main_remote().map(str::to_string))
+        .ike(talker.debug.ike_version())
         .cause(found.cause)
         .evidence(ev)
         .confidence(confidence);
@@ -317,6 +353,42 @@ fn absorb_generic(peers: &[PeerState], findings: &mut Vec<Finding>) {
     }
 }
 
+/// A refusal one router only received (an IKEv2 error notify) becomes evidence for the cause
+/// the refusing router's own lines name, in the same phase of the same tunnel.
+fn absorb_refusals(peers: &[PeerState], findings: &mut Vec<Finding>) {
+    let mut i = 0;
+    while i < findings.len() {
+        let f = &findings[i];
+        let target = f
+            .refused_by_peer
+            .then(|| {
+                findings.iter().position(|g| {
+                    !g.refused_by_peer
+                        && g.peer != f.peer
+                        && g.phase == f.phase
+                        && g.severity > Severity::Ok
+                        && same_tunnel(peers, f, g)
+                })
+            })
+            .flatten();
+        match target {
+            Some(t) => {
+                let refused = findings.remove(i);
+                let t = if t > i { t - 1 } else { t };
+                let g = &mut findings[t];
+                g.evidence.extend(refused.evidence);
+                g.confidence = Confidence::High;
+                // What the configurations added to it (a cause, a fix) carries over.
+                if g.code == refused.code {
+                    g.cause = g.cause.or(refused.cause);
+                }
+                add_fixes(&mut g.fix, refused.fix);
+            }
+            None => i += 1,
+        }
+    }
+}
+
 /// Both routers reporting the same failure (one cannot decrypt, the other retransmits): one
 /// finding with both sides' evidence, and high confidence because the two sides agree.
 fn merge_same_code(findings: &mut Vec<Finding>) {
@@ -330,8 +402,16 @@ fn merge_same_code(findings: &mut Vec<Finding>) {
         });
         match dup {
             Some(j) => {
-                let other = findings.remove(j);
+                let mut other = findings.remove(j);
                 let f = &mut findings[i];
+                // The firmer account speaks for both (the router that named the cause, not
+                // the one that only got the refusal).
+                if other.confidence > f.confidence {
+                    std::mem::swap(&mut f.summary, &mut other.summary);
+                    std::mem::swap(&mut f.peer, &mut other.peer);
+                    f.remote = other.remote.take().or(f.remote.take());
+                }
+                f.cause = f.cause.or(other.cause);
                 f.evidence.extend(other.evidence);
                 for fix in other.fix {
                     if !f.fix.contains(&fix) {
@@ -437,7 +517,8 @@ fn silence_cause(talker: &PeerState, quiet: &PeerState, remote: &str) -> Silence
                 }
                 Some(i)
                     if i.crypto_map.is_none()
-                        && cfg.interfaces.iter().all(|i| i.crypto_map.is_none()) =>
+                        && cfg.interfaces.iter().all(|i| i.crypto_map.is_none())
+                        && cfg.tunnels().all(|(_, t)| t.protection.is_none()) =>
                 {
                     let ev = quiet.config.as_ref().and_then(|c| c.evidence(q, i.line));
                     let fix = cfg
@@ -714,6 +795,7 @@ fn adopt_config_findings(
             continue;
         }
         if let Some(f) = findings.iter_mut().find(|f| f.code == c.code) {
+            f.cause = f.cause.or(c.cause);
             f.evidence.extend(c.evidence);
             f.remote = f.remote.take().or(c.remote);
             // The configs name the exact change: it supersedes what the debug alone could say.

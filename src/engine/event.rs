@@ -233,10 +233,12 @@ pub enum EventKind<'a> {
         quick: bool,
         peer: Option<&'a str>,
     },
-    /// `%CRYPTO-5-SESSION_STATUS: Crypto tunnel is UP  .  Peer 10.1.1.2:500 Id: 10.1.1.2`
+    /// `%CRYPTO-5-SESSION_STATUS: Crypto tunnel is UP  .  Peer 10.1.1.2:500 Id: 10.1.1.2`, or
+    /// IKEv2's `%CRYPTO-5-IKEV2_SESSION_STATUS: Crypto tunnel v2 is UP.  Peer …`.
     SessionStatus {
         up: bool,
         peer: Option<&'a str>,
+        v2: bool,
     },
     /// `Sending NOTIFY PROPOSAL_NOT_CHOSEN protocol 3`
     NotifySent {
@@ -269,6 +271,102 @@ pub enum EventKind<'a> {
 
     /// A line known to be harmless (`peer does not do paranoid keepalives`, CSDL warnings).
     Benign(&'static str),
+
+    /// What a `debug crypto ikev2` line says.
+    V2(V2Event<'a>),
+}
+
+/// An IKEv2 exchange, as IOS names it in packet headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum V2Exchange {
+    #[serde(rename = "IKE_SA_INIT")]
+    SaInit,
+    #[serde(rename = "IKE_AUTH")]
+    Auth,
+    #[serde(rename = "CREATE_CHILD_SA")]
+    CreateChild,
+    #[serde(rename = "INFORMATIONAL")]
+    Informational,
+}
+
+impl V2Exchange {
+    pub fn from_name(name: &str) -> Option<V2Exchange> {
+        Some(match name {
+            "IKE_SA_INIT" => V2Exchange::SaInit,
+            "IKE_AUTH" => V2Exchange::Auth,
+            "CREATE_CHILD_SA" => V2Exchange::CreateChild,
+            "INFORMATIONAL" => V2Exchange::Informational,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            V2Exchange::SaInit => "IKE_SA_INIT",
+            V2Exchange::Auth => "IKE_AUTH",
+            V2Exchange::CreateChild => "CREATE_CHILD_SA",
+            V2Exchange::Informational => "INFORMATIONAL",
+        }
+    }
+}
+
+/// What one `debug crypto ikev2` line says happened. IOS prints a packet as several lines (the
+/// packet line, its SPIs, the exchange, the payloads): each is an event of its own, and the
+/// rules put them back together in the order they arrive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum V2Event<'a> {
+    /// `Sending Packet [To 203.0.113.2:500/From 203.0.113.1:500/VRF i0:f0]` and `Received
+    /// Packet [From …/To …]`: `peer` is the far end, `local` this router.
+    Packet {
+        sent: bool,
+        peer: &'a str,
+        local: &'a str,
+    },
+    /// `IKEv2 IKE_AUTH Exchange RESPONSE`: the exchange of the packet above.
+    Exchange { exchange: V2Exchange, request: bool },
+    /// `Building packet for encryption.`: the payload list below is what this router sends.
+    Building,
+    /// A payload list naming an error notify: ` VID IDr AUTH NOTIFY(AUTHENTICATION_FAILED)`.
+    Notify { kind: &'a str },
+    /// `Proposal 1:  AES-CBC-256 SHA256 SHA256 DH_GROUP_2048_MODP/Group 14` under `Received
+    /// Policies:` or `Expected Policies:` (`ESP: Proposal …` for a child SA's); IOS-XE 16+
+    /// prints the list's first proposal on the line that names it (`received` then says which).
+    Policy {
+        esp: bool,
+        received: Option<bool>,
+        words: &'a str,
+    },
+    /// `Failed to find a matching policy`: ends a policy list; the responder refuses.
+    NoMatchingPolicy,
+    /// `Verification of peer's authenctication data FAILED` / `Failed to authenticate the IKE SA`
+    AuthFailed,
+    /// `Verification of peer's authenctication data PASSED`
+    AuthPassed,
+    /// `Peer authentication method configured is mismatching with the method proposed by peer`
+    MethodMismatch,
+    /// `Peer's authentication method is 'PSK'`
+    PeerMethod { method: &'a str },
+    /// `Auth exchange failed`
+    AuthExchangeFailed,
+    /// `% IKEv2 profile not found`: no profile matches the identity the peer sent.
+    ProfileNotFound,
+    /// `Failed to locate an item in the database`: a lookup failed. After `% IKEv2 profile not
+    /// found` it is that profile; on an initiator that has the responder's answer, the
+    /// responder's identity is not one its profile accepts; elsewhere a keyring peer or key.
+    LocateFailed,
+    /// `Failed to verify peer's policy`: the identity the peer answered with is not one this
+    /// router's profile matches.
+    PolicyRefused,
+    /// `Searching policy based on peer's identity '203.0.113.1' of type 'IPv4 address'`
+    PeerIdentity { id: &'a str, kind: &'a str },
+    /// `Constructing IDi payload: '203.0.113.1' of type 'IPv4 address'` (or `IDr`).
+    OwnIdentity { id: &'a str, kind: &'a str },
+    /// `Retransmitting packet`
+    Retransmit,
+    /// `Maximum number of retransmissions reached`
+    MaxRetransmissions,
+    /// `Initial exchange failed` / `Failed SA init exchange`
+    InitialFailed,
 }
 
 /// Where a line came from, for evidence.

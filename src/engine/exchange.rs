@@ -14,7 +14,7 @@
 //! a few dozen entries. The report draws it as a ladder (`report::ladder`); nothing here
 //! decides a finding.
 
-use super::event::{EventKind, LineAt, LineRef, P1AttrKind, Role};
+use super::event::{EventKind, LineAt, LineRef, P1AttrKind, Role, V2Event, V2Exchange};
 use serde::{Serialize, Serializer};
 
 /// Remote addresses tracked per router; the least recently active one makes room.
@@ -65,6 +65,9 @@ pub enum Message {
     Notify(String),
     /// An informational message the log does not name (a delete, a keepalive).
     Info,
+    /// An IKEv2 message: its exchange, and whether it is the request (else the response).
+    /// IOS prints both in the packet's header lines (`IKEv2 IKE_AUTH Exchange RESPONSE`).
+    V2(V2Exchange, bool),
 }
 
 impl Message {
@@ -76,6 +79,13 @@ impl Message {
             Message::Quick(n) => format!("QM{n}"),
             Message::Notify(kind) => format!("NOTIFY {kind}"),
             Message::Info => "INFO".to_string(),
+            Message::V2(x, request) => {
+                format!(
+                    "{} {}",
+                    x.name(),
+                    if *request { "request" } else { "response" }
+                )
+            }
         }
     }
 
@@ -83,12 +93,17 @@ impl Message {
     pub fn from_initiator(&self) -> Option<bool> {
         match self {
             Message::Main(n) | Message::Aggressive(n) | Message::Quick(n) => Some(n % 2 == 1),
-            Message::Notify(_) | Message::Info => None,
+            // The initiator requests IKE_SA_INIT and IKE_AUTH; either side may start the others.
+            Message::V2(V2Exchange::SaInit | V2Exchange::Auth, request) => Some(*request),
+            Message::Notify(_) | Message::Info | Message::V2(..) => None,
         }
     }
 
     fn is_informational(&self) -> bool {
-        matches!(self, Message::Notify(_) | Message::Info)
+        matches!(
+            self,
+            Message::Notify(_) | Message::Info | Message::V2(V2Exchange::Informational, _)
+        )
     }
 }
 
@@ -245,14 +260,30 @@ impl Exchange {
     /// Phase 1 completed, or a quick mode ran (which needs it).
     pub fn phase1_up(&self) -> bool {
         self.has_mark(|k| *k == MarkKind::Phase1Up)
-            || self
-                .messages
-                .iter()
-                .any(|s| matches!(s.message, Message::Quick(_)))
+            || self.messages.iter().any(|s| {
+                matches!(
+                    s.message,
+                    Message::Quick(_) | Message::V2(V2Exchange::CreateChild, _)
+                )
+            })
     }
 
     pub fn phase2_up(&self) -> bool {
         self.has_mark(|k| matches!(k, MarkKind::Phase2Up | MarkKind::SaInstalled))
+            && !self.rekey_refused()
+    }
+
+    /// IKEv2: an error notify came after a CREATE_CHILD_SA, so the SAs that came up expire
+    /// without successors.
+    fn rekey_refused(&self) -> bool {
+        self.messages
+            .iter()
+            .position(|s| matches!(s.message, Message::V2(V2Exchange::CreateChild, _)))
+            .is_some_and(|at| {
+                self.messages[at..]
+                    .iter()
+                    .any(|s| matches!(s.message, Message::Notify(_)))
+            })
     }
 
     fn is_empty(&self) -> bool {
@@ -323,7 +354,7 @@ impl Exchange {
             return;
         }
         let phase = match message {
-            Message::Quick(_) => 2,
+            Message::Quick(_) | Message::V2(V2Exchange::CreateChild, _) => 2,
             _ if informational && self.phase1_up() => 2,
             _ => 1,
         };
@@ -486,6 +517,10 @@ pub struct Exchanges {
     checks: Vec<(u32, Option<P1AttrKind>)>,
     no_key: bool,
     p2: P2Refusal,
+    /// IKEv2: the packet whose header lines are arriving (record, sent), and where an error
+    /// notify in its payload list goes (record, direction).
+    v2_packet: Option<(usize, bool)>,
+    v2_payloads: Option<(usize, Direction)>,
     clock: u64,
 }
 
@@ -590,6 +625,17 @@ impl Exchanges {
                     self.list[i].record(Message::Notify(kind.to_string()), Direction::Received, at);
                 }
             }
+            E::V2(e) => self.v2(e, at),
+            E::SessionStatus {
+                up: true,
+                v2: true,
+                peer,
+            } => {
+                if let Some(peer) = peer {
+                    self.select(peer);
+                }
+                self.mark_current(MarkKind::Phase2Up, at);
+            }
             E::SaInstalled { .. } => self.mark_current(MarkKind::SaInstalled, at),
             E::SaDeleted { reason, peer, .. } => {
                 if let Some(peer) = peer {
@@ -602,6 +648,50 @@ impl Exchanges {
                     at,
                 );
             }
+            _ => {}
+        }
+    }
+
+    /// An IKEv2 line: a packet's header, its exchange, an error notify in its payloads, the
+    /// peer's AUTH payload verified.
+    fn v2(&mut self, e: &V2Event, at: &LineAt) {
+        match e {
+            V2Event::Packet { sent, peer, .. } => {
+                let i = self.select(peer);
+                self.v2_packet = Some((i, *sent));
+                self.v2_payloads = None;
+            }
+            V2Event::Exchange { exchange, request } => {
+                let Some((i, sent)) = self.v2_packet.take() else {
+                    return;
+                };
+                let direction = if sent {
+                    Direction::Sent
+                } else {
+                    Direction::Received
+                };
+                let message = Message::V2(*exchange, *request);
+                let ex = &mut self.list[i];
+                // A new IKE_SA_INIT request after more than its own retransmissions starts a
+                // new attempt; a retransmission only counts.
+                let only_this = ex
+                    .messages
+                    .iter()
+                    .all(|s| s.message == message && s.direction == direction);
+                if *exchange == V2Exchange::SaInit && *request && !ex.is_empty() && !only_this {
+                    ex.restart();
+                }
+                ex.record(message, direction, at);
+                self.v2_payloads = Some((i, direction));
+            }
+            // The payload list below is one this router is about to send.
+            V2Event::Building => self.v2_payloads = self.current.map(|i| (i, Direction::Sent)),
+            V2Event::Notify { kind } => {
+                if let Some((i, d)) = self.v2_payloads.take() {
+                    self.list[i].record(Message::Notify(kind.to_string()), d, at);
+                }
+            }
+            V2Event::AuthPassed => self.mark_current(MarkKind::Phase1Up, at),
             _ => {}
         }
     }
@@ -929,6 +1019,99 @@ mod tests {
                 format!("{d}{}x{}", s.message.label(), s.count)
             })
             .collect()
+    }
+
+    /// IOS-XE's IKEv2 lines for one message: the packet, its header, its payloads.
+    fn v2_packet(sent: bool, exchange: &str, payloads: &str) -> Vec<String> {
+        let packet = if sent {
+            "IKEv2:(SESSION ID = 1,SA ID = 1):Sending Packet [To 203.0.113.2:500/From 203.0.113.1:500/VRF i0:f0] "
+        } else {
+            "IKEv2:(SESSION ID = 1,SA ID = 1):Received Packet [From 203.0.113.2:500/To 203.0.113.1:500/VRF i0:f0] "
+        };
+        vec![
+            packet.to_string(),
+            "Initiator SPI : 9B2AB9B5C4B994C9 - Responder SPI : 0000000000000000 Message id: 0"
+                .to_string(),
+            format!("IKEv2 {exchange} "),
+            "Payload contents: ".to_string(),
+            format!(" {payloads} "),
+        ]
+    }
+
+    #[test]
+    fn ikev2_messages_by_exchange_and_a_new_attempt_per_sa_init() {
+        let mut lines: Vec<String> = Vec::new();
+        for _ in 0..2 {
+            lines.extend(v2_packet(
+                true,
+                "IKE_SA_INIT Exchange REQUEST",
+                "SA KE N VID",
+            ));
+            lines.extend(v2_packet(
+                false,
+                "IKE_SA_INIT Exchange RESPONSE",
+                "SA KE N VID",
+            ));
+            lines.extend(v2_packet(true, "IKE_AUTH Exchange REQUEST", "ENCR"));
+            lines.extend(v2_packet(
+                false,
+                "IKE_AUTH Exchange RESPONSE",
+                "VID IDr AUTH NOTIFY(AUTHENTICATION_FAILED)",
+            ));
+        }
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let ex = &feed(&refs)[0];
+        assert_eq!(ex.remote, "203.0.113.2");
+        assert_eq!(
+            ladder(ex),
+            [
+                "->IKE_SA_INIT requestx1",
+                "<-IKE_SA_INIT responsex1",
+                "->IKE_AUTH requestx1",
+                "<-IKE_AUTH responsex1",
+                "<-NOTIFY AUTHENTICATION_FAILEDx1"
+            ]
+        );
+        assert_eq!(ex.attempt, 2);
+        assert_eq!(
+            ex.earlier[0].outcome,
+            "stopped after NOTIFY AUTHENTICATION_FAILED"
+        );
+        // A retransmitted IKE_SA_INIT counts on the message, as IKEv1's do.
+        let mut silent: Vec<String> = Vec::new();
+        for _ in 0..3 {
+            silent.extend(v2_packet(true, "IKE_SA_INIT Exchange REQUEST", "SA KE N"));
+        }
+        let refs: Vec<&str> = silent.iter().map(String::as_str).collect();
+        let ex = &feed(&refs)[0];
+        assert_eq!(ladder(ex), ["->IKE_SA_INIT requestx3"]);
+        assert_eq!(ex.attempt, 1);
+    }
+
+    #[test]
+    fn an_ikev2_rekey_refused_after_the_tunnel_came_up_is_not_complete() {
+        let mut lines: Vec<String> = Vec::new();
+        lines.extend(v2_packet(true, "IKE_SA_INIT Exchange REQUEST", "SA KE N"));
+        lines.extend(v2_packet(false, "IKE_SA_INIT Exchange RESPONSE", "SA KE N"));
+        lines.extend(v2_packet(true, "IKE_AUTH Exchange REQUEST", "ENCR"));
+        lines.extend(v2_packet(
+            false,
+            "IKE_AUTH Exchange RESPONSE",
+            "VID IDr AUTH SA TSi TSr",
+        ));
+        lines.push("*Dec  2 07:47:36.640: %CRYPTO-5-IKEV2_SESSION_STATUS: Crypto tunnel v2 is UP.  Peer 203.0.113.2:500       Id: 203.0.113.2".to_string());
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        assert!(feed(&refs)[0].phase2_up());
+        lines.extend(v2_packet(true, "CREATE_CHILD_SA Exchange REQUEST", "ENCR"));
+        lines.extend(v2_packet(
+            false,
+            "CREATE_CHILD_SA Exchange RESPONSE",
+            "NOTIFY(NO_PROPOSAL_CHOSEN)",
+        ));
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let ex = &feed(&refs)[0];
+        assert!(!ex.phase2_up(), "{:?}", ladder(ex));
+        assert_eq!(ex.messages.last().map(|s| s.phase), Some(2));
     }
 
     // Lines in the form IOS 15 prints (the field guide's generation), in the order a

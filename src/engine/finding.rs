@@ -3,7 +3,8 @@
 //! The codes and the JSON shape are promised in DESIGN.md ("Contracts"); renaming a variant
 //! here breaks monitoring systems downstream, so the serde names are spelled out.
 
-use serde::{Deserialize, Serialize};
+pub use crate::ios::tunnel::IkeVersion;
+use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 
 /// A stable finding code (JSON `findings[].code`; playbooks' `when:` name them too).
@@ -27,6 +28,14 @@ pub enum Code {
     P1PskMissing,
     #[serde(rename = "P1_PSK_MISMATCH")]
     P1PskMismatch,
+    /// IKEv2: no IKEv2 profile of the responder matches the identity the initiator sent, or the
+    /// identity a router received is not the one its profile expects.
+    #[serde(rename = "IKEV2_IDENTITY_MISMATCH")]
+    Ikev2IdentityMismatch,
+    /// IKEv2: the method one router authenticates with (`authentication local`) is not one the
+    /// other accepts from it (`authentication remote`). Each direction is checked on its own.
+    #[serde(rename = "IKEV2_AUTH_METHOD_MISMATCH")]
+    Ikev2AuthMethodMismatch,
     #[serde(rename = "P2_TRANSFORM_MISMATCH")]
     P2TransformMismatch,
     #[serde(rename = "P2_PROXY_ID_MISMATCH")]
@@ -46,7 +55,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 19] = [
         Code::P1NoResponse,
         Code::P1AuthMethodMismatch,
         Code::P1EncryptionMismatch,
@@ -56,6 +65,8 @@ impl Code {
         Code::P1NoProposalChosen,
         Code::P1PskMissing,
         Code::P1PskMismatch,
+        Code::Ikev2IdentityMismatch,
+        Code::Ikev2AuthMethodMismatch,
         Code::P2TransformMismatch,
         Code::P2ProxyIdMismatch,
         Code::P2PfsMismatch,
@@ -77,6 +88,8 @@ impl Code {
             Code::P1NoProposalChosen => "P1_NO_PROPOSAL_CHOSEN",
             Code::P1PskMissing => "P1_PSK_MISSING",
             Code::P1PskMismatch => "P1_PSK_MISMATCH",
+            Code::Ikev2IdentityMismatch => "IKEV2_IDENTITY_MISMATCH",
+            Code::Ikev2AuthMethodMismatch => "IKEV2_AUTH_METHOD_MISMATCH",
             Code::P2TransformMismatch => "P2_TRANSFORM_MISMATCH",
             Code::P2ProxyIdMismatch => "P2_PROXY_ID_MISMATCH",
             Code::P2PfsMismatch => "P2_PFS_MISMATCH",
@@ -109,6 +122,8 @@ impl Code {
             | Code::P1NoProposalChosen
             | Code::P1PskMissing
             | Code::P1PskMismatch
+            | Code::Ikev2IdentityMismatch
+            | Code::Ikev2AuthMethodMismatch
             | Code::PeerSilent => Some(Phase::One),
             Code::P2TransformMismatch
             | Code::P2ProxyIdMismatch
@@ -163,7 +178,10 @@ pub enum Confidence {
     High,
 }
 
-/// Why a peer is silent, as found by the reachability checks (DESIGN.md, `PEER_SILENT`).
+/// The cause a finding names (JSON `cause`): for `PEER_SILENT`, the reachability check that
+/// failed (DESIGN.md); for `P1_PSK_MISMATCH`, `asymmetric_keys_swapped` when both routers wrote
+/// their IKEv2 `pre-shared-key local` and `remote` the same way round, which only the fix tells
+/// apart from two different keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SilenceCause {
@@ -175,6 +193,7 @@ pub enum SilenceCause {
     IkeBlocked,
     Unreachable,
     Unknown,
+    AsymmetricKeysSwapped,
 }
 
 impl SilenceCause {
@@ -188,6 +207,7 @@ impl SilenceCause {
             SilenceCause::IkeBlocked => "ike_blocked",
             SilenceCause::Unreachable => "unreachable",
             SilenceCause::Unknown => "unknown",
+            SilenceCause::AsymmetricKeysSwapped => "asymmetric_keys_swapped",
         }
     }
 }
@@ -211,6 +231,14 @@ pub struct Fix {
     pub commands: Vec<String>,
 }
 
+/// `1` or `2` in JSON: the version as engineers write it (`"ike_version": 2`).
+fn version_number<S: Serializer>(v: &IkeVersion, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u8(match v {
+        IkeVersion::V1 => 1,
+        IkeVersion::V2 => 2,
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub code: Code,
@@ -218,6 +246,10 @@ pub struct Finding {
     /// The router the finding is about (the one whose config needs the fix, or that logged it).
     pub peer: String,
     pub phase: Option<Phase>,
+    /// The IKE version of the negotiation the finding is about: the one its evidence speaks
+    /// (`ISAKMP` lines are IKEv1, `IKEv2` lines IKEv2) or the configuration of the tunnel.
+    #[serde(serialize_with = "version_number")]
+    pub ike_version: IkeVersion,
     /// The far end's address, when a line of the capture or a configuration names it;
     /// absent when the evidence does not say (a fragment without addresses).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -228,6 +260,10 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
     pub fix: Vec<Fix>,
     pub confidence: Confidence,
+    /// Only the peer's refusal was seen (an IKEv2 error notify received): the peer's own lines,
+    /// when captured, name the cause, and this finding becomes evidence for it.
+    #[serde(skip)]
+    pub refused_by_peer: bool,
 }
 
 impl Finding {
@@ -237,12 +273,14 @@ impl Finding {
             severity: code.default_severity(),
             peer: peer.into(),
             phase: code.phase(),
+            ike_version: IkeVersion::V1,
             remote: None,
             summary: summary.into(),
             cause: None,
             evidence: Vec::new(),
             fix: Vec::new(),
             confidence: Confidence::High,
+            refused_by_peer: false,
         }
     }
 
@@ -276,6 +314,11 @@ impl Finding {
 
     pub fn cause(mut self, cause: SilenceCause) -> Finding {
         self.cause = Some(cause);
+        self
+    }
+
+    pub fn ike(mut self, version: IkeVersion) -> Finding {
+        self.ike_version = version;
         self
     }
 }
@@ -332,6 +375,15 @@ mod tests {
             let json = serde_json::to_string(&code).expect("code serializes");
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }
+    }
+
+    #[test]
+    fn ike_version_is_a_number() {
+        let f = Finding::new(Code::P1PskMismatch, "R1", "keys").ike(IkeVersion::V2);
+        let json = serde_json::to_value(&f).expect("finding serializes");
+        assert_eq!(json["ike_version"], 2);
+        let v1 = serde_json::to_value(Finding::new(Code::TunnelUp, "R1", "up")).unwrap();
+        assert_eq!(v1["ike_version"], 1);
     }
 
     #[test]

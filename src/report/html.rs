@@ -169,6 +169,9 @@ fn finding(out: &mut String, n: usize, f: &Finding) {
         h(&f.peer)
     );
     let mut tags = vec![sev.to_string()];
+    if f.ike_version == crate::engine::finding::IkeVersion::V2 {
+        tags.push("IKEv2".to_string());
+    }
     match f.phase {
         Some(Phase::One) => tags.push("phase 1".to_string()),
         Some(Phase::Two) => tags.push("phase 2".to_string()),

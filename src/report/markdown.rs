@@ -60,7 +60,14 @@ fn render_parts(report: &Report, with_ladder: bool) -> String {
         }
     }
     for (i, f) in d.findings.iter().enumerate() {
-        let _ = writeln!(out, "\n### {}. `{}` on {}\n", i + 1, f.code, v(&f.peer));
+        let _ = writeln!(
+            out,
+            "\n### {}. `{}` on {}{}\n",
+            i + 1,
+            f.code,
+            v(&f.peer),
+            super::version_tag(f)
+        );
         if !f.evidence.is_empty() {
             let _ = writeln!(out, "Evidence:\n\n```text");
             for e in &f.evidence {

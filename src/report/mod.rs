@@ -230,3 +230,12 @@ pub fn render_styled(format: Format, reports: &[Report], style: &Style) -> Strin
             .join("\n"),
     }
 }
+
+/// ` (IKEv2)` after a finding's router when the finding is about an IKEv2 negotiation; IKEv1,
+/// what most tunnels still speak, goes unmarked.
+fn version_tag(f: &crate::engine::finding::Finding) -> &'static str {
+    match f.ike_version {
+        crate::engine::finding::IkeVersion::V2 => " (IKEv2)",
+        crate::engine::finding::IkeVersion::V1 => "",
+    }
+}

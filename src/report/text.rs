@@ -228,9 +228,10 @@ fn finding(out: &mut String, p: &Paint, n: usize, f: &Finding) {
     let conf = format!("{:?}", f.confidence).to_lowercase();
     let _ = writeln!(
         out,
-        "\n{n}. [{sev}] {} on {}{cause} {}",
+        "\n{n}. [{sev}] {} on {}{}{cause} {}",
         p.bold(f.code.as_str()),
         v(&f.peer),
+        super::version_tag(f),
         p.dim(&format!("(confidence {conf})"))
     );
     let _ = writeln!(out, "   {}", v(&f.summary));

@@ -70,11 +70,12 @@ pub fn prepare_block(block: &str, scratch: &mut Scratch) -> Vec<PreparedLine> {
         let (start, end) = lines.bounds(bytes, p.index);
         let line = block[start..end].trim_end_matches('\r');
         let (facility, body) = prelude::body(line);
-        if matches!(facility, Facility::Ikev2) || body.is_empty() {
+        if body.is_empty() {
             continue;
         }
         let body_at = (body.as_ptr() as usize - line.as_ptr() as usize) as u32;
-        p.matched = signatures::match_body(body, p.candidates, scratch).map(|m| (body_at, m));
+        p.matched =
+            signatures::match_body(facility, body, p.candidates, scratch).map(|m| (body_at, m));
     }
     out
 }
@@ -138,12 +139,10 @@ fn classify_body<'a>(
     candidates: signatures::Candidates,
     scratch: &mut Scratch,
 ) -> Option<(&'static str, EventKind<'a>)> {
-    match facility {
-        // No IKEv2 signatures yet: IKEv2 lines stay context rather than being misread as IKEv1.
-        Facility::Ikev2 => None,
-        _ if body.is_empty() => None,
-        _ => signatures::classify_with(body, candidates, scratch),
+    if body.is_empty() {
+        return None;
     }
+    signatures::classify_with(facility, body, candidates, scratch)
 }
 
 /// True when a line carries a router log decoration (timestamp or a known facility prefix):
@@ -164,6 +163,15 @@ pub fn looks_like_log(line: &str) -> bool {
     }
     let p = prelude::split(line);
     p.time_ms.is_some() || !matches!(p.facility, Facility::Other)
+}
+
+/// The undecorated lines `debug crypto ikev2` prints under a packet line: `Initiator SPI :
+/// … Message id: 0`, `IKEv2 IKE_SA_INIT Exchange REQUEST`, `Payload contents:`. They belong
+/// to the log, not to a command typed after the log pushed the prompt up.
+pub fn continues_ikev2_packet(line: &str) -> bool {
+    line.starts_with("Initiator SPI :")
+        || line.starts_with("Payload contents:")
+        || (line.starts_with("IKEv2 ") && line.contains(" Exchange "))
 }
 
 #[cfg(test)]

@@ -329,7 +329,8 @@ fn sa_id(s: &str) -> Option<u32> {
     }
 }
 
-/// `IKEv2:(SESSION ID = 1,SA ID = 1):body`, `IKEv2-ERROR:(...)...`, `IKEv2:body`.
+/// `IKEv2:(SESSION ID = 1,SA ID = 1):body`, `IKEv2:(SA ID = 1):body`, `IKEv2-ERROR:(...)...`,
+/// `IKEv2:body`, and the older `IKEv2:(1): body` / `IKEv2-PROTO-1: (8): body`.
 fn ikev2_prefix(s: &str) -> (Facility, Option<u32>, &str) {
     let Some(colon) = s.find(':') else {
         return (Facility::Other, None, s);
@@ -342,12 +343,9 @@ fn ikev2_prefix(s: &str) -> (Facility, Option<u32>, &str) {
             .rsplit("SA ID =")
             .next()
             .and_then(|v| v.trim().parse().ok());
-        let after = &inner[close + 1..];
-        return (
-            Facility::Ikev2,
-            id,
-            after.strip_prefix(':').unwrap_or(after).trim_start(),
-        );
+        // `):body`, and `):: body` / `): : body` on error lines whose text starts with a colon.
+        let after = inner[close + 1..].trim_start_matches([':', ' ']);
+        return (Facility::Ikev2, id, after);
     }
     (Facility::Ikev2, None, r)
 }
@@ -406,6 +404,46 @@ mod tests {
         assert_eq!(
             (z.facility, z.sa, z.body),
             (Facility::Ikev2, Some(3), "Sending Packet")
+        );
+        for (line, sa, body) in [
+            (
+                "IKEv2-ERROR:(SESSION ID = 71,SA ID = 1):: Auth exchange failed",
+                Some(1),
+                "Auth exchange failed",
+            ),
+            (
+                "IKEv2:(SA ID = 1):[Crypto Engine -> IKEv2] DH",
+                Some(1),
+                "[Crypto Engine -> IKEv2] DH",
+            ),
+            (
+                "IKEv2:(1): Sending Packet [To",
+                Some(1),
+                "Sending Packet [To",
+            ),
+            (
+                "IKEv2-PROTO-1: (8): Failed to find a matching policy",
+                Some(8),
+                "Failed to find a matching policy",
+            ),
+            (
+                "IKEv2:Found Policy 'default'",
+                None,
+                "Found Policy 'default'",
+            ),
+            ("IKEv2-ERROR:(SESSION ID = 31,SA ID = 1):", Some(1), ""),
+        ] {
+            let x = p(line);
+            assert_eq!(
+                (x.facility, x.sa, x.body),
+                (Facility::Ikev2, sa, body),
+                "{line}"
+            );
+        }
+        // The continuation lines of a packet carry no prefix.
+        assert_eq!(
+            p("IKEv2 IKE_AUTH Exchange RESPONSE ").facility,
+            Facility::Other
         );
         let s = p("Apr 20 11:06:55: %CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is OFF");
         assert_eq!(

@@ -9,7 +9,8 @@
 //! costs one scan and nothing more ([`may_match`]), and a line that holds some is tried only
 //! against the rows whose literal it holds, in table order.
 
-use crate::engine::event::{EventKind, P1Attr, P1AttrKind, P2Attr, Role};
+use super::prelude::Facility;
+use crate::engine::event::{EventKind, P1Attr, P1AttrKind, P2Attr, Role, V2Event, V2Exchange};
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 use regex_automata::dfa::onepass;
@@ -64,9 +65,39 @@ enum Slot {
     Meta(CaptureLocations),
 }
 
+/// Which debug a row reads: IOS prints IKEv1 (`debug crypto isakmp` / `ipsec`) and IKEv2
+/// (`debug crypto ikev2`) with different prefixes, so a row of one is never tried on a line
+/// the other printed. Syslog messages and continuation lines carry no prefix: every row may
+/// match them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proto {
+    V1,
+    V2,
+    /// Both versions print it (`%CRYPTO-…` syslog about tunnels and ESP).
+    Any,
+}
+
+impl Proto {
+    /// Whether a row of this protocol may match a line printed by `facility`.
+    pub fn reads(self, facility: Facility) -> bool {
+        !matches!(
+            (self, facility),
+            (Proto::V1, Facility::Ikev2)
+                | (
+                    Proto::V2,
+                    Facility::Isakmp
+                        | Facility::IsakmpPak
+                        | Facility::IsakmpError
+                        | Facility::Ipsec
+                )
+        )
+    }
+}
+
 pub struct Signature {
     /// Short stable name, used in tests and `--explain` output.
     pub name: &'static str,
+    pub proto: Proto,
     /// A body exactly as a router prints it.
     pub sample: &'static str,
     /// Text every body the pattern matches contains, spelled as routers print it (compared
@@ -105,6 +136,19 @@ fn vpi_bytes(s: &str) -> Option<u64> {
 /// read it.
 const STATE_CHANGE: &str = r"^Old State = (?P<old>\w+)\s+New State = (?P<new>\w+)";
 
+/// `203.0.113.2:500` → `203.0.113.2`; an IPv6 address keeps its own colons (the port is the
+/// last `:digits`).
+fn without_port(s: &str) -> &str {
+    match s.rsplit_once(':') {
+        Some((addr, port)) if !addr.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => addr,
+        _ => s,
+    }
+}
+
+fn v2(e: V2Event<'_>) -> Option<EventKind<'_>> {
+    Some(EventKind::V2(e))
+}
+
 fn state_change<'a>(c: &Caps<'_, 'a>) -> Option<EventKind<'a>> {
     Some(EventKind::StateChange {
         old: text(c, "old")?,
@@ -115,6 +159,7 @@ fn state_change<'a>(c: &Caps<'_, 'a>) -> Option<EventKind<'a>> {
 pub static SIGNATURES: &[Signature] = &[
     Signature {
         name: "main_mode_begin",
+        proto: Proto::V1,
         sample: "beginning Main Mode exchange",
         literal: "beginning ",
         pattern: r"^beginning (?:Main|Aggressive) Mode exchange",
@@ -122,6 +167,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "quick_mode_begin",
+        proto: Proto::V1,
         sample: "beginning Quick Mode exchange, M-ID of 1327257875",
         literal: "beginning ",
         pattern: r"^beginning Quick Mode exchange",
@@ -129,8 +175,9 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "packet_sent",
+        proto: Proto::V1,
         sample: "sending packet to 203.0.113.1 my_port 500 peer_port 500 (I) MM_NO_STATE",
-        literal: "sending packet to",
+        literal: "acket ",
         // Ports and words between the address and the role vary by release (and pastes wrap
         // lines there): only the address, the role and the state are read.
         pattern: r"^sending packet to (?P<peer>[^\s,(]+)(?:[\s,][^(]*)?\((?P<role>[IR])\) (?P<state>\w+)",
@@ -144,8 +191,9 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "packet_received",
+        proto: Proto::V1,
         sample: "received packet from 203.0.113.1 dport 500 sport 500 Global (I) MM_NO_STATE",
-        literal: "received packet from",
+        literal: "acket ",
         pattern: r"^received packet from (?P<peer>[^\s,(]+)(?:[\s,][^(]*)?\((?P<role>[IRN])\) (?P<state>\w+)",
         build: |c| {
             Some(EventKind::PacketReceived {
@@ -157,8 +205,9 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "retransmit",
+        proto: Proto::V1,
         sample: "retransmitting phase 1 MM_NO_STATE...",
-        literal: "retransmit",
+        literal: "retransmi",
         pattern: r"^retransmitting phase (?P<phase>[12])(?: (?P<state>[A-Z][A-Z_0-9]*))?",
         build: |c| {
             Some(EventKind::Retransmit {
@@ -169,8 +218,9 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "retransmit_due",
+        proto: Proto::V1,
         sample: "retransmitting due to retransmit phase 1",
-        literal: "retransmit",
+        literal: "retransmi",
         pattern: r"^retransmitting due to retransmit phase (?P<phase>[12])",
         build: |c| {
             Some(EventKind::RetransmitDue {
@@ -180,6 +230,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "retransmit_attempt",
+        proto: Proto::V1,
         sample: "incrementing error counter on sa, attempt 2 of 5: retransmit phase 1",
         literal: "error counter",
         pattern: r"^incrementing error counter on (?:sa|node)(?:, attempt (?P<n>\d+) of (?P<of>\d+))?(?P<why>[^,0-9].*)?",
@@ -195,27 +246,22 @@ pub static SIGNATURES: &[Signature] = &[
             })
         },
     },
-    // Only the state changes into the two states that prove an outcome (IKE_P1_COMPLETE,
-    // IKE_QM_PHASE2_COMPLETE): the other transitions are in the packet lines too, and leaving
-    // them out keeps most lines off the regexes.
+    // Only the state changes into or out of the two states that prove an outcome
+    // (IKE_P1_COMPLETE, IKE_QM_PHASE2_COMPLETE): the other transitions are in the packet lines
+    // too, and leaving them out keeps most lines off the regexes.
     Signature {
-        name: "phase1_complete",
+        name: "state_complete",
+        proto: Proto::V1,
         sample: "Old State = IKE_I_MM6  New State = IKE_P1_COMPLETE",
-        literal: "P1_COMPLETE",
-        pattern: STATE_CHANGE,
-        build: state_change,
-    },
-    Signature {
-        name: "phase2_complete",
-        sample: "Old State = IKE_QM_IPSEC_INSTALL_AWAIT  New State = IKE_QM_PHASE2_COMPLETE",
-        literal: "PHASE2_COMPLETE",
+        literal: "_COMPLETE",
         pattern: STATE_CHANGE,
         build: state_change,
     },
     Signature {
         name: "sa_deleted",
+        proto: Proto::V1,
         sample: r#"deleting SA reason "Death by retransmission P1" state (I) MM_NO_STATE (peer 203.0.113.2)"#,
-        literal: "deleting SA reason",
+        literal: "reason ",
         pattern: r#"^deleting SA reason "(?P<reason>[^"]*)" state \([IR]\) (?P<state>\w+)(?: \(peer (?P<peer>[^)\s]+)\))?"#,
         build: |c| {
             Some(EventKind::SaDeleted {
@@ -227,6 +273,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "duplicate_packet",
+        proto: Proto::V1,
         sample: "phase 1 packet is a duplicate of a previous packet.",
         literal: "duplicate of a previous",
         pattern: r"^phase 1 packet is a duplicate of a previous packet",
@@ -234,6 +281,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "policy_check",
+        proto: Proto::V1,
         sample: "Checking ISAKMP transform 1 against priority 10 policy",
         literal: "Checking I",
         pattern: r"^Checking ISAKMP transform (?P<t>\d+) against priority (?P<p>\d+) policy",
@@ -246,6 +294,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "offered_encryption",
+        proto: Proto::V1,
         sample: "encryption AES-CBC",
         literal: "encryption ",
         pattern: r"^encryption (?P<v>[A-Z0-9][A-Z0-9_-]*)\s*$",
@@ -253,6 +302,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "offered_keylength",
+        proto: Proto::V1,
         sample: "keylength of 256",
         literal: "keylength of",
         pattern: r"^keylength of (?P<v>\d+)",
@@ -260,6 +310,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "offered_hash",
+        proto: Proto::V1,
         sample: "hash SHA",
         literal: "hash ",
         pattern: r"^hash (?P<v>[A-Z0-9][A-Za-z0-9_-]*)\s*$",
@@ -267,13 +318,15 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "offered_group",
+        proto: Proto::V1,
         sample: "default group 14",
-        literal: "default group",
+        literal: "group ",
         pattern: r"^default group (?P<v>\d+)",
         build: |c| Some(EventKind::OfferedP1(P1Attr::Group(num(c, "v")?))),
     },
     Signature {
         name: "offered_auth",
+        proto: Proto::V1,
         sample: "auth pre-share",
         literal: "auth",
         pattern: r"^auth (?P<v>[A-Za-z][A-Za-z0-9-]*)\s*$",
@@ -281,15 +334,17 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "offered_life_basic",
+        proto: Proto::V1,
         sample: "life duration (basic) of 3600",
-        literal: "life duration",
+        literal: "life",
         pattern: r"^life duration \(basic\) of (?P<v>\d+)",
         build: |c| Some(EventKind::OfferedP1(P1Attr::Lifetime(num(c, "v")?))),
     },
     Signature {
         name: "offered_life_vpi",
+        proto: Proto::V1,
         sample: "life duration (VPI) of  0x0 0x1 0x51 0x80 ",
-        literal: "life duration",
+        literal: "life",
         pattern: r"^life duration \(VPI\) of\s+(?P<v>0x[0-9A-Fa-f]+(?:\s+0x[0-9A-Fa-f]+)*)",
         build: |c| {
             Some(EventKind::OfferedP1(P1Attr::Lifetime(vpi_bytes(
@@ -299,6 +354,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "p1_attribute_mismatch",
+        proto: Proto::V1,
         sample: "Hash algorithm offered does not match policy!",
         literal: "offer",
         pattern: r"^(?P<what>Encryption algorithm|Hash algorithm|Diffie-Hellman group|Authentication method) offered does not match policy",
@@ -314,6 +370,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "preshared_offered_no_key",
+        proto: Proto::V1,
         sample: "Preshared authentication offered but does not match policy!",
         literal: "offer",
         pattern: r"^Preshared authentication offered but does not match policy",
@@ -321,6 +378,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "atts_acceptable",
+        proto: Proto::V1,
         sample: "atts are acceptable. Next payload is 0",
         literal: "acceptable",
         pattern: r"^atts are acceptable",
@@ -328,6 +386,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "atts_not_acceptable",
+        proto: Proto::V1,
         sample: "atts are not acceptable. Next payload is 0",
         literal: "acceptable",
         pattern: r"^atts (?:are )?not acceptable",
@@ -335,6 +394,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "sa_not_acceptable",
+        proto: Proto::V1,
         sample: "phase 2 SA policy not acceptable! (local 203.0.113.1 remote 203.0.113.30)",
         literal: "acceptable",
         pattern: r"^(?i:(?:phase (?P<ph>[12]) )?SA (?:policy )?not acceptable)!?(?: \(local (?P<l>[^\s)]+) remote (?P<r>[^)\s]+)\))?",
@@ -348,6 +408,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "no_offers_accepted",
+        proto: Proto::V1,
         sample: "No offers accepted!",
         literal: "offer",
         pattern: r"^(?i:no offers accepted)",
@@ -355,13 +416,15 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "actual_lifetime",
+        proto: Proto::V1,
         sample: "Returning Actual lifetime: 86400",
-        literal: "Actual lifetime",
+        literal: "life",
         pattern: r"^Returning Actual lifetime: (?P<v>\d+)",
         build: |c| Some(EventKind::ActualLifetime(num(c, "v")?)),
     },
     Signature {
         name: "psk_missing",
+        proto: Proto::V1,
         sample: "No pre-shared key with 203.0.113.1!",
         literal: "pre-shared",
         pattern: r"^No pre-shared key with (?P<peer>[^!\s]+)",
@@ -373,6 +436,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "no_cert_or_key",
+        proto: Proto::V1,
         sample: "No cert, and no keys (public or pre-shared) with remote peer 150.150.150.2",
         literal: "pre-shared",
         pattern: r"^No [Cc]ert(?:, and no keys \(public or pre-shared\) with remote peer (?P<peer>[^\s,]+)| or pre-shared address key)",
@@ -384,6 +448,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "reserved_not_zero",
+        proto: Proto::V1,
         sample: "reserved not zero on payload 5!",
         literal: "reserved not zero",
         pattern: r"^reserved not zero on",
@@ -391,6 +456,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "authenticated",
+        proto: Proto::V1,
         sample: "SA has been authenticated with 203.0.113.1",
         literal: "auth",
         pattern: r"^SA has been authenticated with (?P<peer>[^\s,]+)",
@@ -402,6 +468,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "bad_message",
+        proto: Proto::V1,
         sample: "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 203.0.113.2 failed its sanity check or is malformed",
         literal: "%CRYPTO-",
         pattern: r"^%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from (?P<peer>[^\s,]+)",
@@ -413,6 +480,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "ipsec_proposal_check",
+        proto: Proto::V1,
         sample: "Checking IPSec proposal 1",
         literal: "Checking I",
         pattern: r"^Checking IPSec proposal (?P<n>\d+)",
@@ -424,6 +492,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "offered_transform",
+        proto: Proto::V1,
         sample: "transform 1, ESP_AES ",
         literal: ", ESP_",
         pattern: r"^transform \d+, (?P<v>\w+)",
@@ -431,6 +500,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "offered_authenticator",
+        proto: Proto::V1,
         sample: "authenticator is HMAC-SHA",
         literal: "auth",
         pattern: r"^authenticator is (?P<v>\S+)",
@@ -438,20 +508,23 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "offered_pfs_group",
+        proto: Proto::V1,
         sample: "group is 14",
-        literal: "group is",
+        literal: "group ",
         pattern: r"^group is (?P<v>\d+)",
         build: |c| Some(EventKind::OfferedP2(P2Attr::PfsGroup(num(c, "v")?))),
     },
     Signature {
         name: "policy_invalidated",
+        proto: Proto::V1,
         sample: "IPSec policy invalidated proposal with error 32",
-        literal: "policy invalidated",
+        literal: "invalid",
         pattern: r"^(?i:IPSec policy invalidated proposal)(?: with error (?P<e>\d+))?",
         build: |c| Some(EventKind::PolicyInvalidated { error: num(c, "e") }),
     },
     Signature {
         name: "proxy_ids_not_supported",
+        proto: Proto::V1,
         sample: "IPSEC(validate_transform_proposal): proxy identities not supported",
         literal: "not supported",
         pattern: r"^IPSEC\(\w+\): proxy identities not supported",
@@ -459,6 +532,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "transform_not_supported",
+        proto: Proto::V1,
         sample: "IPSEC(ipsec_process_proposal): transform proposal not supported for identity:",
         literal: "not supported",
         pattern: r"^IPSEC\(\w+\): transform proposal\b.*\bnot supported",
@@ -466,8 +540,9 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "invalid_local_address",
+        proto: Proto::V1,
         sample: "IPSEC(validate_proposal): invalid local address 10.2.2.2",
-        literal: "): invalid ",
+        literal: "invalid",
         pattern: r"^IPSEC\(\w+\): invalid local address (?P<a>[^\s,]+)",
         build: |c| {
             Some(EventKind::InvalidLocalAddress {
@@ -477,13 +552,15 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "invalid_proxy_ids",
+        proto: Proto::V1,
         sample: "IPSEC(initialize_sas): invalid proxy IDs",
-        literal: "): invalid ",
+        literal: "invalid",
         pattern: r"^IPSEC\(\w+\): invalid proxy IDs?",
         build: |_| Some(EventKind::InvalidProxyIds),
     },
     Signature {
         name: "validate_proposal_request",
+        proto: Proto::V1,
         sample: "IPSEC(validate_proposal_request): proposal part #1",
         literal: "_request)",
         pattern: r"^IPSEC\(validate_proposal_request\)",
@@ -491,6 +568,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "sa_request",
+        proto: Proto::V1,
         sample: "IPSEC(sa_request): ,",
         literal: "_request)",
         pattern: r"^IPSEC\(sa_request\)",
@@ -498,6 +576,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "key_engine_message",
+        proto: Proto::V1,
         sample: "(key eng. msg.) INBOUND local= 203.0.113.2:0, remote= 203.0.113.1:0,",
         literal: "(key eng. msg.)",
         pattern: r"^\(key eng\. msg\.\) (?:(?:INBOUND|OUTBOUND) local= (?P<l>[^\s:,]+)(?::\d+)?, remote= (?P<r>[^\s:,]+)|src= (?P<s1>[^\s:,]+)(?::\d+)?, dest= (?P<d1>[^\s:,]+)|dest= (?P<d2>[^\s:,]+)(?::\d+)?, src= (?P<s2>[^\s:,]+))",
@@ -512,6 +591,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "notify_sent",
+        proto: Proto::V1,
         sample: "Sending NOTIFY PROPOSAL_NOT_CHOSEN protocol 3",
         literal: "_CHOSEN",
         pattern: r"^(?:Sending|sending) NOTIFY (?P<k>[A-Z_]+)",
@@ -523,6 +603,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "notify_received",
+        proto: Proto::V1,
         sample: "processing NOTIFY PROPOSAL_NOT_CHOSEN protocol 3",
         literal: "_CHOSEN",
         pattern: r"^processing NOTIFY (?P<k>[A-Z_]+)",
@@ -534,6 +615,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "sa_installed",
+        proto: Proto::V1,
         sample: "Successfully installed IPSEC SA (SPI:0xDA9E8DCA) on Ethernet0/0",
         literal: "Successfully installed",
         pattern: r"^Successfully installed IPSEC SA \(SPI:(?P<spi>0x[0-9A-Fa-f]+)\) on (?P<if>\S+)",
@@ -546,18 +628,22 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "node_deleted",
+        proto: Proto::V1,
         sample: r#"deleting node 570535495 error TRUE reason "QM rejected""#,
-        literal: "QM rejected",
+        literal: "reason ",
         pattern: r#"^deleting node -?\d+ error (?P<e>TRUE|FALSE) reason "(?P<r>[^"]*)""#,
         build: |c| {
-            Some(EventKind::NodeDeleted {
-                error: c.name("e")? == "TRUE",
-                reason: text(c, "r")?,
+            // Every quick mode ends by deleting its node; only a refusal is an event.
+            let reason = text(c, "r")?;
+            (reason == "QM rejected").then(|| EventKind::NodeDeleted {
+                error: c.name("e") == Some("TRUE"),
+                reason,
             })
         },
     },
     Signature {
         name: "invalid_spi",
+        proto: Proto::Any,
         sample: "%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for destaddr=203.0.113.1, prot=50, spi=0x4F3B1C2D(1329273901), srcaddr=203.0.113.2",
         literal: "%CRYPTO-",
         pattern: r"^%CRYPTO-4-RECVD_PKT_INV_SPI:(?:.*srcaddr=(?P<peer>[0-9.]+))?",
@@ -569,6 +655,7 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "mode_failure",
+        proto: Proto::V1,
         sample: "%CRYPTO-6-IKMP_MODE_FAILURE: Processing of Main mode failed with peer at 10.1.1.1",
         literal: "%CRYPTO-",
         pattern: r"^%CRYPTO-6-IKMP_MODE_FAILURE: Processing of (?P<m>\w+) mode failed(?: with peer at (?P<p>[^\s,]+))?",
@@ -581,18 +668,22 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "session_status",
+        proto: Proto::Any,
         sample: "%CRYPTO-5-SESSION_STATUS: Crypto tunnel is UP  .   Peer 10.1.1.2:500       Id: 10.1.1.2",
         literal: "%CRYPTO-",
-        pattern: r"^%CRYPTO-5-SESSION_STATUS: Crypto tunnel is (?P<s>UP|DOWN)(?:.*?Peer (?P<p>[0-9.]+))?",
+        // IKEv2 tunnels: `%CRYPTO-5-IKEV2_SESSION_STATUS: Crypto tunnel v2 is UP.  Peer …`.
+        pattern: r"^%CRYPTO-5-(?P<v2>IKEV2_)?SESSION_STATUS: Crypto tunnel (?:v2 )?is (?P<s>UP|DOWN)(?:.*?Peer (?P<p>[0-9.]+))?",
         build: |c| {
             Some(EventKind::SessionStatus {
                 up: c.name("s")? == "UP",
                 peer: text(c, "p"),
+                v2: c.name("v2").is_some(),
             })
         },
     },
     Signature {
         name: "isakmp_on_off",
+        proto: Proto::V1,
         sample: "%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is OFF",
         literal: "%CRYPTO-",
         pattern: r"^%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is (?P<s>ON|OFF)",
@@ -604,10 +695,255 @@ pub static SIGNATURES: &[Signature] = &[
     },
     Signature {
         name: "csdl_warning",
+        proto: Proto::Any,
         sample: "%CRYPTO-4-CSDL_COMPLIANCE_DISABLED: Cisco Secure Development Lifecycle compliance is disabled: algorithm des is not CSDL compliant",
         literal: "%CRYPTO-",
         pattern: r"not CSDL compliant",
         build: |_| Some(EventKind::Benign("csdl_warning")),
+    },
+    // --- debug crypto ikev2 (IOS-XE 16+; IOS 15 prints the same bodies after `IKEv2:(1):`) ---
+    //
+    // Sources of the wording: a published IOS-XE 16.7 `debug crypto ikev2` session (packets,
+    // their exchange and payload lines, `Building packet for encryption`, the retransmissions,
+    // `Initial exchange failed`, the identity and verification lines); Cisco's IKEv2 certificate
+    // troubleshooting document (`% IKEv2 profile not found`, `Failed to locate an item in the
+    // database`); published debugs of the same IKEv2 library on ASA and IOS-XE (`Failed to find a
+    // matching policy` with the `Received Policies:` / `Expected Policies:` lists, `Failed to
+    // authenticate the IKE SA`, `Auth exchange failed`, the method mismatch).
+    Signature {
+        name: "v2_packet_sent",
+        proto: Proto::V2,
+        sample: "Sending Packet [To 203.0.113.2:500/From 203.0.113.1:500/VRF i0:f0] ",
+        literal: "acket ",
+        // Address and port up to the slash (one pass); the port is cut off in `build`.
+        pattern: r"^Sending Packet \[To (?P<peer>[^/\s]+)/From (?P<local>[^/\s]+)/",
+        build: |c| {
+            v2(V2Event::Packet {
+                sent: true,
+                peer: without_port(text(c, "peer")?),
+                local: without_port(text(c, "local")?),
+            })
+        },
+    },
+    Signature {
+        name: "v2_packet_received",
+        proto: Proto::V2,
+        sample: "Received Packet [From 203.0.113.2:500/To 203.0.113.1:500/VRF i0:f0] ",
+        literal: "acket ",
+        pattern: r"^Received Packet \[From (?P<peer>[^/\s]+)/To (?P<local>[^/\s]+)/",
+        build: |c| {
+            v2(V2Event::Packet {
+                sent: false,
+                peer: without_port(text(c, "peer")?),
+                local: without_port(text(c, "local")?),
+            })
+        },
+    },
+    Signature {
+        name: "v2_building",
+        proto: Proto::V2,
+        sample: "Building packet for encryption.  ",
+        literal: "acket ",
+        pattern: r"^Building packet for encryption",
+        build: |_| v2(V2Event::Building),
+    },
+    Signature {
+        name: "v2_retransmit",
+        proto: Proto::V2,
+        sample: "Retransmitting packet ",
+        literal: "acket ",
+        pattern: r"^Retransmitting packet",
+        build: |_| v2(V2Event::Retransmit),
+    },
+    Signature {
+        name: "v2_max_retransmissions",
+        proto: Proto::V2,
+        sample: "Maximum number of retransmissions reached",
+        literal: "retransmi",
+        pattern: r"^Maximum number of retransmissions reached",
+        build: |_| v2(V2Event::MaxRetransmissions),
+    },
+    Signature {
+        name: "v2_exchange",
+        proto: Proto::V2,
+        sample: "IKEv2 IKE_AUTH Exchange RESPONSE ",
+        literal: " Exchange ",
+        pattern: r"^IKEv2 (?P<x>[A-Z_]+) Exchange (?P<d>REQUEST|RESPONSE)",
+        build: |c| {
+            v2(V2Event::Exchange {
+                exchange: V2Exchange::from_name(c.name("x")?)?,
+                request: c.name("d")? == "REQUEST",
+            })
+        },
+    },
+    Signature {
+        name: "v2_notify",
+        proto: Proto::V2,
+        sample: "VID IDr AUTH NOTIFY(AUTHENTICATION_FAILED) ",
+        literal: "NOTIFY(",
+        // Error notifies only (RFC 7296 §3.10.1, types below 16384): the status ones
+        // (`NAT_DETECTION_SOURCE_IP`, `INITIAL_CONTACT` …) ride on every healthy exchange.
+        pattern: r"NOTIFY\((?P<k>NO_PROPOSAL_CHOSEN|AUTHENTICATION_FAILED|TS_UNACCEPTABLE|INVALID_KE_PAYLOAD|INVALID_SYNTAX|CHILD_SA_NOT_FOUND|SINGLE_PAIR_REQUIRED|NO_ADDITIONAL_SAS|INTERNAL_ADDRESS_FAILURE|FAILED_CP_REQUIRED|INVALID_SELECTORS|TEMPORARY_FAILURE|UNSUPPORTED_CRITICAL_PAYLOAD|INVALID_IKE_SPI|INVALID_SPI|INVALID_MAJOR_VERSION|INVALID_MESSAGE_ID)\)",
+        build: |c| {
+            v2(V2Event::Notify {
+                kind: text(c, "k")?,
+            })
+        },
+    },
+    Signature {
+        name: "v2_policy",
+        proto: Proto::V2,
+        sample: "Proposal 1:  AES-CBC-256 SHA256 SHA256 DH_GROUP_2048_MODP/Group 14",
+        literal: "Proposal ",
+        pattern: r"^(?P<esp>ESP: )?Proposal \d+: +(?P<w>\S.*)",
+        build: |c| {
+            v2(V2Event::Policy {
+                esp: c.name("esp").is_some(),
+                received: None,
+                words: text(c, "w")?,
+            })
+        },
+    },
+    Signature {
+        name: "v2_policy_inline",
+        proto: Proto::V2,
+        sample: "Received Policies: : Failed to find a matching policyProposal 1:  ENCRYPTION: AES-CBC-128 PRF: SHA512 INTEGRITY: SHA512 DH GROUP: DH_GROUP_384_ECP/Group 20",
+        literal: "ailed",
+        pattern: r"^(?P<l>Received|Expected) Policies: : Failed to find a matching policy(?:(?P<esp>ESP: )?Proposal \d+: +(?P<w>\S.*))?",
+        build: |c| {
+            v2(V2Event::Policy {
+                esp: c.name("esp").is_some(),
+                received: Some(c.name("l")? == "Received"),
+                words: text(c, "w").unwrap_or(""),
+            })
+        },
+    },
+    Signature {
+        name: "v2_no_matching_policy",
+        proto: Proto::V2,
+        sample: "Failed to find a matching policy",
+        literal: "ailed",
+        pattern: r"^Failed to find a matching policy",
+        build: |_| v2(V2Event::NoMatchingPolicy),
+    },
+    Signature {
+        name: "v2_verification",
+        proto: Proto::V2,
+        sample: "Verification of peer's authenctication data PASSED",
+        literal: "auth",
+        // IOS spells it `authenctication`; a corrected spelling would read the same.
+        pattern: r"^Verification of peer's authenc?tication data (?P<r>PASSED|FAILED)",
+        build: |c| {
+            v2(if c.name("r")? == "PASSED" {
+                V2Event::AuthPassed
+            } else {
+                V2Event::AuthFailed
+            })
+        },
+    },
+    Signature {
+        name: "v2_authenticate_failed",
+        proto: Proto::V2,
+        sample: "Failed to authenticate the IKE SA",
+        literal: "ailed",
+        pattern: r"^Failed to authenticate the IKE SA",
+        build: |_| v2(V2Event::AuthFailed),
+    },
+    Signature {
+        name: "v2_auth_value_differs",
+        proto: Proto::V2,
+        sample: "Computed authentication value for peer differs from what peer sent",
+        literal: "auth",
+        pattern: r"^Computed authentication value for peer differs",
+        build: |_| v2(V2Event::AuthFailed),
+    },
+    Signature {
+        name: "v2_method_mismatch",
+        proto: Proto::V2,
+        sample: "Peer authentication method configured is mismatching with the method proposed by peer",
+        literal: "auth",
+        pattern: r"^Peer authentication method configured is mismatching",
+        build: |_| v2(V2Event::MethodMismatch),
+    },
+    Signature {
+        name: "v2_peer_method",
+        proto: Proto::V2,
+        sample: "Peer's authentication method is 'PSK'",
+        literal: "auth",
+        pattern: r"^Peer's authentication method is '(?P<m>[^']*)'",
+        build: |c| {
+            v2(V2Event::PeerMethod {
+                method: text(c, "m")?,
+            })
+        },
+    },
+    Signature {
+        name: "v2_auth_exchange_failed",
+        proto: Proto::V2,
+        sample: "Auth exchange failed",
+        literal: "ailed",
+        pattern: r"^Auth exchange failed",
+        build: |_| v2(V2Event::AuthExchangeFailed),
+    },
+    Signature {
+        name: "v2_profile_not_found",
+        proto: Proto::V2,
+        sample: "% IKEv2 profile not found",
+        literal: "not found",
+        pattern: r"^% IKEv2 profile not found",
+        build: |_| v2(V2Event::ProfileNotFound),
+    },
+    Signature {
+        name: "v2_locate_failed",
+        proto: Proto::V2,
+        sample: "Failed to locate an item in the database",
+        literal: "ailed",
+        // IOS wraps the line on 80 columns: `Failed to` then `locate an item …` below.
+        pattern: r"^Failed to(?:$|\s(?:locate an item|\s*$))",
+        build: |_| v2(V2Event::LocateFailed),
+    },
+    Signature {
+        name: "v2_verify_policy_failed",
+        proto: Proto::V2,
+        sample: "Failed to verify peer's policy",
+        literal: "ailed",
+        // An initiator checking the responder's answer against its profile.
+        pattern: r"^Failed to verify peer's policy",
+        build: |_| v2(V2Event::PolicyRefused),
+    },
+    Signature {
+        name: "v2_peer_identity",
+        proto: Proto::V2,
+        sample: "Searching policy based on peer's identity '203.0.113.1' of type 'IPv4 address'",
+        literal: "' of type '",
+        pattern: r"^Searching policy based on peer's identity '(?P<id>[^']*)' of type '(?P<k>[^']*)'",
+        build: |c| {
+            v2(V2Event::PeerIdentity {
+                id: text(c, "id")?,
+                kind: text(c, "k")?,
+            })
+        },
+    },
+    Signature {
+        name: "v2_own_identity",
+        proto: Proto::V2,
+        sample: "Constructing IDi payload: '203.0.113.1' of type 'IPv4 address'",
+        literal: "' of type '",
+        pattern: r"^Constructing ID[ir] payload: '(?P<id>[^']*)' of type '(?P<k>[^']*)'",
+        build: |c| {
+            v2(V2Event::OwnIdentity {
+                id: text(c, "id")?,
+                kind: text(c, "k")?,
+            })
+        },
+    },
+    Signature {
+        name: "v2_initial_failed",
+        proto: Proto::V2,
+        sample: "Initial exchange failed: Initial exchange failed",
+        literal: "ailed",
+        pattern: r"^(?:Initial exchange failed|Failed SA init exchange)",
+        build: |_| v2(V2Event::InitialFailed),
     },
 ];
 
@@ -841,29 +1177,42 @@ pub fn may_match(line: &[u8]) -> bool {
     !scan(line).is_empty()
 }
 
-/// The event a message body stands for, with the name of the signature that matched.
+/// The event a message body stands for, with the name of the signature that matched. The
+/// body's facility is not known here: rows of either protocol may match.
 pub fn classify(body: &str) -> Option<(&'static str, EventKind<'_>)> {
-    classify_with(body, scan(body.as_bytes()), &mut Scratch::new())
+    classify_with(
+        Facility::Other,
+        body,
+        scan(body.as_bytes()),
+        &mut Scratch::new(),
+    )
 }
 
-/// As [`classify`], trying only `candidates` (from a [`scan`] of the whole line).
+/// As [`classify`], for a body printed by `facility`, trying only `candidates` (from a
+/// [`scan`] of the whole line).
 pub fn classify_with<'a>(
+    facility: Facility,
     body: &'a str,
     candidates: Candidates,
     scratch: &mut Scratch,
 ) -> Option<(&'static str, EventKind<'a>)> {
-    let m = match_body(body, candidates, scratch)?;
+    let m = match_body(facility, body, candidates, scratch)?;
     build(body, &m)
 }
 
 /// The row among `candidates` whose pattern matches `body` (in table order), with its groups.
-pub fn match_body(body: &str, candidates: Candidates, scratch: &mut Scratch) -> Option<Matched> {
+pub fn match_body(
+    facility: Facility,
+    body: &str,
+    candidates: Candidates,
+    scratch: &mut Scratch,
+) -> Option<Matched> {
     if candidates.is_empty() {
         return None;
     }
     let c = &*COMPILED;
     for i in candidates.rows() {
-        if !body.as_bytes().starts_with(&c.leads[i]) {
+        if !body.as_bytes().starts_with(&c.leads[i]) || !SIGNATURES[i].proto.reads(facility) {
             continue;
         }
         let mut spans = [None; MAX_GROUPS];
@@ -984,7 +1333,9 @@ mod tests {
                 "transform_not_supported",
                 "invalid_spi",
                 "session_status",
-                "csdl_warning"
+                "csdl_warning",
+                // Unanchored: the notify may come anywhere in a payload list.
+                "v2_notify"
             ]
             .contains(n)),
             "{slow:?}"

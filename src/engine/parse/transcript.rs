@@ -5,7 +5,7 @@
 //! of a command's output. The hostname is learned from the first prompt so that later lines
 //! only count as prompts when they carry that name.
 
-use super::debug::looks_like_log;
+use super::debug::{continues_ikev2_packet, looks_like_log};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item<'a> {
@@ -101,7 +101,11 @@ impl Splitter {
         }
         if let Some(privileged) = self.awaiting {
             let t = line.trim();
-            if !t.is_empty() && !line.starts_with([' ', '\t']) && !looks_like_log(line) {
+            if !t.is_empty()
+                && !line.starts_with([' ', '\t'])
+                && !looks_like_log(line)
+                && !continues_ikev2_packet(line)
+            {
                 return Item::Command {
                     privileged,
                     command: t,
@@ -114,7 +118,7 @@ impl Splitter {
             return Item::Log(line);
         }
         let indented = line.starts_with([' ', '\t']);
-        if looks_like_log(line) {
+        if looks_like_log(line) || continues_ikev2_packet(line) {
             return Item::Log(line);
         }
         if self.last_was_log && indented && !line.trim().is_empty() && !looks_like_show_indent(line)
@@ -239,6 +243,31 @@ R1#ar  1 00:42:29.431: ISAKMP:(0): retransmitting phase 1 MM_NO_STATE...\n";
             }
         );
         assert_eq!(s.next("!!!"), Item::Output("!!!"));
+    }
+
+    #[test]
+    fn ikev2_packet_lines_do_not_pass_for_the_echoed_command() {
+        let mut s = Splitter::new();
+        s.next("R1#ping 192.168.102.1 source GigabitEthernet0/0/1");
+        s.next("Success rate is 0 percent (0/5)");
+        assert_eq!(s.next("R1#"), Item::Prompt { hostname: "R1" });
+        for l in [
+            "*Dec  2 07:48:38.768: IKEv2:(SESSION ID = 1,SA ID = 1):Sending Packet [To 203.0.113.2:500/From 203.0.113.1:500/VRF i0:f0] ",
+            "Initiator SPI : 9B2AB9B5C4B994C9 - Responder SPI : 0000000000000000 Message id: 0",
+            "IKEv2 IKE_SA_INIT Exchange REQUEST ",
+            "Payload contents: ",
+            " SA KE N VID VID VID VID NOTIFY(NAT_DETECTION_SOURCE_IP) ",
+            "",
+        ] {
+            assert!(matches!(s.next(l), Item::Log(_)), "{l}");
+        }
+        assert_eq!(
+            s.next("ping 203.0.113.2 repeat 3"),
+            Item::Command {
+                privileged: true,
+                command: "ping 203.0.113.2 repeat 3"
+            }
+        );
     }
 
     #[test]

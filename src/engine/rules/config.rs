@@ -22,28 +22,28 @@ use crate::ios::{
 use std::net::Ipv4Addr;
 
 /// One router of the pair with its parsed configuration.
-struct Router<'a> {
-    state: &'a PeerState,
-    cfg: &'a RunningConfig,
+pub(super) struct Router<'a> {
+    pub(super) state: &'a PeerState,
+    pub(super) cfg: &'a RunningConfig,
 }
 
 impl Router<'_> {
-    fn name(&self) -> &str {
+    pub(super) fn name(&self) -> &str {
         self.state.name()
     }
 
-    fn ev(&self, line: usize) -> Option<Evidence> {
+    pub(super) fn ev(&self, line: usize) -> Option<Evidence> {
         self.state.config.as_ref()?.evidence(self.name(), line)
     }
 
-    fn evs(&self, lines: impl IntoIterator<Item = usize>) -> Vec<Evidence> {
+    pub(super) fn evs(&self, lines: impl IntoIterator<Item = usize>) -> Vec<Evidence> {
         lines.into_iter().filter_map(|l| self.ev(l)).collect()
     }
 }
 
 /// The crypto map entry of `a` that names one of `b`'s own addresses as its peer, with that
 /// address and `a`'s address toward it.
-fn entry_toward<'c>(
+pub(super) fn entry_toward<'c>(
     a: &'c RunningConfig,
     b: &RunningConfig,
 ) -> Option<(&'c CryptoMapEntry, Ipv4Addr, Ipv4Addr)> {
@@ -72,15 +72,20 @@ pub fn compare(x: &PeerState, y: &PeerState) -> Vec<Finding> {
     };
     let a = Router { state: x, cfg: cx };
     let b = Router { state: y, cfg: cy };
-    if let Some(f) = address_mismatch(&a, &b).or_else(|| address_mismatch(&b, &a)) {
-        return vec![f];
-    }
     // The router that sent traffic (or whose debug shows it initiating) goes first.
-    let order = if y.pings.len() > x.pings.len() || y.debug.sent.count > x.debug.sent.count {
+    let sent = |p: &PeerState| p.debug.sent.count + p.debug.v2.sent.count;
+    let order = if y.pings.len() > x.pings.len() || sent(y) > sent(x) {
         [(&b, &a), (&a, &b)]
     } else {
         [(&a, &b), (&b, &a)]
     };
+    // Route-based tunnels are judged by their own steps; crypto maps below.
+    if let Some(found) = super::config_v2::compare(order) {
+        return found;
+    }
+    if let Some(f) = address_mismatch(&a, &b).or_else(|| address_mismatch(&b, &a)) {
+        return vec![f];
+    }
     for (init, resp) in order {
         let found = direction(init, resp);
         if !found.is_empty() {
@@ -570,7 +575,7 @@ fn direction(init: &Router, resp: &Router) -> Vec<Finding> {
 }
 
 /// A ping typed with a `source`: the traffic an engineer used to bring the tunnel up.
-fn sent_traffic(init: &Router) -> Option<(Ipv4Addr, Ipv4Addr)> {
+pub(super) fn sent_traffic(init: &Router) -> Option<(Ipv4Addr, Ipv4Addr)> {
     init.state.pings.iter().rev().find_map(|p| {
         if p.from.is_empty() {
             return None;
@@ -599,7 +604,7 @@ fn abbreviates(short: &str, full: &str) -> bool {
     !sa.is_empty() && fa.starts_with(&sa) && sn == fn_
 }
 
-fn acl_traffic(init: &Router, entry: &CryptoMapEntry) -> Option<(Ipv4Addr, Ipv4Addr)> {
+pub(super) fn acl_traffic(init: &Router, entry: &CryptoMapEntry) -> Option<(Ipv4Addr, Ipv4Addr)> {
     let acl = init.cfg.access_list(entry.acl.as_deref()?)?;
     let first = acl
         .entries

@@ -11,8 +11,9 @@
 //! success of the same phase contradicts (retransmissions, then `IKE_P1_COMPLETE`) is packet
 //! loss that healed, not a failure.
 
-use crate::engine::event::{EventKind, LineAt, LineRef, P1Attr, P1AttrKind, P2Attr, Role};
-use crate::engine::finding::{Code, Confidence, Evidence, Finding};
+use super::ikev2::V2State;
+use crate::engine::event::{EventKind, LineAt, LineRef, P1Attr, P1AttrKind, P2Attr, Role, V2Event};
+use crate::engine::finding::{Code, Confidence, Evidence, Finding, IkeVersion};
 use std::collections::BTreeMap;
 
 /// Evidence lines kept per fact: enough to quote, bounded for endless captures.
@@ -35,7 +36,7 @@ pub struct Lines {
 }
 
 impl Lines {
-    fn push(&mut self, at: &LineAt, seq: u64) {
+    pub(super) fn push(&mut self, at: &LineAt, seq: u64) {
         self.count += 1;
         self.last_seq = seq;
         if self.kept.len() < KEEP {
@@ -301,6 +302,10 @@ pub struct DebugState {
     /// `%CRYPTO-5-SESSION_STATUS: Crypto tunnel is UP` / `DOWN`.
     pub session_up: Lines,
     pub session_down: Lines,
+    /// The latest session status was IKEv2's (`%CRYPTO-5-IKEV2_SESSION_STATUS`).
+    session_v2: bool,
+    /// What `debug crypto ikev2` printed.
+    pub v2: V2State,
     /// Weak algorithms seen in offers (`3DES-CBC`, `MD5`, `group 2`, `ESP_DES`), each once.
     pub weak_offered: Vec<String>,
 }
@@ -700,10 +705,11 @@ impl DebugState {
                     self.main_mode_failed.push(at, seq);
                 }
             }
-            E::SessionStatus { up, peer } => {
+            E::SessionStatus { up, peer, v2 } => {
                 if let Some(p) = peer {
                     self.remote(p);
                 }
+                self.session_v2 = *v2;
                 if *up {
                     self.session_up.push(at, seq);
                     self.reach(Stage::P2Complete, None, at);
@@ -712,6 +718,51 @@ impl DebugState {
                 }
             }
             E::Benign(_) => {}
+            E::V2(e) => {
+                if let V2Event::Packet { peer, local, .. } = e {
+                    self.remote(peer);
+                    if self.local_addr.as_deref() != Some(*local) {
+                        self.local_addr = Some(local.to_string());
+                    }
+                }
+                self.v2.feed(e, at, seq, self.current_remote.as_deref());
+            }
+        }
+    }
+
+    /// Whether this router sent IKE (either version): only such a router can be left
+    /// unanswered.
+    pub fn sent_any(&self) -> bool {
+        !self.sent.is_empty()
+            || !self.retransmits.is_empty()
+            || !self.v2.sent.is_empty()
+            || !self.v2.retransmits.is_empty()
+    }
+
+    /// Whether this router received IKE from its peer (either version).
+    pub fn received_any(&self) -> bool {
+        !self.received.is_empty() || !self.v2.received.is_empty()
+    }
+
+    /// The lines showing this router repeating itself to a peer that does not answer.
+    pub fn retransmit_evidence(&self, peer: &str) -> Vec<Evidence> {
+        let mut ev: Vec<Evidence> = self
+            .retransmits
+            .values()
+            .flat_map(|r| r.lines.kept.iter().map(|l| to_evidence(peer, l)))
+            .collect();
+        ev.extend(self.v2.retransmits.evidence(peer));
+        ev.extend(self.v2.max_retransmissions.evidence(peer));
+        ev
+    }
+
+    /// The IKE version this router's debug speaks: IKEv2 when it printed more IKEv2 lines
+    /// than IKEv1 ones.
+    pub fn ike_version(&self) -> IkeVersion {
+        if self.v2.events * 2 > self.ike_events {
+            IkeVersion::V2
+        } else {
+            IkeVersion::V1
         }
     }
 
@@ -862,6 +913,7 @@ impl DebugState {
         self.retransmit_findings(peer, &mut out);
         self.phase2_findings(peer, remote.as_deref(), &mut out);
         self.syslog_findings(peer, remote.as_deref(), &mut out);
+        out.extend(self.v2.findings(peer, remote.as_deref()));
         if out.iter().all(|f| f.code == Code::P1LifetimeMismatch) {
             self.up_finding(peer, remote.as_deref(), &mut out);
         }
@@ -886,13 +938,16 @@ impl DebugState {
         {
             notes.push(format!("{peer}: {others}"));
         }
+        notes.extend(self.v2.notes(peer));
         notes
     }
 
     /// How far the negotiation got, in a few words (`main mode reached MM_KEY_EXCH as
     /// initiator with 203.0.113.2`).
     pub fn reached(&self) -> Option<String> {
-        let p = self.progress.as_ref()?;
+        let Some(p) = self.progress.as_ref() else {
+            return self.v2.reached();
+        };
         let role = match p.role {
             Some(Role::Initiator) => " as initiator",
             Some(Role::Responder) => " as responder",
@@ -911,6 +966,17 @@ impl DebugState {
     pub fn explain_progress(&self, peer: &str) -> Option<String> {
         if self.ike_events == 0 {
             return None;
+        }
+        if self.progress.is_none()
+            && let Some(p) = &self.v2.progress
+        {
+            return Some(format!(
+                "{peer}: {} (line {}: {}); the capture ends before an outcome. {}",
+                self.v2.reached().unwrap_or_default(),
+                p.line.line,
+                p.line.text.trim(),
+                p.stage.next_step(p.role)
+            ));
         }
         let Some(p) = &self.progress else {
             return Some(format!(
@@ -1337,7 +1403,12 @@ impl DebugState {
             )
             .remote(remote.map(str::to_string))
             .evidence(ev)
-            .confidence(confidence),
+            .confidence(confidence)
+            .ike(if self.session_v2 {
+                IkeVersion::V2
+            } else {
+                self.ike_version()
+            }),
         );
     }
 }

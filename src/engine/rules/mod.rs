@@ -2,5 +2,7 @@
 //! the two routers' configurations compared.
 
 pub mod config;
+mod config_v2;
 pub mod debug;
+pub mod ikev2;
 pub mod show;

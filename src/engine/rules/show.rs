@@ -235,6 +235,13 @@ fn session_findings(
         .map(|i| cap.evidence(peer, i))
         .collect();
     ev.extend(said);
+    // An IKEv2 SA line says which IKE the session speaks (the finding's `ike_version`).
+    ev.extend(
+        sess.ike_sas
+            .iter()
+            .filter(|s| s.version == crate::engine::parse::show::crypto_session::IkeVersion::V2)
+            .map(|s| cap.evidence(peer, s.line)),
+    );
     let (dec, enc) = sess.flows.iter().fold((0, 0), |(d, e), f| {
         (
             d + f.inbound.as_ref().map_or(0, |c| c.packets),

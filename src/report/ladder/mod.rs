@@ -12,7 +12,7 @@ pub mod term;
 
 use crate::engine::Diagnosis;
 use crate::engine::PeerSummary;
-use crate::engine::event::Role;
+use crate::engine::event::{Role, V2Exchange};
 use crate::engine::exchange::{Direction, Exchange, MarkKind, Message};
 use crate::engine::finding::{Code, Finding, Phase, Severity};
 
@@ -232,6 +232,15 @@ fn order(m: &Message) -> u32 {
     match m {
         Message::Main(n) | Message::Aggressive(n) => 10 * u32::from(*n),
         Message::Quick(n) => 100 + 10 * u32::from(*n),
+        Message::V2(x, request) => {
+            let base = match x {
+                V2Exchange::SaInit => 10,
+                V2Exchange::Auth => 30,
+                V2Exchange::CreateChild => 110,
+                V2Exchange::Informational => return 0,
+            };
+            if *request { base } else { base + 10 }
+        }
         Message::Notify(_) | Message::Info => 0,
     }
 }
@@ -251,6 +260,10 @@ fn what(m: &Message) -> String {
         Message::Quick(3) => "hash (acknowledge)",
         Message::Notify(kind) => kind,
         Message::Info => "informational",
+        Message::V2(V2Exchange::SaInit, _) => "SA, KE, nonce",
+        Message::V2(V2Exchange::Auth, _) => "ID, AUTH, SA, TS (encrypted)",
+        Message::V2(V2Exchange::CreateChild, _) => "SA, nonce, [KE] (encrypted)",
+        Message::V2(V2Exchange::Informational, _) => "informational",
         _ => "",
     }
     .to_string()
@@ -259,6 +272,14 @@ fn what(m: &Message) -> String {
 fn label(m: &Message) -> String {
     match m {
         Message::Notify(_) | Message::Info => "INFO".to_string(),
+        // IKEv2's exchange names, cut to the column; the arrow says request or response.
+        Message::V2(x, _) => match x {
+            V2Exchange::SaInit => "INIT",
+            V2Exchange::Auth => "AUTH",
+            V2Exchange::CreateChild => "CHLD",
+            V2Exchange::Informational => "INFO",
+        }
+        .to_string(),
         other => other.label(),
     }
 }
@@ -377,12 +398,18 @@ fn rows(left: &Party, right: &Party, findings: &[Finding]) -> (Vec<Row>, End) {
     let has_phase1 = drafts.iter().any(|d| {
         !matches!(
             d.message,
-            Message::Quick(_) | Message::Notify(_) | Message::Info
+            Message::Quick(_)
+                | Message::Notify(_)
+                | Message::Info
+                | Message::V2(V2Exchange::CreateChild | V2Exchange::Informational, _)
         )
     });
-    let quick = drafts
-        .iter()
-        .any(|d| matches!(d.message, Message::Quick(_)));
+    let quick = drafts.iter().any(|d| {
+        matches!(
+            d.message,
+            Message::Quick(_) | Message::V2(V2Exchange::CreateChild, _)
+        )
+    });
     if quick && !has_phase1 {
         rows.insert(
             0,
@@ -400,7 +427,14 @@ fn rows(left: &Party, right: &Party, findings: &[Finding]) -> (Vec<Row>, End) {
         }
     } else {
         let phase = match last {
-            Some(d) if matches!(d.message, Message::Quick(_)) => Phase::Two,
+            Some(d)
+                if matches!(
+                    d.message,
+                    Message::Quick(_) | Message::V2(V2Exchange::CreateChild, _)
+                ) =>
+            {
+                Phase::Two
+            }
             Some(d) if d.message.from_initiator().is_none() && quick => Phase::Two,
             _ => Phase::One,
         };

@@ -9,8 +9,14 @@
 pub mod crypto_map;
 pub mod crypto_session;
 pub mod debug;
+pub mod ikev2_policy;
+pub mod ikev2_proposal;
+pub mod ikev2_sa;
+pub mod ikev2_session;
+pub mod interfaces;
 pub mod ip_interface_brief;
 pub mod ip_route;
+pub mod ipsec_profile;
 pub mod ipsec_sa;
 pub mod isakmp_policy;
 pub mod isakmp_sa;
@@ -26,6 +32,11 @@ pub use text::Unparsed;
 pub enum ShowKind {
     IsakmpSa,
     IsakmpSaDetail,
+    Ikev2Sa,
+    Ikev2Session,
+    Ikev2Proposal,
+    Ikev2Policy,
+    IpsecProfile,
     IpsecSa,
     CryptoSession,
     CryptoMap,
@@ -33,6 +44,7 @@ pub enum ShowKind {
     Udp,
     IpRoute,
     IpInterfaceBrief,
+    Interfaces,
     Debug,
     /// Classified here, parsed by `crate::ios`.
     RunningConfig,
@@ -43,6 +55,11 @@ pub enum ShowKind {
 pub enum ShowOutput {
     IsakmpSa(isakmp_sa::IsakmpSa),
     IsakmpSaDetail(isakmp_sa::IsakmpSaDetail),
+    Ikev2Sa(ikev2_sa::Ikev2Sa),
+    Ikev2Session(ikev2_session::Ikev2Sessions),
+    Ikev2Proposal(ikev2_proposal::Ikev2Proposals),
+    Ikev2Policy(ikev2_policy::Ikev2Policies),
+    IpsecProfile(ipsec_profile::IpsecProfiles),
     IpsecSa(ipsec_sa::IpsecSa),
     CryptoSession(crypto_session::CryptoSession),
     CryptoMap(crypto_map::CryptoMap),
@@ -50,6 +67,7 @@ pub enum ShowOutput {
     Udp(udp::UdpTable),
     IpRoute(ip_route::RouteTable),
     IpInterfaceBrief(ip_interface_brief::InterfaceBrief),
+    Interfaces(interfaces::Interfaces),
     Debug(debug::DebugState),
 }
 
@@ -59,6 +77,11 @@ impl ShowOutput {
         match self {
             ShowOutput::IsakmpSa(o) => &o.unparsed,
             ShowOutput::IsakmpSaDetail(o) => &o.unparsed,
+            ShowOutput::Ikev2Sa(o) => &o.unparsed,
+            ShowOutput::Ikev2Session(o) => &o.unparsed,
+            ShowOutput::Ikev2Proposal(o) => &o.unparsed,
+            ShowOutput::Ikev2Policy(o) => &o.unparsed,
+            ShowOutput::IpsecProfile(o) => &o.unparsed,
             ShowOutput::IpsecSa(o) => &o.unparsed,
             ShowOutput::CryptoSession(o) => &o.unparsed,
             ShowOutput::CryptoMap(o) => &o.unparsed,
@@ -66,6 +89,7 @@ impl ShowOutput {
             ShowOutput::Udp(o) => &o.unparsed,
             ShowOutput::IpRoute(o) => &o.unparsed,
             ShowOutput::IpInterfaceBrief(o) => &o.unparsed,
+            ShowOutput::Interfaces(o) => &o.unparsed,
             ShowOutput::Debug(o) => &o.unparsed,
         }
     }
@@ -77,6 +101,11 @@ pub fn parse(kind: ShowKind, text: &str) -> Option<ShowOutput> {
     Some(match kind {
         ShowKind::IsakmpSa => ShowOutput::IsakmpSa(isakmp_sa::parse(text)),
         ShowKind::IsakmpSaDetail => ShowOutput::IsakmpSaDetail(isakmp_sa::parse_detail(text)),
+        ShowKind::Ikev2Sa => ShowOutput::Ikev2Sa(ikev2_sa::parse(text)),
+        ShowKind::Ikev2Session => ShowOutput::Ikev2Session(ikev2_session::parse(text)),
+        ShowKind::Ikev2Proposal => ShowOutput::Ikev2Proposal(ikev2_proposal::parse(text)),
+        ShowKind::Ikev2Policy => ShowOutput::Ikev2Policy(ikev2_policy::parse(text)),
+        ShowKind::IpsecProfile => ShowOutput::IpsecProfile(ipsec_profile::parse(text)),
         ShowKind::IpsecSa => ShowOutput::IpsecSa(ipsec_sa::parse(text)),
         ShowKind::CryptoSession => ShowOutput::CryptoSession(crypto_session::parse(text)),
         ShowKind::CryptoMap => ShowOutput::CryptoMap(crypto_map::parse(text)),
@@ -84,6 +113,7 @@ pub fn parse(kind: ShowKind, text: &str) -> Option<ShowOutput> {
         ShowKind::Udp => ShowOutput::Udp(udp::parse(text)),
         ShowKind::IpRoute => ShowOutput::IpRoute(ip_route::parse(text)),
         ShowKind::IpInterfaceBrief => ShowOutput::IpInterfaceBrief(ip_interface_brief::parse(text)),
+        ShowKind::Interfaces => ShowOutput::Interfaces(interfaces::parse(text)),
         ShowKind::Debug => ShowOutput::Debug(debug::parse(text)),
         ShowKind::RunningConfig => return None,
     })
@@ -98,6 +128,9 @@ enum Tail {
     Options(&'static [(&'static str, bool)]),
     /// Anything (`show running-config all`, `… crypto`).
     Anything,
+    /// Nothing, or one interface name (`Tunnel0`, `Gi0/0/0`): `show interfaces summary` and
+    /// its other keywords print other layouts.
+    Interface,
 }
 
 /// The command tree, as data: keywords in full, the kind, what may follow.
@@ -123,6 +156,40 @@ const COMMANDS: &[(&[&str], ShowKind, Tail)] = &[
         &["show", "crypto", "isakmp", "default", "policy"],
         ShowKind::IsakmpPolicy,
         Tail::Nothing,
+    ),
+    (
+        &["show", "crypto", "ikev2", "sa"],
+        ShowKind::Ikev2Sa,
+        Tail::Options(&[
+            ("detailed", false),
+            ("local", true),
+            ("remote", true),
+            ("fvrf", true),
+            ("ivrf", true),
+        ]),
+    ),
+    (
+        &["show", "crypto", "ikev2", "session"],
+        ShowKind::Ikev2Session,
+        Tail::Options(&[("detailed", false), ("remote", true), ("local", true)]),
+    ),
+    (
+        &["show", "crypto", "ikev2", "proposal"],
+        ShowKind::Ikev2Proposal,
+        // A name may follow: the same layout for that one.
+        Tail::Anything,
+    ),
+    (
+        &["show", "crypto", "ikev2", "policy"],
+        ShowKind::Ikev2Policy,
+        // A name may follow: the same layout for that one.
+        Tail::Anything,
+    ),
+    (
+        &["show", "crypto", "ipsec", "profile"],
+        ShowKind::IpsecProfile,
+        // A name may follow: the same layout for that one.
+        Tail::Anything,
     ),
     (
         &["show", "crypto", "ipsec", "sa"],
@@ -165,6 +232,11 @@ const COMMANDS: &[(&[&str], ShowKind, Tail)] = &[
     ),
     (&["show", "debugging"], ShowKind::Debug, Tail::Nothing),
     (
+        &["show", "interfaces"],
+        ShowKind::Interfaces,
+        Tail::Interface,
+    ),
+    (
         &["show", "running-config"],
         ShowKind::RunningConfig,
         Tail::Anything,
@@ -180,7 +252,6 @@ const SIBLINGS: &[(&[&str], &[&str])] = &[
             "clock",
             "controllers",
             "cdp",
-            "interfaces",
             "ipv6",
             "users",
             "running-config",
@@ -192,7 +263,6 @@ const SIBLINGS: &[(&[&str], &[&str])] = &[
     (
         &["show", "crypto"],
         &[
-            "ikev2",
             "ipsec",
             "isakmp",
             "ca",
@@ -215,11 +285,21 @@ const SIBLINGS: &[(&[&str], &[&str])] = &[
         &["diagnose", "key", "peers", "profile", "stats"],
     ),
     (
+        &["show", "crypto", "ikev2"],
+        &[
+            "authorization",
+            "certificate-cache",
+            "cluster",
+            "diagnose",
+            "profile",
+            "stats",
+        ],
+    ),
+    (
         &["show", "crypto", "ipsec"],
         &[
             "client",
             "policy",
-            "profile",
             "security-association",
             "spi-lookup",
             "transform-set",
@@ -269,6 +349,16 @@ fn tail_ok(tail: Tail, rest: &[String]) -> bool {
     match tail {
         Tail::Anything => true,
         Tail::Nothing => rest.is_empty(),
+        Tail::Interface => match rest {
+            [] => true,
+            [name] => name.contains(|c: char| c.is_ascii_digit()),
+            // `show interfaces tunnel 0`
+            [kind, number] => {
+                kind.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && number.starts_with(|c: char| c.is_ascii_digit())
+            }
+            _ => false,
+        },
         Tail::Options(opts) => {
             let mut i = 0;
             while i < rest.len() {
@@ -327,6 +417,21 @@ const HEADERS: &[(&str, &[&str], &str)] = &[
         "show crypto session detail",
     ),
     ("IPv4 Crypto ISAKMP SA", &[], "show crypto isakmp sa"),
+    // A session table pasted without its title line starts with the legend.
+    (
+        "Code: C - IKE Configuration mode",
+        &[],
+        "show crypto session detail",
+    ),
+    ("IPv4 Crypto IKEv2", &["SA"], "show crypto ikev2 sa"),
+    (
+        "IPv4 Crypto IKEv2",
+        &["Session"],
+        "show crypto ikev2 session",
+    ),
+    ("IKEv2 proposal", &[], "show crypto ikev2 proposal"),
+    ("IKEv2 policy", &[], "show crypto ikev2 policy"),
+    ("IPSEC profile ", &[], "show crypto ipsec profile"),
     (
         "dst ",
         &["src", "state", "conn-id"],
@@ -438,6 +543,22 @@ mod tests {
             ("sh ip ro", Some(ShowKind::IpRoute)),
             ("SHOW IP ROUTE", Some(ShowKind::IpRoute)),
             ("do sh ip route vrf RED", Some(ShowKind::IpRoute)),
+            ("sh cry ikev2 sa", Some(ShowKind::Ikev2Sa)),
+            ("show crypto ikev2 sa detailed", Some(ShowKind::Ikev2Sa)),
+            ("sh cry ikev2 sess det", Some(ShowKind::Ikev2Session)),
+            ("sh cry ikev2 prop", Some(ShowKind::Ikev2Proposal)),
+            (
+                "show crypto ikev2 policy POL-1",
+                Some(ShowKind::Ikev2Policy),
+            ),
+            ("sh cry ipsec prof", Some(ShowKind::IpsecProfile)),
+            ("sh int Tunnel0", Some(ShowKind::Interfaces)),
+            ("show interfaces tunnel 0", Some(ShowKind::Interfaces)),
+            ("show interfaces", Some(ShowKind::Interfaces)),
+            // Other layouts under the same keywords.
+            ("show interfaces summary", None),
+            ("sh cry ikev2 stats", None),
+            ("sh cry ikev2 profile", None),
         ];
         for (cmd, want) in cases {
             assert_eq!(classify(cmd), *want, "{cmd}");
