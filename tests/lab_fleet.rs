@@ -24,22 +24,10 @@ impl Drop for Running {
     }
 }
 
-/// Starts a fleet on a block of free ports. Blocks are picked below the kernel's ephemeral range
-/// (32768 and up), where outgoing connections of other processes cannot land; another process
-/// may still hold one of the ports, so a refused bind is retried on another block.
+/// Starts a fleet on a block of free ports ([`crate::util::port_blocks`]): a block another
+/// process holds part of is retried on the next.
 fn start_fleet(dir: &Path, extra: &[&str]) -> (Running, u16, String) {
-    let seed = std::process::id() as u64
-        ^ std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
-    for attempt in 0..10u64 {
-        // Spread attempts over 10000..30000 by a multiplicative hash of the seed.
-        let spread = (seed
-            .wrapping_add(attempt)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            >> 40)
-            % 20_000;
-        let base = 10_000 + spread as u16;
+    for base in crate::util::port_blocks() {
         let mut child = bin()
             .args(["lab", "--fleet", &TUNNELS.to_string(), "--speed", "50"])
             .args(["--base-port", &base.to_string()])

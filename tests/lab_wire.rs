@@ -7,9 +7,10 @@ use crate::util::bin;
 use ipsec_doctor::lab::RouterEndpoint;
 use ipsec_doctor::lab::scenario::Scenario;
 use ipsec_doctor::lab::server::host_key;
-use std::net::{IpAddr, Ipv4Addr, TcpStream, UdpSocket};
+use std::io::{BufRead, BufReader};
+use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Lab seconds per real second: a five-echo ping (10 lab seconds when the echoes are lost)
 /// ends well before the phase 1 retransmissions do (about 60 lab seconds).
@@ -26,21 +27,6 @@ impl Drop for Proc {
     }
 }
 
-/// Two free TCP and two free UDP ports, all probed at once so none is handed out twice.
-fn free_ports() -> ([u16; 2], [u16; 2]) {
-    let tcp: Vec<std::net::TcpListener> = (0..2)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
-        .collect();
-    let udp: Vec<UdpSocket> = (0..2)
-        .map(|_| UdpSocket::bind("127.0.0.1:0").unwrap())
-        .collect();
-    let port = |a: std::io::Result<std::net::SocketAddr>| a.unwrap().port();
-    (
-        [port(tcp[0].local_addr()), port(tcp[1].local_addr())],
-        [port(udp[0].local_addr()), port(udp[1].local_addr())],
-    )
-}
-
 fn spawn(scenario: &str, only: &str, ssh: u16, wire: u16, peer: &str, peer_wire: u16) -> Proc {
     let child = bin()
         .args(["lab", "--scenario", scenario, "--only", only])
@@ -48,18 +34,36 @@ fn spawn(scenario: &str, only: &str, ssh: u16, wire: u16, peer: &str, peer_wire:
         .args(["--wire-listen", &format!("127.0.0.1:{wire}")])
         .args(["--wire-peer", &format!("{peer}=127.0.0.1:{peer_wire}")])
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     Proc(child)
 }
 
-fn wait_listening(port: u16) {
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < STARTUP, "nothing listens on {port}");
-        std::thread::sleep(Duration::from_millis(50));
+/// Waits until the lab in `proc` says it is up; false when it ended first (a port it was
+/// given is held by another process).
+fn ready(proc: &mut Proc, router: &str) -> bool {
+    let Some(stdout) = proc.0.stdout.take() else {
+        return false;
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // Read to the end: the lab must never write into a closed pipe.
+        let mut up = false;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if !up && line.contains("Ctrl-C") {
+                up = true;
+                let _ = tx.send(true);
+            }
+        }
+        if !up {
+            let _ = tx.send(false);
+        }
+    });
+    match rx.recv_timeout(STARTUP) {
+        Ok(up) => up,
+        Err(e) => panic!("{router}'s lab process not up after {STARTUP:?}: {e}"),
     }
 }
 
@@ -99,13 +103,15 @@ impl Pair {
 
 async fn two_processes(name: &str, debugs: &[&str]) -> Pair {
     let scenario = Scenario::embedded(name).unwrap();
-    let ([ssh1, ssh2], [wire1, wire2]) = free_ports();
-    let procs = vec![
-        spawn(name, "R1", ssh1, wire1, "R2", wire2),
-        spawn(name, "R2", ssh2, wire2, "R1", wire1),
-    ];
-    wait_listening(ssh1);
-    wait_listening(ssh2);
+    // Each router's SSH port (TCP) and wire port (UDP) are `base + index`.
+    let (procs, base) = crate::util::port_blocks()
+        .find_map(|base| {
+            let mut r1 = spawn(name, "R1", base, base, "R2", base + 1);
+            let mut r2 = spawn(name, "R2", base + 1, base + 1, "R1", base);
+            (ready(&mut r1, "R1") && ready(&mut r2, "R2")).then_some((vec![r1, r2], base))
+        })
+        .expect("no block of free ports for the two lab processes");
+    let (ssh1, ssh2) = (base, base + 1);
     let mut sessions = Vec::new();
     let mut endpoints = Vec::new();
     for (router, port) in [("R1", ssh1), ("R2", ssh2)] {

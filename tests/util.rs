@@ -49,6 +49,26 @@ pub fn bin() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_ipsec-doctor"))
 }
 
+/// Base ports to try, in turn, for labs a test starts on fixed ports (blocks of up to ten).
+/// They lie in 10000..30000, below the kernel's ephemeral range (32768 and up) where other
+/// processes' outgoing connections and port-0 listeners land, and differ between runs; another
+/// process may still hold one, so a lab that cannot bind moves on to the next block.
+pub fn port_blocks() -> impl Iterator<Item = u16> {
+    let seed = u64::from(std::process::id())
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+    (0..10u64).map(move |attempt| {
+        // A multiplicative hash of the seed spreads the blocks over the range.
+        let spread = (seed
+            .wrapping_add(attempt)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            >> 40)
+            % 20_000;
+        10_000 + spread as u16
+    })
+}
+
 /// A lab whose routers never ran IKE, for tests of the transport and device layers.
 pub mod quiet_lab {
     use ipsec_doctor::lab::model::{

@@ -468,19 +468,28 @@ mod tests {
 
     #[tokio::test]
     async fn base_port_numbers_routers_in_order_and_stop_is_prompt() {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = probe.local_addr().unwrap().port();
-        drop(probe);
-        let options = LabOptions {
-            base_port: Some(base),
-            speed: 50.0,
-            ..LabOptions::default()
-        };
-        let Ok(lab) = Lab::start(&healthy(), options, &Count(2), std::future::pending()).await
-        else {
-            // Another process grabbed the freed port between probe and start; nothing to check.
-            return;
-        };
+        // Blocks below the ephemeral range (32768 and up), where other processes' outgoing
+        // connections and port-0 listeners land; one another process holds is skipped.
+        let seed = u64::from(std::process::id())
+            ^ std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+        let mut started = None;
+        for attempt in 0..10u64 {
+            let base = 10_000 + (seed.wrapping_add(attempt * 1_999) % 20_000) as u16;
+            let options = LabOptions {
+                base_port: Some(base),
+                speed: 50.0,
+                ..LabOptions::default()
+            };
+            if let Ok(lab) =
+                Lab::start(&healthy(), options, &Count(2), std::future::pending()).await
+            {
+                started = Some((lab, base));
+                break;
+            }
+        }
+        let (lab, base) = started.expect("two free ports below the ephemeral range");
         let ports: Vec<u16> = lab.routers().iter().map(|r| r.port).collect();
         assert_eq!(ports, vec![base, base + 1]);
         assert!(

@@ -68,9 +68,16 @@ def values(row):
             yield v
 
 
+# A duration IOS writes in words (`uptime is 1 minute`, `1 hour, 0 minutes`), digits blurred.
+DURATION = re.compile(r"N (year|week|day|hour|minute|second)s?(, N (year|week|day|hour|minute|second)s?)*\b")
+
+
 def shape(text):
-    """Text with its digits blurred: clocks, uptimes and lifetimes move between two reads."""
-    return re.sub(r"\d+", "N", " ".join(str(text).split()))
+    """Text with its digits blurred: clocks, uptimes and lifetimes move between two reads. A
+    duration in words is blurred whole: `1 minute` becomes `2 minutes`, `59 minutes` becomes
+    `1 hour, 0 minutes` (at the lab's speed, a second of real time apart)."""
+    blurred = re.sub(r"\d+", "N", " ".join(str(text).split()))
+    return DURATION.sub("N T", blurred)
 
 
 def rows_match_raw(command, rows, raw):

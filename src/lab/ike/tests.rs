@@ -16,9 +16,23 @@ pub(crate) struct Run {
     pub net: Arc<Net>,
 }
 
-/// Lab seconds per real second in these tests: a five-retransmission failure (60 lab
-/// seconds) takes 0.3 s.
-const SPEED: f64 = 200.0;
+/// Lab seconds per tokio second. These tests run on tokio's paused clock (see
+/// [`assert_paused_clock`]), so the speed only maps lab time onto tokio's.
+pub(crate) const SPEED: f64 = 200.0;
+
+/// Lab time is tokio's clock times [`SPEED`]. On the real clock a machine too loaded to wake
+/// a task for a few milliseconds moves lab time on by seconds, an initiator's retransmissions
+/// fall behind the test's settle time, and what a router printed depends on the load. On the
+/// paused clock time moves only when every task waits, so each timer fires at its lab time.
+fn assert_paused_clock() {
+    let before = tokio::time::Instant::now();
+    std::thread::sleep(Duration::from_millis(1));
+    assert_eq!(
+        tokio::time::Instant::now(),
+        before,
+        "lab model tests run on the paused clock: #[tokio::test(start_paused = true)]"
+    );
+}
 
 pub(crate) async fn run(name: &str, edit: impl FnOnce(&mut Scenario)) -> Run {
     let mut scenario = Scenario::embedded(name).unwrap();
@@ -44,6 +58,7 @@ pub(crate) async fn drive(
     debugs: &[DebugKind],
     settle: Duration,
 ) -> Run {
+    assert_paused_clock();
     let name = scenario.name.as_str();
     let clock = LabClock::new(
         SPEED,
@@ -99,7 +114,7 @@ fn has(log: &[String], text: &str) -> bool {
     log.iter().any(|l| l.contains(text))
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn healthy_tunnel_comes_up_and_counts_packets() {
     let r = run("healthy", |_| {}).await;
     assert!(r.ping.contains(".!!!!"), "{}", r.ping);
@@ -151,7 +166,7 @@ async fn healthy_tunnel_comes_up_and_counts_packets() {
     drop(r.net);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn every_show_output_parses_with_nothing_left_over() {
     let r = run("healthy", |_| {}).await;
     let cases: Vec<(ShowKind, Vec<String>)> = vec![
@@ -205,7 +220,31 @@ async fn every_show_output_parses_with_nothing_left_over() {
     }
 }
 
-#[tokio::test]
+/// What a silent peer leaves: nothing on R2; on R1 five retransmissions, the give-up, and a
+/// ping that got no reply.
+fn assert_initiator_gave_up_alone(name: &str, r: &Run) {
+    assert!(r.logs[1].is_empty(), "{name}: R2 logged {:#?}", r.logs[1]);
+    assert!(
+        has(&r.logs[0], "attempt 5 of 5"),
+        "{name}: R1 logged {:#?}",
+        r.logs[0]
+    );
+    assert!(
+        has(
+            &r.logs[0],
+            "deleting SA reason \"Death by retransmission P1\" state (I) MM_NO_STATE"
+        ),
+        "{name}: R1 logged {:#?}",
+        r.logs[0]
+    );
+    assert!(
+        r.ping.contains("Success rate is 0 percent (0/5)"),
+        "{name}: {}",
+        r.ping
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn silent_peers_log_nothing_while_the_initiator_gives_up() {
     for name in [
         "peer-no-route",
@@ -216,28 +255,26 @@ async fn silent_peers_log_nothing_while_the_initiator_gives_up() {
         "ike-blocked",
     ] {
         let r = run(name, |_| {}).await;
-        assert!(r.logs[1].is_empty(), "{name}: R2 logged {:#?}", r.logs[1]);
-        assert!(
-            has(&r.logs[0], "attempt 5 of 5"),
-            "{name}: {:#?}",
-            r.logs[0]
-        );
-        assert!(
-            has(
-                &r.logs[0],
-                "deleting SA reason \"Death by retransmission P1\" state (I) MM_NO_STATE"
-            ),
-            "{name}"
-        );
-        assert!(
-            r.ping.contains("Success rate is 0 percent (0/5)"),
-            "{name}: {}",
-            r.ping
-        );
+        assert_initiator_gave_up_alone(name, &r);
     }
 }
 
-#[tokio::test]
+/// A machine too loaded to run the lab for a while changes nothing the routers print. Here
+/// the runtime's thread is blocked for 0.4 s twenty lab seconds in, while R1 waits between
+/// retransmissions: on a real clock that is 80 lab seconds gone at once, the test's settle
+/// time ends before R1's last attempts, and R1's log lacks its give-up (the intermittent
+/// failure of the test above on a busy machine).
+#[tokio::test(start_paused = true)]
+async fn a_stalled_machine_changes_nothing_the_routers_print() {
+    tokio::spawn(async {
+        tokio::time::sleep(Duration::from_secs_f64(20.0 / SPEED)).await;
+        std::thread::sleep(Duration::from_millis(400));
+    });
+    let r = run("isakmp-disabled", |_| {}).await;
+    assert_initiator_gave_up_alone("isakmp-disabled", &r);
+}
+
+#[tokio::test(start_paused = true)]
 async fn wire_faults_show_where_an_engineer_looks() {
     let r = run("peer-interface-down", |_| {}).await;
     let brief = r.models[1].show_net(&NetShow::IpInterfaceBrief).join("\n");
@@ -273,7 +310,7 @@ async fn wire_faults_show_where_an_engineer_looks() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn esp_filtered_leaves_the_far_side_decaps_at_zero() {
     let r = run("one-way-traffic", |_| {}).await;
     assert!(r.ping.contains("....."), "{}", r.ping);
@@ -293,7 +330,7 @@ async fn esp_filtered_leaves_the_far_side_decaps_at_zero() {
     assert!(r2.contains("#pkts decaps: 0,"), "{r2}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn failures_print_what_the_engine_knows() {
     let cases: &[(&str, usize, &[&str])] = &[
         (
@@ -391,7 +428,7 @@ async fn failures_print_what_the_engine_knows() {
 /// A refused phase 1 proposal is answered: the responder sends a notify and deletes its SA,
 /// so the initiator hears something each time, unlike with a silent peer, yet still dies by
 /// retransmission (the notify carries no hash it could trust).
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_refused_phase1_proposal_is_answered_with_a_notify() {
     let r = run("encryption-mismatch", |_| {}).await;
     let (r1, r2) = (&r.logs[0], &r.logs[1]);
@@ -430,7 +467,7 @@ async fn a_refused_phase1_proposal_is_answered_with_a_notify() {
 
 /// Different pre-shared keys: the responder cannot read MM5, counts each one as a bad
 /// message and finally deletes its SA; the initiator retransmits MM5 until it gives up.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_psk_mismatch_shows_on_both_sides() {
     let r = run("psk-mismatch", |_| {}).await;
     let (r1, r2) = (&r.logs[0], &r.logs[1]);
@@ -463,7 +500,7 @@ async fn a_psk_mismatch_shows_on_both_sides() {
 /// `debug crypto ipsec`: the initiator's key engine asks for SAs with the flow and transform,
 /// and each router creates both SAs of the pair (its inbound one first), with the conn ids
 /// and SPIs `show crypto ipsec sa` then shows.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn debug_crypto_ipsec_shows_the_key_engine_at_work() {
     let r = run("healthy", |_| {}).await;
     let (r1, r2) = (r.logs[0].join("\n"), r.logs[1].join("\n"));
@@ -521,9 +558,54 @@ async fn debug_crypto_ipsec_shows_the_key_engine_at_work() {
     }
 }
 
+/// The time of day, in milliseconds, each line of `log` holding `text` is stamped with.
+pub(crate) fn stamps(log: &[String], text: &str) -> Vec<u64> {
+    let stamp = regex::Regex::new(r"^\*\w{3} [ \d]\d (\d\d):(\d\d):(\d\d)\.(\d{3}):").unwrap();
+    log.iter()
+        .filter(|l| l.contains(text))
+        .filter_map(|l| stamp.captures(l))
+        .map(|c| {
+            let n = |i: usize| c[i].parse::<u64>().unwrap();
+            ((n(1) * 60 + n(2)) * 60 + n(3)) * 1000 + n(4)
+        })
+        .collect()
+}
+
+/// A router retransmits on its own schedule however late the lab wakes: here tokio's clock
+/// jumps 30 lab seconds at once five seconds into the exchange (what a process stalled on a
+/// busy machine sees on the real clock). R1's first retransmissions, overdue by then, still
+/// go out ten lab seconds apart, and the later ones stay on that schedule.
+#[tokio::test(start_paused = true)]
+async fn a_late_wakeup_does_not_shift_later_retransmissions() {
+    tokio::spawn(async {
+        tokio::time::sleep(Duration::from_secs_f64(5.0 / SPEED)).await;
+        tokio::time::advance(Duration::from_secs_f64(30.0 / SPEED)).await;
+    });
+    let r = run("isakmp-disabled", |_| {}).await;
+    assert_initiator_gave_up_alone("isakmp-disabled", &r);
+    let sent = stamps(&r.logs[0], "beginning Main Mode exchange");
+    let again = stamps(&r.logs[0], "retransmitting phase 1 MM_NO_STATE...");
+    assert!(sent.len() == 1 && again.len() >= 5, "{:#?}", r.logs[0]);
+    for (n, pair) in sent
+        .iter()
+        .chain(&again)
+        .collect::<Vec<_>>()
+        .windows(2)
+        .enumerate()
+    {
+        let gap = pair[1] - pair[0];
+        assert!(
+            (10_000..10_100).contains(&gap),
+            "retransmission {} came {gap} ms after the one before: {:#?}",
+            n + 1,
+            r.logs[0]
+        );
+    }
+}
+
 /// Every quick mode and notify has its own message id on both routers, and an exchange's
 /// steps are milliseconds apart: the packets cross the wire and Diffie-Hellman takes time.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn message_ids_are_unique_and_steps_take_milliseconds() {
     let r = run("acl-not-mirrored", |_| {}).await;
     let ids = |log: &[String], pat: &str| -> Vec<String> {
@@ -542,15 +624,7 @@ async fn message_ids_are_unique_and_steps_take_milliseconds() {
     assert_eq!(distinct.len(), everything.len(), "{everything:?}");
 
     let r = run("healthy", |_| {}).await;
-    let stamp = regex::Regex::new(r"^\*\w{3} [ \d]\d (\d\d):(\d\d):(\d\d)\.(\d{3}):").unwrap();
-    let ms: Vec<u64> = r.logs[0]
-        .iter()
-        .filter_map(|l| stamp.captures(l))
-        .map(|c| {
-            let n = |i: usize| c[i].parse::<u64>().unwrap();
-            ((n(1) * 60 + n(2)) * 60 + n(3)) * 1000 + n(4)
-        })
-        .collect();
+    let ms = stamps(&r.logs[0], "");
     assert!(ms.windows(2).all(|w| w[0] <= w[1]), "{ms:?}");
     let span = ms.last().unwrap() - ms.first().unwrap();
     // Two Diffie-Hellman computations of 18 ms and eight wire crossings of 2 ms at least.
@@ -561,7 +635,7 @@ async fn message_ids_are_unique_and_steps_take_milliseconds() {
 
 /// `show crypto isakmp sa` and its detail form list the same SAs, with the same conn-ids and
 /// status, whatever state phase 1 reached: up, stuck in MM_KEY_EXCH, deleted after a refusal.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn isakmp_sa_brief_and_detail_always_agree() {
     for name in [
         "healthy",
@@ -601,7 +675,7 @@ async fn isakmp_sa_brief_and_detail_always_agree() {
 
 /// The capability letters of `show crypto isakmp sa detail` and `show crypto session detail`
 /// come from the same configuration: DPD configured, `D` in both; not, nothing in either.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn capabilities_agree_with_the_session_view() {
     let with_dpd = |s: &mut Scenario| {
         for r in s.routers.iter_mut() {
@@ -645,7 +719,7 @@ async fn capabilities_agree_with_the_session_view() {
 /// IOS-XE prints its own text: the default suites of genie's IOS-XE sample, shown by
 /// `show crypto isakmp policy` only when no policy is configured; IOS 15 keeps its one
 /// default suite.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn isakmp_policies_print_each_generation_s_text() {
     let r = run("healthy", |_| {}).await;
     let words = |text: &str| -> Vec<String> {
@@ -701,7 +775,7 @@ async fn isakmp_policies_print_each_generation_s_text() {
 }
 
 /// `show ip route` groups routes under their classful network as IOS 15 and IOS-XE do.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn ip_route_heads_subnets_with_their_classful_network() {
     let r = run("healthy", |_| {}).await;
     let table = r.models[0].show_net(&NetShow::IpRoute).join("\n");
@@ -730,7 +804,7 @@ async fn trace(r: &Run, node: usize, request: TraceRequest) -> String {
 
 /// `traceroute` in IOS's layout: the peer one hop away, a provider's next hop before it,
 /// stars where nothing answers; through the tunnel the first probe starts IKE and is lost.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn traceroute_shows_each_hop() {
     let r = run("healthy", |_| {}).await;
     let header = "Type escape sequence to abort.\nTracing the route to 203.0.113.2\nVRF info: (vrf in name/id, vrf out name/id)\n";
@@ -792,7 +866,7 @@ async fn traceroute_shows_each_hop() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn clear_crypto_tears_the_sas_down() {
     let r = run("healthy", |_| {}).await;
     r.models[0].clear_crypto(&CryptoClear::Session { remote: None });
@@ -835,7 +909,7 @@ fn assert_no_sa_flow(ipsec: &str, peer: &str) {
 
 /// IOS lists every crypto ACL flow whether or not an SA exists: before any traffic and when
 /// phase 2 was refused, the flow is there with nothing behind it.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn ipsec_sa_lists_every_acl_flow_without_an_sa() {
     let r = run("transform-mismatch", |_| {}).await;
     let show = |node: usize, detail: bool| {
@@ -868,7 +942,7 @@ async fn ipsec_sa_lists_every_acl_flow_without_an_sa() {
     assert!(!other.contains("current_peer"), "{other}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_config_line_the_lab_does_not_understand_names_file_line_and_column() {
     let mut s = Scenario::embedded("healthy").unwrap();
     s.routers[1].config = s.routers[1]
@@ -957,13 +1031,13 @@ fn as_iosxe_on(router: usize, outside: Option<&'static str>) -> impl FnOnce(&mut
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn healthy_initiator_prints_the_corpus_exchange() {
     let r = run("healthy", as_iosxe_on(0, Some("Ethernet0/0"))).await;
     assert_in_order("healthy-01.log", &r.logs[0]);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn initiator_without_a_key_prints_the_corpus_lines() {
     let r = run("psk-missing", as_iosxe_on(0, None)).await;
     assert_in_order("p1-psk-missing-01.log", &r.logs[0]);
@@ -971,7 +1045,7 @@ async fn initiator_without_a_key_prints_the_corpus_lines() {
 
 /// The corpus capture runs over several quick modes (one per packet that needed the
 /// tunnel); the lab's five-packet ping produces the same sequence.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn proxy_mismatch_prints_the_corpus_lines_on_both_sides() {
     let r = run("acl-not-mirrored", as_iosxe_on(0, None)).await;
     assert_in_order("p2-acl-mismatch-01.log", &r.logs[1]);

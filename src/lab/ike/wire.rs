@@ -194,9 +194,14 @@ pub async fn run(
         let Some(wait) = timer.take() else {
             break;
         };
+        // The timer is due `wait` after the step that set it, in lab time: woken late, the
+        // router still retransmits on its schedule, and its lines carry the time it was due.
+        let due = LabTime {
+            unix_ms: at.unix_ms.saturating_add(wait.as_millis() as u64),
+        };
         tokio::select! {
-            _ = net.clock.sleep(wait) => {
-                at = at.max(net.clock.now());
+            _ = net.clock.sleep_until(due) => {
+                at = at.max(due);
                 let r = net.apply(a, peer, local, init.on_timer(), &mut at);
                 to_b.extend(r.send);
                 timer = r.timer;

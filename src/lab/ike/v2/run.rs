@@ -367,9 +367,13 @@ async fn negotiate(net: &Arc<Net>, end: End, offer: ChildOffer, profile: &str, s
         let Some(wait) = timer.take() else {
             break;
         };
+        // Due `wait` after the step that set it, in lab time, however late the task wakes.
+        let due = LabTime {
+            unix_ms: at.unix_ms.saturating_add(wait.as_millis() as u64),
+        };
         let outs = tokio::select! {
-            _ = net.clock.sleep(wait) => {
-                at = at.max(net.clock.now());
+            _ = net.clock.sleep_until(due) => {
+                at = at.max(due);
                 init.on_timer()
             }
             Some((p, t)) = waiter.rx.recv() => {
@@ -414,10 +418,14 @@ async fn exchange(
     let r = apply(net, end, outs, &mut at);
     send_all(net, end, r.send, &mut at);
     let mut attempt = 0;
+    // Each resend is due its wait after the one before, in lab time, however late the task
+    // wakes.
+    let mut due = at;
     loop {
+        due.unix_ms = due.unix_ms.saturating_add(wait(attempt).as_millis() as u64);
         tokio::select! {
             got = waiter.rx.recv() => return got,
-            _ = net.clock.sleep(wait(attempt)) => {
+            _ = net.clock.sleep_until(due) => {
                 if attempt >= MAX_RETRANSMISSIONS {
                     return None;
                 }
@@ -426,7 +434,7 @@ async fn exchange(
                     let e = s.v2.established_mut(node, ispi)?;
                     e.retransmit(attempt).0
                 };
-                let mut at = net.clock.now();
+                let mut at = due;
                 let r = apply(net, end, outs, &mut at);
                 send_all(net, end, r.send, &mut at);
                 attempt += 1;

@@ -2,7 +2,7 @@
 //! ping from R1's LAN into the tunnel, and what each router printed and shows afterwards.
 
 use crate::engine::parse::show::{self, ShowKind};
-use crate::lab::ike::tests::{Run, drive};
+use crate::lab::ike::tests::{Run, SPEED, drive, stamps};
 use crate::lab::model::{CryptoClear, CryptoShow, NetShow, PingRequest, PingSink, PingSource};
 use crate::lab::router::DebugKind;
 use crate::lab::scenario::Scenario;
@@ -89,7 +89,7 @@ fn tunnel_line(r: &Run, node: usize) -> String {
         .join(" ")
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn healthy_ikev2_vti_negotiates_both_exchanges_and_carries_the_ping() {
     let r = run_v2("ikev2-vti-healthy", SETTLE, |_| {}).await;
     assert!(r.ping.contains(".!!!!"), "{}", r.ping);
@@ -387,7 +387,7 @@ const REFUSALS: &[Case] = &[
     ),
 ];
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn each_refusal_prints_its_own_lines_on_each_router() {
     for (name, r1, r2) in REFUSALS {
         let r = run_v2(name, SETTLE, |_| {}).await;
@@ -430,7 +430,7 @@ async fn each_refusal_prints_its_own_lines_on_each_router() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn silent_peers_leave_the_initiator_retransmitting_into_nothing() {
     for (name, to) in [
         ("ikev2-peer-silent", "203.0.113.2"),
@@ -459,7 +459,26 @@ async fn silent_peers_leave_the_initiator_retransmitting_into_nothing() {
     }
 }
 
-#[tokio::test]
+/// A late wakeup shifts no retransmission: tokio's clock jumps 20 lab seconds at once three
+/// seconds into the exchange (a process stalled on a busy machine), and the IKE_SA_INIT
+/// resends keep the back-off of an undisturbed run.
+#[tokio::test(start_paused = true)]
+async fn a_late_wakeup_keeps_the_retransmission_back_off() {
+    let gaps = |r: &Run| -> Vec<u64> {
+        let at = stamps(&r.logs[0], "Retransmitting packet");
+        assert_eq!(at.len(), 5, "{:#?}", r.logs[0]);
+        at.windows(2).map(|w| w[1] - w[0]).collect()
+    };
+    let calm = gaps(&run_v2("ikev2-peer-silent", SETTLE, |_| {}).await);
+    tokio::spawn(async {
+        tokio::time::sleep(Duration::from_secs(3).div_f64(SPEED)).await;
+        tokio::time::advance(Duration::from_secs(20).div_f64(SPEED)).await;
+    });
+    let jolted = gaps(&run_v2("ikev2-peer-silent", SETTLE, |_| {}).await);
+    assert_eq!(jolted, calm);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_pfs_mismatch_brings_the_tunnel_up_then_refuses_the_rekey() {
     let r = run_v2("ikev2-pfs-mismatch", Duration::from_secs(150), |_| {}).await;
     assert!(r.ping.contains(".!!!!"), "{}", r.ping);
@@ -505,7 +524,7 @@ async fn a_pfs_mismatch_brings_the_tunnel_up_then_refuses_the_rekey() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_pfs_that_matches_rekeys_the_child_sa_and_keeps_the_tunnel_up() {
     let r = run_v2("ikev2-pfs-mismatch", Duration::from_secs(150), |s| {
         edit(
@@ -541,7 +560,7 @@ async fn a_pfs_that_matches_rekeys_the_child_sa_and_keeps_the_tunnel_up() {
     assert!(ipsec.contains("PFS (Y/N): Y, DH group: group14"), "{ipsec}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_key_share_for_the_wrong_group_costs_one_round_trip() {
     let r = run_v2("ikev2-vti-healthy", SETTLE, |s| {
         edit(s, 0, " group 14\n", " group 19 14\n");
@@ -571,7 +590,7 @@ async fn a_key_share_for_the_wrong_group_costs_one_round_trip() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn ikev1_vti_comes_up_with_main_mode_and_quick_mode() {
     let r = run_v2("ikev1-vti-healthy", SETTLE, |_| {}).await;
     assert!(r.ping.contains(".!!!!"), "{}", r.ping);
@@ -627,7 +646,7 @@ async fn ikev1_vti_comes_up_with_main_mode_and_quick_mode() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn dead_peer_detection_takes_the_tunnel_down_when_the_peer_forgets_it() {
     let periodic = |s: &mut Scenario| {
         for i in 0..2 {
@@ -682,7 +701,7 @@ async fn dead_peer_detection_takes_the_tunnel_down_when_the_peer_forgets_it() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn clear_crypto_session_tells_the_peer_and_a_child_sa_comes_back_over_the_ike_sa() {
     let r = run_v2("ikev2-vti-healthy", Duration::from_secs(5), |_| {}).await;
     // `clear crypto sa` drops the child SAs only: the next ping makes a new one with
@@ -783,7 +802,7 @@ fn corpus(prefixes: &[&str]) -> Vec<String> {
     out
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn ikev2_show_outputs_have_the_layout_of_genies_samples() {
     let r = run_v2("ikev2-pfs-mismatch", Duration::from_secs(5), |_| {}).await;
     let sa = "genie-iosxe-ShowCryptoIkev2Sa-";
@@ -841,7 +860,7 @@ async fn ikev2_show_outputs_have_the_layout_of_genies_samples() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn users_traffic_brings_a_route_based_tunnel_up_on_its_own() {
     let scenario = Scenario::embedded("ikev2-vti-healthy").unwrap();
     // No ping of ours: a ping to R1 itself only builds the lab.
