@@ -209,8 +209,21 @@ async fn a_lost_connection_is_reopened_to_clean_up() {
     let r1 = fx.lab.router_state("R1").unwrap().clone();
     tokio::spawn(async move {
         if rx.await.is_ok() {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            r1.cut_sessions();
+            // The link goes once R1's debugs are on: inside the window, with something to undo.
+            let debugs_on = async {
+                while !{
+                    let d = r1.debug.get();
+                    d.crypto_isakmp && d.crypto_ipsec
+                } {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            };
+            if tokio::time::timeout(Duration::from_secs(60), debugs_on)
+                .await
+                .is_ok()
+            {
+                r1.cut_sessions();
+            }
         }
     });
     let a = window(fx.args(), Duration::from_secs(4), Duration::from_secs(4));
