@@ -6,9 +6,10 @@
 //! carry the confidence of a snapshot and say what to capture next.
 
 use crate::engine::finding::{Code, Confidence, Evidence, Finding};
+use crate::engine::parse::show::crypto_session::{IkeVersion, SessionStatus};
 use crate::engine::parse::show::ipsec_sa::IpsecFlow;
 use crate::engine::parse::show::isakmp_sa::{IsakmpSa, IsakmpSaRow, Phase1State};
-use crate::engine::parse::show::{ShowKind, ShowOutput, crypto_session::SessionStatus};
+use crate::engine::parse::show::{ShowKind, ShowOutput};
 use crate::engine::peer::{PeerState, ShowCapture};
 use std::net::Ipv4Addr;
 
@@ -239,7 +240,7 @@ fn session_findings(
     ev.extend(
         sess.ike_sas
             .iter()
-            .filter(|s| s.version == crate::engine::parse::show::crypto_session::IkeVersion::V2)
+            .filter(|s| s.version == IkeVersion::V2)
             .map(|s| cap.evidence(peer, s.line)),
     );
     let (dec, enc) = sess.flows.iter().fold((0, 0), |(d, e), f| {
@@ -284,18 +285,29 @@ fn session_findings(
                     .take(2)
                     .map(|s| cap.evidence(peer, s.line)),
             );
-            out.push(
-                Finding::new(
-                    Code::P1NoResponse,
-                    peer,
-                    format!(
-                        "{peer} keeps trying IKE with {them} (session DOWN-NEGOTIATING, IKE SA inactive): phase 1 never completes. The peer does not answer, or refuses every proposal; `debug crypto isakmp` on both routers tells which."
-                    ),
-                )
-                .remote(remote)
-                .evidence(ev)
-                .confidence(Confidence::Low),
-            );
+            // Said in the session's own IKE: an IKEv2 session is read like `show crypto
+            // ikev2 session` and `show crypto ikev2 sa` are (rules/show_v2.rs).
+            let v2 = sess.ike_sas.iter().any(|s| s.version == IkeVersion::V2);
+            let (ike, stage, debug) = if v2 {
+                ("IKEv2", "IKE_SA_INIT/IKE_AUTH", "ikev2")
+            } else {
+                ("IKE", "phase 1", "isakmp")
+            };
+            let f = Finding::new(
+                Code::P1NoResponse,
+                peer,
+                format!(
+                    "{peer} keeps trying {ike} with {them} (session DOWN-NEGOTIATING, IKE SA inactive): {stage} never completes. The peer does not answer, or refuses every proposal; `debug crypto {debug}` on both routers tells which."
+                ),
+            )
+            .remote(remote)
+            .evidence(ev)
+            .confidence(Confidence::Low);
+            out.push(if v2 {
+                f.ike(crate::engine::finding::IkeVersion::V2)
+            } else {
+                f
+            });
         }
         _ => {}
     }
