@@ -346,4 +346,41 @@ mod tests {
         ]);
         is_stuck(only(&d), "IN-NEG");
     }
+
+    #[test]
+    fn a_protected_tunnel_down_is_a_note_unless_a_finding_explains_it() {
+        // The lab's IOS-XE model of a VTI whose IPsec SAs are gone (lab output).
+        let tunnel = "Tunnel0 is up, line protocol is down \n  Hardware is Tunnel\n  Internet address is 10.255.0.1/30\n  Tunnel source 203.0.113.1 (GigabitEthernet0/0/0), destination 203.0.113.2\n  Tunnel protocol/transport IPSEC/IP\n  Tunnel protection via IPSec (profile \"PROF\")\n";
+        let d = diagnose(&[("show interfaces Tunnel0", tunnel)]);
+        assert!(d.findings.is_empty(), "{:#?}", d.findings);
+        assert!(
+            d.notes.iter().any(|n| n.contains("R1 (line 1): Tunnel0")
+                && n.contains("no SA is up with 203.0.113.2")),
+            "{:#?}",
+            d.notes
+        );
+        // The IN-NEG row says more: the note would repeat it.
+        let d = diagnose(&[
+            ("show crypto ikev2 sa", &in_neg("IN-NEG")),
+            ("show interfaces Tunnel0", tunnel),
+        ]);
+        is_stuck(only(&d), "IN-NEG");
+        assert!(
+            !d.notes.iter().any(|n| n.contains("Tunnel0")),
+            "{:#?}",
+            d.notes
+        );
+        // Unprotected, or up: nothing to say.
+        for t in [
+            tunnel.replace("  Tunnel protection via IPSec (profile \"PROF\")\n", ""),
+            tunnel.replace("line protocol is down", "line protocol is up"),
+        ] {
+            let d = diagnose(&[("show interfaces Tunnel0", &t)]);
+            assert!(
+                !d.notes.iter().any(|n| n.contains("Tunnel0")),
+                "{:#?}",
+                d.notes
+            );
+        }
+    }
 }
