@@ -5,11 +5,15 @@
 
 use crate::lab_ssh::{Pinned, login_password};
 use crate::util::analyze;
-use ipsec_doctor::lab::ike::IkeFactory;
+use ipsec_doctor::lab::ike::net::Net;
+use ipsec_doctor::lab::ike::{IkeModel, build_net};
+use ipsec_doctor::lab::model::{ModelFactory, RouterModel};
+use ipsec_doctor::lab::router::Router;
 use ipsec_doctor::lab::scenario::{Ike, Scenario};
 use ipsec_doctor::lab::{Lab, LabOptions, RouterEndpoint};
 use russh::ChannelMsg;
 use russh::client;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Lab seconds per real second: a phase 1 that dies by retransmission (about 60 lab
@@ -202,6 +206,58 @@ fn r1_peer(scenario: &Scenario) -> Option<String> {
     })
 }
 
+/// What `IkeFactory` builds, with the network kept so the test can see when the lab's
+/// exchanges are over.
+#[derive(Default)]
+struct KeepNet(std::sync::Mutex<Option<Arc<Net>>>);
+
+impl ModelFactory for KeepNet {
+    fn build(&self, routers: &[Arc<Router>]) -> anyhow::Result<Vec<Arc<dyn RouterModel>>> {
+        let net = build_net(routers)?;
+        *self.0.lock().unwrap() = Some(net.clone());
+        Ok((0..routers.len())
+            .map(|node| {
+                Arc::new(IkeModel {
+                    net: net.clone(),
+                    node,
+                }) as Arc<dyn RouterModel>
+            })
+            .collect())
+    }
+}
+
+impl KeepNet {
+    fn net(&self) -> Arc<Net> {
+        self.0
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("the lab built its models")
+    }
+}
+
+/// Waits until `settle` of lab time has passed and no exchange is still going: none
+/// retransmitting toward a peer, no IKEv2 request waiting for its answer. Every line the
+/// routers print is stamped with the lab time it was due, so a lab lagging behind its clock
+/// (a loaded machine) only makes this wait longer, never shortens the story.
+async fn until_exchanges_end(net: &Net, settle: Duration) {
+    let done = async {
+        net.clock.sleep(settle).await;
+        loop {
+            {
+                let s = net.lock();
+                if s.running.is_empty() && s.v2.waiters.is_empty() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), done)
+        .await
+        .expect("the lab's exchanges ended within a minute");
+}
+
 /// Which router's lines must be in the evidence for each expected code. In IKEv2 the router
 /// that refuses says why in its own lines, and R1 only gets the notify: the refuser is R2,
 /// except when R1 refuses R2's answer (R2's identity).
@@ -229,9 +285,11 @@ async fn closed_loop(name: &str) {
         speed: SPEED,
         ..LabOptions::default()
     };
-    let lab = Lab::start(&scenario, options, &IkeFactory, std::future::pending())
+    let models = KeepNet::default();
+    let lab = Lab::start(&scenario, options, &models, std::future::pending())
         .await
         .unwrap();
+    let net = models.net();
     let mut sessions = Vec::new();
     for ep in lab.routers() {
         let commands: &[&str] = match scenario.ike {
@@ -254,14 +312,14 @@ async fn closed_loop(name: &str) {
     }
     let ping = sessions[0].cmd(&trigger(&scenario)).await;
     assert!(ping.contains("Success rate is"), "{ping}");
-    // Lab time for the exchange to end: IKEv1's five retransmissions 10 s apart and the
-    // delete; IKEv2's retransmissions back off for 126 s, and a child SA kept 120 s is
+    // Lab time the story needs after the ping: IKEv1's five retransmissions 10 s apart and
+    // the delete; IKEv2's retransmissions back off for 126 s, and a child SA kept 120 s is
     // rekeyed after about 108.
     let settle = match scenario.ike {
-        Ike::V1 => 65.0,
-        Ike::V2 => 150.0,
+        Ike::V1 => Duration::from_secs(65),
+        Ike::V2 => Duration::from_secs(150),
     };
-    tokio::time::sleep(Duration::from_secs_f64(settle / SPEED)).await;
+    until_exchanges_end(&net, settle).await;
     // The reachability check an engineer makes when only one side talks: a plain ping to the
     // address R1's crypto map names as its peer.
     if let Some(peer) = r1_peer(&scenario) {

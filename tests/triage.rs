@@ -175,10 +175,22 @@ async fn a_timeout_still_cleans_up() {
 async fn ctrl_c_during_the_debug_window_cleans_up() {
     let fx = Fixture::start("peer-no-route", 1.0).await;
     let (trap, rx) = StepTrap::new("debug on");
+    let routers = ["R1", "R2"].map(|r| fx.lab.router_state(r).expect("router").clone());
     let stop = async move {
         let _ = rx.await;
-        // Let the debug commands land on the router first.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Ctrl-C comes once every debug of the window is on, on both routers: the run is
+        // inside its debug window, not still sending the commands.
+        let window_open = async {
+            while !routers.iter().all(|r| {
+                let d = r.debug.get();
+                d.crypto_isakmp && d.crypto_ipsec
+            }) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), window_open)
+            .await
+            .expect("the run switched its debugs on");
     };
     let a = window(fx.args(), Duration::from_secs(30), Duration::from_secs(30));
     let report = only(execute(a, stop, &trap).await.unwrap());
