@@ -426,3 +426,83 @@ fn readme_names_every_ikev2_line_that_had_no_public_capture() {
         "a quoted line is no longer uncaptured"
     );
 }
+
+/// Runs `analyze --format json` on one paste of R1's, as an engineer saves it.
+fn analyze_paste(text: &str) -> (serde_json::Value, Option<i32>) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r1.txt");
+    std::fs::write(&file, text).unwrap();
+    let out = crate::util::bin()
+        .args(["analyze", file.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    (
+        serde_json::from_slice(&out.stdout).unwrap(),
+        out.status.code(),
+    )
+}
+
+/// Issue 12 item 3: a lone `show crypto ikev2 sa`, read off R1 during the silent peer's
+/// retransmissions and given to `analyze` as an engineer would paste it: the IN-NEG row alone
+/// says IKE_SA_INIT/IKE_AUTH does not complete with 203.0.113.2, with a snapshot's confidence
+/// and in IKEv2's words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lone_show_crypto_ikev2_sa_during_retransmissions_is_analyzed() {
+    let mut lab = start("ikev2-peer-silent", &[]).await;
+    let ping = lab.sessions[0].cmd(PING).await;
+    assert!(ping.contains("Success rate is 0 percent"), "{ping}");
+    // Ten lab seconds on: IOS is between its retransmissions, the SA still negotiating.
+    wait_lab(10).await;
+    let sa = lab.sessions[0].cmd("show crypto ikev2 sa").await;
+    lab.lab.stop().await;
+    assert!(sa.contains("IN-NEG"), "{sa}");
+    let (json, code) = analyze_paste(&format!("R1#{sa}"));
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{json:#}");
+    let f = &findings[0];
+    assert_eq!(f["code"], "P1_NO_RESPONSE", "{f:#}");
+    assert_eq!(f["remote"], "203.0.113.2", "{f:#}");
+    assert_eq!(f["ike_version"], 2, "{f:#}");
+    assert_eq!(f["confidence"], "low", "{f:#}");
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("IN-NEG") && summary.contains("debug crypto ikev2"),
+        "{summary}"
+    );
+    let evidence = f["evidence"].as_array().unwrap();
+    assert!(
+        evidence.iter().any(|e| e["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("203.0.113.2/500") && t.contains("IN-NEG"))),
+        "{f:#}"
+    );
+    assert_eq!(code, Some(2), "{json:#}");
+}
+
+/// With different keys, IOS tears the IKE SA down the moment IKE_AUTH is refused: a lone
+/// `show crypto ikev2 sa` taken after the ping holds no SA and proves nothing (no finding is
+/// made up from an empty table), while `show interfaces Tunnel0` with its line protocol down
+/// says no IPsec SA is up for the tunnel, as a note naming what to capture.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_ikev2_sa_table_proves_nothing_and_a_down_tunnel_says_what_to_capture() {
+    let mut lab = start("ikev2-psk-mismatch", &[]).await;
+    let ping = lab.sessions[0].cmd(PING).await;
+    assert!(ping.contains("Success rate is 0 percent"), "{ping}");
+    let sa = lab.sessions[0].cmd("show crypto ikev2 sa").await;
+    let tunnel = lab.sessions[0].cmd("show interfaces Tunnel0").await;
+    lab.lab.stop().await;
+    assert!(!sa.contains("/500"), "{sa}");
+    let (json, _) = analyze_paste(&format!("R1#{sa}"));
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0, "{json:#}");
+    assert!(tunnel.contains("line protocol is down"), "{tunnel}");
+    let (json, _) = analyze_paste(&format!("R1#{sa}{tunnel}"));
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0, "{json:#}");
+    let notes = json["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n.as_str().is_some_and(|n| n
+            .contains("Tunnel0 is up but its line protocol is down")
+            && n.contains("with 203.0.113.2")
+            && n.contains("debug crypto ikev2"))),
+        "{json:#}"
+    );
+}

@@ -6,7 +6,7 @@ use super::finding::{
 };
 use super::parse::show::{ShowKind, ShowOutput};
 use super::peer::PeerState;
-use super::rules::{config, show};
+use super::rules::{config, show, show_v2};
 use crate::ios::model::Attr;
 
 /// Codes that only say "something went wrong in this phase"; the other side's log usually names
@@ -25,6 +25,7 @@ pub fn correlate(peers: &[PeerState]) -> (Vec<Finding>, Vec<String>) {
         let mut own = p.debug.findings(p.name());
         name_from_own_config(p, &mut own);
         own.extend(show::findings(p));
+        own.extend(show_v2::findings(p));
         merge_within_peer(&mut own);
         notes.extend(p.debug.notes(p.name()));
         findings.extend(own);
@@ -60,6 +61,7 @@ pub fn correlate(peers: &[PeerState]) -> (Vec<Finding>, Vec<String>) {
     for f in &mut findings {
         f.ike_version = ike_version(peers, f);
     }
+    notes.extend(peers.iter().flat_map(|p| show_v2::notes(p, &findings)));
     notes.extend(config::weak_choices(peers));
     tidy_fixes(&mut findings);
     findings.sort_by(|a, b| {

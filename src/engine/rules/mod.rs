@@ -6,3 +6,4 @@ mod config_v2;
 pub mod debug;
 pub mod ikev2;
 pub mod show;
+pub mod show_v2;

@@ -6,9 +6,11 @@
 //! carry the confidence of a snapshot and say what to capture next.
 
 use crate::engine::finding::{Code, Confidence, Evidence, Finding};
+use crate::engine::parse::show::crypto_session::{IkeVersion, SessionStatus};
+use crate::engine::parse::show::ikev2_sa::Ikev2SaRow;
 use crate::engine::parse::show::ipsec_sa::IpsecFlow;
 use crate::engine::parse::show::isakmp_sa::{IsakmpSa, IsakmpSaRow, Phase1State};
-use crate::engine::parse::show::{ShowKind, ShowOutput, crypto_session::SessionStatus};
+use crate::engine::parse::show::{ShowKind, ShowOutput};
 use crate::engine::peer::{PeerState, ShowCapture};
 use std::net::Ipv4Addr;
 
@@ -92,8 +94,14 @@ pub fn findings(p: &PeerState) -> Vec<Finding> {
             } else if !flow.has_sas()
                 && enc == 0
                 && send_errors > 0
-                && let Some(f) =
-                    no_sa_for_flow(peer, flow, send_errors, isakmp.map(|i| i.1), own.as_deref())
+                && let Some(f) = no_sa_for_flow(
+                    peer,
+                    flow,
+                    send_errors,
+                    isakmp.map(|i| i.1),
+                    &super::show_v2::ike_sas(p),
+                    own.as_deref(),
+                )
             {
                 out.push(f.evidence(ev));
             }
@@ -239,7 +247,7 @@ fn session_findings(
     ev.extend(
         sess.ike_sas
             .iter()
-            .filter(|s| s.version == crate::engine::parse::show::crypto_session::IkeVersion::V2)
+            .filter(|s| s.version == IkeVersion::V2)
             .map(|s| cap.evidence(peer, s.line)),
     );
     let (dec, enc) = sess.flows.iter().fold((0, 0), |(d, e), f| {
@@ -273,6 +281,18 @@ fn session_findings(
                 }
             }
         }
+        // IKEv2 only: its first child SA is made with the IKE SA, so none beside an active
+        // IKEv2 SA is a child SA lost (rules/show_v2.rs). IKEv1's quick mode waits for traffic.
+        Some(SessionStatus::UpIdle)
+            if active_sas == 0
+                && sess
+                    .ike_sas
+                    .iter()
+                    .any(|s| s.version == IkeVersion::V2 && s.active()) =>
+        {
+            ev.extend(flow_ev);
+            out.push(super::show_v2::no_child_sa(peer, remote, ev));
+        }
         Some(SessionStatus::DownNegotiating) => {
             let active_ike = sess.ike_sas.iter().any(|s| s.active());
             if active_ike {
@@ -284,18 +304,29 @@ fn session_findings(
                     .take(2)
                     .map(|s| cap.evidence(peer, s.line)),
             );
-            out.push(
-                Finding::new(
-                    Code::P1NoResponse,
-                    peer,
-                    format!(
-                        "{peer} keeps trying IKE with {them} (session DOWN-NEGOTIATING, IKE SA inactive): phase 1 never completes. The peer does not answer, or refuses every proposal; `debug crypto isakmp` on both routers tells which."
-                    ),
-                )
-                .remote(remote)
-                .evidence(ev)
-                .confidence(Confidence::Low),
-            );
+            // Said in the session's own IKE: an IKEv2 session is read like `show crypto
+            // ikev2 session` and `show crypto ikev2 sa` are (rules/show_v2.rs).
+            let v2 = sess.ike_sas.iter().any(|s| s.version == IkeVersion::V2);
+            let (ike, stage, debug) = if v2 {
+                ("IKEv2", "IKE_SA_INIT/IKE_AUTH", "ikev2")
+            } else {
+                ("IKE", "phase 1", "isakmp")
+            };
+            let f = Finding::new(
+                Code::P1NoResponse,
+                peer,
+                format!(
+                    "{peer} keeps trying {ike} with {them} (session DOWN-NEGOTIATING, IKE SA inactive): {stage} never completes. The peer does not answer, or refuses every proposal; `debug crypto {debug}` on both routers tells which."
+                ),
+            )
+            .remote(remote)
+            .evidence(ev)
+            .confidence(Confidence::Low);
+            out.push(if v2 {
+                f.ike(crate::engine::finding::IkeVersion::V2)
+            } else {
+                f
+            });
         }
         _ => {}
     }
@@ -309,6 +340,7 @@ fn no_sa_for_flow(
     flow: &IpsecFlow,
     send_errors: u64,
     isakmp: Option<&IsakmpSa>,
+    ikev2: &[&Ikev2SaRow],
     own: Option<&str>,
 ) -> Option<Finding> {
     let remote = flow.current_peer.clone();
@@ -322,7 +354,18 @@ fn no_sa_for_flow(
             })
             .collect::<Vec<_>>()
     });
+    // IKEv2's table says the same as IKEv1's: IKE up leaves the child SA at fault.
+    let v2: Vec<&&Ikev2SaRow> = ikev2
+        .iter()
+        .filter(|r| remote.as_deref().is_none_or(|a| r.remote == a))
+        .collect();
     let (confidence, phase1) = match &p1 {
+        None if v2.iter().any(|r| r.is_ready()) => (
+            Confidence::Medium,
+            format!("The IKEv2 SA with {them} is up (READY), so the child SA is what fails."),
+        ),
+        // Not up: the IKEv2 row's own finding names the stage (rules/show_v2.rs).
+        None if !v2.is_empty() => return None,
         // Phase 1 is not up: the phase-1 row's own finding names the stage.
         Some(rows) if rows.iter().any(|r| !r.phase1_up() && !r.deleted) => return None,
         Some(rows) if rows.iter().any(|r| r.phase1_up()) => (
