@@ -6,7 +6,7 @@
 use crate::lab_ssh::{Pinned, login_password};
 use crate::util::analyze;
 use ipsec_doctor::lab::ike::net::Net;
-use ipsec_doctor::lab::ike::{IkeModel, build_net};
+use ipsec_doctor::lab::ike::{build_net, models};
 use ipsec_doctor::lab::model::{ModelFactory, RouterModel};
 use ipsec_doctor::lab::router::Router;
 use ipsec_doctor::lab::scenario::{Ike, Scenario};
@@ -215,14 +215,7 @@ impl ModelFactory for KeepNet {
     fn build(&self, routers: &[Arc<Router>]) -> anyhow::Result<Vec<Arc<dyn RouterModel>>> {
         let net = build_net(routers)?;
         *self.0.lock().unwrap() = Some(net.clone());
-        Ok((0..routers.len())
-            .map(|node| {
-                Arc::new(IkeModel {
-                    net: net.clone(),
-                    node,
-                }) as Arc<dyn RouterModel>
-            })
-            .collect())
+        Ok(models(&net, routers.len()))
     }
 }
 

@@ -144,16 +144,20 @@ fn boot_log(router: &Router, cfg: &RunningConfig, link_down: &BTreeSet<String>) 
 
 impl ModelFactory for IkeFactory {
     fn build(&self, routers: &[Arc<Router>]) -> anyhow::Result<Vec<Arc<dyn RouterModel>>> {
-        let net = build_net(routers)?;
-        Ok((0..routers.len())
-            .map(|node| {
-                Arc::new(IkeModel {
-                    net: net.clone(),
-                    node,
-                }) as Arc<dyn RouterModel>
-            })
-            .collect())
+        Ok(models(&build_net(routers)?, routers.len()))
     }
+}
+
+/// One model per router of `net`, each its router's view of the shared network.
+pub fn models(net: &Arc<Net>, routers: usize) -> Vec<Arc<dyn RouterModel>> {
+    (0..routers)
+        .map(|node| {
+            Arc::new(IkeModel {
+                net: net.clone(),
+                node,
+            }) as Arc<dyn RouterModel>
+        })
+        .collect()
 }
 
 /// One router's view of the shared network.
