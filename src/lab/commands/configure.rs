@@ -329,6 +329,37 @@ macro_rules! common_rows {
     };
 }
 
+/// What a crypto map entry and an IPsec profile both set on IOS, with the same words: the
+/// transform sets, PFS and the SA lifetimes.
+macro_rules! ipsec_sa_rows {
+    () => {
+        [
+            row("set transform-set ...", |a| {
+                need_rest(a)?;
+                set_words(a, 2)
+            }),
+            row("no set transform-set ...", |a| remove_words(a, 2)),
+            row("set pfs", |a| set_words(a, 2)),
+            row("set pfs WORD", |a| set_words(a, 2)),
+            row("no set pfs ...", |a| remove_words(a, 2)),
+            row(
+                "set security-association lifetime seconds <120-86400>",
+                |a| set_words(a, 4),
+            ),
+            row(
+                "set security-association lifetime kilobytes <2560-4294967295>",
+                |a| set_words(a, 4),
+            ),
+            row("no set security-association lifetime seconds ...", |a| {
+                remove_words(a, 4)
+            }),
+            row("no set security-association lifetime kilobytes ...", |a| {
+                remove_words(a, 4)
+            }),
+        ]
+    };
+}
+
 const fn concat<const A: usize, const B: usize, const N: usize>(
     a: [Syntax<Cmd>; A],
     b: [Syntax<Cmd>; B],
@@ -627,7 +658,7 @@ static TRANSFORM_SET: [Syntax<Cmd>; 6] = concat(
 );
 
 static CRYPTO_MAP: [Syntax<Cmd>; 23] = concat(
-    common_rows!(),
+    concat::<3, 9, 12>(common_rows!(), ipsec_sa_rows!()),
     [
         row("set peer A.B.C.D", |a| {
             cmd(
@@ -641,30 +672,8 @@ static CRYPTO_MAP: [Syntax<Cmd>; 23] = concat(
         row("no set peer A.B.C.D", |a| {
             cmd(a, Edit::Remove(Same::Exact(tail(a, 1))))
         }),
-        row("set transform-set ...", |a| {
-            need_rest(a)?;
-            set_words(a, 2)
-        }),
-        row("no set transform-set ...", |a| remove_words(a, 2)),
         row("match address WORD", |a| set_words(a, 2)),
         row("no match address ...", |a| remove_words(a, 2)),
-        row("set pfs", |a| set_words(a, 2)),
-        row("set pfs WORD", |a| set_words(a, 2)),
-        row("no set pfs ...", |a| remove_words(a, 2)),
-        row(
-            "set security-association lifetime seconds <120-86400>",
-            |a| set_words(a, 4),
-        ),
-        row(
-            "set security-association lifetime kilobytes <2560-4294967295>",
-            |a| set_words(a, 4),
-        ),
-        row("no set security-association lifetime seconds ...", |a| {
-            remove_words(a, 4)
-        }),
-        row("no set security-association lifetime kilobytes ...", |a| {
-            remove_words(a, 4)
-        }),
         row("description ...", |a| {
             need_rest(a)?;
             set_words(a, 1)
@@ -839,34 +848,12 @@ static IKEV2_PROFILE: [Syntax<Cmd>; 21] = concat(
 );
 
 static IPSEC_PROFILE: [Syntax<Cmd>; 19] = concat(
-    common_rows!(),
+    concat::<3, 9, 12>(common_rows!(), ipsec_sa_rows!()),
     [
-        row("set transform-set ...", |a| {
-            need_rest(a)?;
-            set_words(a, 2)
-        }),
-        row("no set transform-set ...", |a| remove_words(a, 2)),
-        row("set pfs", |a| set_words(a, 2)),
-        row("set pfs WORD", |a| set_words(a, 2)),
-        row("no set pfs ...", |a| remove_words(a, 2)),
         row("set ikev2-profile WORD", |a| set_words(a, 2)),
         row("no set ikev2-profile ...", |a| remove_words(a, 2)),
         row("set isakmp-profile WORD", |a| set_words(a, 2)),
         row("no set isakmp-profile ...", |a| remove_words(a, 2)),
-        row(
-            "set security-association lifetime seconds <120-86400>",
-            |a| set_words(a, 4),
-        ),
-        row(
-            "set security-association lifetime kilobytes <2560-4294967295>",
-            |a| set_words(a, 4),
-        ),
-        row("no set security-association lifetime seconds ...", |a| {
-            remove_words(a, 4)
-        }),
-        row("no set security-association lifetime kilobytes ...", |a| {
-            remove_words(a, 4)
-        }),
         row("responder-only", set_exact),
         row("no responder-only", |a| remove_words(a, 1)),
         row("description ...", |a| {
