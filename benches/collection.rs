@@ -22,12 +22,11 @@
 mod common;
 
 use ipsec_doctor::device::{IosSession, SessionOptions};
-use ipsec_doctor::inventory::{Host, Inventory};
+use ipsec_doctor::inventory::Host;
 use ipsec_doctor::playbook::{self, Action, Ike, Safety, Style};
 use ipsec_doctor::ssh::HostKeyPolicy;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc};
@@ -45,16 +44,6 @@ struct Outcome {
     errors: Vec<String>,
 }
 
-/// The lab child; killed on every way out of the benchmark.
-struct LabProcess(Child);
-
-impl Drop for LabProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn main() {
     if let Err(e) = run() {
         eprintln!("collection: {e:#}");
@@ -68,7 +57,8 @@ fn run() -> anyhow::Result<()> {
     let threads = common::env_usize("BENCH_THREADS", 20).max(1);
     let commands = read_only_commands()?;
     let work = tempfile::tempdir()?;
-    let (_lab, inventory) = start_lab(tunnels, work.path())?;
+    let (_lab, inventory) =
+        common::start_lab(&["--fleet", &tunnels.to_string()], 2 * tunnels, work.path())?;
     let known_hosts = work.path().join("known_hosts");
     let hosts: Vec<Host> = inventory.hosts.into_values().collect();
     println!(
@@ -157,39 +147,6 @@ fn read_only_commands() -> anyhow::Result<Vec<String>> {
             _ => None,
         })
         .collect())
-}
-
-/// Runs `ipsec-doctor lab --fleet N` and waits until it serves; returns it and its inventory.
-fn start_lab(tunnels: usize, dir: &Path) -> anyhow::Result<(LabProcess, Inventory)> {
-    let inventory = dir.join("inventory.yaml");
-    for attempt in 0..5 {
-        let base = common::base_port(attempt, 2 * tunnels);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ipsec-doctor"))
-            .args(["lab", "--fleet", &tunnels.to_string()])
-            .args(["--base-port", &base.to_string()])
-            .arg("--inventory-out")
-            .arg(&inventory)
-            .arg("--known-hosts-out")
-            .arg(dir.join("known_hosts"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let Some(stdout) = child.stdout.take() else {
-            anyhow::bail!("lab stdout not captured");
-        };
-        let lab = LabProcess(child);
-        let mut lines = BufReader::new(stdout).lines();
-        let ready = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .any(|l| l.contains("Ctrl-C"));
-        if ready {
-            // Keep draining, so the lab never blocks on a full pipe.
-            std::thread::spawn(move || lines.for_each(drop));
-            return Ok((lab, Inventory::load(&inventory)?));
-        }
-    }
-    anyhow::bail!("the lab did not start (ports taken five times)")
 }
 
 async fn collect_ours(

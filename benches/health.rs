@@ -33,26 +33,16 @@
 
 #[allow(dead_code)]
 mod common;
+use common::LabProcess;
 
 use ipsec_doctor::inventory::Inventory;
 use ipsec_doctor::playbook::{self, Action};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// Lab time for users' traffic to bring the working tunnels up before anything is timed.
 const SETTLE: Duration = Duration::from_secs(10);
-
-/// The lab child; killed on every way out of the benchmark.
-struct LabProcess(Child);
-
-impl Drop for LabProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 impl LabProcess {
     /// CPU seconds the lab has used so far (user and system, all threads).
@@ -292,54 +282,27 @@ fn health_commands() -> anyhow::Result<Vec<String>> {
         .collect())
 }
 
-/// Runs `ipsec-doctor lab ARGS` on a free block of ports, waits until it serves, and lets
-/// users' traffic settle.
+/// Runs `ipsec-doctor lab ARGS` (see [`common::start_lab`]), at real-time priority with
+/// `BENCH_RT`, and lets users' traffic settle.
 fn start_lab(
     args: &[&str],
     span: usize,
     dir: &Path,
     runner: &Runner,
 ) -> anyhow::Result<(LabProcess, Inventory)> {
-    let inventory = dir.join("inventory.yaml");
-    for attempt in 0..5 {
-        let base = common::base_port(attempt, span + 1);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ipsec-doctor"))
-            .arg("lab")
-            .args(args)
-            .args(["--base-port", &base.to_string()])
-            .arg("--inventory-out")
-            .arg(&inventory)
-            .arg("--known-hosts-out")
-            .arg(dir.join("known_hosts"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let Some(stdout) = child.stdout.take() else {
-            anyhow::bail!("lab stdout not captured");
-        };
-        let lab = LabProcess(child);
-        let mut lines = BufReader::new(stdout).lines();
-        if lines
-            .by_ref()
-            .map_while(Result::ok)
-            .any(|l| l.contains("Ctrl-C"))
-        {
-            std::thread::spawn(move || lines.for_each(drop));
-            if runner.rt {
-                let pid = lab.0.id().to_string();
-                let ok = Command::new("chrt")
-                    .args(["-a", "-r", "-p", "1", &pid])
-                    .status()
-                    .is_ok_and(|s| s.success());
-                if !ok {
-                    println!("health: chrt failed on the lab (not root?): timing it as it is");
-                }
-            }
-            std::thread::sleep(SETTLE);
-            return Ok((lab, Inventory::load(&inventory)?));
+    let (lab, inventory) = common::start_lab(args, span + 1, dir)?;
+    if runner.rt {
+        let pid = lab.0.id().to_string();
+        let ok = Command::new("chrt")
+            .args(["-a", "-r", "-p", "1", &pid])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            println!("health: chrt failed on the lab (not root?): timing it as it is");
         }
     }
-    anyhow::bail!("the lab did not start (ports taken five times)")
+    std::thread::sleep(SETTLE);
+    Ok((lab, inventory))
 }
 
 /// `/usr/bin/time -f '%e %U %S %M' COMMAND…`: wall, user and system seconds, peak RSS (kB),

@@ -1,8 +1,10 @@
 //! What the lab benchmarks share: reading this process's memory from /proc, the Python venv
-//! holding Netmiko and Scrapli 2.
+//! holding Netmiko and Scrapli 2, a lab run as its own process.
 
+use ipsec_doctor::inventory::Inventory;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 /// `VmRSS` (resident now) and `VmHWM` (peak resident) of this process, in kB; `None` where
 /// /proc is not there (not Linux) or a field is missing.
@@ -142,4 +144,53 @@ pub fn python_venv(bench: &str) -> anyhow::Result<PathBuf> {
         "netmiko or scrapli still not at the pinned versions"
     );
     Ok(python)
+}
+
+/// The lab child; killed on every way out of the benchmark.
+pub struct LabProcess(pub Child);
+
+impl Drop for LabProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs `ipsec-doctor lab ARGS` on a free block of `span` ports and waits until it serves;
+/// returns it and the inventory it wrote (with its known_hosts beside it in `dir`).
+pub fn start_lab(
+    args: &[&str],
+    span: usize,
+    dir: &Path,
+) -> anyhow::Result<(LabProcess, Inventory)> {
+    let inventory = dir.join("inventory.yaml");
+    for attempt in 0..5 {
+        let base = base_port(attempt, span);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ipsec-doctor"))
+            .arg("lab")
+            .args(args)
+            .args(["--base-port", &base.to_string()])
+            .arg("--inventory-out")
+            .arg(&inventory)
+            .arg("--known-hosts-out")
+            .arg(dir.join("known_hosts"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let Some(stdout) = child.stdout.take() else {
+            anyhow::bail!("lab stdout not captured");
+        };
+        let lab = LabProcess(child);
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|l| l.contains("Ctrl-C"));
+        if ready {
+            // Keep draining, so the lab never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return Ok((lab, Inventory::load(&inventory)?));
+        }
+    }
+    anyhow::bail!("the lab did not start (ports taken five times)")
 }
