@@ -98,6 +98,18 @@ impl Input {
         !self.pending.is_empty()
     }
 
+    /// The next key if it has already arrived; `None` when reading on would wait.
+    fn ready_key(&mut self) -> Option<u8> {
+        while let Some(b) = self.pending.pop_front() {
+            let skip = self.after_cr && b == b'\n';
+            self.after_cr = b == b'\r';
+            if !skip {
+                return Some(b);
+            }
+        }
+        None
+    }
+
     /// The next key; a CR LF pair (what some clients send for Enter) counts once.
     async fn key(&mut self) -> Option<u8> {
         loop {
@@ -136,6 +148,11 @@ pub struct Shell<T> {
     config: Option<ConfigMode>,
     /// Lines entered, oldest first, for the up arrow.
     history: VecDeque<String>,
+    /// Written but not sent yet: everything a command line produces (its echo, its output,
+    /// the next prompt) leaves as one SSH packet when the shell next waits, not three. Each
+    /// packet costs both ends a seal, a syscall and a wakeup, as many times as a fleet has
+    /// commands.
+    unsent: Vec<u8>,
 }
 
 impl<T: Terminal> Shell<T> {
@@ -155,6 +172,7 @@ impl<T: Terminal> Shell<T> {
             privileged: false,
             config: None,
             history: VecDeque::new(),
+            unsent: Vec::new(),
         }
     }
 
@@ -194,19 +212,42 @@ impl<T: Terminal> Shell<T> {
                 Err(Closed) => return,
             }
         }
-        self.term.close(None).await;
+        if self.flush().await.is_ok() {
+            self.term.close(None).await;
+        }
     }
 
     /// A one-shot command (`ssh R1 "show clock"`): output without prompt or pager, then close.
     pub async fn run_exec(mut self, line: &str) {
         self.state.length = 0;
-        if self.execute(line, 0, false).await.is_ok() {
+        if self.execute(line, 0, false).await.is_ok() && self.flush().await.is_ok() {
             self.term.close(Some(0)).await;
         }
     }
 
+    /// Queues `text`; it goes out at the next [`Shell::flush`].
     async fn write(&mut self, text: &str) -> Result<(), Closed> {
-        self.term.write(text.as_bytes().to_vec()).await
+        self.unsent.extend_from_slice(text.as_bytes());
+        Ok(())
+    }
+
+    /// Sends what was written since the last flush.
+    async fn flush(&mut self) -> Result<(), Closed> {
+        if self.unsent.is_empty() {
+            return Ok(());
+        }
+        let bytes = std::mem::take(&mut self.unsent);
+        self.term.write(bytes).await
+    }
+
+    /// The next key; what was written goes out first if the key has not arrived yet, so the
+    /// user (or script) sees everything it is answering. `None`: input or output closed.
+    async fn key(&mut self) -> Option<u8> {
+        if let Some(k) = self.input.ready_key() {
+            return Some(k);
+        }
+        self.flush().await.ok()?;
+        self.input.key().await
     }
 
     async fn write_lines(&mut self, lines: &[String]) -> Result<(), Closed> {
@@ -232,7 +273,7 @@ impl<T: Terminal> Shell<T> {
         // command is one SSH packet back, not one per character.
         let mut echoed = String::new();
         loop {
-            let key = self.input.key().await?;
+            let key = self.key().await?;
             let out: String = match key {
                 b'\r' | b'\n' => {
                     echoed.push_str("\r\n");
@@ -282,9 +323,9 @@ impl<T: Terminal> Shell<T> {
                 }
                 // Cursor keys: up and down walk the history; left and right are not simulated.
                 0x1b => {
-                    let next = self.input.key().await?;
+                    let next = self.key().await?;
                     let key = if next == b'[' || next == b'O' {
-                        self.input.key().await?
+                        self.key().await?
                     } else {
                         next
                     };
@@ -496,7 +537,7 @@ impl<T: Terminal> Shell<T> {
                 break;
             }
             self.write(MORE).await?;
-            let key = self.input.key().await;
+            let key = self.key().await;
             self.write(ERASE_MORE).await?;
             budget = match key {
                 Some(b' ') => screen,
@@ -554,10 +595,15 @@ impl<T: Terminal> Shell<T> {
         mut rx: mpsc::UnboundedReceiver<String>,
         mut run: BoxFuture<'static, ()>,
     ) -> Result<(), Closed> {
+        // Output that comes over time is shown as it comes.
+        self.flush().await?;
         loop {
             tokio::select! {
                 biased;
-                Some(text) = rx.recv() => self.write(&crlf(&text)).await?,
+                Some(text) = rx.recv() => {
+                    self.write(&crlf(&text)).await?;
+                    self.flush().await?;
+                }
                 _ = &mut run => break,
             }
         }
