@@ -1,6 +1,7 @@
 //! Everything the engine knows about one device, built up line by line: its debug state, the
 //! show outputs it printed, and its configuration.
 
+use super::Parsed;
 use super::event::LineAt;
 use super::exchange::Exchanges;
 use super::finding::Evidence;
@@ -344,10 +345,40 @@ impl PeerState {
 
     /// A finished command and its output (live sessions call this directly).
     pub fn command_output(&mut self, source: &str, first_line: usize, command: &str, output: &str) {
+        self.parsed_command_output(source, first_line, command, output, None);
+    }
+
+    /// [`PeerState::command_output`] with the output's parse, when the caller has it.
+    pub fn parsed_command_output(
+        &mut self,
+        source: &str,
+        first_line: usize,
+        command: &str,
+        output: &str,
+        parsed: Option<Parsed<'_>>,
+    ) {
         let lines: Vec<String> = output.lines().map(str::to_string).collect();
+        let count = lines.len();
         // The command and its output are lines this device printed, as in a transcript.
-        self.lines += 1 + lines.len() as u64;
-        self.command_lines(source, first_line, &redact(command), lines);
+        self.lines += 1 + count as u64;
+        // The configuration parsed below is this output alone only when nothing came before
+        // it and nothing of it was cut.
+        let first_config = self.config.is_none() && self.config_text.raw.is_empty();
+        let show = match parsed {
+            Some(Parsed::Show(o)) => Some(o),
+            _ => None,
+        };
+        self.command_lines_parsed(source, first_line, &redact(command), lines, show);
+        if let Some(Parsed::Config(cfg)) = parsed
+            && first_config
+            && count > 0
+            && self.config_text.raw.len() == count
+        {
+            self.config = Some(ConfigFacts {
+                config: cfg.clone(),
+                text: self.config_text.clone(),
+            });
+        }
         self.flush();
     }
 
@@ -357,6 +388,18 @@ impl PeerState {
         first_line: usize,
         command: &str,
         lines: Vec<String>,
+    ) {
+        self.command_lines_parsed(source, first_line, command, lines, None);
+    }
+
+    /// [`PeerState::command_lines`], with the output's parse when the caller has it.
+    fn command_lines_parsed(
+        &mut self,
+        source: &str,
+        first_line: usize,
+        command: &str,
+        lines: Vec<String>,
+        parsed: Option<&ShowOutput>,
     ) {
         let lower = command.to_ascii_lowercase();
         if lower.starts_with("deb") && lower.contains("cry") {
@@ -405,8 +448,12 @@ impl PeerState {
             prev.first_line = first_line;
             return;
         }
-        let Some(output) = show::parse(kind, &lines.join("\n")) else {
-            return;
+        let output = match parsed {
+            Some(o) if o.kind() == kind => o.clone(),
+            _ => match show::parse(kind, &lines.join("\n")) {
+                Some(o) => o,
+                None => return,
+            },
         };
         if let ShowOutput::Debug(d) = &output {
             self.debug_enabled |= d.crypto_debug_on();

@@ -80,6 +80,8 @@ impl Failure {
 #[derive(Debug, Clone)]
 pub struct Output {
     pub command: String,
+    /// What the command shows, classified once: judging looks outputs up by kind per series.
+    pub kind: Option<ShowKind>,
     pub text: String,
     pub at: Instant,
     /// Which peer each line is about, for slicing per tunnel (worked out once, here).
@@ -101,6 +103,11 @@ impl Output {
             Some(o) => super::slice::compacted(&self.text, o, peer),
             None => (std::borrow::Cow::Borrowed(&self.text), None),
         }
+    }
+
+    /// The whole output as parsed when it arrived, if health parses this kind.
+    pub fn parsed(&self) -> Option<crate::engine::Parsed<'_>> {
+        self.owners.as_ref().and_then(|o| o.parsed())
     }
 
     /// The whole `show crypto isakmp sa`, parsed once.
@@ -141,10 +148,7 @@ pub struct Collected {
 
 impl Collected {
     pub fn output(&self, kind: ShowKind) -> Option<&Output> {
-        self.outputs
-            .iter()
-            .rev()
-            .find(|o| classify(&o.command) == Some(kind))
+        self.outputs.iter().rev().find(|o| o.kind == Some(kind))
     }
 }
 
@@ -381,8 +385,9 @@ fn fits(applies: &Applies, outputs: &[Output]) -> bool {
     let kinds = outputs
         .iter()
         .rev()
-        .find(|o| classify(&o.command) == Some(ShowKind::RunningConfig))
-        .map(|o| crate::run::facts::kinds(&crate::ios::parse(&o.text).config))
+        .find(|o| o.kind == Some(ShowKind::RunningConfig))
+        // Parsed once, when it arrived (see `Output::config`).
+        .map(|o| crate::run::facts::kinds(&o.config()))
         .filter(|k| !k.is_empty())
         .unwrap_or_else(|| vec![(Ike::V1, Style::CryptoMap)]);
     kinds.iter().any(|(ike, style)| applies.holds(*ike, *style))
@@ -422,6 +427,7 @@ async fn run(
             let owners = super::slice::Owners::of(command, &text).map(Arc::new);
             Ok(Output {
                 command: command.to_string(),
+                kind: classify(command),
                 text,
                 at,
                 owners,

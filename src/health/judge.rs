@@ -15,7 +15,7 @@ use super::series::{End, Series};
 use super::{EndHealth, State, TunnelHealth};
 use crate::engine::Engine;
 use crate::engine::finding::{Code, Confidence, Evidence, Finding, Severity};
-use crate::engine::parse::show::{ShowKind, classify};
+use crate::engine::parse::show::ShowKind;
 use std::collections::BTreeMap;
 
 /// IOS starts a new SA 30 s before the old one's time runs out; one with less left than this
@@ -251,20 +251,29 @@ fn diagnose(sides: &[Side]) -> Vec<Finding> {
     for side in sides {
         let stream = engine.stream(&side.end.router, true);
         for o in &side.collected.outputs {
-            let kind = classify(&o.command);
+            let kind = o.kind;
             match (&side.peer, kind) {
-                (Some(peer), _) => {
-                    let (text, lines) = o.compact_for(peer);
-                    engine.feed_command(stream, &o.command, &o.command, &text);
-                    if let Some(lines) = lines {
+                (Some(peer), _) => match (o.compact_for(peer), o.parsed()) {
+                    // The peer's slice is the whole output: as parsed when it arrived.
+                    ((text, None), Some(parsed)) => {
+                        engine.feed_parsed_command(stream, &o.command, &o.command, &text, parsed)
+                    }
+                    ((text, None), None) => {
+                        engine.feed_command(stream, &o.command, &o.command, &text)
+                    }
+                    ((text, Some(lines)), _) => {
+                        engine.feed_command(stream, &o.command, &o.command, &text);
                         renumber.push((&side.end.router, &o.command, lines));
                     }
-                }
+                },
                 // Without an entry toward the peer, no SA row is about this tunnel; the whole
                 // configuration still is.
-                (None, Some(ShowKind::RunningConfig)) => {
-                    engine.feed_command(stream, &o.command, &o.command, &o.text)
-                }
+                (None, Some(ShowKind::RunningConfig)) => match o.parsed() {
+                    Some(parsed) => {
+                        engine.feed_parsed_command(stream, &o.command, &o.command, &o.text, parsed)
+                    }
+                    None => engine.feed_command(stream, &o.command, &o.command, &o.text),
+                },
                 (None, _) => {}
             }
         }
@@ -371,6 +380,7 @@ mod tests {
         let command = "show crypto isakmp sa";
         let output = Output {
             command: command.to_string(),
+            kind: crate::engine::parse::show::classify(command),
             text: text.to_string(),
             at: tokio::time::Instant::now(),
             owners: crate::health::slice::Owners::of(command, text).map(Arc::new),

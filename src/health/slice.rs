@@ -5,7 +5,10 @@
 //! Rows of other peers are blanked, not removed, so every line keeps its number and evidence
 //! still points at the line the router printed.
 
-use crate::engine::parse::show::{ShowKind, classify, crypto_session, ipsec_sa, isakmp_sa};
+use crate::engine::Parsed;
+use crate::engine::parse::show::{
+    ShowKind, ShowOutput, classify, crypto_session, ipsec_sa, isakmp_sa,
+};
 use crate::ios::RunningConfig;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -27,8 +30,7 @@ pub struct Owners {
 /// An output parsed whole.
 #[derive(Debug, Clone, Default)]
 enum Whole {
-    IsakmpSa(isakmp_sa::IsakmpSa),
-    IpsecSa(ipsec_sa::IpsecSa),
+    Show(ShowOutput),
     Config(Arc<RunningConfig>),
     #[default]
     Other,
@@ -47,13 +49,22 @@ impl Owners {
                     .iter()
                     .map(|r| (vec![r.dst.clone(), r.src.clone()], r.line, r.line + 1))
                     .collect();
-                (rows, Whole::IsakmpSa(parsed))
+                (rows, Whole::Show(ShowOutput::IsakmpSa(parsed)))
             }
             Some(ShowKind::IpsecSa) => {
                 let parsed = ipsec_sa::parse(text);
-                (ipsec_blocks(&parsed, total), Whole::IpsecSa(parsed))
+                (
+                    ipsec_blocks(&parsed, total),
+                    Whole::Show(ShowOutput::IpsecSa(parsed)),
+                )
             }
-            Some(ShowKind::CryptoSession) => (session_blocks(text, total), Whole::Other),
+            Some(ShowKind::CryptoSession) => {
+                let parsed = crypto_session::parse(text);
+                (
+                    session_blocks(&parsed, total),
+                    Whole::Show(ShowOutput::CryptoSession(parsed)),
+                )
+            }
             Some(ShowKind::RunningConfig) => {
                 let cfg = Arc::new(crate::ios::parse(text).config);
                 (config_blocks(&cfg, text), Whole::Config(cfg))
@@ -87,7 +98,7 @@ impl Owners {
     /// The whole `show crypto isakmp sa`, as parsed to find the owners.
     pub fn isakmp_sa(&self) -> Option<&isakmp_sa::IsakmpSa> {
         match &self.whole {
-            Whole::IsakmpSa(p) => Some(p),
+            Whole::Show(ShowOutput::IsakmpSa(p)) => Some(p),
             _ => None,
         }
     }
@@ -95,8 +106,17 @@ impl Owners {
     /// The whole `show crypto ipsec sa`, as parsed to find the owners.
     pub fn ipsec_sa(&self) -> Option<&ipsec_sa::IpsecSa> {
         match &self.whole {
-            Whole::IpsecSa(p) => Some(p),
+            Whole::Show(ShowOutput::IpsecSa(p)) => Some(p),
             _ => None,
+        }
+    }
+
+    /// The whole output as parsed, for the engine (see [`crate::engine::Parsed`]).
+    pub fn parsed(&self) -> Option<Parsed<'_>> {
+        match &self.whole {
+            Whole::Show(o) => Some(Parsed::Show(o)),
+            Whole::Config(c) => Some(Parsed::Config(c)),
+            Whole::Other => None,
         }
     }
 
@@ -193,8 +213,10 @@ fn ipsec_blocks(parsed: &ipsec_sa::IpsecSa, total: usize) -> Vec<(Vec<String>, u
 }
 
 /// Each session block runs from its `Interface:` line to the next one.
-fn session_blocks(text: &str, total: usize) -> Vec<(Vec<String>, usize, usize)> {
-    let parsed = crypto_session::parse(text);
+fn session_blocks(
+    parsed: &crypto_session::CryptoSession,
+    total: usize,
+) -> Vec<(Vec<String>, usize, usize)> {
     let starts: Vec<usize> = parsed.sessions.iter().map(|s| s.line).collect();
     parsed
         .sessions

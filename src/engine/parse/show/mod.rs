@@ -72,6 +72,28 @@ pub enum ShowOutput {
 }
 
 impl ShowOutput {
+    /// The kind of output this is a parse of.
+    pub fn kind(&self) -> ShowKind {
+        match self {
+            ShowOutput::IsakmpSa(_) => ShowKind::IsakmpSa,
+            ShowOutput::IsakmpSaDetail(_) => ShowKind::IsakmpSaDetail,
+            ShowOutput::Ikev2Sa(_) => ShowKind::Ikev2Sa,
+            ShowOutput::Ikev2Session(_) => ShowKind::Ikev2Session,
+            ShowOutput::Ikev2Proposal(_) => ShowKind::Ikev2Proposal,
+            ShowOutput::Ikev2Policy(_) => ShowKind::Ikev2Policy,
+            ShowOutput::IpsecProfile(_) => ShowKind::IpsecProfile,
+            ShowOutput::IpsecSa(_) => ShowKind::IpsecSa,
+            ShowOutput::CryptoSession(_) => ShowKind::CryptoSession,
+            ShowOutput::CryptoMap(_) => ShowKind::CryptoMap,
+            ShowOutput::IsakmpPolicy(_) => ShowKind::IsakmpPolicy,
+            ShowOutput::Udp(_) => ShowKind::Udp,
+            ShowOutput::IpRoute(_) => ShowKind::IpRoute,
+            ShowOutput::IpInterfaceBrief(_) => ShowKind::IpInterfaceBrief,
+            ShowOutput::Interfaces(_) => ShowKind::Interfaces,
+            ShowOutput::Debug(_) => ShowKind::Debug,
+        }
+    }
+
     /// The lines the parser did not recognise.
     pub fn unparsed(&self) -> &Unparsed {
         match self {
