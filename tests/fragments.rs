@@ -501,3 +501,21 @@ fn cleartext_under_a_protecting_policy_names_the_side_that_does_not_encrypt() {
     let f = finding(&d, Code::P2ProxyIdMismatch);
     assert!(f.summary.contains("2 distinct flows"), "{}", f.summary);
 }
+
+#[test]
+fn aggressive_mode_refused_is_a_phase_1_disagreement() {
+    let lines = "*Feb  2 11:39:35: ISAKMP (0): received packet from 198.51.100.7 dport 500 sport 500 Global (N) NEW SA
+*Feb  2 11:39:35: %CRYPTO-5-IKMP_AG_MODE_DISABLED: Unable to initiate or respond to Aggressive Mode while disabled
+";
+    let d = analyze(&[("R1", lines)]);
+    assert_eq!(
+        failures(&d),
+        [Code::P1NoProposalChosen],
+        "{:#?}",
+        d.findings
+    );
+    let f = finding(&d, Code::P1NoProposalChosen);
+    assert_eq!(f.remote.as_deref(), Some("198.51.100.7"));
+    assert!(f.summary.contains("key by address"), "{}", f.summary);
+    assert_evidence(f, "R1", "IKMP_AG_MODE_DISABLED");
+}

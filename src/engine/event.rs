@@ -272,6 +272,9 @@ pub enum EventKind<'a> {
         src: &'a str,
         prot: Option<&'a str>,
     },
+    /// `%CRYPTO-5-IKMP_AG_MODE_DISABLED: Unable to initiate or respond to Aggressive Mode while
+    /// disabled`: aggressive mode was asked of a router configured to refuse it.
+    AggressiveRefused,
     /// `%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is OFF`
     IsakmpOnOff {
         on: bool,

@@ -669,6 +669,14 @@ pub static SIGNATURES: &[Signature] = &[
         },
     },
     Signature {
+        name: "aggressive_refused",
+        proto: Proto::V1,
+        sample: "%CRYPTO-5-IKMP_AG_MODE_DISABLED: Unable to initiate or respond to Aggressive Mode while disabled",
+        literal: "%CRYPTO-",
+        pattern: r"^%CRYPTO-5-IKMP_AG_MODE_DISABLED:",
+        build: |_| Some(EventKind::AggressiveRefused),
+    },
+    Signature {
         name: "mode_failure",
         proto: Proto::V1,
         sample: "%CRYPTO-6-IKMP_MODE_FAILURE: Processing of Main mode failed with peer at 10.1.1.1",
@@ -1348,6 +1356,7 @@ mod tests {
                 "transform_not_supported",
                 "invalid_spi",
                 "cleartext",
+                "aggressive_refused",
                 "session_status",
                 "csdl_warning",
                 // Unanchored: the notify may come anywhere in a payload list.

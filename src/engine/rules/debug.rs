@@ -297,6 +297,8 @@ pub struct DebugState {
     /// protocol) it named.
     pub cleartext: Lines,
     cleartext_flows: Vec<ClearFlow>,
+    /// `%CRYPTO-5-IKMP_AG_MODE_DISABLED`.
+    pub aggressive_refused: Lines,
     pub isakmp_off: Lines,
     pub isakmp_on: Lines,
     pub deleted_by_retransmission: Lines,
@@ -705,6 +707,7 @@ impl DebugState {
                     self.cleartext_flows.push(flow);
                 }
             }
+            E::AggressiveRefused => self.aggressive_refused.push(at, seq),
             E::IsakmpOnOff { on } => {
                 if *on {
                     self.isakmp_on.push(at, seq)
@@ -1350,6 +1353,23 @@ impl DebugState {
             out.push(
                 cleartext_finding(peer, remote, flow, self.cleartext_flows.len())
                     .evidence(self.cleartext.evidence(peer)),
+            );
+        }
+        if !self.aggressive_refused.is_empty()
+            && !self.p1_done_after(self.aggressive_refused.last_seq)
+        {
+            let them = remote.unwrap_or("the peer");
+            out.push(
+                Finding::new(
+                    Code::P1NoProposalChosen,
+                    peer,
+                    format!(
+                        "{peer} refuses aggressive mode (`crypto isakmp aggressive-mode disable`) and {them} asked for it: the two sides do not agree on the phase 1 exchange. A peer uses aggressive mode when its key is bound to a hostname or group rather than an address; give it a key by address so it uses main mode. Allowing aggressive mode on {peer} would also work, but it sends the identity unprotected and exposes the key's hash to offline guessing."
+                    ),
+                )
+                .remote(remote.map(str::to_string))
+                .evidence(self.aggressive_refused.evidence(peer))
+                .confidence(Confidence::Medium),
             );
         }
         let failed = !self.main_mode_failed.is_empty()
