@@ -376,6 +376,20 @@ struct Lines<'e> {
     to_preparers: Option<mpsc::SyncSender<Job>>,
 }
 
+/// Whether a line of `bytes` (lines separated by `\n`) is longer than [`MAX_LINE`]. Jumps from
+/// the last line end of one window of `MAX_LINE + 1` bytes to the next: each window of a
+/// capture without long lines holds a line end, found a few bytes from its end.
+fn has_long_line(bytes: &[u8]) -> bool {
+    let mut from = 0;
+    while bytes.len() - from > MAX_LINE {
+        match memchr::memrchr(b'\n', &bytes[from..=from + MAX_LINE]) {
+            Some(i) => from += i + 1,
+            None => return true,
+        }
+    }
+    false
+}
+
 /// Lines read one by one before whole blocks are handed over: enough to tell a central
 /// syslog server's file (whose every line carries a sender) from one device's capture.
 const SNIFF_LINES: usize = 16;
@@ -384,7 +398,10 @@ impl Lines<'_> {
     /// Whole lines separated by `\n`, as read: a line longer than [`MAX_LINE`] is cut and fed
     /// on its own, the others go on as blocks.
     fn lines(&mut self, mut bytes: &[u8]) {
-        // One more memchr pass over the read, far cheaper than the engine's.
+        if !has_long_line(bytes) {
+            self.block(bytes);
+            return;
+        }
         'cut: loop {
             let mut from = 0;
             for end in memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())) {

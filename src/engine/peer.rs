@@ -333,7 +333,7 @@ impl PeerState {
     /// Ends the command in progress (its output is complete) and parses what was collected.
     pub fn flush(&mut self) {
         if let Some(p) = self.pending.take() {
-            self.command_lines(&p.source, p.first_line, &p.command, p.output);
+            self.command_lines(&p.source, p.first_line, &p.command, p.kind, p.output);
         }
         if (self.config.is_none() && !self.config_text.lines.is_empty()) || self.config_dirty() {
             let text: Vec<&str> = self.config_text.raw.iter().map(String::as_str).collect();
@@ -356,15 +356,19 @@ impl PeerState {
         let lines: Vec<String> = output.lines().map(str::to_string).collect();
         // The command and its output are lines this device printed, as in a transcript.
         self.lines += 1 + lines.len() as u64;
-        self.command_lines(source, first_line, &redact(command), lines);
+        let command = redact(command);
+        let kind = show::classify(&command);
+        self.command_lines(source, first_line, &command, kind, lines);
         self.flush();
     }
 
+    /// A command's output; `kind` is what [`show::classify`] makes of `command`.
     fn command_lines(
         &mut self,
         source: &str,
         first_line: usize,
         command: &str,
+        kind: Option<ShowKind>,
         lines: Vec<String>,
     ) {
         let lower = command.to_ascii_lowercase();
@@ -376,7 +380,7 @@ impl PeerState {
                 .push(ping(command, source, first_line - 1, &lines));
             return;
         }
-        let Some(kind) = show::classify(command) else {
+        let Some(kind) = kind else {
             return;
         };
         if kind == ShowKind::RunningConfig {

@@ -167,8 +167,7 @@ pub fn looks_like_log(line: &str) -> bool {
     ) {
         return false;
     }
-    let p = prelude::split(line);
-    p.time_ms.is_some() || !matches!(p.facility, Facility::Other)
+    prelude::is_decorated(line)
 }
 
 /// The undecorated lines `debug crypto ikev2` prints under a packet line: `Initiator SPI :

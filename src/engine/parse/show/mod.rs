@@ -335,14 +335,20 @@ fn expand(path: &[&str], word: &str) -> Option<&'static str> {
         .iter()
         .filter(|(p, _)| *p == path)
         .flat_map(|(_, s)| s.iter().copied());
-    let mut hits: Vec<&'static str> = ours.chain(theirs).filter(|k| k.starts_with(word)).collect();
-    hits.sort_unstable();
-    hits.dedup();
-    match hits.as_slice() {
-        [one] => Some(one),
-        // A word typed in full is never ambiguous (`sa` beside `sa-xyz`).
-        many => many.iter().copied().find(|k| *k == word),
+    // The keywords the word abbreviates, without collecting them: one, or else the one it
+    // spells in full (a word typed in full is never ambiguous: `sa` beside `sa-xyz`).
+    let (mut only, mut several, mut exact) = (None, false, None);
+    for k in ours.chain(theirs).filter(|k| k.starts_with(word)) {
+        if k == word {
+            exact = Some(k);
+        }
+        match only {
+            None => only = Some(k),
+            Some(o) if o != k => several = true,
+            Some(_) => {}
+        }
     }
+    if several { exact } else { only }
 }
 
 fn tail_ok(tail: Tail, rest: &[String]) -> bool {
