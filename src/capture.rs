@@ -210,9 +210,13 @@ pub fn feed_reader(
                         Ok(jobs) => jobs.recv(),
                         Err(_) => break,
                     };
-                    let Ok((block, done)) = job else { break };
+                    let Ok((block, lines, done)) = job else { break };
+                    let prepared = debug::prepare_block_into(&block, &mut scratch, lines);
+                    // Let go of the block before the engine hears of it, so that it can take
+                    // the buffer back once fed.
+                    drop(block);
                     // The engine may have stopped waiting (an error): nothing to do then.
-                    let _ = done.send(debug::prepare_block(&block, &mut scratch));
+                    let _ = done.send(prepared);
                 }
             });
         }
@@ -229,6 +233,8 @@ pub fn feed_reader(
             queue: VecDeque::new(),
             ahead: preparers + 1,
             to_preparers: Some(to_preparers),
+            spare_blocks: Vec::new(),
+            spare_lines: Vec::new(),
         };
         let read = read_all(&mut lines, reader, file);
         // Closing the channel ends the preparers, which the scope then joins.
@@ -246,8 +252,12 @@ fn preparers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_PREPARERS))
 }
 
-/// A block for a preparer, and where its preparation goes.
-type Job = (Arc<str>, mpsc::SyncSender<debug::PreparedBlock>);
+/// A block for a preparer, a vector to prepare its lines into, and where the preparation goes.
+type Job = (
+    Arc<String>,
+    Vec<debug::PreparedLine>,
+    mpsc::SyncSender<debug::PreparedBlock>,
+);
 
 fn read_all(
     lines: &mut Lines<'_>,
@@ -354,7 +364,7 @@ fn fill_head(reader: &mut impl Read) -> io::Result<Vec<u8>> {
 enum Item {
     /// A line (at most [`MAX_LINE`] bytes of it) and its length as read.
     Line(Vec<u8>, usize),
-    Block(Arc<str>, mpsc::Receiver<debug::PreparedBlock>),
+    Block(Arc<String>, mpsc::Receiver<debug::PreparedBlock>),
 }
 
 /// Where each line of one input goes, and what was noticed on the way.
@@ -374,6 +384,10 @@ struct Lines<'e> {
     /// memory stays a few blocks.
     ahead: usize,
     to_preparers: Option<mpsc::SyncSender<Job>>,
+    /// Buffers of blocks already fed, for the next ones: a block is a megabyte, and fresh
+    /// memory costs a page fault per page.
+    spare_blocks: Vec<String>,
+    spare_lines: Vec<Vec<debug::PreparedLine>>,
 }
 
 /// Whether a line of `bytes` (lines separated by `\n`) is longer than [`MAX_LINE`]. Jumps from
@@ -476,10 +490,14 @@ impl Lines<'_> {
     fn send_block(&mut self, text: &str) {
         // A block more than `ahead` waits for the oldest: neither side can block the other.
         self.drain(self.ahead - 1);
-        let block: Arc<str> = Arc::from(text);
+        let mut buffer = self.spare_blocks.pop().unwrap_or_default();
+        buffer.clear();
+        buffer.push_str(text);
+        let block = Arc::new(buffer);
+        let lines = self.spare_lines.pop().unwrap_or_default();
         let (done, prepared) = mpsc::sync_channel(1);
         match &self.to_preparers {
-            Some(tx) if tx.send((block.clone(), done)).is_ok() => {
+            Some(tx) if tx.send((block.clone(), lines, done)).is_ok() => {
                 self.queue.push_back(Item::Block(block, prepared));
             }
             // No preparer (they stopped): the engine prepares the block itself, in order.
@@ -508,6 +526,7 @@ impl Lines<'_> {
                 Some(Item::Block(block, prepared)) => {
                     let prepared = prepared.recv().ok();
                     self.feed_block(&block, prepared);
+                    self.recycle(block);
                 }
                 None => return,
             }
@@ -517,12 +536,26 @@ impl Lines<'_> {
     fn feed_block(&mut self, block: &str, prepared: Option<debug::PreparedBlock>) {
         let id = self.router.own(self.engine);
         let first = self.line_no + 1;
-        self.line_no += match prepared {
+        self.line_no += match &prepared {
             Some(lines) => self
                 .engine
-                .feed_prepared(id, self.source, first, block, &lines),
+                .feed_prepared(id, self.source, first, block, lines),
             None => self.engine.feed_block(id, self.source, first, block),
         };
+        if let Some(p) = prepared
+            && self.spare_lines.len() < self.ahead
+        {
+            self.spare_lines.push(p.lines);
+        }
+    }
+
+    /// Keeps a fed block's buffer for a later block, when nothing else holds it any more.
+    fn recycle(&mut self, block: Arc<String>) {
+        if self.spare_blocks.len() < self.ahead
+            && let Ok(buffer) = Arc::try_unwrap(block)
+        {
+            self.spare_blocks.push(buffer);
+        }
     }
 
     /// One line without its `\n`: fed now, or after the blocks sent ahead of it.

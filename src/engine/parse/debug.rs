@@ -69,8 +69,18 @@ pub struct PreparedBlock {
 /// so it may run ahead of the stream, on other threads. The engine then skips the other lines
 /// without looking at them, unless a command's output is being read.
 pub fn prepare_block(block: &str, scratch: &mut Scratch) -> PreparedBlock {
+    prepare_block_into(block, scratch, Vec::new())
+}
+
+/// [`prepare_block`], keeping the lines in `lines` (emptied first): a reader reuses the
+/// vectors of the blocks it has fed instead of allocating new ones.
+pub fn prepare_block_into(
+    block: &str,
+    scratch: &mut Scratch,
+    mut lines: Vec<PreparedLine>,
+) -> PreparedBlock {
+    lines.clear();
     let bytes = block.as_bytes();
-    let mut lines: Vec<PreparedLine> = Vec::new();
     let mut hits = signatures::block_hits(bytes).peekable();
     let mut index = 0u32;
     let mut start = 0usize;
