@@ -451,3 +451,71 @@ fn both_routers_pasted_in_one_file_give_the_cause_not_the_symptom() {
         "retransmitting phase 1 MM_NO_STATE",
     );
 }
+
+#[test]
+fn cleartext_under_a_protecting_policy_names_the_side_that_does_not_encrypt() {
+    // `%CRYPTO-4-RECVD_PKT_NOT_IPSEC`: GRE from the peer itself, a host's flow (with and
+    // without the VRF field of later releases), multicast a crypto ACL caught.
+    let cases: &[(&str, Option<&str>, &str)] = &[
+        (
+            "*Sep 21 07:17:18.037: %CRYPTO-4-RECVD_PKT_NOT_IPSEC: Rec'd packet not an IPSEC packet. (ip) vrf/dest_addr= /203.0.113.2, src_addr= 198.51.100.2, prot= 47",
+            Some("198.51.100.2"),
+            "198.51.100.2 does not protect its GRE tunnel",
+        ),
+        (
+            "%CRYPTO-4-RECVD_PKT_NOT_IPSEC: Rec'd packet not an IPSEC packet. (ip) vrf/dest_addr= BLUE/10.1.1.10, src_addr= 10.2.2.20, prot= 1",
+            None,
+            "from 10.2.2.20 to 10.1.1.10 (IP protocol 1) in the clear",
+        ),
+        (
+            "%CRYPTO-4-RECVD_PKT_NOT_IPSEC: Rec'd packet not an IPSEC packet. (ip) dest_addr= 10.1.1.10, src_addr= 10.2.2.20, prot= 6",
+            None,
+            "the far router does not encrypt this flow",
+        ),
+        (
+            "%CRYPTO-4-RECVD_PKT_NOT_IPSEC: Rec'd packet not an IPSEC packet. (ip) vrf/dest_addr= /224.0.0.10, src_addr= 192.168.12.2, prot= 88",
+            None,
+            "a crypto map cannot encrypt multicast",
+        ),
+    ];
+    for (line, remote, says) in cases {
+        let d = analyze(&[("R1", line)]);
+        assert_eq!(
+            failures(&d),
+            [Code::P2ProxyIdMismatch],
+            "{line}\n{:#?}",
+            d.findings
+        );
+        let f = finding(&d, Code::P2ProxyIdMismatch);
+        assert_eq!(f.remote.as_deref(), *remote, "{line}");
+        assert_eq!(f.confidence, Confidence::Medium);
+        assert!(f.summary.contains(says), "{}", f.summary);
+        assert_evidence(f, "R1", "RECVD_PKT_NOT_IPSEC");
+    }
+    // The same flow repeated is one flow; a second flow is counted.
+    let two = "%CRYPTO-4-RECVD_PKT_NOT_IPSEC: Rec'd packet not an IPSEC packet. (ip) vrf/dest_addr= /10.1.1.10, src_addr= 10.2.2.20, prot= 1
+%CRYPTO-4-RECVD_PKT_NOT_IPSEC: Rec'd packet not an IPSEC packet. (ip) vrf/dest_addr= /10.1.1.10, src_addr= 10.2.2.20, prot= 1
+%CRYPTO-4-RECVD_PKT_NOT_IPSEC: Rec'd packet not an IPSEC packet. (ip) vrf/dest_addr= /10.1.1.11, src_addr= 10.2.2.20, prot= 1
+";
+    let d = analyze(&[("R1", two)]);
+    let f = finding(&d, Code::P2ProxyIdMismatch);
+    assert!(f.summary.contains("2 distinct flows"), "{}", f.summary);
+}
+
+#[test]
+fn aggressive_mode_refused_is_a_phase_1_disagreement() {
+    let lines = "*Feb  2 11:39:35: ISAKMP (0): received packet from 198.51.100.7 dport 500 sport 500 Global (N) NEW SA
+*Feb  2 11:39:35: %CRYPTO-5-IKMP_AG_MODE_DISABLED: Unable to initiate or respond to Aggressive Mode while disabled
+";
+    let d = analyze(&[("R1", lines)]);
+    assert_eq!(
+        failures(&d),
+        [Code::P1NoProposalChosen],
+        "{:#?}",
+        d.findings
+    );
+    let f = finding(&d, Code::P1NoProposalChosen);
+    assert_eq!(f.remote.as_deref(), Some("198.51.100.7"));
+    assert!(f.summary.contains("key by address"), "{}", f.summary);
+    assert_evidence(f, "R1", "IKMP_AG_MODE_DISABLED");
+}

@@ -264,6 +264,17 @@ pub enum EventKind<'a> {
     InvalidSpi {
         peer: Option<&'a str>,
     },
+    /// `%CRYPTO-4-RECVD_PKT_NOT_IPSEC: Rec'd packet not an IPSEC packet. (ip) vrf/dest_addr=
+    /// /10.1.1.1, src_addr= 10.2.2.2, prot= 1`: a packet this router's policy expects
+    /// encrypted arrived in the clear.
+    Cleartext {
+        dest: &'a str,
+        src: &'a str,
+        prot: Option<&'a str>,
+    },
+    /// `%CRYPTO-5-IKMP_AG_MODE_DISABLED: Unable to initiate or respond to Aggressive Mode while
+    /// disabled`: aggressive mode was asked of a router configured to refuse it.
+    AggressiveRefused,
     /// `%CRYPTO-6-ISAKMP_ON_OFF: ISAKMP is OFF`
     IsakmpOnOff {
         on: bool,

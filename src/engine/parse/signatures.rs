@@ -658,6 +658,29 @@ pub static SIGNATURES: &[Signature] = &[
         },
     },
     Signature {
+        name: "cleartext",
+        proto: Proto::Any,
+        sample: "%CRYPTO-4-RECVD_PKT_NOT_IPSEC: Rec'd packet not an IPSEC packet. (ip) vrf/dest_addr= /203.0.113.2, src_addr= 198.51.100.2, prot= 47",
+        literal: "%CRYPTO-",
+        // Older releases print `(ip) dest_addr= …` without the VRF.
+        pattern: r"^%CRYPTO-4-RECVD_PKT_NOT_IPSEC:.*?(?:vrf/)?dest_addr= *(?:[^/,\s]*/)?(?P<d>[0-9A-Fa-f.:]+), src_addr= *(?P<s>[0-9A-Fa-f.:]+)(?:, prot= *(?P<p>\d+))?",
+        build: |c| {
+            Some(EventKind::Cleartext {
+                dest: text(c, "d")?,
+                src: text(c, "s")?,
+                prot: text(c, "p"),
+            })
+        },
+    },
+    Signature {
+        name: "aggressive_refused",
+        proto: Proto::V1,
+        sample: "%CRYPTO-5-IKMP_AG_MODE_DISABLED: Unable to initiate or respond to Aggressive Mode while disabled",
+        literal: "%CRYPTO-",
+        pattern: r"^%CRYPTO-5-IKMP_AG_MODE_DISABLED:",
+        build: |_| Some(EventKind::AggressiveRefused),
+    },
+    Signature {
         name: "mode_failure",
         proto: Proto::V1,
         sample: "%CRYPTO-6-IKMP_MODE_FAILURE: Processing of Main mode failed with peer at 10.1.1.1",
@@ -1336,6 +1359,8 @@ mod tests {
             slow.iter().all(|n| [
                 "transform_not_supported",
                 "invalid_spi",
+                "cleartext",
+                "aggressive_refused",
                 "session_status",
                 "csdl_warning",
                 // Unanchored: the notify may come anywhere in a payload list.

@@ -298,6 +298,12 @@ pub struct DebugState {
     pub sa_installed: Lines,
     pub p2_complete: Lines,
     pub invalid_spi: Lines,
+    /// `%CRYPTO-4-RECVD_PKT_NOT_IPSEC`, and the distinct flows (destination, source,
+    /// protocol) it named.
+    pub cleartext: Lines,
+    cleartext_flows: Vec<ClearFlow>,
+    /// `%CRYPTO-5-IKMP_AG_MODE_DISABLED`.
+    pub aggressive_refused: Lines,
     pub isakmp_off: Lines,
     pub isakmp_on: Lines,
     pub deleted_by_retransmission: Lines,
@@ -320,7 +326,7 @@ impl DebugState {
         use EventKind as E;
         if !matches!(
             kind,
-            E::Benign(_) | E::InvalidSpi { .. } | E::IsakmpOnOff { .. }
+            E::Benign(_) | E::InvalidSpi { .. } | E::Cleartext { .. } | E::IsakmpOnOff { .. }
         ) {
             self.ike_events += 1;
         }
@@ -693,6 +699,20 @@ impl DebugState {
                 }
                 self.invalid_spi.push(at, seq);
             }
+            E::Cleartext { dest, src, prot } => {
+                self.cleartext.push(at, seq);
+                let flow = ClearFlow {
+                    dest: dest.to_string(),
+                    src: src.to_string(),
+                    prot: prot.and_then(|p| p.parse().ok()),
+                };
+                if !self.cleartext_flows.contains(&flow)
+                    && self.cleartext_flows.len() < KEEP_REMOTES
+                {
+                    self.cleartext_flows.push(flow);
+                }
+            }
+            E::AggressiveRefused => self.aggressive_refused.push(at, seq),
             E::IsakmpOnOff { on } => {
                 if *on {
                     self.isakmp_on.push(at, seq)
@@ -1337,6 +1357,29 @@ impl DebugState {
                 .fix(peer, vec!["crypto isakmp enable".to_string()]),
             );
         }
+        if let Some(flow) = self.cleartext_flows.first() {
+            out.push(
+                cleartext_finding(peer, remote, flow, self.cleartext_flows.len())
+                    .evidence(self.cleartext.evidence(peer)),
+            );
+        }
+        if !self.aggressive_refused.is_empty()
+            && !self.p1_done_after(self.aggressive_refused.last_seq)
+        {
+            let them = remote.unwrap_or("the peer");
+            out.push(
+                Finding::new(
+                    Code::P1NoProposalChosen,
+                    peer,
+                    format!(
+                        "{peer} refuses aggressive mode (`crypto isakmp aggressive-mode disable`) and {them} asked for it: the two sides do not agree on the phase 1 exchange. A peer uses aggressive mode when its key is bound to a hostname or group rather than an address; give it a key by address so it uses main mode. Allowing aggressive mode on {peer} would also work, but it sends the identity unprotected and exposes the key's hash to offline guessing."
+                    ),
+                )
+                .remote(remote.map(str::to_string))
+                .evidence(self.aggressive_refused.evidence(peer))
+                .confidence(Confidence::Medium),
+            );
+        }
         let failed = !self.main_mode_failed.is_empty()
             && !self.p1_done_after(self.main_mode_failed.last_seq);
         if failed
@@ -1652,4 +1695,56 @@ fn describe_offer(round: &RejectedRound) -> String {
         })
         .collect();
     format!(" ({})", parts.join(", "))
+}
+
+/// A flow a router received in the clear although its policy protects it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ClearFlow {
+    dest: String,
+    src: String,
+    prot: Option<u8>,
+}
+
+/// What a cleartext packet under a protecting policy means depends on what it was: GRE from
+/// the peer itself (the peer does not protect its tunnel), multicast (which a crypto map
+/// cannot protect), or a host's traffic (the far router does not encrypt that flow).
+fn cleartext_finding(peer: &str, remote: Option<&str>, flow: &ClearFlow, flows: usize) -> Finding {
+    let ClearFlow { dest, src, prot } = flow;
+    let proto = prot
+        .map(|p| format!(" (IP protocol {p})"))
+        .unwrap_or_default();
+    let more = if flows > 1 {
+        format!(" {flows} distinct flows arrived this way.")
+    } else {
+        String::new()
+    };
+    let multicast = dest
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|a| a.is_multicast());
+    let (summary, remote) = if *prot == Some(47) {
+        (
+            format!(
+                "{peer} received GRE from {src} in the clear where its policy expects it encrypted: {src} does not protect its GRE tunnel to {peer}. IPsec (tunnel protection, or a crypto map covering GRE) is configured on {peer}'s side only.{more}"
+            ),
+            Some(src.as_str()),
+        )
+    } else if multicast {
+        (
+            format!(
+                "{peer} received multicast from {src} to {dest}{proto} in the clear where its crypto ACL expects it encrypted: a crypto map cannot encrypt multicast, so the routing protocol packets its crypto ACL catches are dropped. Take multicast out of the crypto ACL; to carry a routing protocol over the VPN, protect a GRE tunnel instead.{more}"
+            ),
+            remote,
+        )
+    } else {
+        let them = remote.unwrap_or("the far router");
+        (
+            format!(
+                "{peer} received traffic from {src} to {dest}{proto} in the clear where its crypto ACL expects it encrypted: {them} does not encrypt this flow. {them}'s crypto ACL is not the mirror image of {peer}'s for this traffic, or its crypto map is not applied to the interface facing {peer}.{more}"
+            ),
+            remote,
+        )
+    };
+    Finding::new(Code::P2ProxyIdMismatch, peer, summary)
+        .remote(remote.map(str::to_string))
+        .confidence(Confidence::Medium)
 }
