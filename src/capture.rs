@@ -14,7 +14,7 @@ use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 
 /// The longest line kept. No router line comes close (a `show running-config` line is a few
 /// hundred bytes at most); the bound keeps memory flat on a file with no line ends.
@@ -166,9 +166,10 @@ pub fn feed(engine: &mut Engine, input: &Input) -> Result<Vec<Warning>, CaptureE
 ///
 /// Lines are cut out of large reads in place (one memchr pass finds the line ends); only a
 /// line split across two reads is copied. Memory stays a few read buffers whatever the size.
-/// While the engine takes in one read, a second thread already prepares the next: it scans
-/// the block for signature literals and matches the lines that hold one, which does not depend
-/// on anything before them (see [`debug::prepare_block`]).
+/// While the engine takes in one read, other threads already prepare the next ones: each scans
+/// a block for signature literals, matches the lines that hold one and marks those that may be
+/// prompts or show headers, which does not depend on anything before them (see
+/// [`debug::prepare_block`]).
 pub fn feed_reader(
     engine: &mut Engine,
     reader: impl Read,
@@ -195,18 +196,30 @@ pub fn feed_reader(
         });
     }
     let reader = io::Cursor::new(head).chain(reader);
+    let preparers = preparers();
+    let (to_preparers, jobs) = mpsc::sync_channel::<Job>(preparers + 1);
+    let jobs = Mutex::new(jobs);
     std::thread::scope(|scope| {
-        let (to_worker, blocks) = mpsc::sync_channel::<Arc<str>>(2);
-        let (worker_done, prepared) = mpsc::sync_channel::<Prepared>(2);
-        scope.spawn(move || {
-            let mut scratch = Scratch::new();
-            for block in blocks {
-                let lines = debug::prepare_block(&block, &mut scratch);
-                if worker_done.send((block, lines)).is_err() {
-                    break;
+        for _ in 0..preparers {
+            let jobs = &jobs;
+            scope.spawn(move || {
+                let mut scratch = Scratch::new();
+                loop {
+                    // The lock is held while waiting for a job, not while preparing it.
+                    let job = match jobs.lock() {
+                        Ok(jobs) => jobs.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok((block, lines, done)) = job else { break };
+                    let prepared = debug::prepare_block_into(&block, &mut scratch, lines);
+                    // Let go of the block before the engine hears of it, so that it can take
+                    // the buffer back once fed.
+                    drop(block);
+                    // The engine may have stopped waiting (an error): nothing to do then.
+                    let _ = done.send(prepared);
                 }
-            }
-        });
+            });
+        }
         let mut lines = Lines {
             engine,
             router: Router::new(label, explicit),
@@ -218,18 +231,33 @@ pub fn feed_reader(
             cut_lines: 0,
             warnings: Vec::new(),
             queue: VecDeque::new(),
-            to_worker: Some(to_worker),
-            prepared,
+            ahead: preparers + 1,
+            to_preparers: Some(to_preparers),
+            spare_blocks: Vec::new(),
+            spare_lines: Vec::new(),
         };
         let read = read_all(&mut lines, reader, file);
-        // Closing the channel ends the worker, which the scope then joins.
-        lines.to_worker = None;
+        // Closing the channel ends the preparers, which the scope then joins.
+        lines.to_preparers = None;
         read
     })
 }
 
-/// A block sent ahead and what the worker made of it.
-type Prepared = (Arc<str>, Vec<debug::PreparedLine>);
+/// Most threads that prepare blocks. Preparing is pure work on one block, so blocks are
+/// prepared side by side while the engine takes them in order; past the cores there are, more
+/// threads only wait for one.
+const MAX_PREPARERS: usize = 4;
+
+fn preparers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_PREPARERS))
+}
+
+/// A block for a preparer, a vector to prepare its lines into, and where the preparation goes.
+type Job = (
+    Arc<String>,
+    Vec<debug::PreparedLine>,
+    mpsc::SyncSender<debug::PreparedBlock>,
+);
 
 fn read_all(
     lines: &mut Lines<'_>,
@@ -283,8 +311,8 @@ fn read_all(
             carry_len += rest.len();
         }
         reader.consume(n);
-        // The newest block stays with the worker while the engine takes the ones before.
-        lines.drain(1);
+        // The newest blocks stay with the preparers while the engine takes the ones before.
+        lines.drain(lines.ahead - 1);
     }
     let truncated = carry_len > 0;
     if truncated {
@@ -331,11 +359,12 @@ fn fill_head(reader: &mut impl Read) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
-/// What waits to be fed, in order: a line, or a block the worker is preparing.
+/// What waits to be fed, in order: a line, or a block a preparer has, and where its
+/// preparation will come.
 enum Item {
     /// A line (at most [`MAX_LINE`] bytes of it) and its length as read.
     Line(Vec<u8>, usize),
-    Block(Arc<str>),
+    Block(Arc<String>, mpsc::Receiver<debug::PreparedBlock>),
 }
 
 /// Where each line of one input goes, and what was noticed on the way.
@@ -351,8 +380,28 @@ struct Lines<'e> {
     /// Warnings that name a line, made when the line is fed (its number known only then).
     warnings: Vec<Warning>,
     queue: VecDeque<Item>,
-    to_worker: Option<mpsc::SyncSender<Arc<str>>>,
-    prepared: mpsc::Receiver<Prepared>,
+    /// Blocks sent ahead to the preparers at most: enough to keep each busy, few enough that
+    /// memory stays a few blocks.
+    ahead: usize,
+    to_preparers: Option<mpsc::SyncSender<Job>>,
+    /// Buffers of blocks already fed, for the next ones: a block is a megabyte, and fresh
+    /// memory costs a page fault per page.
+    spare_blocks: Vec<String>,
+    spare_lines: Vec<Vec<debug::PreparedLine>>,
+}
+
+/// Whether a line of `bytes` (lines separated by `\n`) is longer than [`MAX_LINE`]. Jumps from
+/// the last line end of one window of `MAX_LINE + 1` bytes to the next: each window of a
+/// capture without long lines holds a line end, found a few bytes from its end.
+fn has_long_line(bytes: &[u8]) -> bool {
+    let mut from = 0;
+    while bytes.len() - from > MAX_LINE {
+        match memchr::memrchr(b'\n', &bytes[from..=from + MAX_LINE]) {
+            Some(i) => from += i + 1,
+            None => return true,
+        }
+    }
+    false
 }
 
 /// Lines read one by one before whole blocks are handed over: enough to tell a central
@@ -363,7 +412,10 @@ impl Lines<'_> {
     /// Whole lines separated by `\n`, as read: a line longer than [`MAX_LINE`] is cut and fed
     /// on its own, the others go on as blocks.
     fn lines(&mut self, mut bytes: &[u8]) {
-        // One more memchr pass over the read, far cheaper than the engine's.
+        if !has_long_line(bytes) {
+            self.block(bytes);
+            return;
+        }
         'cut: loop {
             let mut from = 0;
             for end in memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())) {
@@ -434,14 +486,21 @@ impl Lines<'_> {
         }
     }
 
-    /// Hands a block of valid lines to the worker; the engine gets it, prepared, in its turn.
+    /// Hands a block of valid lines to a preparer; the engine gets it, prepared, in its turn.
     fn send_block(&mut self, text: &str) {
-        // At most two blocks with the worker: neither channel can fill up and block both sides.
-        self.drain(1);
-        let block: Arc<str> = Arc::from(text);
-        match &self.to_worker {
-            Some(tx) if tx.send(block.clone()).is_ok() => self.queue.push_back(Item::Block(block)),
-            // No worker (it stopped): the engine prepares the block itself, in order.
+        // A block more than `ahead` waits for the oldest: neither side can block the other.
+        self.drain(self.ahead - 1);
+        let mut buffer = self.spare_blocks.pop().unwrap_or_default();
+        buffer.clear();
+        buffer.push_str(text);
+        let block = Arc::new(buffer);
+        let lines = self.spare_lines.pop().unwrap_or_default();
+        let (done, prepared) = mpsc::sync_channel(1);
+        match &self.to_preparers {
+            Some(tx) if tx.send((block.clone(), lines, done)).is_ok() => {
+                self.queue.push_back(Item::Block(block, prepared));
+            }
+            // No preparer (they stopped): the engine prepares the block itself, in order.
             _ => {
                 self.drain(0);
                 self.feed_block(&block, None);
@@ -449,39 +508,54 @@ impl Lines<'_> {
         }
     }
 
-    /// Feeds queued items until at most `keep` blocks remain with the worker.
+    /// Feeds queued items until at most `keep` blocks remain with the preparers.
     fn drain(&mut self, keep: usize) {
         loop {
             let blocks = self
                 .queue
                 .iter()
-                .filter(|i| matches!(i, Item::Block(_)))
+                .filter(|i| matches!(i, Item::Block(..)))
                 .count();
             match self.queue.front() {
                 None => return,
-                Some(Item::Block(_)) if blocks <= keep => return,
+                Some(Item::Block(..)) if blocks <= keep => return,
                 _ => {}
             }
             match self.queue.pop_front() {
                 Some(Item::Line(bytes, full)) => self.feed_line(&bytes, full),
-                Some(Item::Block(block)) => {
-                    let prepared = self.prepared.recv().ok().map(|(_, lines)| lines);
+                Some(Item::Block(block, prepared)) => {
+                    let prepared = prepared.recv().ok();
                     self.feed_block(&block, prepared);
+                    self.recycle(block);
                 }
                 None => return,
             }
         }
     }
 
-    fn feed_block(&mut self, block: &str, prepared: Option<Vec<debug::PreparedLine>>) {
+    fn feed_block(&mut self, block: &str, prepared: Option<debug::PreparedBlock>) {
         let id = self.router.own(self.engine);
         let first = self.line_no + 1;
-        self.line_no += match prepared {
+        self.line_no += match &prepared {
             Some(lines) => self
                 .engine
-                .feed_prepared(id, self.source, first, block, &lines),
+                .feed_prepared(id, self.source, first, block, lines),
             None => self.engine.feed_block(id, self.source, first, block),
         };
+        if let Some(p) = prepared
+            && self.spare_lines.len() < self.ahead
+        {
+            self.spare_lines.push(p.lines);
+        }
+    }
+
+    /// Keeps a fed block's buffer for a later block, when nothing else holds it any more.
+    fn recycle(&mut self, block: Arc<String>) {
+        if self.spare_blocks.len() < self.ahead
+            && let Ok(buffer) = Arc::try_unwrap(block)
+        {
+            self.spare_blocks.push(buffer);
+        }
     }
 
     /// One line without its `\n`: fed now, or after the blocks sent ahead of it.

@@ -121,7 +121,7 @@ impl Engine {
         source: &str,
         first_line_no: usize,
         block: &str,
-        prepared: &[parse::debug::PreparedLine],
+        prepared: &parse::debug::PreparedBlock,
     ) -> usize {
         match self.peers.get_mut(id.0) {
             Some(p) => p.feed_prepared(source, first_line_no, block, prepared),

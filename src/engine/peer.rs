@@ -7,7 +7,7 @@ use super::exchange::Exchanges;
 use super::finding::Evidence;
 use super::parse::debug;
 use super::parse::show::{self, ShowKind, ShowOutput};
-use super::parse::signatures::{Candidates, Scratch};
+use super::parse::signatures::Scratch;
 use super::parse::transcript::{Item, Splitter};
 use super::rules::debug::DebugState;
 use crate::ios::{self, RunningConfig};
@@ -241,9 +241,9 @@ impl PeerState {
         self.feed_hinted(source, line_no, raw, None);
     }
 
-    /// As [`PeerState::feed`], with the signature rows the line may match when a block scan
-    /// already found them.
-    fn feed_hinted(&mut self, source: &str, line_no: usize, raw: &str, hint: Option<Candidates>) {
+    /// As [`PeerState::feed`], with what the block's preparation found on the line, if it was
+    /// prepared.
+    fn feed_hinted(&mut self, source: &str, line_no: usize, raw: &str, hint: Hint<'_>) {
         self.lines += 1;
         let text = raw.trim_end_matches(['\r', '\n']);
         match self.splitter.next(text) {
@@ -283,6 +283,15 @@ impl PeerState {
                     self.splitter.begin_output();
                     return;
                 }
+                // The preparation matched the whole line; a log line recovered from the end of a
+                // prompt's echo is only part of it.
+                let hint = hint.map(|p| {
+                    if std::ptr::eq(line, text) {
+                        Ok(p)
+                    } else {
+                        Err(p)
+                    }
+                });
                 self.log_line(source, line_no, line, hint)
             }
         }
@@ -325,7 +334,7 @@ impl PeerState {
     /// Ends the command in progress (its output is complete) and parses what was collected.
     pub fn flush(&mut self) {
         if let Some(p) = self.pending.take() {
-            self.command_lines(&p.source, p.first_line, &p.command, p.output);
+            self.command_lines(&p.source, p.first_line, &p.command, p.kind, p.output);
         }
         if (self.config.is_none() && !self.config_text.lines.is_empty()) || self.config_dirty() {
             let text: Vec<&str> = self.config_text.raw.iter().map(String::as_str).collect();
@@ -368,7 +377,9 @@ impl PeerState {
             Some(Parsed::Show(o)) => Some(o),
             _ => None,
         };
-        self.command_lines_parsed(source, first_line, &redact(command), lines, show);
+        let command = redact(command);
+        let kind = show::classify(&command);
+        self.command_lines_parsed(source, first_line, &command, kind, lines, show);
         if let Some(Parsed::Config(cfg)) = parsed
             && first_config
             && count > 0
@@ -382,14 +393,16 @@ impl PeerState {
         self.flush();
     }
 
+    /// A command's output; `kind` is what [`show::classify`] makes of `command`.
     fn command_lines(
         &mut self,
         source: &str,
         first_line: usize,
         command: &str,
+        kind: Option<ShowKind>,
         lines: Vec<String>,
     ) {
-        self.command_lines_parsed(source, first_line, command, lines, None);
+        self.command_lines_parsed(source, first_line, command, kind, lines, None);
     }
 
     /// [`PeerState::command_lines`], with the output's parse when the caller has it.
@@ -398,6 +411,7 @@ impl PeerState {
         source: &str,
         first_line: usize,
         command: &str,
+        kind: Option<ShowKind>,
         lines: Vec<String>,
         parsed: Option<&ShowOutput>,
     ) {
@@ -410,7 +424,7 @@ impl PeerState {
                 .push(ping(command, source, first_line - 1, &lines));
             return;
         }
-        let Some(kind) = show::classify(command) else {
+        let Some(kind) = kind else {
             return;
         };
         if kind == ShowKind::RunningConfig {
@@ -485,24 +499,38 @@ impl PeerState {
         source: &str,
         first_line_no: usize,
         block: &str,
-        prepared: &[debug::PreparedLine],
+        prepared: &debug::PreparedBlock,
     ) -> usize {
         let bytes = block.as_bytes();
-        let mut next = prepared.iter().peekable();
+        let mut next = prepared.lines.iter().peekable();
         let mut index = 0u32;
         let mut pos = 0;
-        loop {
-            let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
-            let line = &block[pos..end];
+        while index < prepared.count {
+            if self.splitter.idle() && self.pending.is_none() {
+                // Outside a command's output only the lines the preparation kept can matter:
+                // the others are counted, not looked at.
+                let Some(p) = next.peek() else {
+                    self.lines += u64::from(prepared.count - index);
+                    break;
+                };
+                self.lines += u64::from(p.index - index);
+                index = p.index;
+                pos = p.start;
+            }
+            let Some(rest) = bytes.get(pos..) else { break };
+            let end = memchr::memchr(b'\n', rest).map_or(bytes.len(), |i| pos + i);
+            let Some(line) = block.get(pos..end) else {
+                break;
+            };
             let line_no = first_line_no + index as usize;
             let here = next.next_if(|p| p.index == index);
             let structural = !self.splitter.idle()
                 || self.pending.is_some()
-                || self.splitter.is_prompt(line)
-                || show::sniff(line).is_some();
+                || here.is_some_and(|p| {
+                    p.structural && (self.splitter.is_prompt(line) || show::sniff(line).is_some())
+                });
             if structural {
-                let hint = Some(here.map(|p| p.candidates).unwrap_or_default());
-                self.feed_hinted(source, line_no, line, hint);
+                self.feed_hinted(source, line_no, line, Some(here));
             } else {
                 self.lines += 1;
                 let text = line.trim_end_matches('\r');
@@ -519,19 +547,27 @@ impl PeerState {
                 }
             }
             index += 1;
-            if end == bytes.len() {
-                break;
-            }
             pos = end + 1;
         }
-        index as usize
+        prepared.count as usize
     }
 
-    fn log_line(&mut self, source: &str, line_no: usize, line: &str, hint: Option<Candidates>) {
+    /// A log line's event. `hint`: `None` when the line was not prepared (it is scanned here);
+    /// `Ok(p)` when `p` is this very line's preparation (`None`: no literal in it); `Err(p)`
+    /// when the line is part of the prepared one (only the literals found there are tried).
+    fn log_line(
+        &mut self,
+        source: &str,
+        line_no: usize,
+        line: &str,
+        hint: Option<Result<Option<&debug::PreparedLine>, Option<&debug::PreparedLine>>>,
+    ) {
         let event = match hint {
-            Some(c) if c.is_empty() => None,
-            Some(c) => debug::event_with(line, c, &mut self.scratch),
             None => debug::event(line, &mut self.scratch),
+            Some(Ok(None) | Err(None)) => None,
+            Some(Ok(Some(p))) => debug::prepared_event(line, p),
+            Some(Err(Some(p))) if p.candidates.is_empty() => None,
+            Some(Err(Some(p))) => debug::event_with(line, p.candidates, &mut self.scratch),
         };
         if let Some((_, kind)) = event {
             let at = LineAt {
@@ -544,6 +580,10 @@ impl PeerState {
         }
     }
 }
+
+/// What the preparation of a block found on a line: `None` when the line was not prepared (fed
+/// alone), `Some(None)` when it was and holds nothing worth a look.
+type Hint<'p> = Option<Option<&'p debug::PreparedLine>>;
 
 /// `ping 192.168.102.1 source Loopback1` and its `Success rate is 80 percent (4/5)`.
 fn ping(command: &str, file: &str, line: usize, output: &[String]) -> Ping {

@@ -113,12 +113,25 @@ pub fn weak_integrity(i: IntegrityAlg) -> bool {
 /// Words of a debug line's offered attributes (`DES-CBC`, `MD5`, `ESP_3DES`, `HMAC-MD5`)
 /// that name a weak choice.
 pub fn weak_debug_word(word: &str) -> bool {
-    let w = word.to_ascii_uppercase();
-    let w = w.trim_start_matches("ESP_").trim_start_matches("HMAC-");
-    matches!(
-        w,
-        "DES" | "DES-CBC" | "3DES" | "3DES-CBC" | "MD5" | "AH_MD5"
-    )
+    // Compared without case and without an uppercase copy: every attribute line of a long
+    // capture asks.
+    let mut w = word;
+    while let Some(rest) = strip_prefix_ignore_case(w, "ESP_") {
+        w = rest;
+    }
+    while let Some(rest) = strip_prefix_ignore_case(w, "HMAC-") {
+        w = rest;
+    }
+    ["DES", "DES-CBC", "3DES", "3DES-CBC", "MD5", "AH_MD5"]
+        .iter()
+        .any(|weak| w.eq_ignore_ascii_case(weak))
+}
+
+/// `s` after `prefix`, compared ignoring ASCII case.
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use super::prelude::{self, Facility, Prelude};
 use super::signatures::{self, Scratch};
+use super::transcript::may_be_prompt;
 use crate::engine::event::EventKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,46 +39,97 @@ pub fn event_with<'a>(
     classify_body(facility, body, candidates, scratch)
 }
 
-/// One line of a block with a signature literal in it: the rows its literals belong to and,
-/// when one matched, the match (its groups relative to the body, which starts at `body_at`).
+/// One line of a block that is worth the engine's look: it holds a signature literal, or it
+/// may be a prompt or a show header (which change how the lines after it are read).
 #[derive(Debug, Clone, Copy)]
 pub struct PreparedLine {
     /// 0-based index of the line in its block.
     pub index: u32,
+    /// Where the line starts in its block.
+    pub start: usize,
+    /// The rows its literals belong to, and when one matched, the match (its groups relative
+    /// to the body, which starts at `body_at`).
     pub candidates: signatures::Candidates,
     pub matched: Option<(u32, signatures::Matched)>,
+    /// It has a prompt's shape or starts like a show header.
+    pub structural: bool,
 }
 
-/// Scans a block of whole lines (separated by `\n`) once for signature literals and matches
-/// every line that holds one: everything about the lines that does not depend on what came
-/// before them, so it may run ahead of the stream, on another thread.
-pub fn prepare_block(block: &str, scratch: &mut Scratch) -> Vec<PreparedLine> {
+/// A block of lines as [`prepare_block`] leaves it: how many lines it holds, and the few that
+/// are worth a look, in order.
+#[derive(Debug, Clone, Default)]
+pub struct PreparedBlock {
+    pub count: u32,
+    pub lines: Vec<PreparedLine>,
+}
+
+/// Scans a block of whole lines (separated by `\n`, none after the last) once for signature
+/// literals, matches every line that holds one, and marks the lines that may be prompts or
+/// show headers: everything about the lines that does not depend on what came before them,
+/// so it may run ahead of the stream, on other threads. The engine then skips the other lines
+/// without looking at them, unless a command's output is being read.
+pub fn prepare_block(block: &str, scratch: &mut Scratch) -> PreparedBlock {
+    prepare_block_into(block, scratch, Vec::new())
+}
+
+/// [`prepare_block`], keeping the lines in `lines` (emptied first): a reader reuses the
+/// vectors of the blocks it has fed instead of allocating new ones.
+pub fn prepare_block_into(
+    block: &str,
+    scratch: &mut Scratch,
+    mut lines: Vec<PreparedLine>,
+) -> PreparedBlock {
+    lines.clear();
     let bytes = block.as_bytes();
-    let mut out: Vec<PreparedLine> = Vec::new();
-    let mut lines = LineIndex::default();
-    for (at, c) in signatures::block_hits(bytes) {
-        let index = lines.locate(bytes, at);
-        match out.last_mut() {
-            Some(last) if last.index == index => last.candidates |= c,
-            _ => out.push(PreparedLine {
+    let mut hits = signatures::block_hits(bytes).peekable();
+    let mut index = 0u32;
+    let mut start = 0usize;
+    loop {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        // Literals hold no line end: a hit starting before it is in this line.
+        let mut candidates = signatures::Candidates::default();
+        while let Some((_, c)) = hits.next_if(|(at, _)| *at < end) {
+            candidates |= c;
+        }
+        let line = &block[start..end];
+        let structural = may_be_prompt(line) || super::show::sniff(line).is_some();
+        if structural || !candidates.is_empty() {
+            lines.push(PreparedLine {
                 index,
-                candidates: c,
-                matched: None,
-            }),
+                start,
+                candidates,
+                matched: matched(line, candidates, scratch),
+                structural,
+            });
         }
-    }
-    for p in &mut out {
-        let (start, end) = lines.bounds(bytes, p.index);
-        let line = block[start..end].trim_end_matches('\r');
-        let (facility, body) = prelude::body(line);
-        if body.is_empty() {
-            continue;
+        index += 1;
+        if end == bytes.len() {
+            break;
         }
-        let body_at = (body.as_ptr() as usize - line.as_ptr() as usize) as u32;
-        p.matched =
-            signatures::match_body(facility, body, p.candidates, scratch).map(|m| (body_at, m));
+        start = end + 1;
     }
-    out
+    PreparedBlock {
+        count: index,
+        lines,
+    }
+}
+
+/// The row `line` matches among `candidates`, with where its body starts.
+fn matched(
+    line: &str,
+    candidates: signatures::Candidates,
+    scratch: &mut Scratch,
+) -> Option<(u32, signatures::Matched)> {
+    if candidates.is_empty() {
+        return None;
+    }
+    let line = line.trim_end_matches('\r');
+    let (facility, body) = prelude::body(line);
+    if body.is_empty() {
+        return None;
+    }
+    let body_at = (body.as_ptr() as usize - line.as_ptr() as usize) as u32;
+    signatures::match_body(facility, body, candidates, scratch).map(|m| (body_at, m))
 }
 
 /// The event of a prepared line, built from the line's own text.
@@ -87,42 +139,6 @@ pub fn prepared_event<'a>(
 ) -> Option<(&'static str, EventKind<'a>)> {
     let (at, m) = prepared.matched.as_ref()?;
     signatures::build(line.get(*at as usize..)?, m)
-}
-
-/// Line numbers of byte offsets in a block, found by walking forward once.
-#[derive(Default)]
-struct LineIndex {
-    /// Start of each line seen so far.
-    starts: Vec<usize>,
-    scanned: usize,
-}
-
-impl LineIndex {
-    /// The index of the line holding byte `at`.
-    fn locate(&mut self, bytes: &[u8], at: usize) -> u32 {
-        if self.starts.is_empty() {
-            self.starts.push(0);
-        }
-        while self.scanned <= at {
-            match memchr::memchr(b'\n', &bytes[self.scanned..]) {
-                Some(i) => {
-                    self.starts.push(self.scanned + i + 1);
-                    self.scanned += i + 1;
-                }
-                None => {
-                    self.scanned = bytes.len() + 1;
-                }
-            }
-        }
-        (self.starts.partition_point(|s| *s <= at) - 1) as u32
-    }
-
-    fn bounds(&self, bytes: &[u8], index: u32) -> (usize, usize) {
-        let i = index as usize;
-        let start = self.starts[i];
-        let end = self.starts.get(i + 1).map_or(bytes.len(), |next| next - 1);
-        (start, end)
-    }
 }
 
 fn body_event<'a>(
@@ -161,8 +177,7 @@ pub fn looks_like_log(line: &str) -> bool {
     ) {
         return false;
     }
-    let p = prelude::split(line);
-    p.time_ms.is_some() || !matches!(p.facility, Facility::Other)
+    prelude::is_decorated(line)
 }
 
 /// The undecorated lines `debug crypto ikev2` prints under a packet line: `Initiator SPI :

@@ -87,6 +87,13 @@ pub fn body(line: &str) -> (Facility, &str) {
     (f, body)
 }
 
+/// Whether [`split`] finds a timestamp or a known facility on the line: what tells a log line
+/// from show output, without reading the facility when a timestamp already told.
+pub fn is_decorated(line: &str) -> bool {
+    let rest = skip_sequence_number(skip_blanks(line));
+    timestamp(rest).is_some() || !matches!(facility(rest).0, Facility::Other)
+}
+
 /// The text after a timestamp of any form [`timestamp`] reads, checked for its shape only.
 fn skip_timestamp(s: &str) -> Option<&str> {
     let b = s.as_bytes();
@@ -500,6 +507,11 @@ mod tests {
         ] {
             let full = split(line);
             assert_eq!(body(line), (full.facility, full.body), "{line}");
+            assert_eq!(
+                is_decorated(line),
+                full.time_ms.is_some() || full.facility != Facility::Other,
+                "{line}"
+            );
         }
     }
 

@@ -127,7 +127,11 @@ fn role(c: &Caps<'_, '_>) -> Option<Role> {
 /// `0x0 0x1 0x51 0x80` → 86400: IOS prints long lifetimes as the attribute's raw bytes.
 fn vpi_bytes(s: &str) -> Option<u64> {
     s.split_whitespace().try_fold(0u64, |acc, b| {
-        let v = u64::from_str_radix(b.trim_start_matches("0x"), 16).ok()?;
+        let mut digits = b;
+        while let Some(rest) = digits.strip_prefix("0x") {
+            digits = rest;
+        }
+        let v = u64::from_str_radix(digits, 16).ok()?;
         acc.checked_mul(256)?.checked_add(v)
     })
 }

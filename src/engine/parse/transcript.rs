@@ -136,37 +136,49 @@ impl Splitter {
                 return None;
             }
         }
-        // Walk the hostname's characters only: a log line stops at its first `*`, digit-led
-        // timestamp or `:` after a few bytes, instead of being searched for `#` end to end.
-        let b = line.as_bytes();
-        if !b.first()?.is_ascii_alphabetic() {
-            return None;
-        }
-        let host_len = b
-            .iter()
-            .take(64)
-            .position(|&c| !(c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.'))?;
-        let host = &line[..host_len];
-        let end = match b[host_len] {
-            b'#' | b'>' => host_len,
-            // A configuration mode: `R1(config-if)#`.
-            b'(' => {
-                let close = host_len + b[host_len..].iter().take(32).position(|&c| c == b')')?;
-                match b.get(close + 1) {
-                    Some(b'#') | Some(b'>') => close + 1,
-                    _ => return None,
-                }
-            }
-            _ => return None,
-        };
+        let (host, privileged, rest) = prompt_shape(line)?;
         if let Some(known) = &self.hostname
             && known != host
         {
             return None;
         }
-        let privileged = line.as_bytes()[end] == b'#';
-        Some((host, privileged, &line[end + 1..]))
+        Some((host, privileged, rest))
     }
+}
+
+/// Whether `line` has a prompt's shape, whatever hostname the transcript turns out to have:
+/// no line without it is ever a prompt, so a reader can set the others aside ahead of time.
+pub fn may_be_prompt(line: &str) -> bool {
+    prompt_shape(line).is_some()
+}
+
+/// `host#rest`, `host>rest` or `host(mode)#rest` → (host, privileged, rest), for any host.
+fn prompt_shape(line: &str) -> Option<(&str, bool, &str)> {
+    // Walk the hostname's characters only: a log line stops at its first `*`, digit-led
+    // timestamp or `:` after a few bytes, instead of being searched for `#` end to end.
+    let b = line.as_bytes();
+    if !b.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let host_len = b
+        .iter()
+        .take(64)
+        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.'))?;
+    let host = &line[..host_len];
+    let end = match b[host_len] {
+        b'#' | b'>' => host_len,
+        // A configuration mode: `R1(config-if)#`.
+        b'(' => {
+            let close = host_len + b[host_len..].iter().take(32).position(|&c| c == b')')?;
+            match b.get(close + 1) {
+                Some(b'#') | Some(b'>') => close + 1,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    let privileged = line.as_bytes()[end] == b'#';
+    Some((host, privileged, &line[end + 1..]))
 }
 
 /// `ar 1 00:55:02.123: ISAKMP…`: the tail of a timestamp and a facility. Returns the line from

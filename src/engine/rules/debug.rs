@@ -165,7 +165,12 @@ pub enum Stage {
 impl Stage {
     /// From a state as IOS prints it in packet and state-change lines.
     fn of(state: &str) -> Option<Stage> {
-        let s = state.trim_start_matches("IKE_");
+        // `strip_prefix` in a loop, not `trim_start_matches`: a string pattern sets up a
+        // substring searcher each call, and every packet and state line asks.
+        let mut s = state;
+        while let Some(rest) = s.strip_prefix("IKE_") {
+            s = rest;
+        }
         let s = s
             .strip_prefix("I_")
             .or_else(|| s.strip_prefix("R_"))
@@ -787,8 +792,11 @@ impl DebugState {
     }
 
     fn remote(&mut self, peer: &str) {
-        if self.current_remote.as_deref() != Some(peer) {
-            self.current_remote = Some(peer.to_string());
+        match &mut self.current_remote {
+            Some(current) if current == peer => {}
+            // The buffer is reused: a hub's log changes peers at every exchange.
+            Some(current) => peer.clone_into(current),
+            None => self.current_remote = Some(peer.to_string()),
         }
         if let Some(n) = self.remotes.get_mut(peer) {
             *n += 1;

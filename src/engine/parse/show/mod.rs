@@ -357,14 +357,20 @@ fn expand(path: &[&str], word: &str) -> Option<&'static str> {
         .iter()
         .filter(|(p, _)| *p == path)
         .flat_map(|(_, s)| s.iter().copied());
-    let mut hits: Vec<&'static str> = ours.chain(theirs).filter(|k| k.starts_with(word)).collect();
-    hits.sort_unstable();
-    hits.dedup();
-    match hits.as_slice() {
-        [one] => Some(one),
-        // A word typed in full is never ambiguous (`sa` beside `sa-xyz`).
-        many => many.iter().copied().find(|k| *k == word),
+    // The keywords the word abbreviates, without collecting them: one, or else the one it
+    // spells in full (a word typed in full is never ambiguous: `sa` beside `sa-xyz`).
+    let (mut only, mut several, mut exact) = (None, false, None);
+    for k in ours.chain(theirs).filter(|k| k.starts_with(word)) {
+        if k == word {
+            exact = Some(k);
+        }
+        match only {
+            None => only = Some(k),
+            Some(o) if o != k => several = true,
+            Some(_) => {}
+        }
     }
+    if several { exact } else { only }
 }
 
 fn tail_ok(tail: Tail, rest: &[String]) -> bool {
@@ -482,18 +488,28 @@ const HEADERS: &[(&str, &[&str], &str)] = &[
     ("Current configuration :", &[], "show running-config"),
 ];
 
+/// The rows of [`HEADERS`] by the first byte of their text, in table order: every line of a
+/// long capture is sniffed, and most start with a byte no header starts with.
+static HEADERS_BY_FIRST: std::sync::LazyLock<[Vec<usize>; 256]> = std::sync::LazyLock::new(|| {
+    let mut by_first: [Vec<usize>; 256] = std::array::from_fn(|_| Vec::new());
+    for (i, (start, _, _)) in HEADERS.iter().enumerate() {
+        if let Some(&b) = start.as_bytes().first() {
+            by_first[usize::from(b)].push(i);
+        }
+    }
+    by_first
+});
+
 /// The command whose output `line` starts, when it is a show header (see [`HEADERS`]).
 pub fn sniff(line: &str) -> Option<&'static str> {
     let t = line.trim_start();
-    // Cheap first test: every header starts with one of these letters.
-    if !matches!(
-        t.as_bytes().first(),
-        Some(b'B' | b'C' | b'G' | b'I' | b'P' | b'd' | b'i')
-    ) {
-        return None;
-    }
-    HEADERS
-        .iter()
+    let b = t.as_bytes();
+    let rows = HEADERS_BY_FIRST.get(usize::from(*b.first()?))?;
+    rows.iter()
+        .map(|&i| &HEADERS[i])
+        // The second byte first: `ISAKMP…` and `IPSEC(…` lines share only the first with a
+        // header, and comparing one byte is cheaper than a call to compare many.
+        .filter(|(start, _, _)| start.as_bytes().get(1).is_none_or(|c| b.get(1) == Some(c)))
         .find(|(start, words, _)| t.starts_with(start) && words.iter().all(|w| t.contains(w)))
         .map(|(_, _, cmd)| *cmd)
 }
