@@ -462,16 +462,15 @@ impl Lines<'_> {
         }
         // Valid UTF-8 goes as one block; a line with other bytes is decoded on its own.
         while !bytes.is_empty() {
+            // The common case, a read that is all UTF-8, is validated once.
             let valid = match std::str::from_utf8(bytes) {
-                Ok(_) => bytes.len(),
+                Ok(text) => {
+                    self.send_block(text);
+                    return;
+                }
                 Err(e) => e.valid_up_to(),
             };
-            let cut = if valid == bytes.len() {
-                Some(valid)
-            } else {
-                memchr::memrchr(b'\n', &bytes[..valid])
-            };
-            if let Some(cut) = cut
+            if let Some(cut) = memchr::memrchr(b'\n', &bytes[..valid])
                 && let Ok(text) = std::str::from_utf8(&bytes[..cut])
             {
                 self.send_block(text);
