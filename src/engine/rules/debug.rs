@@ -701,15 +701,18 @@ impl DebugState {
             }
             E::Cleartext { dest, src, prot } => {
                 self.cleartext.push(at, seq);
-                let flow = ClearFlow {
-                    dest: dest.to_string(),
-                    src: src.to_string(),
-                    prot: prot.and_then(|p| p.parse().ok()),
-                };
-                if !self.cleartext_flows.contains(&flow)
-                    && self.cleartext_flows.len() < KEEP_REMOTES
-                {
-                    self.cleartext_flows.push(flow);
+                let prot = prot.and_then(|p| p.parse().ok());
+                // A flow repeats for as long as it is sent: only a new one is copied.
+                let known = self
+                    .cleartext_flows
+                    .iter()
+                    .any(|f| f.dest == *dest && f.src == *src && f.prot == prot);
+                if !known && self.cleartext_flows.len() < KEEP_REMOTES {
+                    self.cleartext_flows.push(ClearFlow {
+                        dest: dest.to_string(),
+                        src: src.to_string(),
+                        prot,
+                    });
                 }
             }
             E::AggressiveRefused => self.aggressive_refused.push(at, seq),
